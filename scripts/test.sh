@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of the project after installing what they need.
+# The last line totals every runner as `N passed, N failed`.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source "$ROOT/scripts/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+set +e
+
+mkdir -p .cache/test-results
+PASSED=0; FAILED=0; STATUS=0
+
+# Every runner writes a small "passed failed" summary that we add up at the end.
+run_jest() {
+  echo "== jest ==" >&2
+  node_modules/.bin/jest --ci --json --outputFile=.cache/test-results/jest.json "$@"
+  local rc=$?
+  if [ -f .cache/test-results/jest.json ]; then
+    read -r p f < <(node -e '
+      const r = require("./.cache/test-results/jest.json");
+      const suiteErrors = r.testResults.filter(t => t.status === "failed" && t.assertionResults.length === 0).length;
+      console.log(r.numPassedTests, r.numFailedTests + suiteErrors);')
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    echo "jest: $p passed, $f failed" >&2
+  else
+    FAILED=$((FAILED + 1))
+  fi
+  [ $rc -eq 0 ] || STATUS=1
+}
+
+run_jest "$@"
+
+echo
+echo "$PASSED passed, $FAILED failed"
+[ $STATUS -eq 0 ] && [ $FAILED -eq 0 ]
