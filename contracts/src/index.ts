@@ -1,0 +1,21 @@
+export { StreamPulseError, ContractValidationError, formatIssue, type ContractIssue } from './errors.js';
+export * from './model.js';
+export {
+  parseExpr,
+  walkExpr,
+  columnRefs,
+  isAggregate,
+  ExprSyntaxError,
+  FUNCTIONS,
+  KEYWORDS,
+  type Expr,
+  type BinaryOp,
+  type WindowSpec,
+  type FunctionKind,
+  type FunctionSignature,
+} from './expr.js';
+export { loadContracts, loadContractFiles, loadContractsOrThrow, type LoadResult, type InMemoryFile } from './loader.js';
+export { silverColumns, SPINE_COLUMN } from './checks.js';
+export { buildLineage, LineageGraph, nodeId, type LineageNode, type LineageEdge, type LineageLayer, type EdgeKind } from './lineage.js';
+export { findWorkspaceRoot, STREAMPULSE_CONTRACTS_DIR } from './paths.js';
+export { closest, levenshtein } from './suggest.js';

@@ -1,0 +1,338 @@
+/**
+ * The contract model: zod schemas for every kind of contract file, and the
+ * TypeScript types inferred from them. All objects are strict, so an unknown field
+ * is an error (with a "did you mean" from the loader), never silently ignored.
+ */
+import { z } from 'zod';
+
+export const NAME_RE = /^[a-z][a-z0-9_]*$/;
+const name = z.string().regex(NAME_RE, 'must be snake_case: lower-case letters, digits and _ , starting with a letter');
+const semver = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semantic version MAJOR.MINOR.PATCH, e.g. 1.0.0');
+const text = z.string().min(1, 'must not be empty');
+
+/** Logical column types; `decimal(p,s)` carries precision and scale. */
+export const SIMPLE_TYPES = ['string', 'integer', 'bigint', 'double', 'boolean', 'date', 'timestamp'] as const;
+export const LOGICAL_TYPE_RE = /^(string|integer|bigint|double|boolean|date|timestamp|decimal\((\d+),(\d+)\))$/;
+export const logicalType = z
+  .string()
+  .regex(LOGICAL_TYPE_RE, 'must be one of string, integer, bigint, double, boolean, date, timestamp, decimal(p,s)');
+export type LogicalType = string;
+
+export interface ParsedType {
+  readonly base: (typeof SIMPLE_TYPES)[number] | 'decimal';
+  readonly precision?: number;
+  readonly scale?: number;
+}
+export function parseLogicalType(t: string): ParsedType {
+  const m = LOGICAL_TYPE_RE.exec(t);
+  if (!m) throw new Error(`not a logical type: ${t}`);
+  if (m[2] !== undefined && m[3] !== undefined) return { base: 'decimal', precision: Number(m[2]), scale: Number(m[3]) };
+  return { base: m[1] as ParsedType['base'] };
+}
+
+/** PII classes. The class decides serving-side masking; the policy decides silver handling. */
+export const PII_CLASSES = [
+  'email',
+  'phone',
+  'person_name',
+  'postal_address',
+  'birth_date',
+  'ip_address',
+  'device_id',
+  'payment_card',
+  'precise_location',
+  'free_text',
+] as const;
+export const PII_POLICIES = ['keep', 'pseudonymise', 'drop'] as const;
+export const piiSchema = z.strictObject({
+  class: z.enum(PII_CLASSES),
+  /** keep: stored as is (masked when served); pseudonymise: salted SHA-256 in silver; drop: never leaves bronze. */
+  policy: z.enum(PII_POLICIES),
+});
+
+export const columnSchema = z.strictObject({
+  name,
+  type: logicalType,
+  required: z.boolean().default(false),
+  description: text,
+  pii: piiSchema.optional(),
+  constraints: z
+    .strictObject({
+      max_length: z.number().int().positive().optional(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      accepted_values: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+      pattern: z.string().optional(),
+    })
+    .optional(),
+});
+export type Column = z.infer<typeof columnSchema>;
+
+export const ACTIONS = ['quarantine', 'drop', 'warn', 'fail'] as const;
+const action = z.enum(ACTIONS);
+const ruleBase = { name: name.optional(), action, description: z.string().optional() };
+
+export const qualityRuleSchema = z.discriminatedUnion('rule', [
+  z.strictObject({ rule: z.literal('not_null'), column: name, ...ruleBase }),
+  z.strictObject({ rule: z.literal('unique'), columns: z.array(name).min(1), ...ruleBase }),
+  z.strictObject({
+    rule: z.literal('range'),
+    column: name,
+    min: z.number().optional(),
+    max: z.number().optional(),
+    ...ruleBase,
+  }),
+  z.strictObject({
+    rule: z.literal('accepted_values'),
+    column: name,
+    values: z.array(z.union([z.string(), z.number()])).min(1),
+    ...ruleBase,
+  }),
+  z.strictObject({ rule: z.literal('regex'), column: name, pattern: text, ...ruleBase }),
+  z.strictObject({
+    rule: z.literal('referential'),
+    column: name,
+    references: z.strictObject({ dataset: name, column: name }),
+    ...ruleBase,
+  }),
+  z.strictObject({ rule: z.literal('freshness'), max_age_hours: z.number().positive(), ...ruleBase }),
+]);
+export type QualityRule = z.infer<typeof qualityRuleSchema>;
+export const RULE_KINDS = ['not_null', 'unique', 'range', 'accepted_values', 'regex', 'referential', 'freshness'] as const;
+
+export const datasetSchema = z.strictObject({
+  dataset: name,
+  version: semver,
+  owner: text,
+  domain: name,
+  description: text,
+  source: z.strictObject({
+    system: text,
+    format: z.enum(['jsonl', 'csv']),
+    /** Relative to the landing container; must contain `{date}` (YYYY-MM-DD). */
+    landing_path: z.string().regex(/\{date\}/, 'must contain the {date} placeholder, e.g. "users/{date}/users.jsonl"'),
+    schedule: z.enum(['daily', 'hourly']),
+    stream_topic: name.optional(),
+    csv: z.strictObject({ delimiter: z.string().length(1), header: z.boolean() }).optional(),
+  }),
+  sla: z.strictObject({
+    freshness_hours: z.number().positive(),
+    completeness_pct: z.number().min(0).max(100),
+  }),
+  primary_key: z.array(name).min(1),
+  event_time: name,
+  watermark: z.strictObject({ max_delay_hours: z.number().int().nonnegative() }),
+  retention: z
+    .strictObject({
+      landing_days: z.number().int().positive().default(30),
+      bronze_days: z.number().int().positive().default(365),
+      silver_days: z.number().int().positive().default(730),
+      quarantine_days: z.number().int().positive().default(90),
+    })
+    .prefault({}),
+  columns: z.array(columnSchema).min(1),
+  quality: z.array(qualityRuleSchema).default([]),
+  silver: z.strictObject({
+    dedupe: z.strictObject({
+      key: z.array(name).min(1),
+      order_by: z.array(z.strictObject({ column: name, direction: z.enum(['asc', 'desc']) })).min(1),
+    }),
+    conform: z
+      .array(
+        z.strictObject({
+          column: name,
+          trim: z.boolean().optional(),
+          case: z.enum(['lower', 'upper']).optional(),
+          default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+        }),
+      )
+      .default([]),
+    scd: z
+      .discriminatedUnion('type', [
+        z.strictObject({ type: z.literal(1) }),
+        z.strictObject({ type: z.literal(2), tracked_columns: z.array(name).min(1) }),
+      ])
+      .default({ type: 1 }),
+  }),
+});
+export type DatasetContract = z.infer<typeof datasetSchema>;
+
+/** A relation an expression-based contract reads: a silver dataset or a gold model. */
+const relationRef = z
+  .strictObject({ dataset: name.optional(), model: name.optional(), alias: name })
+  .refine((r) => (r.dataset === undefined) !== (r.model === undefined), {
+    message: 'give exactly one of `dataset` (a silver dataset) or `model` (a gold model)',
+  });
+export type RelationRef = z.infer<typeof relationRef>;
+
+const joinSchema = z.strictObject({
+  dataset: name.optional(),
+  model: name.optional(),
+  alias: name,
+  type: z.enum(['inner', 'left']).default('inner'),
+  on: text,
+});
+export type Join = z.infer<typeof joinSchema>;
+
+export const modelColumnSchema = z.strictObject({
+  name,
+  type: logicalType,
+  description: text,
+  /** Portable expression over the model's relations; defaults to the same-named column. */
+  expr: text.optional(),
+  required: z.boolean().default(false),
+});
+export type ModelColumn = z.infer<typeof modelColumnSchema>;
+
+/** One branch of a UNION ALL: a relation with joins/filter and the columns it selects. */
+const unionBranchSchema = z.strictObject({
+  from: relationRef,
+  joins: z.array(joinSchema).default([]),
+  filter: text.optional(),
+  /** output column name → portable expression over this branch's relations */
+  select: z.record(name, text),
+});
+export type UnionBranch = z.infer<typeof unionBranchSchema>;
+
+/** The alias under which a model's columns see the result of its `union`. */
+export const UNION_ALIAS = 'u';
+
+export const modelSchema = z.strictObject({
+  model: name,
+  version: semver,
+  owner: text,
+  domain: name,
+  description: text,
+  type: z.enum(['dimension', 'fact', 'date_dimension']),
+  grain: text,
+  primary_key: z.array(name).min(1),
+  /** Only for `date_dimension`: the generated calendar spine (its one column is `date_day`). */
+  spine: z.strictObject({ start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).optional(),
+  from: relationRef.optional(),
+  /** Instead of `from`: UNION ALL of branches, seen by the columns as alias `u`. */
+  union: z.array(unionBranchSchema).min(2).optional(),
+  joins: z.array(joinSchema).default([]),
+  filter: text.optional(),
+  columns: z.array(modelColumnSchema).min(1),
+});
+export type ModelContract = z.infer<typeof modelSchema>;
+
+const measureSchema = z.strictObject({
+  name,
+  type: logicalType,
+  expr: text,
+  /** The business definition an analyst reads next to the number. */
+  definition: text,
+  metric: name.optional(),
+});
+export type Measure = z.infer<typeof measureSchema>;
+
+const dimensionSchema = z.strictObject({ name, type: logicalType, expr: text.optional(), description: text });
+export type Dimension = z.infer<typeof dimensionSchema>;
+
+export const martSchema = z.strictObject({
+  mart: z.string().regex(/^analytics_[a-z0-9_]+$/, 'serving marts are named analytics_<subject>'),
+  version: semver,
+  owner: text,
+  domain: name,
+  description: text,
+  /** The dimension names that make a row unique. */
+  grain: z.array(name).min(1),
+  from: relationRef,
+  joins: z.array(joinSchema).default([]),
+  filter: text.optional(),
+  dimensions: z.array(dimensionSchema).min(1),
+  measures: z.array(measureSchema).min(1),
+  /** Row-level security in the serving database: rows are filtered by this dimension. */
+  row_level_security: z.strictObject({ column: name, principal_claim: text }).optional(),
+});
+export type MartContract = z.infer<typeof martSchema>;
+
+/** Parameters every expression may use without declaring them; bound per batch. */
+export const BUILTIN_PARAMETERS = { run_date: 'date of the batch being processed (YYYY-MM-DD)' } as const;
+
+export const metricsSchema = z.strictObject({
+  metrics: z
+    .array(
+      z.strictObject({
+        name,
+        label: text,
+        definition: text,
+        unit: z.enum(['users', 'currency', 'ratio', 'count', 'percent', 'days', 'minutes']),
+        kind: z.enum(['base', 'derived']),
+        /** For derived metrics: how it is computed from other metrics (prose or formula). */
+        formula: text.optional(),
+        depends_on: z.array(name).default([]),
+      }),
+    )
+    .min(1),
+  /** Named constants that expressions reference as `$name`. */
+  parameters: z.record(name, z.union([z.number(), z.string()])).default({}),
+});
+export type MetricsContract = z.infer<typeof metricsSchema>;
+export type Metric = MetricsContract['metrics'][number];
+
+export const VISUALIZATIONS = ['number', 'line', 'bar', 'area', 'combo', 'table', 'funnel', 'pie', 'row', 'pivot'] as const;
+export const cardSchema = z.strictObject({
+  id: name,
+  title: text,
+  description: z.string().optional(),
+  mart: name,
+  visualization: z.enum(VISUALIZATIONS),
+  query: z.strictObject({
+    dimensions: z.array(name).default([]),
+    measures: z.array(name).min(1),
+    filters: z
+      .array(
+        z.strictObject({
+          column: name,
+          op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'in', 'last_n_months', 'last_n_days']),
+          value: z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]),
+        }),
+      )
+      .default([]),
+    sort: z.array(z.strictObject({ column: name, direction: z.enum(['asc', 'desc']) })).default([]),
+    limit: z.number().int().positive().optional(),
+  }),
+  layout: z.strictObject({
+    row: z.number().int().nonnegative(),
+    col: z.number().int().nonnegative(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+  }),
+});
+export type Card = z.infer<typeof cardSchema>;
+
+export const dashboardSchema = z.strictObject({
+  dashboard: name,
+  title: text,
+  description: text,
+  owner: text,
+  cards: z.array(cardSchema).min(1),
+});
+export type DashboardContract = z.infer<typeof dashboardSchema>;
+
+export const CONTRACT_KINDS = ['dataset', 'model', 'mart', 'metrics', 'dashboard'] as const;
+export type ContractKind = (typeof CONTRACT_KINDS)[number];
+export const SCHEMAS = {
+  dataset: datasetSchema,
+  model: modelSchema,
+  mart: martSchema,
+  metrics: metricsSchema,
+  dashboard: dashboardSchema,
+} as const;
+
+/** Where a contract came from, so later stages can point back at the YAML. */
+export interface SourceRef {
+  readonly file: string;
+}
+
+/** The whole, cross-checked contract set. Arrays are sorted by name. */
+export interface ContractSet {
+  readonly root: string;
+  readonly datasets: readonly (DatasetContract & SourceRef)[];
+  readonly models: readonly (ModelContract & SourceRef)[];
+  readonly marts: readonly (MartContract & SourceRef)[];
+  readonly metrics: MetricsContract & SourceRef;
+  readonly dashboards: readonly (DashboardContract & SourceRef)[];
+}
