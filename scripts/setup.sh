@@ -16,7 +16,9 @@ export PNPM_CMD="${PNPM[*]}"
 
 log() { printf '\033[36m[setup]\033[0m %s\n' "$*" >&2; }
 
-# Native addons must find Node's headers locally, never download them.
+# Native addons build from source against the local Node headers: never download
+# a prebuilt binary or the headers.
+export npm_config_build_from_source=true
 if [ -z "${npm_config_nodedir:-}" ]; then
   NODE_PREFIX="$(dirname "$(dirname "$(command -v node)")")"
   if [ -f "$NODE_PREFIX/include/node/node.h" ]; then export npm_config_nodedir="$NODE_PREFIX"; fi
