@@ -1,1 +1,2 @@
+// Reserved: @streampulse/dashboards (Metabase payloads, static HTML dashboard) is not built yet — see dashboards/README.md.
 export {};

@@ -1,1 +1,2 @@
+// Reserved: @streampulse/sources (synthetic source systems) is not built yet — see sources/README.md.
 export {};
