@@ -1,2 +1,6 @@
-// Reserved: @streampulse/jobs (job-spec compiler, Databricks definitions, local DuckDB runner) is not built yet — see jobs/README.md.
-export {};
+export * from './spec.js';
+export { compileJobs, compileBronze, compileSilver, compileModel, compileMart, bindRunDate, tableRef, RUN_DATE_PLACEHOLDER, PII_SALT_SECRET } from './compile.js';
+export { LocalRunner, type RunnerOptions, type BatchReport, type DatasetBatchReport, type TableReport, type ProgressEvent } from './local/runner.js';
+export { Lake, writeFileAtomic, sweepTemporaries } from './local/lake.js';
+export { landingFiles } from './local/bronze.js';
+export { qualitySummary, type PublishResult } from './local/publish.js';

@@ -1,0 +1,92 @@
+/**
+ * The local lake: a folder with the same layout as the ADLS Gen2 containers, and the
+ * write discipline that keeps a killed run from ever being read as complete: every
+ * file is written under a temporary name in its final folder and renamed into place
+ * (rename is atomic on one file system); readers only glob final names.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'serving', 'reports', '_state'] as const;
+export type Container = (typeof CONTAINERS)[number];
+
+export class Lake {
+  constructor(readonly root: string) {}
+
+  path(container: Container, ...parts: string[]): string {
+    return join(this.root, container, ...parts);
+  }
+
+  /** `<container>/<table>/batch=<date>/data.parquet` */
+  partitionFile(container: 'bronze' | 'silver' | 'quarantine', table: string, batch: string): string {
+    return this.path(container, table, `batch=${batch}`, 'data.parquet');
+  }
+
+  /** Glob of every committed partition of a table (temporary files never match). */
+  partitionGlob(container: 'bronze' | 'silver' | 'quarantine', table: string): string {
+    return this.path(container, table, 'batch=*', 'data.parquet');
+  }
+
+  hasPartitions(container: 'bronze' | 'silver' | 'quarantine', table: string): boolean {
+    const dir = this.path(container, table);
+    if (!existsSync(dir)) return false;
+    return readdirSync(dir).some((d) => d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet')));
+  }
+
+  /** Batches (dates) that have a committed partition, sorted. */
+  batches(container: 'bronze' | 'silver' | 'quarantine', table: string): string[] {
+    const dir = this.path(container, table);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((d) => d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet')))
+      .map((d) => d.slice('batch='.length))
+      .sort();
+  }
+
+  tableFile(container: 'gold', table: string): string {
+    return this.path(container, table, 'data.parquet');
+  }
+
+  ensureDirs(): void {
+    for (const c of CONTAINERS) mkdirSync(this.path(c), { recursive: true });
+  }
+}
+
+/** A temporary sibling of `final`, in the same folder (so the rename is atomic). */
+export function tempFor(final: string): string {
+  mkdirSync(dirname(final), { recursive: true });
+  return join(dirname(final), `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}-${final.split('/').pop()!}`);
+}
+
+export function commit(temp: string, final: string): void {
+  // Test hook for the crash-safety test: stop (before the rename) when committing a
+  // file whose path contains this text, so the test can kill the process right here.
+  const hold = process.env['STREAMPULSE_TEST_HOLD_COMMIT'];
+  if (hold && final.includes(hold)) {
+    process.stderr.write(`HOLD ${final}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  }
+  renameSync(temp, final);
+}
+
+/** Writes a text file atomically. */
+export function writeFileAtomic(final: string, text: string): void {
+  const tmp = tempFor(final);
+  writeFileSync(tmp, text);
+  commit(tmp, final);
+}
+
+/** Removes temporary files a killed run may have left behind (they are never read). */
+export function sweepTemporaries(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) n += sweepTemporaries(p);
+    else if (e.name.startsWith('.tmp-')) {
+      rmSync(p, { force: true });
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,208 @@
+/**
+ * The local runner: executes a JobPlan batch by batch on DuckDB over a local lake
+ * folder. It is the embedded rehearsal of the Databricks job: the same specs, the
+ * same SQL (duckdb dialect), the same layer rules.
+ */
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import { publish, type PublishResult } from './publish.js';
+import type { JobPlan, JobSpec } from '../spec.js';
+import { bindRunDate } from '../compile.js';
+import { copyAtomic, runBronze, type BronzeResult } from './bronze.js';
+import { Duck, qi, sqlStr } from './duck.js';
+import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
+import { runSilver, silverStateSql, type SilverResult } from './silver.js';
+
+export interface DatasetBatchReport {
+  readonly dataset: string;
+  readonly batch: string;
+  readonly rows_in: number;
+  readonly promoted: number;
+  readonly quarantined: number;
+  readonly duplicates_dropped: number;
+  /** rows_in = promoted + quarantined + duplicates_dropped, checked on every batch. */
+  readonly conserved: boolean;
+  readonly quarantined_by_reason: Readonly<Record<string, number>>;
+  readonly warned: number;
+  readonly warned_by_reason: Readonly<Record<string, number>>;
+  readonly duplicates: { readonly in_batch: number; readonly of_earlier_batches: number; readonly superseded_versions: number; readonly relanded_file_rows: number };
+  readonly rescued_rows: number;
+  readonly blank_lines: number;
+  readonly rules: readonly { id: string; rule: string; action: string; evaluated: number; failed: number; pass_rate: number }[];
+  readonly freshness: { readonly newest_event_time: string | null; readonly age_hours: number | null; readonly sla_hours: number; readonly within_sla: boolean };
+  readonly files: BronzeResult['files'];
+  readonly notes: readonly string[];
+}
+
+export interface TableReport {
+  readonly table: string;
+  readonly layer: 'gold' | 'mart';
+  readonly rows: number;
+}
+
+export interface BatchReport {
+  readonly batch: string;
+  readonly datasets: readonly DatasetBatchReport[];
+  readonly tables: readonly TableReport[];
+}
+
+export type ProgressEvent =
+  | { kind: 'job-start'; batch: string; job: string; index: number; total: number }
+  | { kind: 'job-done'; batch: string; job: string; index: number; total: number; detail: string };
+
+export interface RunnerOptions {
+  readonly lakeRoot: string;
+  /** Salt for pseudonymisation (from the secret `streampulse-pii-salt`). */
+  readonly salt: string;
+  /** Freshness SLA per dataset (hours), from the contracts. */
+  readonly slaHours?: Readonly<Record<string, number>>;
+  readonly onProgress?: (e: ProgressEvent) => void;
+  readonly threads?: number;
+  /** For tests: throw after this many jobs of a batch (simulates a crash mid-run). */
+  readonly crashAfterJobs?: number;
+}
+
+export class LocalRunner {
+  private constructor(
+    readonly plan: JobPlan,
+    readonly lake: Lake,
+    private readonly duck: Duck,
+    private readonly opts: RunnerOptions,
+  ) {}
+
+  static async open(plan: JobPlan, opts: RunnerOptions): Promise<LocalRunner> {
+    const lake = new Lake(opts.lakeRoot);
+    lake.ensureDirs();
+    sweepTemporaries(opts.lakeRoot);
+    const duck = await Duck.open(opts.threads === undefined ? {} : { threads: opts.threads });
+    return new LocalRunner(plan, lake, duck, opts);
+  }
+
+  close(): void {
+    this.duck.close();
+  }
+
+  /** Publishes the serving database, CSV extracts and quality reports for the given batches. */
+  async publish(set: ContractSet, reports: readonly BatchReport[]): Promise<PublishResult> {
+    return publish(this.duck, this.lake, set, reports);
+  }
+
+  /** Runs every job of the plan for one batch (a YYYY-MM-DD run date). */
+  async runBatch(batch: string): Promise<BatchReport> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(batch)) throw new StreamPulseError('RUN_BAD_DATE', `"${batch}" is not a YYYY-MM-DD date`, { remedy: 'pass --date YYYY-MM-DD' });
+    const ingestedAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
+    const bronze = new Map<string, BronzeResult>();
+    const silver = new Map<string, SilverResult>();
+    const tables: TableReport[] = [];
+    const jobs = this.plan.jobs;
+    const specs = new Map(jobs.map((j) => [j.id, j]));
+    for (const [i, job] of jobs.entries()) {
+      if (this.opts.crashAfterJobs !== undefined && i >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
+      this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: jobs.length });
+      let detail = '';
+      if (job.layer === 'bronze') {
+        const r = await runBronze(job, {
+          duck: this.duck,
+          lake: this.lake,
+          batch,
+          ingestedAt,
+          silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
+        });
+        await this.refreshSilverViews(specs, batch);
+        bronze.set(job.name, r);
+        detail = `${r.rowsIn} rows, ${r.quarantined + r.dropped} quarantined`;
+      } else if (job.layer === 'silver') {
+        const r = await runSilver(job, { duck: this.duck, lake: this.lake, batch, salt: this.opts.salt });
+        silver.set(job.name, r);
+        await this.refreshSilverViews(specs, batch);
+        detail = `${r.promoted} promoted`;
+      } else {
+        const rows = await this.build(job, batch);
+        tables.push({ table: job.name, layer: job.layer, rows });
+        detail = `${rows} rows`;
+      }
+      this.opts.onProgress?.({ kind: 'job-done', batch, job: job.id, index: i, total: jobs.length, detail });
+    }
+    const datasets = [...bronze.entries()].map(([name, b]) => this.datasetReport(name, batch, b, silver.get(name)));
+    const report: BatchReport = { batch, datasets, tables };
+    writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    const broken = datasets.filter((d) => !d.conserved);
+    if (broken.length > 0)
+      throw new StreamPulseError('CONSERVATION_BROKEN', `rows not conserved in ${broken.map((d) => d.dataset).join(', ')} (${batch})`, {
+        remedy: `see ${this.lake.path('reports', 'batches', `${batch}.json`)}; this is a runner bug`,
+      });
+    return report;
+  }
+
+  private datasetReport(name: string, batch: string, b: BronzeResult, s: SilverResult | undefined): DatasetBatchReport {
+    const dup = {
+      in_batch: s?.duplicatesInBatch ?? 0,
+      of_earlier_batches: s?.duplicatesOfEarlierBatches ?? 0,
+      superseded_versions: s?.superseded ?? 0,
+      relanded_file_rows: b.duplicateFileRows,
+    };
+    const duplicates = dup.in_batch + dup.of_earlier_batches + dup.superseded_versions + dup.relanded_file_rows;
+    const promoted = s?.promoted ?? 0;
+    const quarantined = b.quarantined + b.dropped;
+    const sla = this.opts.slaHours?.[name] ?? 24;
+    const endOfBatch = Date.parse(`${batch}T23:59:59Z`);
+    const newest = b.newestEventTime;
+    const age = newest === null ? null : Math.round(((endOfBatch - Date.parse(`${newest.replace(' ', 'T')}Z`)) / 3_600_000) * 10) / 10;
+    return {
+      dataset: name,
+      batch,
+      rows_in: b.rowsIn,
+      promoted,
+      quarantined,
+      duplicates_dropped: duplicates,
+      conserved: b.rowsIn === promoted + quarantined + duplicates,
+      quarantined_by_reason: b.quarantinedByReason,
+      warned: b.warned,
+      warned_by_reason: b.warnedByReason,
+      duplicates: dup,
+      rescued_rows: b.rescuedRows,
+      blank_lines: b.blankLines,
+      rules: b.rules.map((r) => ({ ...r, pass_rate: r.evaluated === 0 ? 1 : Math.round(((r.evaluated - r.failed) / r.evaluated) * 10000) / 10000 })),
+      freshness: { newest_event_time: newest, age_hours: age, sla_hours: sla, within_sla: age !== null && age <= sla },
+      files: b.files,
+      notes: b.notes,
+    };
+  }
+
+  private silverRelationName(specs: Map<string, JobSpec>, dataset: string, batch: string): string | undefined {
+    const s = specs.get(`silver.${dataset}`);
+    if (!s || !silverStateSql(s, this.lake, batch)) return undefined;
+    return qi(`silver__${dataset}`);
+  }
+
+  /** (Re)creates a view per dataset over its current silver state (empty, typed, when nothing is merged yet). */
+  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string): Promise<void> {
+    for (const spec of specs.values()) {
+      if (spec.layer !== 'silver') continue;
+      const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
+      await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`silver__${spec.name}`)} AS ${sql}`, `silver view ${spec.name}`);
+    }
+  }
+
+  private emptySilver(specs: Map<string, JobSpec>, silverSpec: JobSpec): string {
+    const bronzeSpec = specs.get(`bronze.${silverSpec.name}`);
+    const parse = bronzeSpec?.steps.find((s) => s.op === 'parse');
+    const merge = silverSpec.steps.find((s) => s.op === 'merge');
+    if (!parse || parse.op !== 'parse' || !merge || merge.op !== 'merge') throw new StreamPulseError('LOCAL_SPEC_INVALID', `no parse/merge step for ${silverSpec.name}`, { remedy: 'regenerate the job specs' });
+    const types = new Map(parse.columns.map((c) => [c.name, c.cast.duckdb]));
+    const cols = merge.columns.map((c) => `${(types.get(c) ?? 'TRY_CAST({{value}} AS VARCHAR)').split('{{value}}').join('NULL')} AS ${qi(c)}`);
+    const scd2 = merge.mode === 'scd2' ? ', NULL::TIMESTAMP AS _valid_from, NULL::TIMESTAMP AS _valid_to, NULL::BOOLEAN AS _is_current' : '';
+    return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS _batch_id, NULL::VARCHAR AS _record_hash${scd2} WHERE FALSE`;
+  }
+
+  /** Builds a gold model or mart: runs its SQL, writes the table atomically, ordered for determinism. */
+  private async build(job: JobSpec, batch: string): Promise<number> {
+    const step = job.steps.find((s) => s.op === 'build');
+    if (!step || step.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
+    const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) => qi(`${layer}__${name}`));
+    await this.duck.run(`CREATE OR REPLACE TEMP TABLE build_out AS ${sql}`, `build ${job.id}`);
+    const file = this.lake.tableFile('gold', job.name);
+    await copyAtomic(this.duck, `SELECT * FROM build_out ORDER BY ALL`, file);
+    await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`gold__${job.name}`)} AS SELECT * FROM read_parquet(${sqlStr(file)})`, `gold view ${job.name}`);
+    return Number(await this.duck.scalar(`SELECT count(*) FROM build_out`));
+  }
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
+import { compileJobs, LocalRunner, type BatchReport } from '@streampulse/jobs';
+
+const ROOT = process.cwd();
+const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
+const LANDING = join(ROOT, 'jobs', 'test', 'fixtures', 'landing');
+const DATES = ['2024-03-01', '2024-03-02'];
+const GOLD = ['dim_user', 'fact_payments', 'analytics_revenue'];
+
+function freshLake(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-lake-'));
+  cpSync(LANDING, join(dir, 'landing'), { recursive: true });
+  return dir;
+}
+
+async function runAll(set: ContractSet, lake: string, dates = DATES): Promise<BatchReport[]> {
+  const runner = await LocalRunner.open(compileJobs(set), { lakeRoot: lake, salt: 'test-salt', threads: 1 });
+  try {
+    const reports: BatchReport[] = [];
+    for (const d of dates) reports.push(await runner.runBatch(d));
+    await runner.publish(set, reports);
+    return reports;
+  } finally {
+    runner.close();
+  }
+}
+
+let duck: DuckDBConnection;
+/** Content hash of a Parquet table: its rows, ordered, as text. */
+async function tableHash(file: string): Promise<string> {
+  const r = await duck.runAndReadAll(`SELECT sha256(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) AS h, count(*) AS n FROM read_parquet('${file}') t`);
+  const row = r.getRowObjectsJson()[0]!;
+  return `${String(row['n'])}:${String(row['h'])}`;
+}
+async function goldHashes(lake: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of GOLD) out[t] = await tableHash(join(lake, 'gold', t, 'data.parquet'));
+  return out;
+}
+function servingRows(lake: string): unknown[] {
+  const db = new Database(join(lake, 'serving', 'streampulse.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM analytics_revenue ORDER BY month, region').all();
+  } finally {
+    db.close();
+  }
+}
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await duck.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+describe('local runner on DuckDB (fixture contracts, hand-made landing files)', () => {
+  const set = loadContractsOrThrow(CONTRACTS);
+  let lake: string;
+  let reports: BatchReport[];
+
+  beforeAll(async () => {
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+    lake = freshLake();
+    reports = await runAll(set, lake);
+  }, 60_000);
+  afterAll(() => duck.closeSync());
+
+  const ds = (batch: string, name: string) => reports.find((r) => r.batch === batch)!.datasets.find((d) => d.dataset === name)!;
+
+  it('conserves rows per batch and dataset, with the hand-counted numbers', () => {
+    const table = reports.flatMap((r) => r.datasets.map((d) => [r.batch, d.dataset, d.rows_in, d.promoted, d.quarantined, d.duplicates_dropped, d.conserved]));
+    expect(table).toEqual([
+      ['2024-03-01', 'users', 8, 3, 4, 1, true],
+      ['2024-03-01', 'payments', 5, 1, 4, 0, true],
+      ['2024-03-02', 'users', 3, 2, 0, 1, true],
+      ['2024-03-02', 'payments', 8, 2, 0, 6, true],
+    ]);
+  });
+
+  it('quarantines every defect with its reason and keeps the raw record', async () => {
+    expect(ds('2024-03-01', 'users').quarantined_by_reason).toEqual({
+      'late:beyond_watermark': 1,
+      'required:user_id': 1,
+      'type:signup_at': 1,
+      'unparseable:not_a_json_object': 1,
+    });
+    expect(ds('2024-03-01', 'payments').quarantined_by_reason).toEqual({
+      'range:amount': 1,
+      'referential:user_id': 1,
+      'type:amount': 1,
+      'unparseable:too_many_columns': 1,
+    });
+    const q = await rows(`SELECT _quarantine_reason AS r, _raw_line AS raw FROM read_parquet('${lake}/quarantine/users/batch=*/data.parquet') ORDER BY _line_no`);
+    // every failed check is listed; the first one is the row's primary reason in the report
+    expect(q.map((x) => x['r'])).toEqual([
+      'required:user_id; not_null:user_id',
+      'type:signup_at; required:signup_at',
+      'unparseable:not_a_json_object',
+      'late:beyond_watermark; accepted_values:region',
+    ]);
+    expect(q[2]!['raw']).toBe('garbage line');
+  });
+
+  it('tells duplicates apart: exact in-batch, re-sent from an earlier batch, a re-landed identical file', () => {
+    expect(ds('2024-03-01', 'users').duplicates).toEqual({ in_batch: 1, of_earlier_batches: 0, superseded_versions: 0, relanded_file_rows: 0 });
+    expect(ds('2024-03-02', 'users').duplicates).toEqual({ in_batch: 0, of_earlier_batches: 1, superseded_versions: 0, relanded_file_rows: 0 });
+    expect(ds('2024-03-02', 'payments').duplicates).toEqual({ in_batch: 0, of_earlier_batches: 1, superseded_versions: 0, relanded_file_rows: 5 });
+    expect(ds('2024-03-02', 'payments').files.find((f) => f.file.endsWith('payments_resend.csv'))!.duplicateOf).toBe('payments/2024-03-01/payments.csv');
+  });
+
+  it('keeps unknown fields in a rescued column and adds the bronze audit columns', async () => {
+    const b = await rows(`SELECT user_id, _rescued, _batch_id, CAST(length(_record_hash) AS INTEGER) AS hl, _quality_status AS s FROM read_parquet('${lake}/bronze/users/batch=2024-03-01/data.parquet') WHERE _rescued IS NOT NULL ORDER BY _line_no`);
+    expect(b).toEqual([
+      { user_id: 'u2', _rescued: '{"utm":"x"}', _batch_id: '2024-03-01', hl: 64, s: 'passed' },
+      { user_id: 'u2', _rescued: '{"utm":"x"}', _batch_id: '2024-03-01', hl: 64, s: 'passed' },
+    ]);
+  });
+
+  it('pseudonymises e-mail with the salt, drops full_name, and keeps SCD2 history', async () => {
+    const s = await rows(`SELECT * FROM read_parquet('${lake}/silver/users/batch=*/data.parquet') ORDER BY user_id, updated_at`);
+    expect(Object.keys(s[0]!)).not.toContain('full_name');
+    expect(s[0]!['email']).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.map((x) => [x['user_id'], x['region']])).toEqual([
+      ['u1', 'EMEA'],
+      ['u2', 'NA'],
+      ['u2', 'APAC'],
+      ['u2', 'EMEA'],
+      ['u6', 'LATAM'],
+    ]);
+    const [h] = await rows(`SELECT sha256('test-salt' || 'a@x.com') AS h`);
+    expect(s[0]!['email']).toBe(h!['h']);
+  });
+
+  it('builds gold and marts, and serves the same rows from SQLite and the CSV extract', async () => {
+    expect(await rows(`SELECT * FROM read_parquet('${lake}/gold/dim_user/data.parquet') ORDER BY user_id`)).toEqual([
+      { user_id: 'u1', region: 'EMEA', cohort_month: '2024-02-01' },
+      { user_id: 'u2', region: 'EMEA', cohort_month: '2024-02-01' },
+      { user_id: 'u6', region: 'LATAM', cohort_month: '2024-03-01' },
+    ]);
+    expect(servingRows(lake)).toEqual([
+      { month: '2024-02-01', region: 'EMEA', revenue: 9.99, payers: 1 },
+      { month: '2024-03-01', region: 'EMEA', revenue: 9.99, payers: 1 },
+      { month: '2024-03-01', region: 'LATAM', revenue: 19.99, payers: 1 },
+    ]);
+    expect(readFileSync(join(lake, 'serving', 'extracts', 'analytics_revenue.csv'), 'utf8')).toBe(
+      'month,region,revenue,payers\n2024-02-01,EMEA,9.99,1\n2024-03-01,EMEA,9.99,1\n2024-03-01,LATAM,19.99,1\n',
+    );
+    const md = readFileSync(join(lake, 'reports', 'quality.md'), 'utf8');
+    expect(md).toContain('| payments | 13 | 3 | 4 | 6 | 0 | 0 | yes |');
+  });
+
+  it('is idempotent: re-running a batch, or the whole run in a new lake, gives identical gold and serving rows', async () => {
+    const before = await goldHashes(lake);
+    const serving = servingRows(lake);
+    await runAll(set, lake, ['2024-03-02']);
+    expect(await goldHashes(lake)).toEqual(before);
+    const other = freshLake();
+    await runAll(set, other);
+    expect(await goldHashes(other)).toEqual(before);
+    expect(servingRows(other)).toEqual(serving);
+    rmSync(other, { recursive: true, force: true });
+  }, 60_000);
+
+  it('survives a process killed while committing a gold file: nothing partial is read, the re-run matches', async () => {
+    const expected = await goldHashes(lake);
+    const crashed = freshLake();
+    const child = spawn(process.execPath, [join(ROOT, 'jobs', 'test', 'helpers', 'run-batches.mjs'), CONTRACTS, crashed, ...DATES], {
+      env: { ...process.env, STREAMPULSE_TEST_HOLD_COMMIT: `gold/fact_payments/data.parquet` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let held = '';
+    let stderr = '';
+    // the child stops right before renaming its first fact_payments file into place; kill it there
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child never reached the hold point: ${stderr}`)), 60_000);
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        if (stderr.includes('HOLD ')) {
+          held = stderr;
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    expect(held).toContain('HOLD');
+    expect(child.signalCode).toBe('SIGKILL');
+    // the temporary file is there, the final one is not: no reader can see a partial table
+    const goldDir = join(crashed, 'gold', 'fact_payments');
+    expect(readdirSync(goldDir).some((f) => f.startsWith('.tmp-'))).toBe(true);
+    expect(existsSync(join(goldDir, 'data.parquet'))).toBe(false);
+    // re-run everything: the leftovers are swept and the result equals the uninterrupted run
+    await runAll(set, crashed);
+    expect(readdirSync(goldDir).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+    expect(await goldHashes(crashed)).toEqual(expected);
+    expect(servingRows(crashed)).toEqual(servingRows(lake));
+    rmSync(crashed, { recursive: true, force: true });
+  }, 90_000);
+});
