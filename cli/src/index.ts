@@ -1,1 +1,8 @@
-export {};
+/**
+ * @streampulse/cli — the `streampulse` command. The executable is `bin.ts`; this entry
+ * point exposes `main` (run the CLI in-process) and the command registry.
+ */
+export { main, buildProgram, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, type MainOptions } from './program.js';
+export { COMMANDS, type CommandModule } from './commands/index.js';
+export type { CliContext, Writer, Env } from './context.js';
+export { VERSION } from './version.js';

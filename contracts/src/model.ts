@@ -258,7 +258,7 @@ export const metricsSchema = z.strictObject({
         name,
         label: text,
         definition: text,
-        unit: z.enum(['users', 'currency', 'ratio', 'count', 'percent', 'days', 'minutes']),
+        unit: z.enum(['user_count', 'currency', 'ratio', 'count', 'percent', 'days', 'minutes']),
         kind: z.enum(['base', 'derived']),
         /** For derived metrics: how it is computed from other metrics (prose or formula). */
         formula: text.optional(),

@@ -285,7 +285,6 @@ function checkHardcodedNames(source: SourceFile, names: ReadonlyMap<string, stri
  * contract. Keep this list short; each entry says why it is not a reference.
  */
 const NOT_CONTRACT_REFERENCES: ReadonlyArray<{ readonly file: string; readonly literal: string; readonly why: string }> = [
-  { file: 'contracts/src/model.ts', literal: 'users', why: "a metric `unit` value (z.enum of units), not the users dataset" },
 ];
 
 // ---------------------------------------------------------------------------

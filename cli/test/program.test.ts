@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS, VERSION, buildProgram } from '@streampulse/cli';
+import { createContext } from '../src/context.js';
+import { colorWanted, count, createStyle, stableJson, table } from '../src/output.js';
+import { BROKEN, CLI_DIR, ROOT, VALID, run } from './run.js';
+
+describe('--help and --version', () => {
+  const pages: [string[], string][] = [
+    [['--help'], 'Usage: streampulse [options] [command]'],
+    [['contracts', '--help'], 'Usage: streampulse contracts [options] [command]'],
+    [['contracts', 'validate', '--help'], 'Usage: streampulse contracts validate [options] [dir]'],
+    [['contracts', 'show', '--help'], 'Usage: streampulse contracts show [options] <name>'],
+    [['contracts', 'lineage', '-h'], 'Usage: streampulse contracts lineage [options] <node-id>'],
+    [['demo', '--help'], 'Usage: streampulse demo [options]'],
+    [['help', 'contracts'], 'Usage: streampulse contracts [options] [command]'],
+  ];
+  it.each(pages)('%j prints its help on stdout; exit 0', async (args, usage) => {
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out.split('\n')[0]).toBe(usage);
+  });
+
+  it('every command has a description and every option a help text', () => {
+    const style = createStyle(false);
+    const program = buildProgram(createContext({ cwd: CLI_DIR, env: {}, stdout: () => {}, stderr: () => {}, style, errStyle: style }));
+    const all = [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)];
+    for (const c of all) {
+      expect(c.description().length).toBeGreaterThan(30);
+      for (const o of c.options) expect(o.description.length).toBeGreaterThan(5);
+    }
+    expect(program.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name));
+    expect(program.commands.find((c) => c.name() === 'contracts')?.commands.map((c) => c.name())).toEqual(['validate', 'show', 'lineage']);
+  });
+
+  it('the top-level help lists the commands, exit codes and examples', async () => {
+    const r = await run(['--help']);
+    expect(r.out).toMatch(/^ {2}demo \[options\] +run the StreamPulse demo/m);
+    expect(r.out).toMatch(/^ {2}contracts +validate, inspect and trace/m);
+    expect(r.out).toContain('Exit codes: 0 success, 1 failure');
+    expect(r.out).toContain('$ streampulse contracts validate');
+  });
+
+  it('--version prints the version of cli/package.json', async () => {
+    const pkg = JSON.parse(readFileSync(join(CLI_DIR, 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    for (const flag of ['--version', '-V']) {
+      const r = await run([flag]);
+      expect(r).toEqual({ code: 0, out: `${pkg.version}\n`, err: '' });
+    }
+  });
+});
+
+describe('usage errors exit 2 with a hint on stderr', () => {
+  it.each([
+    [[], 'Usage: streampulse [options] [command]'],
+    [['contracts'], 'Usage: streampulse contracts [options] [command]'],
+    [['contract', 'validate'], "error: unknown command 'contract'\n(Did you mean contracts?)"],
+    [['contracts', 'validate', '--jsn'], "error: unknown option '--jsn'\n(Did you mean --json?)"],
+    [['contracts', 'show'], "error: missing required argument 'name'"],
+    [['contracts', 'lineage'], "error: missing required argument 'node-id'"],
+    [['contracts', 'validate', 'a', 'b'], 'error: too many arguments'],
+  ])('%j', async (args, message) => {
+    const r = await run(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(message);
+  });
+});
+
+describe('streampulse demo', () => {
+  it('validates the contracts, prints the summary, and says the lakehouse run is not built (no fake results); exit 0', async () => {
+    const r = await run(['demo', '--dir', VALID]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('1. Validate the contracts (test/fixtures/valid)');
+    expect(r.out).toMatch(/^dataset +subscribers /m);
+    expect(r.out).toContain('✓ 2 datasets, 2 models, 1 mart, 1 dashboard (2 cards) valid');
+    expect(r.out).toContain('2. Run the local lakehouse');
+    expect(r.out).toContain('Not built yet.');
+    expect(r.out).toContain('Nothing was run');
+    expect(r.out).not.toMatch(/\brows\b|\bbatch(es)? (loaded|processed)\b/);
+  });
+
+  it('stops at invalid contracts with every issue; exit 1', async () => {
+    const r = await run(['demo', '--dir', BROKEN]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('[CONTRACT_UNKNOWN_COLUMN]');
+    expect(r.out).toContain('Demo stopped: the contracts are invalid');
+    expect(r.out).not.toContain('2. Run the local lakehouse');
+  });
+});
+
+describe('output helpers', () => {
+  it('colour only on a terminal with NO_COLOR unset', () => {
+    expect(colorWanted(true, {})).toBe(true);
+    expect(colorWanted(true, { NO_COLOR: '1' })).toBe(false);
+    expect(colorWanted(true, { NO_COLOR: '' })).toBe(false);
+    expect(colorWanted(false, {})).toBe(false);
+    expect(colorWanted(undefined, {})).toBe(false);
+  });
+
+  it('tables align on plain text, JSON keys are sorted at every level, nouns are counted', () => {
+    expect(table(['A', 'BB'], [['xxx', 'y'], ['z', '']], createStyle(false))).toEqual(['A    BB', 'xxx  y', 'z']);
+    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe('{\n  "a": {\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n');
+    expect([count(1, 'mart'), count(7, 'mart'), count(2, 'branch', 'branches')]).toEqual(['1 mart', '7 marts', '2 branches']);
+  });
+});
+
+describe('the built binary (cli/dist/src/bin.js)', () => {
+  const bin = join(ROOT, 'cli', 'dist', 'src', 'bin.js');
+  it('runs `contracts validate <fixture>` as a process with the same output and exit codes', async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} does not exist: build first with \`node_modules/.bin/tsc -b\` (scripts/test.sh does)`);
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env['INIT_CWD'];
+    const ok = spawnSync(process.execPath, [bin, 'contracts', 'validate', VALID], { cwd: CLI_DIR, encoding: 'utf8', env });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe((await run(['contracts', 'validate', VALID])).out);
+    const bad = spawnSync(process.execPath, [bin, 'contracts', 'validate', BROKEN], { cwd: CLI_DIR, encoding: 'utf8', env });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('test/fixtures/broken/gold/fact_playback.yaml:22:19');
+    const usage = spawnSync(process.execPath, [bin, 'nope'], { cwd: CLI_DIR, encoding: 'utf8', env });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("error: unknown command 'nope'");
+    expect(usage.stderr).not.toMatch(/^\s+at /m);
+  });
+});
