@@ -36,6 +36,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
 
 export function listOf(values: Iterable<string>, max = 12): string {
   const all = [...values];
+  if (all.length === 0) return '(none declared yet: add the contract first)';
   const shown = all.slice(0, max).join(', ');
   return all.length > max ? `${shown}, … (${all.length} in all)` : shown;
 }

@@ -126,10 +126,12 @@ export function renderIssues(result: LoadResult, style: Style): string[] {
 }
 
 export function countLine(result: LoadResult): string {
-  const files = groupByFile(result.issues).size;
+  const files = [...groupByFile(result.issues).keys()].filter((f) => result.files.some((x) => x.file === f)).length;
   const total = result.files.length;
+  const elsewhere = result.issues.filter((i) => !result.files.some((x) => x.file === i.file)).length;
   const problems = count(result.issues.length, 'problem');
-  return total === 0 ? `✗ ${problems}` : `✗ ${problems} in ${files} of ${count(total, 'contract file')}`;
+  if (total === 0) return `✗ ${problems}`;
+  return `✗ ${problems} in ${files} of ${count(total, 'contract file')}${elsewhere > 0 ? ` (and ${count(elsewhere, 'problem')} with the folder itself)` : ''}`;
 }
 
 export function groupByFile(issues: readonly ContractIssue[]): Map<string, ContractIssue[]> {
