@@ -76,7 +76,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
       ['2024-03-01', 'users', 8, 3, 4, 1, true],
       ['2024-03-01', 'payments', 5, 1, 4, 0, true],
       ['2024-03-02', 'users', 3, 2, 0, 1, true],
-      ['2024-03-02', 'payments', 8, 2, 0, 6, true],
+      ['2024-03-02', 'payments', 9, 2, 0, 7, true],
     ]);
   });
 
@@ -107,8 +107,13 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
   it('tells duplicates apart: exact in-batch, re-sent from an earlier batch, a re-landed identical file', () => {
     expect(ds('2024-03-01', 'users').duplicates).toEqual({ in_batch: 1, of_earlier_batches: 0, superseded_versions: 0, relanded_file_rows: 0 });
     expect(ds('2024-03-02', 'users').duplicates).toEqual({ in_batch: 0, of_earlier_batches: 1, superseded_versions: 0, relanded_file_rows: 0 });
-    expect(ds('2024-03-02', 'payments').duplicates).toEqual({ in_batch: 0, of_earlier_batches: 1, superseded_versions: 0, relanded_file_rows: 5 });
+    expect(ds('2024-03-02', 'payments').duplicates).toEqual({ in_batch: 1, of_earlier_batches: 1, superseded_versions: 0, relanded_file_rows: 5 });
     expect(ds('2024-03-02', 'payments').files.find((f) => f.file.endsWith('payments_resend.csv'))!.duplicateOf).toBe('payments/2024-03-01/payments.csv');
+  });
+
+  it('keeps one copy of an exactly duplicated row of an SCD1 dataset (the copy never supersedes it)', async () => {
+    const p7 = await rows(`SELECT payment_id, _batch_id FROM read_parquet('${lake}/silver/payments/*/*.parquet') WHERE payment_id = 'p7'`);
+    expect(p7).toEqual([{ payment_id: 'p7', _batch_id: '2024-03-02' }]);
   });
 
   it('keeps unknown fields in a rescued column and adds the bronze audit columns', async () => {
@@ -149,7 +154,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
       'month,region,revenue,payers\n2024-02-01,EMEA,9.99,1\n2024-03-01,EMEA,9.99,1\n2024-03-01,LATAM,19.99,1\n',
     );
     const md = readFileSync(join(lake, 'reports', 'quality.md'), 'utf8');
-    expect(md).toContain('| payments | 13 | 3 | 4 | 6 | 0 | 0 | yes |');
+    expect(md).toContain('| payments | 14 | 3 | 4 | 7 | 0 | 0 | yes |');
   });
 
   it('is idempotent: re-running a batch, or the whole run in a new lake, gives identical gold and serving rows', async () => {

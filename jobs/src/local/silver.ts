@@ -69,10 +69,18 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
     `CREATE TEMP TABLE s_ranked AS
      SELECT s.*,
        row_number() OVER (PARTITION BY s._record_hash ORDER BY s._source_file, s._line_no) AS _exact_rank,
-       e._record_hash IS NOT NULL AS _seen_before,
-       row_number() OVER (PARTITION BY ${merge.key.map((k) => `s.${qi(k)}`).join(', ')} ORDER BY ${orderSql(merge, 's.')}, s._source_file DESC, s._line_no DESC) AS _key_rank
+       e._record_hash IS NOT NULL AS _seen_before
      FROM s_in s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash`,
     `dedupe ${spec.name}`,
+  );
+  // versions of a key are ranked among the distinct, new records only: an exact copy
+  // must never outrank (and so supersede) the one record of its kind that is kept
+  await duck.run(
+    `CREATE OR REPLACE TEMP TABLE s_ranked AS
+     SELECT *, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
+       row_number() OVER (PARTITION BY ${key}, (_exact_rank = 1 AND NOT _seen_before) ORDER BY ${orderSql(merge)}, _source_file DESC, _line_no DESC) END AS _key_rank
+     FROM s_ranked`,
+    `rank versions ${spec.name}`,
   );
   const stats = (await duck.rows(
     `SELECT count(*) FILTER (WHERE _exact_rank > 1) AS exact,
