@@ -36,6 +36,10 @@ export interface CliContext {
   exitCode: number;
   /** Set by commands run with --json: errors are then printed as JSON on stdout. */
   jsonMode: boolean;
+  /** stderr is a terminal: progress bars redraw in place (otherwise one line per step). */
+  readonly interactive: boolean;
+  /** The workspace root (folder with pnpm-workspace.yaml), when there is one. */
+  workspaceRoot(): string;
   /** An absolute path for a user-given one. */
   resolvePath(path: string): string;
   /** A path as shown to the user: relative to the working directory (as the loader's issue paths are). */
@@ -57,6 +61,7 @@ export interface ContextOptions {
   readonly errStyle: Style;
   /** Fallback workspace root (e.g. the one holding the running binary). */
   readonly workspaceRoot?: string | undefined;
+  readonly interactive?: boolean;
 }
 
 export function createContext(o: ContextOptions): CliContext {
@@ -69,11 +74,24 @@ export function createContext(o: ContextOptions): CliContext {
     stderr: o.stderr,
     exitCode: 0,
     jsonMode: false,
+    interactive: o.interactive ?? false,
+    workspaceRoot: () => {
+      const root = findWorkspaceRoot(o.cwd) ?? o.workspaceRoot;
+      if (root === undefined)
+        throw new StreamPulseError('CLI_WORKSPACE_NOT_FOUND', `no StreamPulse workspace (a folder with pnpm-workspace.yaml) at or above ${o.cwd}`, {
+          remedy: 'run the command inside the StreamPulse repository, or pass the folders explicitly',
+        });
+      return root;
+    },
     print: (...lines) => o.stdout(lines.map((l) => `${l}\n`).join('')),
     printJson: (value) => o.stdout(stableJson(value)),
     resolvePath: (path) => resolve(o.cwd, path),
     // The loader reports files relative to the cwd too (displayBase), so both agree.
-    display: (path) => relative(o.cwd, resolve(o.cwd, path)) || '.',
+    display: (path) => {
+      const abs = resolve(o.cwd, path);
+      const rel = relative(o.cwd, abs);
+      return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
+    },
     contractsDir: (dir) => {
       if (dir !== undefined) return resolve(o.cwd, dir);
       const root = findWorkspaceRoot(o.cwd) ?? o.workspaceRoot;

@@ -53,6 +53,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     style: createStyle(color.stdout),
     errStyle: createStyle(color.stderr),
     workspaceRoot: options.workspaceRoot,
+    interactive: options.stderr === undefined && process.stderr.isTTY === true && env['CI'] === undefined,
   });
   const program = buildProgram(ctx, { outColor: color.stdout, errColor: color.stderr });
   try {
@@ -70,7 +71,8 @@ export function buildProgram(ctx: CliContext, colors: { outColor: boolean; errCo
     .description(
       'StreamPulse, a contract-driven lakehouse for subscription video-streaming analytics. ' +
         'YAML contracts describe every dataset, quality rule, metric, serving mart and dashboard card; ' +
-        'this command validates them, shows them and traces their column lineage.',
+        'this command validates them, traces their column lineage, generates synthetic sources and runs ' +
+        'the local lakehouse (bronze → silver → gold → SQLite serving) on DuckDB.',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -95,7 +97,8 @@ Examples:
   $ streampulse contracts validate
   $ streampulse contracts show metrics
   $ streampulse contracts lineage --help
-  $ streampulse demo`,
+  $ streampulse demo --users 1000 --days 14
+  $ streampulse run --date 2026-01-26`,
     );
   // Subcommands inherit the output configuration and exitOverride set above.
   for (const command of COMMANDS) command.register(program, ctx);

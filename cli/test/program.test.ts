@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS, VERSION, buildProgram } from '@streampulse/cli';
 import { createContext } from '../src/context.js';
@@ -38,7 +39,8 @@ describe('--help and --version', () => {
 
   it('the top-level help lists the commands, exit codes and examples', async () => {
     const r = await run(['--help']);
-    expect(r.out).toMatch(/^ {2}demo \[options\] +run the StreamPulse demo/m);
+    expect(r.out).toMatch(/^ {2}demo \[options\] +the local lakehouse end to end/m);
+    expect(r.out).toMatch(/^ {2}run \[options\] +run one daily batch/m);
     expect(r.out).toMatch(/^ {2}contracts +validate, inspect and trace/m);
     expect(r.out).toContain('Exit codes: 0 success, 1 failure');
     expect(r.out).toContain('$ streampulse contracts validate');
@@ -71,26 +73,62 @@ describe('usage errors exit 2 with a hint on stderr', () => {
   });
 });
 
-describe('streampulse demo', () => {
-  it('validates the contracts, prints the summary, and says the lakehouse run is not built (no fake results); exit 0', async () => {
-    const r = await run(['demo', '--dir', VALID]);
-    expect(r.code).toBe(0);
+describe('streampulse demo / run (real DuckDB and SQLite, fixture contracts)', () => {
+  const lake = join(mkdtempSync(join(tmpdir(), 'sp-cli-demo-')), 'lake');
+
+  it('generates sources, runs every batch, publishes serving and says where to look; exit 0', async () => {
+    const r = await run(['demo', '--dir', VALID, '--out', lake, '--users', '60', '--days', '3', '--no-progress']);
     expect(r.err).toBe('');
-    expect(r.out).toContain('1. Validate the contracts (test/fixtures/valid)');
-    expect(r.out).toMatch(/^dataset +subscribers /m);
-    expect(r.out).toContain('✓ 2 datasets, 2 models, 1 mart, 1 dashboard (2 cards) valid');
-    expect(r.out).toContain('2. Run the local lakehouse');
-    expect(r.out).toContain('Not built yet.');
-    expect(r.out).toContain('Nothing was run');
-    expect(r.out).not.toMatch(/\brows\b|\bbatch(es)? (loaded|processed)\b/);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('StreamPulse demo: the local lakehouse on DuckDB');
+    expect(r.out).toMatch(/3 batches: [\d,]+ rows in = [\d,]+ promoted \+ [\d,]+ quarantined \+ [\d,]+ duplicates \(conserved in every batch and dataset\)/);
+    expect(r.out).toMatch(/^ {2}analytics_watch_daily +\d+$/m);
+    expect(r.out).toContain(`serving database  ${join(lake, 'serving', 'streampulse.sqlite')}`);
+    expect(existsSync(join(lake, 'serving', 'extracts', 'analytics_watch_daily.csv'))).toBe(true);
+    expect(existsSync(join(lake, 'reports', 'quality.md'))).toBe(true);
+  }, 60_000);
+
+  it('prints progress per batch on stderr unless --no-progress; --json gives the summary on stdout', async () => {
+    const r = await run(['demo', '--dir', VALID, '--out', lake, '--users', '30', '--days', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { ok: boolean; batches: number; rows: { conserved: boolean } };
+    expect([j.ok, j.batches, j.rows.conserved]).toEqual([true, 2, true]);
+    const p = await run(['demo', '--dir', VALID, '--out', lake, '--users', '30', '--days', '2']);
+    expect(p.err).toMatch(/^generate \[#+\] day 2\/2 /m);
+    expect(p.err).toMatch(/^batch \d{4}-\d{2}-\d{2} \[#+\] 2\/2 {2}in \d+/m);
+  }, 60_000);
+
+  it('`run --date` re-runs one batch of an existing lake and prints its table', async () => {
+    const r = await run(['run', '--dir', VALID, '--lake', lake, '--date', '2026-01-26', '--no-progress']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}dataset +in +promoted +quarantined +duplicates +conserved +fresh$/m);
+    const missing = await run(['run', '--dir', VALID, '--lake', join(lake, 'nowhere'), '--date', '2026-01-26']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('error RUN_NO_LANDING: ');
+  }, 60_000);
+
+  it('refuses to wipe a folder it did not create, and rejects bad options as usage errors', async () => {
+    const mine = mkdtempSync(join(tmpdir(), 'sp-cli-notours-'));
+    writeFileSync(join(mine, 'precious.txt'), 'keep me');
+    const r = await run(['demo', '--dir', VALID, '--out', mine, '--days', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error LAKE_NOT_OURS: ');
+    expect(readFileSync(join(mine, 'precious.txt'), 'utf8')).toBe('keep me');
+    const bad = await run(['demo', '--users', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--users must be a whole number from 1 to 10000000, got "0"');
+    const date = await run(['run', '--date', '2026-02-30']);
+    expect(date.code).toBe(2);
+    expect(date.err).toContain('"2026-02-30" is not a YYYY-MM-DD date');
   });
 
-  it('stops at invalid contracts with every issue; exit 1', async () => {
-    const r = await run(['demo', '--dir', BROKEN]);
+  it('stops at invalid contracts with every issue and runs nothing; exit 1', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sp-cli-broken-')), 'lake');
+    const r = await run(['demo', '--dir', BROKEN, '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('[CONTRACT_UNKNOWN_COLUMN]');
-    expect(r.out).toContain('Demo stopped: the contracts are invalid');
-    expect(r.out).not.toContain('2. Run the local lakehouse');
+    expect(r.err).toContain('[CONTRACT_UNKNOWN_COLUMN]');
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -284,7 +284,17 @@ function checkHardcodedNames(source: SourceFile, names: ReadonlyMap<string, stri
  * String literals that equal a contract name by coincidence and do not refer to the
  * contract. Keep this list short; each entry says why it is not a reference.
  */
-const NOT_CONTRACT_REFERENCES: ReadonlyArray<{ readonly file: string; readonly literal: string; readonly why: string }> = [
+const NOT_CONTRACT_REFERENCES: ReadonlyArray<{ readonly file: string; readonly literal: string; readonly why: string }> = [];
+
+/**
+ * Files allowed to name datasets, each with the reason. Keep this list to files whose
+ * whole job is to bind something outside the contracts to them.
+ */
+const NAMING_FILES: ReadonlyArray<{ readonly file: string; readonly why: string }> = [
+  {
+    file: 'sources/src/world/bindings.ts',
+    why: 'the synthetic business simulation binds its entity kinds to the source datasets they feed; datasets not bound there get contract-driven generic rows',
+  },
 ];
 
 // ---------------------------------------------------------------------------
@@ -351,7 +361,8 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
       throw new Error(`contracts/streampulse/ holds no file with a top-level dataset:, model: or mart: key (${files.length} YAML file(s) read)`);
     const violations = PACKAGES.flatMap((pkg) => readSources(pkg, 'src'))
       .flatMap((s) => checkHardcodedNames(s, names))
-      .filter((v) => !NOT_CONTRACT_REFERENCES.some((x) => x.file === v.file && v.message.startsWith(`'${x.literal}' `)));
+      .filter((v) => !NOT_CONTRACT_REFERENCES.some((x) => x.file === v.file && v.message.startsWith(`'${x.literal}' `)))
+      .filter((v) => !NAMING_FILES.some((x) => x.file === v.file));
     expect(violations.map(show)).toEqual([]);
   });
 });

@@ -1,44 +1,241 @@
 /**
- * `streampulse demo`: what scripts/demo.sh runs. Today it validates the shipped
- * contracts and prints their summary. The local lakehouse run (synthetic sources →
- * landing → bronze → silver → gold → serving → dashboard) is not built yet, and the
- * command says so instead of showing made-up results; issue "local lakehouse"
- * replaces the second step.
+ * `streampulse demo`: the product's main job on the embedded default. Validates the
+ * contracts, generates seeded synthetic sources (with defects), runs every daily batch
+ * through bronze → silver → gold → marts on DuckDB, publishes the SQLite serving
+ * database, CSV extracts and quality reports, and prints where to look.
+ *
+ * `streampulse run --date D` runs one batch over an existing lake.
  */
-import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { StreamPulseError } from '@streampulse/contracts';
+import type { BatchReport } from '@streampulse/jobs';
 import type { CliContext } from '../context.js';
-import { validateCommand } from './contracts.js';
+import { runBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
+import { count, table } from '../output.js';
+import { bar, createProgress, layerOf } from '../progress.js';
 import type { CommandModule } from './types.js';
+
+export const DEMO_DEFAULTS = { users: 1000, days: 14, seed: '42', start: '2026-01-25' } as const;
+
+export function positiveInt(name: string, max: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${v}"`);
+    return n;
+  };
+}
+export function isoDate(v: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v)
+    throw new InvalidArgumentError(`"${v}" is not a YYYY-MM-DD date`);
+  return v;
+}
+
+/** Progress callbacks that draw a bar per batch (jobs by layer) on stderr. */
+export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvents {
+  const p = createProgress(ctx.stderr, ctx.interactive, enabled);
+  let started = performance.now();
+  const layers = new Map<string, number>();
+  return {
+    onGenerate: (e) => {
+      const text = `generate ${bar(e.day, e.days)} day ${e.day}/${e.days} ${e.date}  ${e.rows.toLocaleString('en-US')} rows`;
+      if (e.day === e.days) p.done(text);
+      else p.update(text);
+    },
+    onJob: (e) => {
+      if (e.kind === 'job-start') {
+        if (e.index === 0) {
+          started = performance.now();
+          layers.clear();
+        }
+        p.update(`batch ${e.batch} ${bar(e.index, e.total)} ${e.index}/${e.total} ${e.job}`);
+      } else layers.set(layerOf(e.job), (layers.get(layerOf(e.job)) ?? 0) + 1);
+    },
+    onBatch: (r, i, n) => {
+      const s = totals([r]);
+      const secs = ((performance.now() - started) / 1000).toFixed(1);
+      const jobs = [...layers.entries()].map(([l, k]) => `${l} ${k}`).join(' · ');
+      p.done(
+        `batch ${r.batch} ${bar(1, 1)} ${i + 1}/${n}  in ${fmt(s.in)} → promoted ${fmt(s.promoted)}, quarantined ${fmt(s.quarantined)}, duplicates ${fmt(s.duplicates)}  [${jobs}] ${secs}s`,
+      );
+    },
+  };
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+export function totals(reports: readonly BatchReport[]): { in: number; promoted: number; quarantined: number; duplicates: number; conserved: boolean } {
+  let a = 0;
+  let p = 0;
+  let q = 0;
+  let d = 0;
+  let ok = true;
+  for (const r of reports)
+    for (const x of r.datasets) {
+      a += x.rows_in;
+      p += x.promoted;
+      q += x.quarantined;
+      d += x.duplicates_dropped;
+      ok &&= x.conserved;
+    }
+  return { in: a, promoted: p, quarantined: q, duplicates: d, conserved: ok };
+}
+
+function defaultLake(ctx: CliContext): string {
+  return join(ctx.workspaceRoot(), 'out', 'demo');
+}
+
+interface DemoOpts {
+  out?: string;
+  users: number;
+  days: number;
+  seed: string;
+  start: string;
+  defects: boolean;
+  dir?: string;
+  json?: boolean;
+  progress: boolean;
+}
 
 export const demoCommand: CommandModule = {
   name: 'demo',
   register(program: Command, ctx: CliContext): void {
     program
       .command('demo')
-      .description('run the StreamPulse demo: today, validate the shipped contracts and summarise them (the local lakehouse run is not built yet)')
-      .option('-d, --dir <dir>', 'contract folder (default: <workspace root>/contracts/streampulse)')
-      .addHelpText('after', '\nExit codes: 0 contracts valid, 1 contracts invalid (or an error), 2 usage error.')
-      .action((opts: { dir?: string }) => {
+      .description('the local lakehouse end to end: generate seeded sources (with defects), run every daily batch bronze → silver → gold → marts on DuckDB, publish SQLite serving, CSV extracts and quality reports')
+      .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)')
+      .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), DEMO_DEFAULTS.users)
+      .option('--days <d>', 'daily batches', positiveInt('--days', 3660), DEMO_DEFAULTS.days)
+      .option('-s, --seed <seed>', 'random seed (same seed, same files)', DEMO_DEFAULTS.seed)
+      .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, DEMO_DEFAULTS.start)
+      .option('--no-defects', 'generate clean sources (no seeded defects)')
+      .option('--no-progress', 'no progress bars on stderr')
+      .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--json', 'print the summary as JSON on stdout')
+      .addHelpText(
+        'after',
+        `
+The salt for pseudonymised columns comes from STREAMPULSE_PII_SALT; without it a fixed
+local-demo salt is used (and the summary says so).
+Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage error.`,
+      )
+      .action(async (opts: DemoOpts) => {
+        ctx.jsonMode = opts.json === true;
+        const set = ctx.loadValid(ctx.contractsDir(opts.dir));
+        const lake = opts.out !== undefined ? ctx.resolvePath(opts.out) : defaultLake(ctx);
+        const { salt, fromEnv } = saltFrom(ctx.env);
         const s = ctx.style;
-        const dir = ctx.contractsDir(opts.dir);
-        ctx.print(s.bold('StreamPulse demo'), '', s.bold(`1. Validate the contracts (${ctx.display(dir)})`), '');
-        validateCommand(ctx, opts.dir, false);
-        if (ctx.exitCode !== 0) {
-          ctx.print('', `${s.red('Demo stopped:')} the contracts are invalid; fix the problems above, then run the demo again.`);
+        if (!ctx.jsonMode)
+          ctx.print(
+            s.bold('StreamPulse demo: the local lakehouse on DuckDB'),
+            `  ${count(set.datasets.length, 'dataset')}, ${count(set.models.length, 'gold model')}, ${count(set.marts.length, 'mart')} · ${opts.users} users × ${opts.days} days from ${opts.start}, seed ${opts.seed}${opts.defects ? '' : ', no defects'}`,
+            `  lake: ${ctx.display(lake)}`,
+            '',
+          );
+        const result = await runDemo(set, {
+          lakeRoot: lake,
+          users: opts.users,
+          days: opts.days,
+          seed: opts.seed,
+          startDate: opts.start,
+          defects: opts.defects ? {} : false,
+          salt,
+          ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
+        });
+        const t = totals(result.reports);
+        const defectsExpected = result.manifest.defects.length;
+        const summary = {
+          ok: true,
+          lake,
+          batches: result.reports.length,
+          rows: t,
+          defects_injected: result.manifest.defect_counts,
+          marts: result.publish.martRows,
+          serving: result.publish.sqlite,
+          extracts: result.publish.extracts,
+          quality_report: result.publish.qualityMarkdown,
+          quality_json: result.publish.qualityJson,
+          seconds: result.seconds,
+          salt: fromEnv ? 'STREAMPULSE_PII_SALT' : 'local demo salt',
+        };
+        if (ctx.jsonMode) {
+          ctx.printJson(summary);
           return;
         }
         ctx.print(
           '',
-          s.bold('2. Run the local lakehouse'),
+          s.bold('Result'),
+          `  ${count(result.reports.length, 'batch', 'batches')}: ${fmt(t.in)} rows in = ${fmt(t.promoted)} promoted + ${fmt(t.quarantined)} quarantined + ${fmt(t.duplicates)} duplicates ${t.conserved ? s.green('(conserved in every batch and dataset)') : s.red('(NOT conserved)')}`,
+          `  ${defectsExpected} seeded defects (${Object.entries(result.manifest.defect_counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`,
           '',
-          `${s.yellow('Not built yet.')} The local run (synthetic sources → landing → bronze → silver → gold →`,
-          'serving database → dashboard) arrives with the "local lakehouse" issue. Nothing was run,',
-          'so no pipeline results are shown.',
+          ...table(['mart', 'rows'], Object.entries(result.publish.martRows).map(([m, n]) => [m, fmt(n)]), s, '  '),
           '',
-          'What works today:',
-          '  streampulse contracts validate            every contract, or every problem with file:line and a fix',
-          '  streampulse contracts show <name>         one contract, readable',
-          '  streampulse contracts lineage <node-id>   column lineage from source to dashboard card',
+          s.bold('Where to look'),
+          `  serving database  ${ctx.display(result.publish.sqlite)}   (SQLite: the analytics_* marts, quality_batches, serving_quality_summary)`,
+          `  CSV extracts      ${ctx.display(join(lake, 'serving', 'extracts'))}/   (one per mart, Metabase-ready)`,
+          `  quality report    ${ctx.display(result.publish.qualityMarkdown)}   (rows in / promoted / quarantined by reason / duplicates, rule pass rates, freshness)`,
+          `  quarantine        ${ctx.display(join(lake, 'quarantine'))}/   (every rejected row with its reason and raw text)`,
+          `  defect manifest   ${ctx.display(join(lake, 'landing', '_manifest.json'))}`,
+          '',
+          s.dim(
+            `generate ${result.seconds.generate.toFixed(1)}s · batches ${result.seconds.run.toFixed(1)}s · serving ${result.seconds.publish.toFixed(1)}s` +
+              (fromEnv ? '' : ' · pseudonyms use the local demo salt (set STREAMPULSE_PII_SALT for your own)'),
+          ),
+        );
+      });
+  },
+};
+
+interface RunOpts {
+  date: string;
+  lake?: string;
+  dir?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+export const runCommand: CommandModule = {
+  name: 'run',
+  register(program: Command, ctx: CliContext): void {
+    program
+      .command('run')
+      .description('run one daily batch over an existing lake (landing files already there), then republish serving')
+      .requiredOption('--date <date>', 'the batch (run date), YYYY-MM-DD', isoDate)
+      .option('-l, --lake <dir>', 'lake folder (default: <workspace>/out/demo)')
+      .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--no-progress', 'no progress bar on stderr')
+      .option('--json', 'print the batch report as JSON on stdout')
+      .addHelpText('after', '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nExit codes: 0 success, 1 failure, 2 usage error.')
+      .action(async (opts: RunOpts) => {
+        ctx.jsonMode = opts.json === true;
+        const set = ctx.loadValid(ctx.contractsDir(opts.dir));
+        const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : defaultLake(ctx);
+        if (!existsSync(join(lake, 'landing')))
+          throw new StreamPulseError('RUN_NO_LANDING', `${ctx.display(lake)} has no landing/ folder`, {
+            remedy: 'run `streampulse demo` (or `streampulse sources generate --out <lake>/landing`) first, or pass --lake',
+          });
+        const { salt } = saltFrom(ctx.env);
+        const r = await runBatches(set, { lakeRoot: lake, dates: [opts.date], salt, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
+        const report = r.reports[0]!;
+        if (ctx.jsonMode) {
+          ctx.printJson({ ok: true, report, serving: r.publish.sqlite });
+          return;
+        }
+        const s = ctx.style;
+        ctx.print(
+          '',
+          ...table(
+            ['dataset', 'in', 'promoted', 'quarantined', 'duplicates', 'conserved', 'fresh'],
+            report.datasets.map((d) => [d.dataset, fmt(d.rows_in), fmt(d.promoted), fmt(d.quarantined), fmt(d.duplicates_dropped), d.conserved ? 'yes' : 'NO', d.freshness.within_sla ? 'yes' : 'no']),
+            s,
+            '  ',
+          ),
+          '',
+          `  notes: ${report.datasets.flatMap((d) => d.notes).length === 0 ? 'none' : ''}`,
+          ...report.datasets.flatMap((d) => d.notes.map((n) => `    ${d.dataset}: ${n}`)),
+          '',
+          `serving database ${ctx.display(r.publish.sqlite)} · report ${ctx.display(join(lake, 'reports', 'batches', `${opts.date}.json`))}`,
         );
       });
   },

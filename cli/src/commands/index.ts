@@ -4,7 +4,6 @@
  * Extension point: each later command is one module exporting a `CommandModule`
  * (see `types.ts`), added to this list — nothing else changes. Planned:
  *   generate  write every cloud artifact (ADF, Databricks, SQL, Metabase) to --out
- *   run       run one batch locally (job specs on DuckDB, SQLite serving)
  *   adf       validate / execute the generated Data Factory pipelines locally
  *   sql       print the serving DDL per dialect
  *   serve     serve the static dashboard
@@ -12,9 +11,10 @@
  * and `contracts diff` inside `contracts.ts`.
  */
 import { contractsCommand } from './contracts.js';
-import { demoCommand } from './demo.js';
+import { demoCommand, runCommand } from './demo.js';
+import { sourcesCommand } from './sources.js';
 import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, contractsCommand];

@@ -18,9 +18,23 @@ export class Duck {
     return new Duck(instance, con);
   }
 
+  /** Seconds spent per statement label, when STREAMPULSE_PROFILE_SQL=1 (printed on close). */
+  private readonly profile = process.env['STREAMPULSE_PROFILE_SQL'] === '1' ? new Map<string, { n: number; ms: number }>() : undefined;
+
+  private note(what: string, t0: number): void {
+    if (!this.profile) return;
+    const label = what.replace(/ [a-z0-9_./=-]*\.(csv|jsonl|parquet)$/, '').split(' ').slice(0, 2).join(' ');
+    const e = this.profile.get(label) ?? { n: 0, ms: 0 };
+    e.n++;
+    e.ms += performance.now() - t0;
+    this.profile.set(label, e);
+  }
+
   async run(sql: string, what = 'statement'): Promise<void> {
+    const t0 = performance.now();
     try {
       await this.con.run(sql);
+      this.note(what, t0);
     } catch (e) {
       throw new StreamPulseError('LOCAL_SQL_FAILED', `DuckDB failed on ${what}: ${(e as Error).message}`, {
         cause: e,
@@ -32,8 +46,10 @@ export class Duck {
   }
 
   async rows(sql: string, what = 'query'): Promise<Record<string, unknown>[]> {
+    const t0 = performance.now();
     try {
       const r = await this.con.runAndReadAll(sql);
+      this.note(what, t0);
       return r.getRowObjectsJson() as Record<string, unknown>[];
     } catch (e) {
       if (process.env['STREAMPULSE_DEBUG_SQL'] === '1') process.stderr.write(`-- ${what}\n${sql};\n`);
@@ -51,6 +67,9 @@ export class Duck {
   }
 
   close(): void {
+    if (this.profile)
+      for (const [k, v] of [...this.profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30))
+        process.stderr.write(`[sql profile] ${(v.ms / 1000).toFixed(2)}s ${v.n}× ${k}\n`);
     this.con.closeSync();
     this.instance.closeSync();
   }

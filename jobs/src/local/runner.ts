@@ -62,6 +62,9 @@ export interface RunnerOptions {
 }
 
 export class LocalRunner {
+  /** The batch whose silver jobs all completed last in this runner (its state tables are current). */
+  private silverAsOf: string | undefined;
+
   private constructor(
     readonly plan: JobPlan,
     readonly lake: Lake,
@@ -95,6 +98,10 @@ export class LocalRunner {
     const tables: TableReport[] = [];
     const jobs = this.plan.jobs;
     const specs = new Map(jobs.map((j) => [j.id, j]));
+    // silver state as of the previous batches; each silver job below refreshes its own
+    // table. Consecutive batches in one runner already hold it from the last batch.
+    if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
+    this.silverAsOf = undefined;
     for (const [i, job] of jobs.entries()) {
       if (this.opts.crashAfterJobs !== undefined && i >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
       this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: jobs.length });
@@ -107,13 +114,12 @@ export class LocalRunner {
           ingestedAt,
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
         });
-        await this.refreshSilverViews(specs, batch);
         bronze.set(job.name, r);
         detail = `${r.rowsIn} rows, ${r.quarantined + r.dropped} quarantined`;
       } else if (job.layer === 'silver') {
         const r = await runSilver(job, { duck: this.duck, lake: this.lake, batch, salt: this.opts.salt });
         silver.set(job.name, r);
-        await this.refreshSilverViews(specs, batch);
+        await this.refreshSilverViews(specs, batch, job.name);
         detail = `${r.promoted} promoted`;
       } else {
         const rows = await this.build(job, batch);
@@ -122,6 +128,7 @@ export class LocalRunner {
       }
       this.opts.onProgress?.({ kind: 'job-done', batch, job: job.id, index: i, total: jobs.length, detail });
     }
+    this.silverAsOf = batch;
     const datasets = [...bronze.entries()].map(([name, b]) => this.datasetReport(name, batch, b, silver.get(name)));
     const report: BatchReport = { batch, datasets, tables };
     writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -168,6 +175,15 @@ export class LocalRunner {
     };
   }
 
+  /** The silver state tables were left by the batch just before `batch`, and nothing was merged since. */
+  private silverStateCurrentBefore(specs: Map<string, JobSpec>, batch: string): boolean {
+    const asOf = this.silverAsOf;
+    if (asOf === undefined || asOf >= batch) return false;
+    for (const spec of specs.values())
+      if (spec.layer === 'silver' && this.lake.batches('silver', spec.name).some((b) => b > asOf && b <= batch)) return false;
+    return true;
+  }
+
   private silverRelationName(specs: Map<string, JobSpec>, dataset: string, batch: string): string | undefined {
     const s = specs.get(`silver.${dataset}`);
     if (!s || !silverStateSql(s, this.lake, batch)) return undefined;
@@ -175,11 +191,12 @@ export class LocalRunner {
   }
 
   /** (Re)creates a view per dataset over its current silver state (empty, typed, when nothing is merged yet). */
-  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string): Promise<void> {
+  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string): Promise<void> {
     for (const spec of specs.values()) {
-      if (spec.layer !== 'silver') continue;
+      if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
       const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
-      await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`silver__${spec.name}`)} AS ${sql}`, `silver view ${spec.name}`);
+      // materialised once per silver job: quality checks and gold builds read it many times per batch
+      await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${qi(`silver__${spec.name}`)} AS ${sql}`, `silver state ${spec.name}`);
     }
   }
 

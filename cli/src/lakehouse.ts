@@ -1,0 +1,135 @@
+/**
+ * The local lakehouse, end to end: synthetic sources → landing → bronze → silver →
+ * gold → marts → SQLite serving, CSV extracts and quality reports. This is what
+ * `streampulse demo` and `streampulse run` call; tests call it directly.
+ *
+ * A lake folder created here carries a marker file, so the demo only ever wipes a
+ * folder it made itself.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import { compileJobs, LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
+
+export const LAKE_MARKER = '.streampulse-lake';
+/** Used when STREAMPULSE_PII_SALT is not set: the local demo only. Cloud runs read the secret scope. */
+export const LOCAL_DEMO_SALT = 'streampulse-local-demo-salt';
+
+export interface LakehouseEvents {
+  readonly onGenerate?: (e: { day: number; days: number; date: string; rows: number; bytes: number }) => void;
+  readonly onJob?: (e: ProgressEvent) => void;
+  readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
+}
+
+export interface DemoOptions extends LakehouseEvents {
+  readonly lakeRoot: string;
+  readonly users: number;
+  readonly days: number;
+  readonly seed: string | number;
+  readonly startDate: string;
+  readonly defects?: Partial<DefectRates> | false;
+  readonly salt: string;
+  readonly threads?: number;
+}
+
+export interface DemoResult {
+  readonly manifest: Manifest;
+  readonly reports: readonly BatchReport[];
+  readonly publish: PublishResult;
+  readonly seconds: { readonly generate: number; readonly run: number; readonly publish: number };
+}
+
+export function saltFrom(env: Readonly<Record<string, string | undefined>>): { salt: string; fromEnv: boolean } {
+  const s = env['STREAMPULSE_PII_SALT'];
+  return s !== undefined && s !== '' ? { salt: s, fromEnv: true } : { salt: LOCAL_DEMO_SALT, fromEnv: false };
+}
+
+/** Makes `root` an empty lake folder; refuses to wipe a non-empty folder it did not create. */
+export function prepareLake(root: string): void {
+  if (existsSync(root)) {
+    const entries = readdirSync(root);
+    if (entries.length > 0 && !entries.includes(LAKE_MARKER))
+      throw new StreamPulseError('LAKE_NOT_OURS', `${root} is not empty and was not created by streampulse (no ${LAKE_MARKER} file)`, {
+        remedy: 'pass --out with a new or empty folder; the demo only replaces folders it made',
+      });
+    rmSync(root, { recursive: true, force: true });
+  }
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, LAKE_MARKER), 'A StreamPulse local lake. `streampulse demo` may delete and recreate this folder.\n');
+}
+
+export function slaHours(set: ContractSet): Record<string, number> {
+  return Object.fromEntries(set.datasets.map((d) => [d.dataset, d.sla.freshness_hours]));
+}
+
+/** Runs the given batches in order over an existing lake, then publishes serving for every batch report on disk. */
+export async function runBatches(
+  set: ContractSet,
+  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number },
+): Promise<{ reports: BatchReport[]; publish: PublishResult; seconds: { run: number; publish: number } }> {
+  const runner = await LocalRunner.open(compileJobs(set), {
+    lakeRoot: opts.lakeRoot,
+    salt: opts.salt,
+    slaHours: slaHours(set),
+    ...(opts.onJob ? { onProgress: opts.onJob } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+  });
+  try {
+    const t0 = performance.now();
+    const reports: BatchReport[] = [];
+    for (const [i, d] of opts.dates.entries()) {
+      const r = await runner.runBatch(d);
+      reports.push(r);
+      opts.onBatch?.(r, i, opts.dates.length);
+    }
+    const t1 = performance.now();
+    const all = allBatchReports(opts.lakeRoot);
+    const publish = await runner.publish(set, all);
+    const t2 = performance.now();
+    return { reports, publish, seconds: { run: (t1 - t0) / 1000, publish: (t2 - t1) / 1000 } };
+  } finally {
+    runner.close();
+  }
+}
+
+/** Every batch report the lake holds (reports/batches/*.json), in date order. */
+export function allBatchReports(lakeRoot: string): BatchReport[] {
+  const dir = join(lakeRoot, 'reports', 'batches');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as BatchReport);
+}
+
+/** The landing manifest of a generated lake, when there is one. */
+export function readManifest(lakeRoot: string): Manifest | undefined {
+  const p = join(lakeRoot, 'landing', MANIFEST_FILE);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : undefined;
+}
+
+/** The whole demo: a fresh lake, generated sources, every batch, serving. */
+export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<DemoResult> {
+  prepareLake(opts.lakeRoot);
+  const t0 = performance.now();
+  const manifest = generateSources(set, {
+    outDir: join(opts.lakeRoot, 'landing'),
+    users: opts.users,
+    days: opts.days,
+    startDate: opts.startDate,
+    seed: opts.seed,
+    ...(opts.defects !== undefined ? { defects: opts.defects } : {}),
+    ...(opts.onGenerate ? { onProgress: opts.onGenerate } : {}),
+  });
+  const generate = (performance.now() - t0) / 1000;
+  const { reports, publish, seconds } = await runBatches(set, {
+    lakeRoot: opts.lakeRoot,
+    dates: manifest.dates,
+    salt: opts.salt,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.onJob ? { onJob: opts.onJob } : {}),
+    ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+  });
+  return { manifest, reports, publish, seconds: { generate, ...seconds } };
+}
