@@ -80,12 +80,29 @@ function validate(opts: GenerateOptions): void {
     }
 }
 
+/** Datasets in name order, except that a referenced dataset comes before those referencing it (keys exist first). */
+function parentsFirst(set: ContractSet): ContractSet['datasets'][number][] {
+  const byName = new Map(set.datasets.map((d) => [d.dataset, d]));
+  const out: ContractSet['datasets'][number][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string): void => {
+    const d = byName.get(name);
+    if (!d || state.get(name) !== undefined) return;
+    state.set(name, 'visiting');
+    for (const q of d.quality) if (q.rule === 'referential' && q.references.dataset !== name) visit(q.references.dataset);
+    state.set(name, 'done');
+    out.push(d);
+  };
+  for (const name of [...byName.keys()].sort()) visit(name);
+  return out;
+}
+
 export function generateSources(set: ContractSet, opts: GenerateOptions): Manifest {
   validate(opts);
   const seed = String(opts.seed);
   const rates: DefectRates = opts.defects === false ? Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as DefectRates : { ...DEFAULT_DEFECT_RATES, ...(opts.defects ?? {}) };
   const world = new World({ users: opts.users, days: opts.days, startDate: opts.startDate, seed });
-  const datasets = [...set.datasets].sort((a, b) => a.dataset.localeCompare(b.dataset));
+  const datasets = parentsFirst(set);
   const plans = planDefects(set);
   const root = new Rng(`streampulse-sources:${seed}`);
   const start = Date.parse(`${opts.startDate}T00:00:00Z`);
