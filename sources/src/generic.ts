@@ -28,13 +28,21 @@ function fromPattern(pattern: string, r: Rng): string | null {
 
 export function genericRows(ds: DatasetContract, r: Rng, dayStart: number, dayIndex: number, count: number, pool: KeyPool): SourceRecord[] {
   const refs = new Map<string, string>();
-  for (const q of ds.quality) if (q.rule === 'referential') refs.set(q.column, q.references.dataset);
+  // quality rules constrain values as much as column constraints do: honour both
+  const ruled = new Map<string, { accepted_values?: readonly (string | number)[]; min?: number; max?: number; pattern?: string }>();
+  const rule = (c: string) => ruled.get(c) ?? (ruled.set(c, {}), ruled.get(c)!);
+  for (const q of ds.quality) {
+    if (q.rule === 'referential') refs.set(q.column, q.references.dataset);
+    else if (q.rule === 'accepted_values') rule(q.column).accepted_values = q.values;
+    else if (q.rule === 'regex') rule(q.column).pattern = q.pattern;
+    else if (q.rule === 'range') Object.assign(rule(q.column), q.min !== undefined ? { min: q.min } : {}, q.max !== undefined ? { max: q.max } : {});
+  }
   const rows: SourceRecord[] = [];
   for (let i = 0; i < count; i++) {
     const rec: SourceRecord = {};
     const at = dayStart + Math.floor((i * DAY) / Math.max(1, count)) + r.int(0, 59) * 1000;
     for (const c of ds.columns) {
-      const k = c.constraints ?? {};
+      const k = { ...(c.constraints ?? {}), ...(ruled.get(c.name) ?? {}) };
       const parent = refs.get(c.name);
       const parentKeys = parent === undefined ? undefined : pool.get(parent);
       let v: string | number | boolean | null;

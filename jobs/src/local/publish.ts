@@ -84,6 +84,7 @@ export function qualitySummary(reports: readonly BatchReport[]): string {
     for (const d of xs) for (const [r, n] of Object.entries(d.quarantined_by_reason)) reasons.set(r, (reasons.get(r) ?? 0) + n);
     for (const [r, n] of [...reasons.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`| ${ds} | ${r} | ${n} |`);
   }
+  if (lines[lines.length - 1] === '|---|---|---:|') lines.push('| (none) | no row was quarantined | 0 |');
   lines.push('', '## Rules (all batches)', '', '| dataset | rule | action | evaluated | failed | pass rate |', '|---|---|---|---:|---:|---:|');
   for (const [ds, xs] of [...byDs.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const agg = new Map<string, { action: string; evaluated: number; failed: number }>();
