@@ -86,8 +86,8 @@ function defaultLake(ctx: CliContext): string {
   return join(ctx.workspaceRoot(), 'out', 'demo');
 }
 
-interface DemoOpts {
-  out?: string;
+/** Options shared by every command that generates sources (demo, sources generate). */
+export interface SourceOpts {
   users: number;
   days: number;
   seed: string;
@@ -98,20 +98,30 @@ interface DemoOpts {
   progress: boolean;
 }
 
+/** Adds the source-generation options (users, days, seed, start, defects, progress, contracts dir) to a command. */
+export function withSourceOptions(cmd: Command, daysHelp: string): Command {
+  return cmd
+    .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), DEMO_DEFAULTS.users)
+    .option('--days <d>', daysHelp, positiveInt('--days', 3660), DEMO_DEFAULTS.days)
+    .option('-s, --seed <seed>', 'random seed (same seed, same files)', DEMO_DEFAULTS.seed)
+    .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, DEMO_DEFAULTS.start)
+    .option('--no-defects', 'generate clean sources (no seeded defects)')
+    .option('--no-progress', 'no progress bars on stderr')
+    .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)');
+}
+
+interface DemoOpts extends SourceOpts {
+  out?: string;
+}
+
 export const demoCommand: CommandModule = {
   name: 'demo',
   register(program: Command, ctx: CliContext): void {
-    program
+    const cmd = program
       .command('demo')
       .description('the local lakehouse end to end: generate seeded sources (with defects), run every daily batch bronze → silver → gold → marts on DuckDB, publish SQLite serving, CSV extracts and quality reports')
-      .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)')
-      .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), DEMO_DEFAULTS.users)
-      .option('--days <d>', 'daily batches', positiveInt('--days', 3660), DEMO_DEFAULTS.days)
-      .option('-s, --seed <seed>', 'random seed (same seed, same files)', DEMO_DEFAULTS.seed)
-      .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, DEMO_DEFAULTS.start)
-      .option('--no-defects', 'generate clean sources (no seeded defects)')
-      .option('--no-progress', 'no progress bars on stderr')
-      .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)');
+    withSourceOptions(cmd, 'daily batches')
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText(
         'after',

@@ -4,36 +4,22 @@ import type { Command } from 'commander';
 import { generateSources, MANIFEST_FILE } from '@streampulse/sources';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
-import { DEMO_DEFAULTS, batchProgress, isoDate, positiveInt } from './demo.js';
+import { batchProgress, withSourceOptions, type SourceOpts } from './demo.js';
 import type { CommandModule } from './types.js';
 
-interface GenOpts {
+interface GenOpts extends SourceOpts {
   out: string;
-  users: number;
-  days: number;
-  seed: string;
-  start: string;
-  defects: boolean;
-  dir?: string;
-  json?: boolean;
-  progress: boolean;
 }
 
 export const sourcesCommand: CommandModule = {
   name: 'sources',
   register(program: Command, ctx: CliContext): void {
     const group = program.command('sources').description('synthetic source systems: seeded daily landing files with defects');
-    group
+    const cmd = group
       .command('generate')
       .description('write daily JSONL/CSV landing files for every dataset contract, with seeded defects and a manifest of them')
-      .requiredOption('-o, --out <dir>', 'landing folder (files go to <dir>/<landing_path>)')
-      .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), DEMO_DEFAULTS.users)
-      .option('--days <d>', 'number of days', positiveInt('--days', 3660), DEMO_DEFAULTS.days)
-      .option('-s, --seed <seed>', 'random seed', DEMO_DEFAULTS.seed)
-      .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, DEMO_DEFAULTS.start)
-      .option('--no-defects', 'clean files only')
-      .option('--no-progress', 'no progress bar on stderr')
-      .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .requiredOption('-o, --out <dir>', 'landing folder (files go to <dir>/<landing_path>)');
+    withSourceOptions(cmd, 'number of days')
       .option('--json', 'print the manifest summary as JSON')
       .action((opts: GenOpts) => {
         ctx.jsonMode = opts.json === true;
