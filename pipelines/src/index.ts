@@ -1,2 +1,2 @@
-// Reserved: @streampulse/pipelines (Data Factory generator, validator, local executor) is not built yet — see pipelines/README.md.
-export {};
+/** @streampulse/pipelines: the Data Factory expression language, generator, validator and local executor. */
+export * from './expression/index.js';
