@@ -1,2 +1,3 @@
 /** @streampulse/pipelines: the Data Factory expression language, generator, validator and local executor. */
 export * from './expression/index.js';
+export { generateFactory, controlManifest, factoryFileText, entityCounts, FACTORY_DEFAULTS, NAMES, ENTITY_FOLDERS, type AdfFactory, type FactoryOptions, type ControlManifest, type ManifestDataset } from './generate.js';
