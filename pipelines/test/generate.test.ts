@@ -10,7 +10,7 @@ import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, typ
 import { compileJobs } from '@streampulse/jobs';
 import { entityCounts, factoryFileText, generateFactory, NAMES, type ControlManifest } from '@streampulse/pipelines';
 
-const ROOT = findWorkspaceRoot(process.cwd());
+const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
 const GOLDEN = join(ROOT, 'pipelines', 'test', 'golden', 'adf');
 const set = loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR));
 
