@@ -1,3 +1,5 @@
 /** @streampulse/pipelines: the Data Factory expression language, generator, validator and local executor. */
 export * from './expression/index.js';
 export { generateFactory, controlManifest, factoryFileText, entityCounts, FACTORY_DEFAULTS, NAMES, ENTITY_FOLDERS, type AdfFactory, type FactoryOptions, type ControlManifest, type ManifestDataset } from './generate.js';
+export { validateFactory, formatProblem, innerActivityLists, MAX_ACTIVITIES_PER_PIPELINE, MAX_BATCH_COUNT, type FactoryProblem, type ValidationRule, type ValidateOptions } from './validate.js';
+export { readFactoryDir, writeFactoryDir } from './io.js';

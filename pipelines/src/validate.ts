@@ -1,0 +1,493 @@
+/**
+ * The factory validator: every pipeline, dataset and linked service goes through the
+ * Data Factory SDK's own serializer (its model mappers: names, required fields,
+ * types), then through checks the SDK does not make — references, dependency
+ * graphs, nesting and count limits, activity types, expressions, parameter types.
+ */
+import { DataFactoryManagementClient } from '@azure/arm-datafactory';
+import { createSerializer, type CompositeMapper, type Mapper, type Serializer } from '@azure/core-client';
+import { ExpressionSyntaxError, parseTemplate, templateExpressions, walkCalls, type Expr } from './expression/parse.js';
+import { functionArity } from './expression/functions.js';
+
+export interface FactoryProblem {
+  /** The factory file, e.g. `pipeline/pl_daily_master.json`. */
+  readonly file: string;
+  /** Where inside it: an activity or a JSON path. */
+  readonly where: string;
+  readonly rule: ValidationRule;
+  readonly message: string;
+}
+
+export type ValidationRule =
+  | 'sdk-schema'
+  | 'bad-json'
+  | 'name-mismatch'
+  | 'dangling-depends-on'
+  | 'cyclic-depends-on'
+  | 'bad-dependency-condition'
+  | 'duplicate-activity'
+  | 'missing-dataset'
+  | 'missing-linked-service'
+  | 'missing-pipeline'
+  | 'missing-parameter'
+  | 'missing-variable'
+  | 'missing-activity'
+  | 'nesting'
+  | 'activity-limit'
+  | 'unknown-activity-type'
+  | 'expression-syntax'
+  | 'unknown-function'
+  | 'function-arity'
+  | 'parameter-type'
+  | 'batch-count';
+
+/** Data Factory's documented limit: activities per pipeline, inner activities of containers included. */
+export const MAX_ACTIVITIES_PER_PIPELINE = 40;
+/** ForEach parallelism (batchCount) range. */
+export const MAX_BATCH_COUNT = 50;
+export const PARAMETER_TYPES = ['String', 'Int', 'Float', 'Bool', 'Array', 'Object', 'SecureString'] as const;
+export const VARIABLE_TYPES = ['String', 'Bool', 'Boolean', 'Array', 'Integer'] as const;
+export const DEPENDENCY_CONDITIONS = ['Succeeded', 'Failed', 'Skipped', 'Completed'] as const;
+
+const ITERATION = new Set(['ForEach', 'Until']);
+const CONDITIONAL = new Set(['IfCondition', 'Switch']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+// ---------------------------------------------------------------------------
+// The SDK's mappers: reached through an operation spec of the SDK client (the
+// package does not export them); no request is ever sent.
+// ---------------------------------------------------------------------------
+interface Sdk {
+  readonly serializer: Serializer;
+  readonly mappers: Readonly<Record<string, Mapper>>;
+  readonly activityTypes: ReadonlySet<string>;
+}
+let sdkCache: Promise<Sdk> | undefined;
+export function sdk(): Promise<Sdk> {
+  sdkCache ??= (async () => {
+    const client = new DataFactoryManagementClient({ getToken: async () => null }, '00000000-0000-0000-0000-000000000000');
+    let spec: { serializer: Serializer } | undefined;
+    (client as unknown as { sendOperationRequest: (a: unknown, s: { serializer: Serializer }) => Promise<unknown> }).sendOperationRequest = async (_a, s) => {
+      spec = s;
+      return {};
+    };
+    await client.pipelines.createOrUpdate('rg', 'factory', 'pipeline', { activities: [] });
+    if (!spec) throw new Error('could not reach the Data Factory SDK mappers');
+    const mappers = spec.serializer.modelMappers as Record<string, Mapper> & { discriminators?: Record<string, CompositeMapper> };
+    const activityTypes = new Set<string>();
+    // discriminator keys are `<parent class>.<type value>` (e.g. `ControlActivity.ForEach`, where ControlActivity
+    // is the class of `Activity.Container`): collect the type values of every class that descends from Activity
+    const discriminators = Object.entries(mappers['discriminators'] ?? {});
+    const parents = new Set(['Activity']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [key, m] of discriminators) {
+        const parent = key.slice(0, key.indexOf('.'));
+        const cls = (m.type as { className?: string }).className;
+        if (parents.has(parent) && cls !== undefined && !parents.has(cls)) {
+          parents.add(cls);
+          grew = true;
+        }
+      }
+    }
+    for (const [key] of discriminators) if (parents.has(key.slice(0, key.indexOf('.')))) activityTypes.add(key.slice(key.indexOf('.') + 1));
+    for (const abstract of ['Container', 'Execution']) activityTypes.delete(abstract);
+    return { serializer: createSerializer(mappers, false), mappers, activityTypes };
+  })();
+  return sdkCache;
+}
+
+function sdkCheck(s: Sdk, mapperName: string, doc: unknown, objectName: string): string | undefined {
+  const mapper = s.mappers[mapperName];
+  if (!mapper) return `no SDK mapper ${mapperName}`;
+  try {
+    const model = s.serializer.deserialize(mapper, doc, objectName);
+    s.serializer.serialize(mapper, model, objectName);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Walking activities
+// ---------------------------------------------------------------------------
+interface ActivityAt {
+  readonly activity: Obj;
+  readonly name: string;
+  readonly type: string;
+  /** Container chain, outermost first: `{ name, type }`. */
+  readonly parents: readonly { readonly name: string; readonly type: string }[];
+  /** The sibling list this activity belongs to. */
+  readonly siblings: readonly Obj[];
+}
+
+/** The inner activity lists of a container activity. */
+export function innerActivityLists(a: Obj): Obj[][] {
+  const tp = isObj(a['typeProperties']) ? a['typeProperties'] : {};
+  const lists: unknown[] = [];
+  switch (a['type']) {
+    case 'ForEach':
+    case 'Until':
+      lists.push(tp['activities']);
+      break;
+    case 'IfCondition':
+      lists.push(tp['ifTrueActivities'], tp['ifFalseActivities']);
+      break;
+    case 'Switch':
+      for (const c of asArray(tp['cases'])) if (isObj(c)) lists.push(c['activities']);
+      lists.push(tp['defaultActivities']);
+      break;
+    default:
+      break;
+  }
+  return lists.filter(Array.isArray).map((l) => (l as unknown[]).filter(isObj));
+}
+
+function allActivities(list: readonly Obj[], parents: ActivityAt['parents'] = []): ActivityAt[] {
+  const out: ActivityAt[] = [];
+  for (const a of list) {
+    const at: ActivityAt = { activity: a, name: str(a['name']) ?? '(unnamed)', type: str(a['type']) ?? '(no type)', parents, siblings: list };
+    out.push(at);
+    for (const inner of innerActivityLists(a)) out.push(...allActivities(inner, [...parents, { name: at.name, type: at.type }]));
+  }
+  return out;
+}
+
+/** Every string value inside a JSON value, with its JSON path. */
+function strings(v: unknown, path: string, out: { path: string; text: string }[] = []): { path: string; text: string }[] {
+  if (typeof v === 'string') out.push({ path, text: v });
+  else if (Array.isArray(v)) v.forEach((x, i) => strings(x, `${path}[${i}]`, out));
+  else if (isObj(v)) for (const [k, x] of Object.entries(v)) strings(x, path === '' ? k : `${path}.${k}`, out);
+  return out;
+}
+
+/** `pipeline().parameters.X`, `variables('X')`, `activity('X')`, `dataset().X` references of an expression. */
+function references(e: Expr): { kind: 'parameter' | 'variable' | 'activity' | 'dataset' | 'linkedService'; name: string }[] {
+  const out: { kind: 'parameter' | 'variable' | 'activity' | 'dataset' | 'linkedService'; name: string }[] = [];
+  const visit = (x: Expr): void => {
+    if (x.kind === 'member') {
+      const t = x.target;
+      if (t.kind === 'member' && t.name === 'parameters' && t.target.kind === 'call' && t.target.name.toLowerCase() === 'pipeline' && t.target.args.length === 0)
+        out.push({ kind: 'parameter', name: x.name });
+      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'dataset' && x.name !== 'parameters') out.push({ kind: 'dataset', name: x.name });
+      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'linkedservice' && x.name !== 'parameters') out.push({ kind: 'linkedService', name: x.name });
+      visit(x.target);
+    } else if (x.kind === 'index') {
+      visit(x.target);
+      visit(x.index);
+    } else if (x.kind === 'call') {
+      const n = x.name.toLowerCase();
+      const arg = x.args[0];
+      if ((n === 'variables' || n === 'activity') && x.args.length === 1 && arg?.kind === 'string')
+        out.push({ kind: n === 'variables' ? 'variable' : 'activity', name: arg.value });
+      x.args.forEach(visit);
+    }
+  };
+  visit(e);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The checks
+// ---------------------------------------------------------------------------
+export interface ValidateOptions {
+  readonly maxActivitiesPerPipeline?: number;
+}
+
+/** Validates a factory given as `relative path → parsed JSON` (the git layout). */
+export async function validateFactory(files: Readonly<Record<string, unknown>>, options: ValidateOptions = {}): Promise<FactoryProblem[]> {
+  const s = await sdk();
+  const maxActivities = options.maxActivitiesPerPipeline ?? MAX_ACTIVITIES_PER_PIPELINE;
+  const problems: FactoryProblem[] = [];
+  const add = (file: string, where: string, rule: ValidationRule, message: string): void => {
+    problems.push({ file, where, rule, message });
+  };
+
+  const byFolder = (folder: string): [string, Obj][] =>
+    Object.entries(files)
+      .filter(([p]) => p.startsWith(`${folder}/`) && p.endsWith('.json'))
+      .map(([p, v]) => [p, isObj(v) ? v : {}] as [string, Obj])
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+  const entities = (folder: string): Map<string, Obj> => new Map(byFolder(folder).map(([, v]) => [str(v['name']) ?? '', v]));
+  const linkedServices = entities('linkedService');
+  const datasets = entities('dataset');
+  const pipelines = entities('pipeline');
+  const props = (v: Obj | undefined): Obj => (v && isObj(v['properties']) ? v['properties'] : {});
+
+  const checkExpressions = (file: string, where: string, value: unknown, scope: { parameters?: Obj; variables?: Obj; activities?: ReadonlySet<string>; datasetParameters?: Obj; lsParameters?: Obj }): void => {
+    for (const { path, text } of strings(value, '')) {
+      if (!text.includes('@')) continue;
+      let exprs: Expr[];
+      try {
+        exprs = templateExpressions(parseTemplate(text));
+      } catch (e) {
+        if (e instanceof ExpressionSyntaxError) {
+          add(file, `${where}${path === '' ? '' : ` ${path}`}`, 'expression-syntax', e.message);
+          continue;
+        }
+        throw e;
+      }
+      for (const ex of exprs) {
+        walkCalls(ex, (call) => {
+          const arity = functionArity(call.name.toLowerCase());
+          if (arity === undefined) add(file, `${where} ${path}`, 'unknown-function', `unknown function '${call.name}' at column ${call.pos} of ${JSON.stringify(text)}`);
+          else if (call.args.length < arity.min || call.args.length > arity.max)
+            add(file, `${where} ${path}`, 'function-arity', `${call.name}() takes ${arity.min === arity.max ? arity.min : `${arity.min} to ${arity.max === Infinity ? 'any number of' : arity.max}`} argument(s), got ${call.args.length}, in ${JSON.stringify(text)}`);
+        });
+        for (const r of references(ex)) {
+          if (r.kind === 'parameter' && scope.parameters && !(r.name in scope.parameters))
+            add(file, `${where} ${path}`, 'missing-parameter', `pipeline().parameters.${r.name} is not a parameter of this pipeline (parameters: ${Object.keys(scope.parameters).join(', ') || 'none'})`);
+          if (r.kind === 'variable' && scope.variables && !(r.name in scope.variables))
+            add(file, `${where} ${path}`, 'missing-variable', `variables('${r.name}') is not declared in this pipeline (variables: ${Object.keys(scope.variables).join(', ') || 'none'})`);
+          if (r.kind === 'activity' && scope.activities && !scope.activities.has(r.name))
+            add(file, `${where} ${path}`, 'missing-activity', `activity('${r.name}') is not an activity of this pipeline`);
+          if (r.kind === 'dataset' && scope.datasetParameters && !(r.name in scope.datasetParameters))
+            add(file, `${where} ${path}`, 'missing-parameter', `dataset().${r.name} is not a parameter of this dataset (parameters: ${Object.keys(scope.datasetParameters).join(', ') || 'none'})`);
+          if (r.kind === 'linkedService' && scope.lsParameters && !(r.name in scope.lsParameters))
+            add(file, `${where} ${path}`, 'missing-parameter', `linkedService().${r.name} is not a parameter of this linked service`);
+        }
+      }
+    }
+  };
+
+  const checkParameterTypes = (file: string, where: string, params: unknown, allowed: readonly string[], what: string): void => {
+    if (!isObj(params)) return;
+    for (const [name, spec] of Object.entries(params)) {
+      const type = isObj(spec) ? str(spec['type']) : undefined;
+      if (type === undefined || !allowed.includes(type)) {
+        add(file, `${where} ${what} '${name}'`, 'parameter-type', `${what} '${name}' has type ${JSON.stringify(type ?? null)}; use one of ${allowed.join(', ')}`);
+        continue;
+      }
+      const dv = isObj(spec) ? spec['defaultValue'] : undefined;
+      if (dv === undefined || dv === null || (typeof dv === 'string' && dv.startsWith('@'))) continue;
+      const ok =
+        type === 'String' || type === 'SecureString'
+          ? typeof dv === 'string'
+          : type === 'Int' || type === 'Integer'
+            ? Number.isInteger(dv)
+            : type === 'Float'
+              ? typeof dv === 'number'
+              : type === 'Bool' || type === 'Boolean'
+                ? typeof dv === 'boolean'
+                : type === 'Array'
+                  ? Array.isArray(dv)
+                  : isObj(dv);
+      if (!ok) add(file, `${where} ${what} '${name}'`, 'parameter-type', `${what} '${name}' is declared ${type} but its defaultValue is ${JSON.stringify(dv)}`);
+    }
+  };
+
+  const checkLinkedServiceRef = (file: string, where: string, r: unknown): void => {
+    if (!isObj(r)) return;
+    const name = str(r['referenceName']);
+    if (name !== undefined && !linkedServices.has(name))
+      add(file, where, 'missing-linked-service', `linked service '${name}' does not exist (linked services: ${[...linkedServices.keys()].join(', ') || 'none'})`);
+  };
+
+  const checkDatasetRef = (file: string, where: string, r: unknown, scope: Parameters<typeof checkExpressions>[3]): void => {
+    if (!isObj(r)) return;
+    const name = str(r['referenceName']) ?? '';
+    const ds = datasets.get(name);
+    if (!ds) {
+      add(file, where, 'missing-dataset', `dataset '${name}' does not exist (datasets: ${[...datasets.keys()].join(', ') || 'none'})`);
+      return;
+    }
+    const declared = isObj(props(ds)['parameters']) ? (props(ds)['parameters'] as Obj) : {};
+    const given = isObj(r['parameters']) ? r['parameters'] : {};
+    for (const p of Object.keys(given))
+      if (!(p in declared)) add(file, where, 'missing-parameter', `dataset '${name}' has no parameter '${p}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
+    for (const [p, spec] of Object.entries(declared))
+      if (!(p in given) && !(isObj(spec) && spec['defaultValue'] !== undefined)) add(file, where, 'missing-parameter', `dataset '${name}' needs parameter '${p}', which is not passed`);
+    checkExpressions(file, where, given, scope);
+  };
+
+  // -- linked services
+  for (const [file, doc] of byFolder('linkedService')) {
+    const name = str(doc['name']) ?? '';
+    if (`linkedService/${name}.json` !== file) add(file, 'name', 'name-mismatch', `the file holds linked service '${name}'; the git layout wants linkedService/<name>.json`);
+    const err = sdkCheck(s, 'LinkedServiceResource', doc, 'linkedService');
+    if (err) add(file, name, 'sdk-schema', `the Data Factory SDK rejects it: ${err}`);
+    const p = props(doc);
+    for (const { path, value } of findKeyVaultRefs(p, '')) checkLinkedServiceRef(file, `${name} ${path}`, value);
+    checkParameterTypes(file, name, p['parameters'], PARAMETER_TYPES, 'parameter');
+    checkExpressions(file, name, p['typeProperties'], { lsParameters: isObj(p['parameters']) ? p['parameters'] : {} });
+  }
+
+  // -- datasets
+  for (const [file, doc] of byFolder('dataset')) {
+    const name = str(doc['name']) ?? '';
+    if (`dataset/${name}.json` !== file) add(file, 'name', 'name-mismatch', `the file holds dataset '${name}'; the git layout wants dataset/<name>.json`);
+    const err = sdkCheck(s, 'DatasetResource', doc, 'dataset');
+    if (err) add(file, name, 'sdk-schema', `the Data Factory SDK rejects it: ${err}`);
+    const p = props(doc);
+    if (p['linkedServiceName'] === undefined) add(file, name, 'missing-linked-service', `dataset '${name}' has no linkedServiceName`);
+    checkLinkedServiceRef(file, `${name} linkedServiceName`, p['linkedServiceName']);
+    checkParameterTypes(file, name, p['parameters'], PARAMETER_TYPES, 'parameter');
+    checkExpressions(file, name, p['typeProperties'], { datasetParameters: isObj(p['parameters']) ? p['parameters'] : {} });
+  }
+
+  // -- pipelines
+  for (const [file, doc] of byFolder('pipeline')) {
+    const name = str(doc['name']) ?? '';
+    if (`pipeline/${name}.json` !== file) add(file, 'name', 'name-mismatch', `the file holds pipeline '${name}'; the git layout wants pipeline/<name>.json`);
+    const err = sdkCheck(s, 'PipelineResource', doc, 'pipeline');
+    if (err) add(file, name, 'sdk-schema', `the Data Factory SDK rejects it: ${err}`);
+    const p = props(doc);
+    const parameters = isObj(p['parameters']) ? p['parameters'] : {};
+    const variables = isObj(p['variables']) ? p['variables'] : {};
+    checkParameterTypes(file, name, parameters, PARAMETER_TYPES, 'parameter');
+    checkParameterTypes(file, name, variables, VARIABLE_TYPES, 'variable');
+    const top = asArray(p['activities']).filter(isObj);
+    const all = allActivities(top);
+    const names = new Set(all.map((a) => a.name));
+    if (all.length > maxActivities)
+      add(file, name, 'activity-limit', `pipeline '${name}' has ${all.length} activities (inner activities of containers included); Data Factory allows at most ${maxActivities}`);
+    const seen = new Set<string>();
+    for (const a of all) {
+      const where = `activity '${a.name}'`;
+      if (seen.has(a.name)) add(file, where, 'duplicate-activity', `activity name '${a.name}' is used more than once in pipeline '${name}'`);
+      seen.add(a.name);
+      if (!s.activityTypes.has(a.type))
+        add(file, where, 'unknown-activity-type', `activity '${a.name}' has unknown type '${a.type}'`);
+      // nesting limits
+      if (ITERATION.has(a.type)) {
+        const outer = a.parents.find((x) => ITERATION.has(x.type));
+        if (outer) add(file, where, 'nesting', `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline)`);
+      }
+      if (CONDITIONAL.has(a.type)) {
+        const outer = a.parents.find((x) => CONDITIONAL.has(x.type));
+        if (outer) add(file, where, 'nesting', `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline)`);
+      }
+      if (a.type === 'ForEach') {
+        const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
+        const bc = tp['batchCount'];
+        if (bc !== undefined && (typeof bc !== 'number' || !Number.isInteger(bc) || bc < 1 || bc > MAX_BATCH_COUNT))
+          add(file, where, 'batch-count', `ForEach '${a.name}' has batchCount ${JSON.stringify(bc)}; use a whole number from 1 to ${MAX_BATCH_COUNT}`);
+      }
+      // dependsOn: siblings only, known conditions
+      const siblingNames = new Set(a.siblings.map((x) => str(x['name']) ?? ''));
+      for (const d of asArray(a.activity['dependsOn'])) {
+        if (!isObj(d)) continue;
+        const target = str(d['activity']) ?? '';
+        if (!siblingNames.has(target) || target === a.name)
+          add(
+            file,
+            where,
+            'dangling-depends-on',
+            `activity '${a.name}' depends on '${target}', which is not ${target === a.name ? 'another' : 'an'} activity of the same ${a.parents.length === 0 ? 'pipeline' : `container '${a.parents[a.parents.length - 1]?.name}'`} (there: ${[...siblingNames].join(', ')})`,
+          );
+        for (const c of asArray(d['dependencyConditions']))
+          if (!DEPENDENCY_CONDITIONS.includes(c as (typeof DEPENDENCY_CONDITIONS)[number]))
+            add(file, where, 'bad-dependency-condition', `activity '${a.name}' depends on '${target}' with condition ${JSON.stringify(c)}; use ${DEPENDENCY_CONDITIONS.join(', ')}`);
+      }
+      // references
+      const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
+      const scope = { parameters, variables, activities: names };
+      if (a.activity['linkedServiceName'] !== undefined) checkLinkedServiceRef(file, where, a.activity['linkedServiceName']);
+      for (const r of [...asArray(a.activity['inputs']), ...asArray(a.activity['outputs'])]) checkDatasetRef(file, where, r, scope);
+      if (tp['dataset'] !== undefined) checkDatasetRef(file, where, tp['dataset'], scope);
+      if (a.type === 'ExecutePipeline') {
+        const target = isObj(tp['pipeline']) ? (str(tp['pipeline']['referenceName']) ?? '') : '';
+        const child = pipelines.get(target);
+        if (!child) add(file, where, 'missing-pipeline', `Execute Pipeline '${a.name}' runs pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`);
+        else {
+          const declared = isObj(props(child)['parameters']) ? (props(child)['parameters'] as Obj) : {};
+          const given = isObj(tp['parameters']) ? tp['parameters'] : {};
+          for (const k of Object.keys(given))
+            if (!(k in declared)) add(file, where, 'missing-parameter', `pipeline '${target}' has no parameter '${k}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
+          for (const [k, spec] of Object.entries(declared))
+            if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined))
+              add(file, where, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which Execute Pipeline '${a.name}' does not pass`);
+        }
+      }
+      if ((a.type === 'SetVariable' || a.type === 'AppendVariable') && typeof tp['variableName'] === 'string' && !(tp['variableName'] in variables))
+        add(file, where, 'missing-variable', `${a.type} '${a.name}' sets variable '${tp['variableName']}', which is not declared in pipeline '${name}'`);
+      // expressions (the activity's own properties, not its inner activities)
+      const own: Obj = { ...a.activity };
+      delete own['name'];
+      if (isObj(own['typeProperties'])) {
+        const t: Obj = { ...own['typeProperties'] };
+        for (const k of ['activities', 'ifTrueActivities', 'ifFalseActivities', 'defaultActivities']) delete t[k];
+        if (Array.isArray(t['cases'])) t['cases'] = t['cases'].map((c) => (isObj(c) ? { ...c, activities: [] } : c));
+        own['typeProperties'] = t;
+      }
+      checkExpressions(file, where, own, scope);
+    }
+    // cycles, per sibling list
+    for (const list of [top, ...all.flatMap((a) => innerActivityLists(a.activity))]) {
+      const cycle = findCycle(list);
+      if (cycle) add(file, `activity '${cycle[0]}'`, 'cyclic-depends-on', `dependsOn forms a cycle: ${cycle.join(' → ')}`);
+    }
+  }
+
+  // -- triggers
+  for (const [file, doc] of byFolder('trigger')) {
+    const name = str(doc['name']) ?? '';
+    const p = props(doc);
+    const refs = [...asArray(p['pipelines']), ...(isObj(p['pipeline']) ? [p['pipeline']] : [])].filter(isObj);
+    for (const r of refs) {
+      const target = isObj(r['pipelineReference']) ? (str(r['pipelineReference']['referenceName']) ?? '') : '';
+      const pl = pipelines.get(target);
+      if (!pl) {
+        add(file, name, 'missing-pipeline', `trigger '${name}' starts pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`);
+        continue;
+      }
+      const declared = isObj(props(pl)['parameters']) ? (props(pl)['parameters'] as Obj) : {};
+      const given = isObj(r['parameters']) ? r['parameters'] : {};
+      for (const k of Object.keys(given)) if (!(k in declared)) add(file, name, 'missing-parameter', `pipeline '${target}' has no parameter '${k}'`);
+      for (const [k, spec] of Object.entries(declared))
+        if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined)) add(file, name, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which trigger '${name}' does not pass`);
+      checkExpressions(file, name, given, {});
+    }
+  }
+  return problems;
+}
+
+function findKeyVaultRefs(v: unknown, path: string, out: { path: string; value: Obj }[] = []): { path: string; value: Obj }[] {
+  if (isObj(v)) {
+    if (v['type'] === 'AzureKeyVaultSecret' && isObj(v['store'])) out.push({ path, value: v['store'] });
+    for (const [k, x] of Object.entries(v)) findKeyVaultRefs(x, path === '' ? k : `${path}.${k}`, out);
+  } else if (Array.isArray(v)) v.forEach((x, i) => findKeyVaultRefs(x, `${path}[${i}]`, out));
+  return out;
+}
+
+/** A dependency cycle among sibling activities, as names (first repeated at the end), if any. */
+function findCycle(list: readonly Obj[]): string[] | undefined {
+  const deps = new Map<string, string[]>();
+  for (const a of list)
+    deps.set(
+      str(a['name']) ?? '',
+      asArray(a['dependsOn'])
+        .filter(isObj)
+        .map((d) => str(d['activity']) ?? ''),
+    );
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === 'done' || !deps.has(n)) return undefined;
+    if (state.get(n) === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, 'visiting');
+    stack.push(n);
+    for (const d of deps.get(n) ?? []) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of [...deps.keys()].sort()) {
+    const c = visit(n);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/** `file: where: message [rule]` */
+export function formatProblem(p: FactoryProblem): string {
+  return `${p.file}: ${p.where}: ${p.message} [${p.rule}]`;
+}

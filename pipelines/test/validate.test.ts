@@ -1,0 +1,241 @@
+/**
+ * The validator: the generated factory is clean; then one broken factory per rule,
+ * each made from the golden factory by one edit, each with its exact message.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findWorkspaceRoot } from '@streampulse/contracts';
+import { formatProblem, readFactoryDir, validateFactory } from '@streampulse/pipelines';
+
+const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
+const GOLDEN = join(ROOT, 'pipelines', 'test', 'golden', 'adf');
+const golden = readFactoryDir(GOLDEN);
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A copy of the golden factory with one edit. */
+function broken(edit: (files: Record<string, Doc>) => void): Record<string, unknown> {
+  const files = JSON.parse(JSON.stringify(golden)) as Record<string, Doc>;
+  edit(files);
+  return files;
+}
+const ingest = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_ingest_dataset.json']!['properties']['activities'];
+const master = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_daily_master.json']!['properties']['activities'];
+const act = (list: Doc[], name: string): Doc => list.find((a) => a['name'] === name)!;
+const wait = (name: string, dependsOn: Doc[] = []): Doc => ({ name, type: 'Wait', dependsOn, userProperties: [], typeProperties: { waitTimeInSeconds: 1 } });
+
+async function problems(files: Record<string, unknown>): Promise<string[]> {
+  return (await validateFactory(files)).map(formatProblem);
+}
+
+describe('validateFactory', () => {
+  it('finds nothing wrong in the generated factory', async () => {
+    expect(await problems(golden)).toStrictEqual([]);
+  });
+
+  it.each<[string, (f: Record<string, Doc>) => void, string[]]>([
+    [
+      'sdk-schema: the SDK serializer rejects a wrong type',
+      (f) => {
+        act(master(f), 'For each dataset')['typeProperties']['batchCount'] = 'four';
+      },
+      [
+        'pipeline/pl_daily_master.json: pl_daily_master: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.batchCount with value four must be of type number. [sdk-schema]',
+        'pipeline/pl_daily_master.json: activity \'For each dataset\': ForEach \'For each dataset\' has batchCount "four"; use a whole number from 1 to 50 [batch-count]',
+      ],
+    ],
+    [
+      'name-mismatch: the file name is not the entity name',
+      (f) => {
+        f['dataset/ds_gold.json'] = f['dataset/ds_gold_table.json']!;
+        delete f['dataset/ds_gold_table.json'];
+      },
+      ["dataset/ds_gold.json: name: the file holds dataset 'ds_gold_table'; the git layout wants dataset/<name>.json [name-mismatch]"],
+    ],
+    [
+      'sdk-schema: a required field is missing',
+      (f) => {
+        delete act(ingest(f), 'Fail ingestion')['name'];
+      },
+      ['pipeline/pl_ingest_dataset.json: pl_ingest_dataset: the Data Factory SDK rejects it: pipeline.properties.activities.name cannot be null or undefined. [sdk-schema]'],
+    ],
+    [
+      'dangling-depends-on',
+      (f) => {
+        act(ingest(f), 'Silver')['dependsOn'][0]['activity'] = 'Bronce';
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Silver': activity 'Silver' depends on 'Bronce', which is not an activity of the same pipeline (there: Copy source to landing, Bronze, Silver, Record ingestion failure, Fail ingestion) [dangling-depends-on]",
+      ],
+    ],
+    [
+      'cyclic-depends-on',
+      (f) => {
+        act(ingest(f), 'Copy source to landing')['dependsOn'] = [{ activity: 'Silver', dependencyConditions: ['Succeeded'] }];
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': dependsOn forms a cycle: Bronze → Copy source to landing → Silver → Bronze [cyclic-depends-on]"],
+    ],
+    [
+      'bad-dependency-condition',
+      (f) => {
+        act(ingest(f), 'Bronze')['dependsOn'][0]['dependencyConditions'] = ['Success'];
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' depends on 'Copy source to landing' with condition \"Success\"; use Succeeded, Failed, Skipped, Completed [bad-dependency-condition]"],
+    ],
+    [
+      'duplicate-activity',
+      (f) => {
+        ingest(f).push(wait('Bronze'));
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity name 'Bronze' is used more than once in pipeline 'pl_ingest_dataset' [duplicate-activity]"],
+    ],
+    [
+      'missing-dataset',
+      (f) => {
+        act(ingest(f), 'Copy source to landing')['inputs'][0]['referenceName'] = 'ds_nope';
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_manifest, ds_gold_table, ds_landing_file, ds_source_file, ds_sql_table) [missing-dataset]",
+      ],
+    ],
+    [
+      'missing-linked-service',
+      (f) => {
+        f['dataset/ds_gold_table.json']!['properties']['linkedServiceName']['referenceName'] = 'ls_nope';
+      },
+      [
+        "dataset/ds_gold_table.json: ds_gold_table linkedServiceName: linked service 'ls_nope' does not exist (linked services: ls_adls_lake, ls_azure_sql_serving, ls_blob_source_drop, ls_databricks, ls_key_vault) [missing-linked-service]",
+      ],
+    ],
+    [
+      'missing-pipeline',
+      (f) => {
+        act(master(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['pipeline']['referenceName'] = 'pl_nope';
+      },
+      ["pipeline/pl_daily_master.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset) [missing-pipeline]"],
+    ],
+    [
+      'missing-parameter: an expression names an undeclared pipeline parameter',
+      (f) => {
+        act(ingest(f), 'Bronze')['typeProperties']['parameters'][3] = '@pipeline().parameters.run_date';
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[3]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate) [missing-parameter]",
+      ],
+    ],
+    [
+      'missing-parameter: Execute Pipeline does not pass a required parameter',
+      (f) => {
+        delete act(master(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['parameters']['runDate'];
+      },
+      ["pipeline/pl_daily_master.json: activity 'Ingest dataset': pipeline 'pl_ingest_dataset' needs parameter 'runDate', which Execute Pipeline 'Ingest dataset' does not pass [missing-parameter]"],
+    ],
+    [
+      'missing-variable',
+      (f) => {
+        ingest(f).push({ name: 'Remember', type: 'SetVariable', dependsOn: [], userProperties: [], typeProperties: { variableName: 'lastDate', value: '@pipeline().parameters.runDate' } });
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Remember': SetVariable 'Remember' sets variable 'lastDate', which is not declared in pipeline 'pl_ingest_dataset' [missing-variable]"],
+    ],
+    [
+      'nesting: a ForEach inside a ForEach',
+      (f) => {
+        const inner = { name: 'Inner loop', type: 'ForEach', dependsOn: [], userProperties: [], typeProperties: { items: { value: '@range(0, 2)', type: 'Expression' }, activities: [wait('Nap')] } };
+        act(master(f), 'For each dataset')['typeProperties']['activities'].push(inner);
+      },
+      [
+        "pipeline/pl_daily_master.json: activity 'Inner loop': ForEach 'Inner loop' is nested inside ForEach 'For each dataset'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline) [nesting]",
+      ],
+    ],
+    [
+      'nesting: a Switch inside an If Condition',
+      (f) => {
+        const sw = { name: 'Pick', type: 'Switch', dependsOn: [], userProperties: [], typeProperties: { on: { value: "@string('a')", type: 'Expression' }, cases: [{ value: 'a', activities: [wait('A')] }], defaultActivities: [] } };
+        ingest(f).push({ name: 'Check', type: 'IfCondition', dependsOn: [], userProperties: [], typeProperties: { expression: { value: '@equals(1, 1)', type: 'Expression' }, ifTrueActivities: [sw] } });
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Pick': Switch 'Pick' is nested inside IfCondition 'Check'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline) [nesting]",
+      ],
+    ],
+    [
+      'activity-limit',
+      (f) => {
+        for (let i = 0; i < 36; i++) ingest(f).push(wait(`Wait ${i}`));
+      },
+      ["pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 41 activities (inner activities of containers included); Data Factory allows at most 40 [activity-limit]"],
+    ],
+    [
+      'unknown-activity-type',
+      (f) => {
+        act(ingest(f), 'Bronze')['type'] = 'DatabricksPython';
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' has unknown type 'DatabricksPython' [unknown-activity-type]"],
+    ],
+    [
+      'expression-syntax',
+      (f) => {
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@concat('ingestion of ', pipeline().parameters.dataset";
+      },
+      [
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: expression syntax error at column 55: expected ',' or ')' in the arguments of concat(), found the end of the expression in "@concat('ingestion of ', pipeline().parameters.dataset" [expression-syntax]`,
+      ],
+    ],
+    [
+      'unknown-function',
+      (f) => {
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))";
+      },
+      [
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: unknown function 'toTitleCase' at column 21 of "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))" [unknown-function]`,
+      ],
+    ],
+    [
+      'function-arity',
+      (f) => {
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@replace(pipeline().parameters.dataset, '_')";
+      },
+      [`pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: replace() takes 3 argument(s), got 2, in "@replace(pipeline().parameters.dataset, '_')" [function-arity]`],
+    ],
+    [
+      'parameter-type',
+      (f) => {
+        f['pipeline/pl_daily_master.json']!['properties']['parameters'] = { runDate: { type: 'Date' }, batch: { type: 'Int', defaultValue: 'one' } };
+      },
+      [
+        "pipeline/pl_daily_master.json: pl_daily_master parameter 'runDate': parameter 'runDate' has type \"Date\"; use one of String, Int, Float, Bool, Array, Object, SecureString [parameter-type]",
+        "pipeline/pl_daily_master.json: pl_daily_master parameter 'batch': parameter 'batch' is declared Int but its defaultValue is \"one\" [parameter-type]",
+      ],
+    ],
+    [
+      'batch-count',
+      (f) => {
+        act(master(f), 'For each mart')['typeProperties']['batchCount'] = 64;
+      },
+      ["pipeline/pl_daily_master.json: activity 'For each mart': ForEach 'For each mart' has batchCount 64; use a whole number from 1 to 50 [batch-count]"],
+    ],
+    [
+      'missing-pipeline: a trigger starts a pipeline that does not exist',
+      (f) => {
+        f['trigger/tr_daily_schedule.json']!['properties']['pipelines'][0]['pipelineReference']['referenceName'] = 'pl_daily';
+      },
+      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset) [missing-pipeline]"],
+    ],
+  ])('%s', async (_rule, edit, expected) => {
+    expect(await problems(broken(edit))).toStrictEqual(expected);
+  });
+
+  it('reads a factory folder and names a file that is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-adf-'));
+    try {
+      writeFileSync(join(dir, 'x.txt'), '');
+      expect(() => readFactoryDir(dir)).toThrow('has no pipeline/*.json');
+      const pl = join(dir, 'pipeline');
+      mkdirSync(pl);
+      writeFileSync(join(pl, 'p.json'), '{ "name": ');
+      expect(() => readFactoryDir(dir)).toThrow('pipeline/p.json is not valid JSON');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
