@@ -3,3 +3,4 @@ export * from './expression/index.js';
 export { generateFactory, controlManifest, factoryFileText, entityCounts, FACTORY_DEFAULTS, NAMES, ENTITY_FOLDERS, type AdfFactory, type FactoryOptions, type ControlManifest, type ManifestDataset } from './generate.js';
 export { validateFactory, formatProblem, innerActivityLists, MAX_ACTIVITIES_PER_PIPELINE, MAX_BATCH_COUNT, type FactoryProblem, type ValidationRule, type ValidateOptions } from './validate.js';
 export { readFactoryDir, writeFactoryDir } from './io.js';
+export { executePipeline, bindParameters, formatActivityRun, type ActivityRun, type ActivityStatus, type ActivityError, type PipelineRunResult, type ResolvedDataset, type BoundActivity, type Binding, type ActivityBindings, type ExecuteOptions } from './execute.js';
