@@ -4,12 +4,12 @@
  * Extension point: each later command is one module exporting a `CommandModule`
  * (see `types.ts`), added to this list — nothing else changes. Planned:
  *   generate  write every cloud artifact (ADF, Databricks, SQL, Metabase) to --out
- *   adf       validate / execute the generated Data Factory pipelines locally
  *   sql       print the serving DDL per dialect
  *   serve     serve the static dashboard
  *   bench     engine benchmarks
  * and `contracts diff` inside `contracts.ts`.
  */
+import { adfCommand } from './adf.js';
 import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
 import { sourcesCommand } from './sources.js';
@@ -17,4 +17,4 @@ import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, adfCommand, contractsCommand];

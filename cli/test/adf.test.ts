@@ -1,0 +1,52 @@
+/**
+ * `streampulse adf`: generate → validate → run the daily master pipeline on the local
+ * executor over a small generated lake (the DuckDB runner and SQLite serving bound in).
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './run.js';
+
+const TMP = mkdtempSync(join(tmpdir(), 'sp-adf-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+describe('streampulse adf', () => {
+  it('generates a factory that validates clean', async () => {
+    const g = await run(['adf', 'generate', '--out', TMP]);
+    expect(g.code).toBe(0);
+    expect(g.out).toMatch(/^wrote 16 files to .*adf: 5 linked services, 5 datasets, 2 pipelines, 2 triggers, the control manifest \(\d+ datasets\)\n$/);
+    const v = await run(['adf', 'validate', join(TMP, 'adf')]);
+    expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 16 files, no problems\n`]);
+  });
+
+  it('validate reports a broken factory with exit code 1', async () => {
+    const p = join(TMP, 'adf', 'pipeline', 'pl_ingest_dataset.json');
+    const saved = readFileSync(p, 'utf8');
+    writeFileSync(p, saved.replace('"activity": "Bronze"', '"activity": "Bronce"'));
+    try {
+      const v = await run(['adf', 'validate', join(TMP, 'adf')]);
+      expect(v.code).toBe(1);
+      expect(v.out).toContain("activity 'Silver' depends on 'Bronce', which is not an activity of the same pipeline");
+      expect(v.out.trim().endsWith(`1 problem in ${join(TMP, 'adf')}`)).toBe(true);
+    } finally {
+      writeFileSync(p, saved);
+    }
+  });
+
+  it('runs the daily master over a generated lake and writes the activity-run log', async () => {
+    const lake = join(TMP, 'lake');
+    const s = await run(['sources', 'generate', '--out', join(lake, 'landing'), '--users', '40', '--days', '1', '--start', '2026-01-25', '--no-progress']);
+    expect(s.code).toBe(0);
+    const r = await run(['adf', 'run', 'pl_daily_master', '--dir', join(TMP, 'adf'), '--lake', lake, '--param', 'runDate=2026-01-25', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { ok: boolean; log: string; run: { status: string; activityRuns: { activityName: string; status: string }[] } };
+    expect(out.ok).toBe(true);
+    expect(out.run.activityRuns.filter((a) => a.activityName === 'Record completion').map((a) => a.status)).toStrictEqual(['Succeeded']);
+    expect(existsSync(join(lake, 'serving', 'streampulse.sqlite'))).toBe(true);
+    expect(existsSync(join(lake, 'reports', 'batches', '2026-01-25.json'))).toBe(true);
+    const log = JSON.parse(readFileSync(out.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string }[] };
+    expect(log.pipelineRun.status).toBe('Succeeded');
+    expect(log.value.length).toBe(out.run.activityRuns.length);
+  }, 120_000);
+});
