@@ -3,4 +3,6 @@ export { compileJobs, compileBronze, compileSilver, compileModel, compileMart, b
 export { LocalRunner, type RunnerOptions, type BatchReport, type DatasetBatchReport, type TableReport, type ProgressEvent } from './local/runner.js';
 export { Lake, writeFileAtomic, sweepTemporaries } from './local/lake.js';
 export { landingFiles } from './local/bronze.js';
+export { Duck } from './local/duck.js';
+export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';

@@ -6,10 +6,10 @@
  *   generate  write every cloud artifact (ADF, Databricks, SQL, Metabase) to --out
  *   sql       print the serving DDL per dialect
  *   serve     serve the static dashboard
- *   bench     engine benchmarks
  * and `contracts diff` inside `contracts.ts`.
  */
 import { adfCommand } from './adf.js';
+import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
 import { sourcesCommand } from './sources.js';
@@ -17,4 +17,4 @@ import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, adfCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, adfCommand, benchCommand, contractsCommand];

@@ -186,7 +186,9 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
         // parent never loaded: every non-null reference is orphaned
         byAction[c.action].push(`CASE WHEN _ok AND ${qi(c.columns[0])} IS NOT NULL THEN ${sqlStr(c.id)} END`);
       } else {
-        joins.push(`LEFT JOIN (SELECT DISTINCT ${qi(c.references.column)} AS k FROM ${rel}) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`);
+        // only the parent keys this batch refers to (a semi-join), not every key of the parent's state
+        const ref = qi(c.references.column);
+        joins.push(`LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM b_parsed)) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`);
         byAction[c.action].push(`CASE WHEN _ok AND p.${qi(c.columns[0])} IS NOT NULL AND ${alias}.k IS NULL THEN ${sqlStr(c.id)} END`);
       }
     }

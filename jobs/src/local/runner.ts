@@ -10,7 +10,7 @@ import { bindRunDate } from '../compile.js';
 import { copyAtomic, runBronze, type BronzeResult } from './bronze.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { runSilver, silverStateSql, type SilverResult } from './silver.js';
+import { mergeSilverState, runSilver, silverStateSql, type SilverResult } from './silver.js';
 
 export interface DatasetBatchReport {
   readonly dataset: string;
@@ -64,6 +64,8 @@ export interface RunnerOptions {
 export class LocalRunner {
   /** The batch whose silver jobs all completed last in this runner (its state tables are current). */
   private silverAsOf: string | undefined;
+  /** Per dataset, the silver partitions (batches) its state table was built from. */
+  private readonly stateParts = new Map<string, readonly string[]>();
 
   private constructor(
     readonly plan: JobPlan,
@@ -190,13 +192,23 @@ export class LocalRunner {
     return qi(`silver__${dataset}`);
   }
 
-  /** (Re)creates a view per dataset over its current silver state (empty, typed, when nothing is merged yet). */
+  /** (Re)creates a table per dataset with its current silver state (empty, typed, when nothing is merged yet). */
   private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
-      const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
-      // materialised once per silver job: quality checks and gold builds read it many times per batch
-      await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${qi(`silver__${spec.name}`)} AS ${sql}`, `silver state ${spec.name}`);
+      const table = qi(`silver__${spec.name}`);
+      const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
+      const held = this.stateParts.get(spec.name);
+      this.stateParts.delete(spec.name);
+      // the table holds every partition but the one this batch just added: merge that one in
+      // (SCD1), instead of re-reading every partition on every batch
+      const onlyNew = held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
+      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, this.lake.partitionFile('silver', spec.name, batch))))) {
+        const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
+        // materialised once per silver job: quality checks and gold builds read it many times per batch
+        await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, `silver state ${spec.name}`);
+      }
+      this.stateParts.set(spec.name, parts);
     }
   }
 

@@ -35,24 +35,24 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
   if (!merge) throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${spec.id} has no merge step`, { remedy: 'regenerate the job specs' });
   const bronzeFile = lake.partitionFile('bronze', spec.name, batch);
   const statuses = find(spec, 'read_bronze')?.statuses ?? ['passed', 'warned'];
-  await duck.run(`DROP TABLE IF EXISTS s_in`);
-  await duck.run(
-    `CREATE TEMP TABLE s_in AS SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM read_parquet(${sqlStr(bronzeFile)})
-     WHERE _quality_status IN (${statuses.map(sqlStr).join(', ')})`,
-    `read bronze ${spec.name}`,
-  );
+  // read, conform, pseudonymise and drop PII in the spec's order: nested projections, one
+  // statement (DuckDB evaluates them in one pass instead of copying the batch per step)
+  let rel = `SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM read_parquet(${sqlStr(bronzeFile)})
+     WHERE _quality_status IN (${statuses.map(sqlStr).join(', ')})`;
   for (const s of spec.steps) {
     if (s.op === 'conform') {
       const repl = s.columns.map((c) => `${c.sql.duckdb} AS ${qi(c.name)}`).join(', ');
-      await duck.run(`CREATE OR REPLACE TEMP TABLE s_in AS SELECT * REPLACE (${repl}) FROM s_in`, `conform ${spec.name}`);
+      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
     } else if (s.op === 'pseudonymise') {
       const salt = sqlStr(ctx.salt);
       const repl = s.columns.map((c) => `CASE WHEN ${qi(c)} IS NULL THEN NULL ELSE sha256(${salt} || CAST(${qi(c)} AS VARCHAR)) END AS ${qi(c)}`).join(', ');
-      await duck.run(`CREATE OR REPLACE TEMP TABLE s_in AS SELECT * REPLACE (${repl}) FROM s_in`, `pseudonymise ${spec.name}`);
+      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
     } else if (s.op === 'drop_columns') {
-      await duck.run(`CREATE OR REPLACE TEMP TABLE s_in AS SELECT * EXCLUDE (${s.columns.map(qi).join(', ')}) FROM s_in`, `drop PII ${spec.name}`);
+      rel = `SELECT * EXCLUDE (${s.columns.map(qi).join(', ')}) FROM (${rel})`;
     }
   }
+  await duck.run(`DROP TABLE IF EXISTS s_in`);
+  await duck.run(`CREATE TEMP TABLE s_in AS ${rel}`, `read bronze ${spec.name}`);
   const rowsIn = Number(await duck.scalar(`SELECT count(*) FROM s_in`));
   const key = merge.key.map(qi).join(', ');
 
@@ -62,7 +62,7 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
   const earlier = lake.batches('silver', spec.name).filter((b) => b < batch);
   const earlierRel =
     earlier.length > 0
-      ? `(SELECT DISTINCT _record_hash FROM read_parquet([${earlier.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]))`
+      ? `(SELECT DISTINCT _record_hash FROM read_parquet([${earlier.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]) WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
       : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
   await duck.run(`DROP TABLE IF EXISTS s_ranked`);
   await duck.run(
@@ -104,6 +104,38 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
       remedy: 'this is a runner bug; please report it with the batch',
     });
   return { rowsIn, promoted, duplicatesInBatch: exact, duplicatesOfEarlierBatches: seen, superseded };
+}
+
+/**
+ * Brings an SCD1 state table (`silverStateSql` as of the batch before) up to date with
+ * one new partition, in place: for the keys the partition holds, the winner of (the
+ * state's row, the partition's rows) by the same ordering replaces the state's row;
+ * every other key keeps its row. The latest version of a key over all partitions is
+ * the latest of (the latest over the earlier ones, the new ones), so the table holds
+ * exactly the rows `silverStateSql` would give (in another row order) while reading
+ * one partition instead of all of them. Returns false (nothing done) for SCD2, whose
+ * versions are rebuilt from every partition.
+ */
+export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, partitionFile: string): Promise<boolean> {
+  const merge = find(spec, 'merge');
+  if (!merge || merge.mode !== 'scd1') return false;
+  const cols = `${merge.columns.map(qi).join(', ')}, _batch_id, _record_hash`;
+  const same = merge.key.map((k) => `n.${qi(k)} IS NOT DISTINCT FROM s.${qi(k)}`).join(' AND ');
+  const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
+  await duck.run(`CREATE OR REPLACE TEMP TABLE s_state_new AS SELECT ${cols} FROM read_parquet(${sqlStr(partitionFile)})`, `state-read ${spec.name}`);
+  await duck.run(
+    `CREATE OR REPLACE TEMP TABLE s_state_win AS
+     SELECT ${cols} FROM (
+       SELECT *, row_number() OVER (PARTITION BY ${merge.key.map(qi).join(', ')} ORDER BY ${ordered}) AS _rn FROM (
+         SELECT ${cols} FROM ${table} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same})
+         UNION ALL SELECT ${cols} FROM s_state_new))
+     WHERE _rn = 1`,
+    `state-winners ${spec.name}`,
+  );
+  await duck.run(`DELETE FROM ${table} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same})`, `state-delete ${spec.name}`);
+  await duck.run(`INSERT INTO ${table} SELECT ${cols} FROM s_state_win`, `state-insert ${spec.name}`);
+  await duck.run(`DROP TABLE s_state_new; DROP TABLE s_state_win`);
+  return true;
 }
 
 /**

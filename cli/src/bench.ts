@@ -1,0 +1,462 @@
+/**
+ * The local-lakehouse benchmark (`streampulse bench`, `pnpm bench:local`): on one set
+ * of generated landing files, it measures
+ *   - the runner: every daily batch through bronze → silver → gold → marts on DuckDB,
+ *     then publish (SQLite serving, extracts, quality reports) — MB/s landing → silver
+ *     (landing bytes ÷ the time of the bronze and silver jobs) and seconds end to end;
+ *   - the floor: the same work as one plain DuckDB SQL script over all days at once
+ *     (bench-floor.ts);
+ *   - the peak RSS of each, each side in its own child process (bench-child.ts), so
+ *     the two never share a heap or a DuckDB instance.
+ * Figures are printed against the goals, never asserted. Generating the landing files
+ * is not timed: they are cached under the output folder and reused while their
+ * manifest matches the requested scale.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { StreamPulseError, loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
+import { compileJobs, Duck, Lake, silverStateSql } from '@streampulse/jobs';
+import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
+import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';
+import { runBatches } from './lakehouse.js';
+import { table, type Style } from './output.js';
+
+export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '2026-01-25' } as const;
+/** The goals of issue 4: printed with met / not met, never asserted. */
+export const BENCH_GOALS = { minMbPerSecond: 115, maxRatio: 1.3, maxRssBytes: 1e9 } as const;
+/** DuckDB settings both sides run with (the runner's defaults, jobs/src/local/duck.ts). */
+export const BENCH_DUCKDB = { threads: 2, memory_limit: '1GB' } as const;
+
+const MB = 1e6;
+
+export type BenchSide = 'runner' | 'floor';
+
+export interface LandingInfo {
+  readonly dir: string;
+  readonly bytes: number;
+  readonly files: number;
+  readonly datasets: number;
+  readonly dates: readonly string[];
+  /** The cached files were reused (no generation in this run). */
+  readonly reused: boolean;
+  /** Seconds spent generating (null when reused); never part of the timed work. */
+  readonly generateSeconds: number | null;
+}
+
+export interface LandingOptions {
+  readonly outDir: string;
+  readonly users: number;
+  readonly days: number;
+  readonly seed: string;
+  readonly start: string;
+  readonly onGenerate?: (e: { day: number; days: number; date: string; rows: number; bytes: number }) => void;
+}
+
+export function landingDirFor(outDir: string, o: { users: number; days: number; seed: string }): string {
+  return join(outDir, `landing-${o.users}x${o.days}-seed${o.seed.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+}
+
+function manifestMatches(m: Manifest, o: LandingOptions): boolean {
+  return (
+    m.generator === '@streampulse/sources' &&
+    m.users === o.users &&
+    m.days === o.days &&
+    m.seed === o.seed &&
+    m.start_date === o.start &&
+    JSON.stringify(m.defect_rates) === JSON.stringify(DEFAULT_DEFECT_RATES)
+  );
+}
+
+/** The landing files for the scale: reused when the cached folder's manifest matches, else generated (default defect rates). */
+export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo {
+  const dir = landingDirFor(o.outDir, o);
+  const manifestFile = join(dir, MANIFEST_FILE);
+  const summary = (m: Manifest, reused: boolean, generateSeconds: number | null): LandingInfo => ({
+    dir,
+    bytes: m.files.reduce((a, f) => a + f.bytes, 0),
+    files: m.files.length,
+    datasets: m.datasets.length,
+    dates: m.dates,
+    reused,
+    generateSeconds,
+  });
+  if (existsSync(manifestFile)) {
+    try {
+      const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+      if (manifestMatches(m, o)) return summary(m, true, null);
+    } catch {
+      // unreadable manifest: regenerate below
+    }
+  }
+  // the manifest is written last, so a folder without a matching one is incomplete or stale
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  const m = generateSources(set, {
+    outDir: dir,
+    users: o.users,
+    days: o.days,
+    startDate: o.start,
+    seed: o.seed,
+    ...(o.onGenerate ? { onProgress: o.onGenerate } : {}),
+  });
+  return summary(m, false, (performance.now() - t0) / 1000);
+}
+
+/** What one measured side is asked to do (serialised to the child process as JSON). */
+export interface SideRequest {
+  readonly side: BenchSide;
+  readonly contractsDir: string;
+  readonly landingDir: string;
+  /** A folder the side owns: wiped and recreated. */
+  readonly workDir: string;
+  readonly salt: string;
+  readonly dates: readonly string[];
+}
+
+export interface SideResult {
+  readonly side: BenchSide;
+  readonly seconds: {
+    /** Bronze and silver jobs (runner) / the landing → silver statements (floor). */
+    readonly landing_to_silver: number;
+    /** Gold models and marts. */
+    readonly gold: number;
+    /** Serving: SQLite, CSV extracts, quality reports (runner only; 0 for the floor). */
+    readonly publish: number;
+    /** Everything, from opening DuckDB to the last file. */
+    readonly end_to_end: number;
+  };
+  /** Rows of each dataset's silver (runner: the merged state after the last batch). */
+  readonly silver_rows: Readonly<Record<string, number>>;
+  readonly mart_rows: Readonly<Record<string, number>>;
+  /** process.resourceUsage().maxRSS of the process that ran the side, in bytes. */
+  readonly peak_rss_bytes: number;
+}
+
+const elapsed = (t0: number): number => (performance.now() - t0) / 1000;
+
+/** Runs one side in this process. `onLine` gets short progress lines. */
+export async function measureSide(set: ContractSet, req: SideRequest, onLine: (line: string) => void = () => undefined): Promise<SideResult> {
+  rmSync(req.workDir, { recursive: true, force: true });
+  mkdirSync(req.workDir, { recursive: true });
+  const plan = compileJobs(set);
+  const last = req.dates[req.dates.length - 1];
+  if (last === undefined) throw new StreamPulseError('BENCH_NO_DATES', 'the landing manifest lists no dates', { remedy: 'regenerate the landing files (delete the cached folder)' });
+
+  if (req.side === 'floor') {
+    const statements = floorScript(plan, { landingDir: req.landingDir, outDir: req.workDir, salt: req.salt, runDate: last });
+    writeFileSync(join(req.workDir, 'floor.sql'), floorScriptText(statements));
+    for (const d of ['silver', 'gold']) mkdirSync(join(req.workDir, d), { recursive: true });
+    const t0 = performance.now();
+    const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: BENCH_DUCKDB.memory_limit });
+    const phase = { silver: 0, gold: 0 };
+    try {
+      for (const [i, s] of statements.entries()) {
+        const ts = performance.now();
+        await duck.run(s.sql, `floor ${s.label}`);
+        phase[s.phase] += elapsed(ts);
+        onLine(`floor   ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
+      }
+      const end = elapsed(t0);
+      const count = async (rel: string): Promise<number> => Number(await duck.scalar(`SELECT count(*) FROM ${rel}`));
+      const silver_rows: Record<string, number> = {};
+      for (const d of set.datasets) silver_rows[d.dataset] = await count(floorSilver(d.dataset));
+      const mart_rows: Record<string, number> = {};
+      for (const m of set.marts) mart_rows[m.mart] = await count(floorGold(m.mart));
+      return {
+        side: 'floor',
+        seconds: { landing_to_silver: phase.silver, gold: phase.gold, publish: 0, end_to_end: end },
+        silver_rows,
+        mart_rows,
+        peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      };
+    } finally {
+      duck.close();
+    }
+  }
+
+  // the runner reads the shared landing files through a link: generated once, never copied
+  symlinkSync(req.landingDir, join(req.workDir, 'landing'), 'dir');
+  const layer = { bronze: 0, silver: 0, gold: 0, mart: 0 };
+  const started = new Map<string, number>();
+  let batchStart = performance.now();
+  const t0 = performance.now();
+  const r = await runBatches(set, {
+    lakeRoot: req.workDir,
+    dates: req.dates,
+    salt: req.salt,
+    threads: BENCH_DUCKDB.threads,
+    onJob: (e) => {
+      if (e.kind === 'job-start') started.set(e.job, performance.now());
+      else {
+        const l = e.job.split('.')[0] as keyof typeof layer;
+        layer[l] += elapsed(started.get(e.job) ?? performance.now());
+      }
+    },
+    onBatch: (rep, i, n) => {
+      onLine(`runner  batch ${rep.batch} ${String(i + 1).padStart(String(n).length)}/${n} ${elapsed(batchStart).toFixed(1)}s`);
+      batchStart = performance.now();
+    },
+  });
+  const end = elapsed(t0);
+  onLine(`runner  publish ${r.seconds.publish.toFixed(1)}s`);
+  const silver_rows: Record<string, number> = {};
+  const duck = await Duck.open({ threads: BENCH_DUCKDB.threads });
+  try {
+    const lake = new Lake(req.workDir);
+    for (const spec of plan.jobs) {
+      if (spec.layer !== 'silver') continue;
+      const sql = silverStateSql(spec, lake, last);
+      silver_rows[spec.name] = sql === undefined ? 0 : Number(await duck.scalar(`SELECT count(*) FROM (${sql})`));
+    }
+  } finally {
+    duck.close();
+  }
+  return {
+    side: 'runner',
+    seconds: { landing_to_silver: layer.bronze + layer.silver, gold: layer.gold + layer.mart, publish: r.seconds.publish, end_to_end: end },
+    silver_rows,
+    mart_rows: r.publish.martRows,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+/** Where `tsc -b` puts the child entry point. */
+export function benchChildScript(workspaceRoot: string): string {
+  return join(workspaceRoot, 'cli', 'dist', 'src', 'bench-child.js');
+}
+
+/** Runs one side in a fresh Node process (bench-child.js) and reads its result from stdout. */
+export function measureSideInChild(
+  script: string,
+  req: SideRequest,
+  env: Readonly<Record<string, string | undefined>>,
+  onLine: (line: string) => void = () => undefined,
+): Promise<SideResult> {
+  if (!existsSync(script))
+    throw new StreamPulseError('BENCH_NOT_BUILT', `the benchmark child ${script} does not exist`, {
+      remedy: 'build first (`npx pnpm exec tsc -b`; `pnpm bench:local` does), or pass --in-process',
+    });
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env } });
+    let out = '';
+    let errTail = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      pending += s;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) {
+        errTail = `${errTail}${l}\n`.slice(-4000);
+        onLine(l);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (pending !== '') errTail += pending;
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) {
+        try {
+          resolvePromise(JSON.parse(last) as SideResult);
+          return;
+        } catch {
+          // fall through
+        }
+      }
+      reject(
+        new StreamPulseError('BENCH_SIDE_FAILED', `the ${req.side} side of the benchmark failed (exit ${String(code)})`, {
+          cause: errTail.trim().split('\n').slice(-15).join('\n'),
+          remedy: 'see the cause above; re-run with STREAMPULSE_DEBUG_SQL=1 for the failing statement',
+        }),
+      );
+    });
+  });
+}
+
+/** The child entry: `node bench-child.js '<SideRequest JSON>'` prints one SideResult JSON line. */
+export async function benchChildMain(argv: readonly string[]): Promise<void> {
+  const req = JSON.parse(argv[0] ?? '') as SideRequest;
+  const set = loadContractsOrThrow(req.contractsDir);
+  const r = await measureSide(set, req, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
+export interface BenchOptions {
+  readonly contractsDir: string;
+  readonly outDir: string;
+  readonly users: number;
+  readonly days: number;
+  readonly seed: string;
+  readonly start: string;
+  readonly salt: string;
+  /** Run each side in its own child process (default); false measures both in this process (RSS is then shared). */
+  readonly isolate: boolean;
+  /** The child script (needed when isolate is true). */
+  readonly childScript?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly onGenerate?: LandingOptions['onGenerate'];
+  readonly onLine?: (line: string) => void;
+}
+
+export interface SideFigures {
+  readonly seconds: SideResult['seconds'];
+  readonly mb_per_s: number;
+  readonly peak_rss_mb: number;
+  readonly silver_rows: Readonly<Record<string, number>>;
+  readonly mart_rows: Readonly<Record<string, number>>;
+}
+
+export interface BenchGoal {
+  readonly id: 'throughput' | 'ratio' | 'memory';
+  readonly goal: string;
+  readonly target: number;
+  readonly value: number;
+  readonly met: boolean;
+}
+
+export interface BenchResult {
+  readonly ok: true;
+  readonly scale: { readonly users: number; readonly days: number; readonly seed: string; readonly start: string };
+  readonly machine: { readonly cpus: number; readonly cpu_model: string; readonly memory_gb: number; readonly node: string; readonly platform: string };
+  readonly duckdb: typeof BENCH_DUCKDB;
+  /** Each side ran in its own process (peak RSS per side); false: both in one process. */
+  readonly isolated: boolean;
+  readonly landing: { readonly dir: string; readonly bytes: number; readonly mb: number; readonly files: number; readonly datasets: number; readonly reused: boolean; readonly generate_seconds: number | null };
+  readonly runner: SideFigures;
+  readonly floor: SideFigures;
+  /** Runner end to end ÷ floor end to end. */
+  readonly ratio: number;
+  /** Both sides ended with the same silver row count for every dataset. */
+  readonly silver_rows_match: boolean;
+  /** Both sides built every mart with the same number of rows. */
+  readonly mart_rows_match: boolean;
+  readonly goals: readonly BenchGoal[];
+}
+
+const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function figures(r: SideResult, bytes: number): SideFigures {
+  return {
+    seconds: {
+      landing_to_silver: round(r.seconds.landing_to_silver, 3),
+      gold: round(r.seconds.gold, 3),
+      publish: round(r.seconds.publish, 3),
+      end_to_end: round(r.seconds.end_to_end, 3),
+    },
+    mb_per_s: round(bytes / MB / Math.max(r.seconds.landing_to_silver, 1e-9), 2),
+    peak_rss_mb: round(r.peak_rss_bytes / MB, 1),
+    silver_rows: r.silver_rows,
+    mart_rows: r.mart_rows,
+  };
+}
+
+export async function runBench(set: ContractSet, o: BenchOptions): Promise<BenchResult> {
+  const landing = ensureLanding(set, { outDir: o.outDir, users: o.users, days: o.days, seed: o.seed, start: o.start, ...(o.onGenerate ? { onGenerate: o.onGenerate } : {}) });
+  const runs = join(o.outDir, 'runs');
+  const req = (side: BenchSide): SideRequest => ({ side, contractsDir: o.contractsDir, landingDir: landing.dir, workDir: join(runs, side), salt: o.salt, dates: landing.dates });
+  const measure = async (side: BenchSide): Promise<SideResult> => {
+    if (!o.isolate) return measureSide(set, req(side), o.onLine);
+    if (o.childScript === undefined) throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
+    return measureSideInChild(o.childScript, req(side), o.env ?? {}, o.onLine);
+  };
+  const floor = await measure('floor');
+  const runner = await measure('runner');
+  const rf = figures(runner, landing.bytes);
+  const ff = figures(floor, landing.bytes);
+  const ratio = round(runner.seconds.end_to_end / Math.max(floor.seconds.end_to_end, 1e-9), 2);
+  const names = new Set([...Object.keys(runner.silver_rows), ...Object.keys(floor.silver_rows)]);
+  const silverMatch = [...names].every((n) => runner.silver_rows[n] === floor.silver_rows[n]);
+  const marts = new Set([...Object.keys(runner.mart_rows), ...Object.keys(floor.mart_rows)]);
+  const martMatch = [...marts].every((n) => runner.mart_rows[n] === floor.mart_rows[n]);
+  const cpuList = cpus();
+  return {
+    ok: true,
+    scale: { users: o.users, days: o.days, seed: o.seed, start: o.start },
+    machine: {
+      cpus: cpuList.length,
+      cpu_model: cpuList[0]?.model.trim() ?? 'unknown',
+      memory_gb: round(totalmem() / 1e9, 1),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    duckdb: BENCH_DUCKDB,
+    isolated: o.isolate,
+    landing: {
+      dir: landing.dir,
+      bytes: landing.bytes,
+      mb: round(landing.bytes / MB, 1),
+      files: landing.files,
+      datasets: landing.datasets,
+      reused: landing.reused,
+      generate_seconds: landing.generateSeconds === null ? null : round(landing.generateSeconds, 1),
+    },
+    runner: rf,
+    floor: ff,
+    ratio,
+    silver_rows_match: silverMatch,
+    mart_rows_match: martMatch,
+    goals: [
+      { id: 'throughput', goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`, target: BENCH_GOALS.minMbPerSecond, value: rf.mb_per_s, met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond },
+      { id: 'ratio', goal: `end to end ≤ ${BENCH_GOALS.maxRatio}× the floor`, target: BENCH_GOALS.maxRatio, value: ratio, met: ratio <= BENCH_GOALS.maxRatio },
+      {
+        id: 'memory',
+        goal: `runner peak RSS < ${BENCH_GOALS.maxRssBytes / MB} MB`,
+        target: BENCH_GOALS.maxRssBytes / MB,
+        value: rf.peak_rss_mb,
+        met: runner.peak_rss_bytes < BENCH_GOALS.maxRssBytes,
+      },
+    ],
+  };
+}
+
+const n1 = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const n2 = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** The human report of a benchmark result (the `--json` form is the result itself). */
+export function benchReport(r: BenchResult, s: Style, display: (p: string) => string = (p) => p): string[] {
+  const rss = (f: SideFigures): string => (r.isolated ? int(f.peak_rss_mb) : `${int(f.peak_rss_mb)}*`);
+  const rows: string[][] = [
+    ['landing → silver (s)', n1(r.runner.seconds.landing_to_silver), n1(r.floor.seconds.landing_to_silver)],
+    ['landing → silver (MB/s)', n1(r.runner.mb_per_s), n1(r.floor.mb_per_s)],
+    ['gold + marts (s)', n1(r.runner.seconds.gold), n1(r.floor.seconds.gold)],
+    ['publish serving (s)', n1(r.runner.seconds.publish), '-'],
+    ['end to end (s)', n1(r.runner.seconds.end_to_end), n1(r.floor.seconds.end_to_end)],
+    ['peak RSS (MB)', rss(r.runner), rss(r.floor)],
+  ];
+  const datasets = [...new Set([...Object.keys(r.runner.silver_rows), ...Object.keys(r.floor.silver_rows)])].sort();
+  const mark = (met: boolean): string => (met ? s.green('met') : s.red('not met'));
+  const goalValue = (g: BenchGoal): string => (g.id === 'throughput' ? `${n1(g.value)} MB/s` : g.id === 'ratio' ? `${n2(g.value)}×` : `${int(g.value)} MB`);
+  return [
+    s.bold(`StreamPulse local benchmark: ${int(r.scale.users)} users × ${r.scale.days} days, seed ${r.scale.seed}`),
+    `  machine: ${r.machine.cpus} cores (${r.machine.cpu_model}), ${n1(r.machine.memory_gb)} GB RAM, Node ${r.machine.node}; DuckDB threads ${r.duckdb.threads}, memory_limit ${r.duckdb.memory_limit} on both sides`,
+    `  landing: ${n1(r.landing.mb)} MB in ${int(r.landing.files)} files, ${r.landing.datasets} datasets (${display(r.landing.dir)}; ${r.landing.reused ? 'cached, reused' : `generated in ${n1(r.landing.generate_seconds ?? 0)}s`}, not timed)`,
+    '',
+    ...table(['', 'runner', 'floor'], rows, s, '  '),
+    '',
+    `  runner / floor end to end: ${s.bold(`${n2(r.ratio)}×`)}`,
+    `  silver rows per dataset: ${r.silver_rows_match ? s.green('the same on both sides') : s.red('DIFFERENT (the floor does not do the same work)')}; mart rows: ${r.mart_rows_match ? s.green('the same') : s.yellow('different')}`,
+    ...(r.silver_rows_match
+      ? []
+      : table(
+          ['dataset', 'runner', 'floor'],
+          datasets.map((d) => [d, int(r.runner.silver_rows[d] ?? 0), int(r.floor.silver_rows[d] ?? 0)]),
+          s,
+          '    ',
+        )),
+    ...(r.isolated ? [] : [s.dim('  * both sides ran in this process (--in-process): peak RSS is the process peak, not per side')]),
+    '',
+    s.bold('Goals (printed, not asserted)'),
+    ...table(
+      ['goal', 'measured', ''],
+      r.goals.map((g) => [g.goal, goalValue(g), mark(g.met)]),
+      s,
+      '  ',
+    ),
+    '',
+    s.dim('MB = 10^6 bytes. Runner: every daily batch (bronze, silver, gold, marts) then publish; floor: one DuckDB script over all days (runs/floor/floor.sql).'),
+  ];
+}

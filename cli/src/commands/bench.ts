@@ -1,0 +1,85 @@
+/**
+ * `streampulse bench`: the local-lakehouse benchmark of issue 4 — the runner against a
+ * hand-written DuckDB floor on the same landing files, printed against the goals
+ * (≥ 115 MB/s landing → silver, ≤ 1.3× the floor end to end, peak RSS < 1 GB), never
+ * asserted. See bench.ts.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { BENCH_DEFAULTS, benchChildScript, benchReport, runBench } from '../bench.js';
+import { saltFrom } from '../lakehouse.js';
+import { bar, createProgress } from '../progress.js';
+import { isoDate, positiveInt } from './demo.js';
+import type { CommandModule } from './types.js';
+
+interface BenchOpts {
+  users: number;
+  days: number;
+  seed: string;
+  start: string;
+  out?: string;
+  dir?: string;
+  json?: boolean;
+  progress: boolean;
+  inProcess?: boolean;
+}
+
+export const benchCommand: CommandModule = {
+  name: 'bench',
+  register(program: Command, ctx: CliContext): void {
+    program
+      .command('bench')
+      .description('benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work, on the same landing files; prints MB/s, seconds, ratio and peak RSS against the goals')
+      .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), BENCH_DEFAULTS.users)
+      .option('--days <d>', 'daily batches', positiveInt('--days', 3660), BENCH_DEFAULTS.days)
+      .option('-s, --seed <seed>', 'random seed of the landing files', BENCH_DEFAULTS.seed)
+      .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, BENCH_DEFAULTS.start)
+      .option('-o, --out <dir>', 'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench)')
+      .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--in-process', 'measure both sides in this process instead of one child process each (no build needed; peak RSS is then shared)')
+      .option('--no-progress', 'no progress lines on stderr')
+      .option('--json', 'print the result as JSON on stdout')
+      .addHelpText(
+        'after',
+        `
+Landing files are generated once per scale (not timed) under <out>/landing-<users>x<days>-seed<seed>
+and reused while their manifest matches. Each side runs in its own Node process
+(cli/dist/src/bench-child.js, built by tsc -b) so peak RSS is per side.
+The goals are printed with met / not met; the exit code does not depend on them.
+Exit codes: 0 success, 1 failure (a side failed), 2 usage error.`,
+      )
+      .action(async (opts: BenchOpts) => {
+        ctx.jsonMode = opts.json === true;
+        const contractsDir = ctx.contractsDir(opts.dir);
+        const set = ctx.loadValid(contractsDir);
+        const out = opts.out !== undefined ? ctx.resolvePath(opts.out) : join(ctx.workspaceRoot(), 'out', 'bench');
+        const isolate = opts.inProcess !== true;
+        const p = createProgress(ctx.stderr, ctx.interactive, opts.progress && !ctx.jsonMode);
+        if (!ctx.jsonMode) ctx.print(ctx.style.dim(`bench: ${opts.users} users × ${opts.days} days, seed ${opts.seed} → ${ctx.display(out)}`));
+        const result = await runBench(set, {
+          contractsDir,
+          outDir: out,
+          users: opts.users,
+          days: opts.days,
+          seed: opts.seed,
+          start: opts.start,
+          salt: saltFrom(ctx.env).salt,
+          isolate,
+          ...(isolate ? { childScript: benchChildScript(ctx.workspaceRoot()) } : {}),
+          env: ctx.env,
+          onGenerate: (e) => {
+            const text = `generate ${bar(e.day, e.days)} day ${e.day}/${e.days} ${e.date}  ${e.rows.toLocaleString('en-US')} rows`;
+            if (e.day === e.days) p.done(text);
+            else p.update(text);
+          },
+          onLine: (line) => p.done(line),
+        });
+        if (ctx.jsonMode) {
+          ctx.printJson(result);
+          return;
+        }
+        ctx.print('', ...benchReport(result, ctx.style, (x) => ctx.display(x)));
+      });
+  },
+};

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadContractsOrThrow } from '@streampulse/contracts';
+import { compileJobs } from '@streampulse/jobs';
+import { benchReport, ensureLanding, landingDirFor, type BenchResult } from '../src/bench.js';
+import { batchRegex, floorScript, landingGlob } from '../src/bench-floor.js';
+import { createStyle } from '../src/output.js';
+import { ROOT, run } from './run.js';
+
+// The benchmark machinery at a tiny scale, both sides in this process (no build
+// needed). Figures are not checked — only the shape of the output and that the floor
+// script does the same work as the runner (same silver and mart row counts).
+describe('streampulse bench (200 users × 2 days, in process)', () => {
+  let out: string;
+  let result: BenchResult;
+  let code: number;
+  let err: string;
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'streampulse-bench-'));
+    const r = await run(['bench', '--users', '200', '--days', '2', '--seed', '7', '--out', out, '--in-process', '--json'], { cwd: ROOT });
+    code = r.code;
+    err = r.err;
+    result = JSON.parse(r.out) as BenchResult;
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('exits 0 and prints the result as JSON with every figure', () => {
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(result.ok).toBe(true);
+    expect(result.scale).toEqual({ users: 200, days: 2, seed: '7', start: '2026-01-25' });
+    expect(result.isolated).toBe(false);
+    expect(result.landing.dir).toBe(landingDirFor(out, { users: 200, days: 2, seed: '7' }));
+    expect(result.landing.bytes).toBeGreaterThan(0);
+    expect(result.landing.reused).toBe(false);
+    for (const side of [result.runner, result.floor]) {
+      expect(Object.keys(side.seconds).sort()).toEqual(['end_to_end', 'gold', 'landing_to_silver', 'publish']);
+      expect(side.seconds.end_to_end).toBeGreaterThan(0);
+      expect(side.mb_per_s).toBeGreaterThan(0);
+      expect(side.peak_rss_mb).toBeGreaterThan(0);
+    }
+    expect(result.floor.seconds.publish).toBe(0);
+    expect(result.ratio).toBeGreaterThan(0);
+    expect(result.goals.map((g) => g.id)).toEqual(['throughput', 'ratio', 'memory']);
+    expect(result.goals.map((g) => g.target)).toEqual([115, 1.3, 1000]);
+    for (const g of result.goals) expect(typeof g.met).toBe('boolean');
+  });
+
+  it('the floor produces the same silver row counts per dataset (and mart row counts) as the runner', () => {
+    const set = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
+    expect(Object.keys(result.runner.silver_rows).sort()).toEqual(set.datasets.map((d) => d.dataset).sort());
+    expect(result.floor.silver_rows).toEqual(result.runner.silver_rows);
+    expect(Object.values(result.runner.silver_rows).some((n) => n > 0)).toBe(true);
+    expect(result.silver_rows_match).toBe(true);
+    expect(result.floor.mart_rows).toEqual(result.runner.mart_rows);
+    expect(result.mart_rows_match).toBe(true);
+    expect(Object.keys(result.runner.mart_rows).sort()).toEqual(set.marts.map((m) => m.mart).sort());
+  });
+
+  it('writes the floor script and both sides’ outputs under <out>/runs', () => {
+    const sql = readFileSync(join(out, 'runs', 'floor', 'floor.sql'), 'utf8');
+    expect(sql).toContain('read_json(');
+    expect(sql).toContain('read_csv(');
+    expect(existsSync(join(out, 'runs', 'runner', 'serving', 'streampulse.sqlite'))).toBe(true);
+  });
+
+  it('reuses the cached landing files when the manifest matches, and regenerates them when it does not', () => {
+    const set = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
+    const again = ensureLanding(set, { outDir: out, users: 200, days: 2, seed: '7', start: '2026-01-25' });
+    expect(again.reused).toBe(true);
+    expect(again.generateSeconds).toBeNull();
+    expect(again.bytes).toBe(result.landing.bytes);
+    const other = ensureLanding(set, { outDir: out, users: 200, days: 2, seed: '7', start: '2026-01-26' });
+    expect(other.reused).toBe(false);
+    expect(other.dir).toBe(again.dir);
+    expect(other.dates[0]).toBe('2026-01-26');
+  });
+
+  it('prints a table with both sides and the goals, met or not met', () => {
+    const lines = benchReport(result, createStyle(false));
+    const text = lines.join('\n');
+    expect(lines[0]).toBe('StreamPulse local benchmark: 200 users × 2 days, seed 7');
+    for (const label of ['landing → silver (s)', 'landing → silver (MB/s)', 'gold + marts (s)', 'end to end (s)', 'peak RSS (MB)', 'runner / floor end to end:'])
+      expect(text).toContain(label);
+    expect(text).toMatch(/runner\s+floor/);
+    expect(text).toContain('Goals (printed, not asserted)');
+    expect(text).toMatch(/landing → silver ≥ 115 MB\/s\s+[\d.,]+ MB\/s\s+(met|not met)/);
+    expect(text).toMatch(/end to end ≤ 1\.3× the floor\s+[\d.,]+×\s+(met|not met)/);
+    expect(text).toMatch(/runner peak RSS < 1000 MB\s+[\d,]+ MB\s+(met|not met)/);
+    expect(text).toContain('silver rows per dataset: the same on both sides; mart rows: the same');
+    expect(text).toContain('--in-process');
+  });
+});
+
+describe('the floor script', () => {
+  const set = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
+  const statements = floorScript(compileJobs(set), { landingDir: '/l', outDir: '/o', salt: 's', runDate: '2026-02-01' });
+
+  it('has one landing → silver statement per dataset, then every gold model and mart', () => {
+    expect(statements.filter((s) => s.phase === 'silver').map((s) => s.label).sort()).toEqual(set.datasets.map((d) => `silver.${d.dataset}`).sort());
+    expect(statements.filter((s) => s.phase === 'gold')).toHaveLength(set.models.length + set.marts.length);
+    const firstGold = statements.findIndex((s) => s.phase === 'gold');
+    expect(statements.slice(firstGold).every((s) => s.phase === 'gold')).toBe(true);
+    for (const s of statements) expect(s.sql).not.toMatch(/\{\{/);
+  });
+
+  it('reads all days of a dataset at once and finds the batch in the path', () => {
+    expect(landingGlob('/l', 'sys/feed/{date}/feed.jsonl')).toBe('/l/sys/feed/*/*.jsonl');
+    const re = new RegExp(batchRegex('sys/feed/{date}/feed.jsonl'));
+    expect(re.exec('/l/sys/feed/2026-01-25/feed_relanded.jsonl')?.[1]).toBe('2026-01-25');
+  });
+});
