@@ -100,6 +100,9 @@ function renderRaw(e: Expr, ctx: RenderContext): string {
         // portable `/` is true division; T-SQL and SQLite truncate integer division
         if (d === 'tsql') return `(CAST(${v(e.left)} AS FLOAT) / ${v(e.right)})`;
         if (d === 'sqlite') return `(CAST(${v(e.left)} AS REAL) / ${v(e.right)})`;
+        // Spark divides decimals into a decimal rounded to 6 places (e.g. sum / 3600.0);
+        // DuckDB's and the portable `/` give a double
+        if (d === 'spark') return `(CAST(${v(e.left)} AS DOUBLE) / ${v(e.right)})`;
       }
       const op = e.op === '!=' ? '<>' : e.op;
       return `(${v(e.left)} ${op} ${v(e.right)})`;

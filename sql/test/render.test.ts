@@ -177,6 +177,10 @@ describe('dialect tables', () => {
     expect(renderValue(parseExpr("date_trunc('month', e.at)"), { dialect: 'spark' })).toBe("CAST(DATE_TRUNC('month', `e`.`at`) AS DATE)");
   });
 
+  it('Spark divides as a double, like DuckDB (decimal division would round to 6 places)', () => {
+    expect(renderValue(parseExpr('sum(w.seconds) / 3600.0'), { dialect: 'spark' })).toBe('(CAST(SUM(`w`.`seconds`) AS DOUBLE) / 3600.0)');
+  });
+
   it('refuses unbound parameters and bad date_trunc units with a remedy', () => {
     expect(() => renderValue(parseExpr('$x'), { dialect: 'duckdb' })).toThrow('parameter $x has no value here');
     expect(() => render("date_trunc('fortnight', d)", 'duckdb')).toThrow("date_trunc's first argument must be one of");
