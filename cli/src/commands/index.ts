@@ -3,7 +3,6 @@
  *
  * Extension point: each later command is one module exporting a `CommandModule`
  * (see `types.ts`), added to this list — nothing else changes. Planned:
- *   generate  write every cloud artifact (ADF, Databricks, SQL, Metabase) to --out
  *   sql       print the serving DDL per dialect
  *   serve     serve the static dashboard
  * and `contracts diff` inside `contracts.ts`.
@@ -12,9 +11,10 @@ import { adfCommand } from './adf.js';
 import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
+import { generateCommand } from './generate.js';
 import { sourcesCommand } from './sources.js';
 import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, adfCommand, benchCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, benchCommand, contractsCommand];
