@@ -1,0 +1,30 @@
+/**
+ * `streampulse generate --out DIR`: the Data Factory factory and the Databricks job
+ * definitions + job specs, written deterministically (a second run gives the same bytes).
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './run.js';
+
+const TMP = mkdtempSync(join(tmpdir(), 'sp-generate-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+const snapshot = (dir: string): Record<string, string> => Object.fromEntries(files(dir).sort().map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]));
+
+describe('streampulse generate', () => {
+  it('writes adf/ and databricks/ (jobs per schedule + specs), the same bytes every time', async () => {
+    const a = await run(['generate', '--out', join(TMP, 'a')]);
+    expect(a.code).toBe(0);
+    expect(a.out).toMatch(/^wrote 16 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/\n$/);
+    const specs = JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', 'index.json'), 'utf8')) as { spec_version: number; jobs: string[] };
+    expect(specs.spec_version).toBe(1);
+    for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);
+    const b = await run(['generate', '--out', join(TMP, 'b')]);
+    expect(b.code).toBe(0);
+    expect(snapshot(join(TMP, 'b'))).toStrictEqual(snapshot(join(TMP, 'a')));
+  });
+});
