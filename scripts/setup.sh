@@ -29,3 +29,29 @@ log "node $(node --version), pnpm ${PNPM_VERSION}: installing workspace dependen
 
 log "type-checking and building (tsc -b)"
 node_modules/.bin/tsc -b
+
+# ---- the PySpark runtime (jobs/python): a Python 3.11 venv with the pinned pyspark +
+# delta-spark pair, and Delta's jars fetched with Maven at install time (Spark never
+# downloads anything when it starts). Needs Python 3.11, Java 17 and Maven; without them
+# this part is skipped with a warning and scripts/test.sh counts pytest as failed.
+setup_python() {
+  local req="jobs/python/requirements.lock" py="${STREAMPULSE_PYTHON:-python3.11}"
+  if ! command -v "$py" >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+    log "WARNING: Python 3.11 ($py), Java 17 and Maven are needed for the PySpark runtime; skipping .venv and the Delta jars"
+    return 0
+  fi
+  if [ ! -x .venv/bin/python ] || ! cmp -s "$req" .venv/.installed-requirements.lock; then
+    log "python: creating .venv ($("$py" --version 2>&1)) and installing $req (pyspark, delta-spark, pytest)"
+    rm -rf .venv
+    "$py" -m venv .venv
+    .venv/bin/python -m pip install --disable-pip-version-check --no-input -q -r "$req" >&2
+    cp "$req" .venv/.installed-requirements.lock
+  fi
+  local pom="jobs/python/pom.xml" stamp="jobs/python/jars/.pom.sha256"
+  if [ ! -f "$stamp" ] || [ "$(sha256sum "$pom" | cut -d' ' -f1)" != "$(cat "$stamp")" ]; then
+    log "maven: fetching the Delta Lake jars into jobs/python/jars"
+    mvn -q -B -f "$pom" dependency:copy >&2
+    sha256sum "$pom" | cut -d' ' -f1 > "$stamp"
+  fi
+}
+setup_python

@@ -28,7 +28,37 @@ run_jest() {
   [ $rc -eq 0 ] || STATUS=1
 }
 
+# pytest: the PySpark runtime (jobs/python), its engine parity with the DuckDB runner and
+# the engine benchmark; counts come from its JUnit XML.
+run_pytest() {
+  echo "== pytest (jobs/python) ==" >&2
+  local xml="$ROOT/.cache/test-results/pytest.xml"
+  rm -f "$xml"
+  if [ ! -x .venv/bin/python ]; then
+    echo "pytest: .venv is missing (Python 3.11, Java 17 and Maven are prerequisites, see README)" >&2
+    FAILED=$((FAILED + 1)); STATUS=1
+    return
+  fi
+  (cd jobs/python && "$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -s --junitxml="$xml")
+  local rc=$?
+  if [ -f "$xml" ]; then
+    read -r p f < <("$ROOT/.venv/bin/python" -c '
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+suites = [r] if r.tag == "testsuite" else list(r)
+n = lambda k: sum(int(s.get(k, 0)) for s in suites)
+print(n("tests") - n("failures") - n("errors") - n("skipped"), n("failures") + n("errors"))' "$xml")
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    echo "pytest: $p passed, $f failed" >&2
+    [ "$p" -gt 0 ] || { FAILED=$((FAILED + 1)); STATUS=1; }
+  else
+    FAILED=$((FAILED + 1))
+  fi
+  [ $rc -eq 0 ] || STATUS=1
+}
+
 run_jest "$@"
+run_pytest
 
 echo
 echo "$PASSED passed, $FAILED failed"
