@@ -83,8 +83,14 @@ def test_cli_parameters_for_a_databricks_task() -> None:
     assert (a.command, a.run_date, a.date_offset_days, a.job, a.secret_key) == ("run", "2026-02-01", -1, ["bronze.users"], "streampulse-pii-salt")
 
 
-def test_salt_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_salt_comes_from_the_environment_or_the_cluster_conf(spark, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("STREAMPULSE_PII_SALT", "from-env")
     assert resolve_salt("streampulse", "streampulse-pii-salt") == "from-env"
     monkeypatch.delenv("STREAMPULSE_PII_SALT")
     assert resolve_salt("streampulse", "streampulse-pii-salt", spark=None) is None
+    spark.conf.set("spark.streampulse.pii_salt", "from-conf")
+    try:
+        assert resolve_salt("streampulse", "streampulse-pii-salt", spark) == "from-conf"
+    finally:
+        spark.conf.unset("spark.streampulse.pii_salt")
+    assert resolve_salt(None, "streampulse-pii-salt", spark) is None  # not on Databricks, no scope: no salt

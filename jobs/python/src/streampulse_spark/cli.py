@@ -22,15 +22,21 @@ from datetime import date, timedelta
 from typing import Any
 
 SALT_ENV = "STREAMPULSE_PII_SALT"
+SALT_CONF = "spark.streampulse.pii_salt"
 DEFAULT_SCOPE = "streampulse"
 DEFAULT_SECRET = "streampulse-pii-salt"
 
 
 def resolve_salt(scope: str | None, key: str, spark: Any = None) -> str | None:
-    """The salt: $STREAMPULSE_PII_SALT, else the Databricks secret ``scope/key``."""
+    """The salt: $STREAMPULSE_PII_SALT, else the cluster's spark conf
+    ``spark.streampulse.pii_salt`` (the Data Factory linked service sets it from the
+    secret scope), else the Databricks secret ``scope/key``."""
     env = os.environ.get(SALT_ENV)
     if env:
         return env
+    conf = spark.conf.get(SALT_CONF, None) if spark is not None else None
+    if conf:
+        return str(conf)
     if scope and spark is not None:
         try:
             from pyspark.dbutils import DBUtils  # type: ignore[import-not-found]  # only on Databricks
