@@ -133,6 +133,13 @@ export interface SideResult {
   readonly mart_rows: Readonly<Record<string, number>>;
   /** process.resourceUsage().maxRSS of the process that ran the side, in bytes. */
   readonly peak_rss_bytes: number;
+  /** User + system CPU seconds of that process (less sensitive than wall time to other load on the machine). */
+  readonly cpu_seconds: number;
+}
+
+function usage(): { peak_rss_bytes: number; cpu_seconds: number } {
+  const u = process.resourceUsage();
+  return { peak_rss_bytes: u.maxRSS * 1024, cpu_seconds: (u.userCPUTime + u.systemCPUTime) / 1e6 };
 }
 
 const elapsed = (t0: number): number => (performance.now() - t0) / 1000;
@@ -170,7 +177,7 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
         seconds: { landing_to_silver: phase.silver, gold: phase.gold, publish: 0, end_to_end: end },
         silver_rows,
         mart_rows,
-        peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+        ...usage(),
       };
     } finally {
       duck.close();
@@ -219,7 +226,7 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
     seconds: { landing_to_silver: layer.bronze + layer.silver, gold: layer.gold + layer.mart, publish: r.seconds.publish, end_to_end: end },
     silver_rows,
     mart_rows: r.publish.martRows,
-    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    ...usage(),
   };
 }
 
@@ -305,6 +312,7 @@ export interface SideFigures {
   readonly seconds: SideResult['seconds'];
   readonly mb_per_s: number;
   readonly peak_rss_mb: number;
+  readonly cpu_seconds: number;
   readonly silver_rows: Readonly<Record<string, number>>;
   readonly mart_rows: Readonly<Record<string, number>>;
 }
@@ -348,6 +356,7 @@ function figures(r: SideResult, bytes: number): SideFigures {
     },
     mb_per_s: round(bytes / MB / Math.max(r.seconds.landing_to_silver, 1e-9), 2),
     peak_rss_mb: round(r.peak_rss_bytes / MB, 1),
+    cpu_seconds: round(r.cpu_seconds, 1),
     silver_rows: r.silver_rows,
     mart_rows: r.mart_rows,
   };
@@ -425,6 +434,7 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
     ['gold + marts (s)', n1(r.runner.seconds.gold), n1(r.floor.seconds.gold)],
     ['publish serving (s)', n1(r.runner.seconds.publish), '-'],
     ['end to end (s)', n1(r.runner.seconds.end_to_end), n1(r.floor.seconds.end_to_end)],
+    ['CPU user+sys (s)', r.isolated ? n1(r.runner.cpu_seconds) : '-', r.isolated ? n1(r.floor.cpu_seconds) : '-'],
     ['peak RSS (MB)', rss(r.runner), rss(r.floor)],
   ];
   const datasets = [...new Set([...Object.keys(r.runner.silver_rows), ...Object.keys(r.floor.silver_rows)])].sort();

@@ -41,6 +41,7 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
       expect(side.seconds.end_to_end).toBeGreaterThan(0);
       expect(side.mb_per_s).toBeGreaterThan(0);
       expect(side.peak_rss_mb).toBeGreaterThan(0);
+      expect(side.cpu_seconds).toBeGreaterThan(0);
     }
     expect(result.floor.seconds.publish).toBe(0);
     expect(result.ratio).toBeGreaterThan(0);
@@ -83,7 +84,7 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     const lines = benchReport(result, createStyle(false));
     const text = lines.join('\n');
     expect(lines[0]).toBe('StreamPulse local benchmark: 200 users × 2 days, seed 7');
-    for (const label of ['landing → silver (s)', 'landing → silver (MB/s)', 'gold + marts (s)', 'end to end (s)', 'peak RSS (MB)', 'runner / floor end to end:'])
+    for (const label of ['landing → silver (s)', 'landing → silver (MB/s)', 'gold + marts (s)', 'end to end (s)', 'CPU user+sys (s)', 'peak RSS (MB)', 'runner / floor end to end:'])
       expect(text).toContain(label);
     expect(text).toMatch(/runner\s+floor/);
     expect(text).toContain('Goals (printed, not asserted)');
