@@ -207,3 +207,60 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
     rmSync(crashed, { recursive: true, force: true });
   }, 90_000);
 });
+
+describe('per-job entry point (runJobs + finishBatch), as the Data Factory activities call it', () => {
+  const set = loadContractsOrThrow(CONTRACTS);
+  beforeAll(async () => {
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => duck.closeSync());
+
+  it('running each job as its own call, dataset by dataset, gives the same reports and gold as runBatch', async () => {
+    const whole = freshLake();
+    const perJob = freshLake();
+    try {
+      const expected = await runAll(set, whole);
+      const plan = compileJobs(set);
+      const runner = await LocalRunner.open(plan, { lakeRoot: perJob, salt: 'test-salt', threads: 1 });
+      const got: BatchReport[] = [];
+      try {
+        for (const d of DATES) {
+          // one dataset at a time (bronze then silver), parents first, as the ingestion waves do
+          for (const j of plan.jobs.filter((x) => x.layer === 'bronze')) {
+            await runner.runJobs(d, [j.id]);
+            await runner.runJobs(d, [`silver.${j.name}`]);
+          }
+          await runner.runJobs(d, plan.jobs.filter((x) => x.layer === 'gold' || x.layer === 'mart').map((x) => x.id));
+          got.push(await runner.finishBatch(d));
+        }
+        await runner.publish(set, got);
+      } finally {
+        runner.close();
+      }
+      const strip = (r: BatchReport[]) => JSON.parse(JSON.stringify(r).replace(/"ingested_at":"[^"]*"/g, '')) as unknown;
+      expect(strip(got)).toEqual(strip(expected));
+      expect(await goldHashes(perJob)).toEqual(await goldHashes(whole));
+      expect(servingRows(perJob)).toEqual(servingRows(whole));
+    } finally {
+      rmSync(whole, { recursive: true, force: true });
+      rmSync(perJob, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses a silver job before its bronze job, an unknown job, and a report of an incomplete batch', async () => {
+    const lake = freshLake();
+    const plan = compileJobs(set);
+    const runner = await LocalRunner.open(plan, { lakeRoot: lake, salt: 'test-salt', threads: 1 });
+    try {
+      const silver = plan.jobs.find((j) => j.layer === 'silver')!;
+      await expect(runner.runJobs(DATES[0]!, [silver.id])).rejects.toMatchObject({ code: 'RUN_JOB_ORDER' });
+      await expect(runner.runJobs(DATES[0]!, ['bronze.no_such_dataset'])).rejects.toMatchObject({ code: 'RUN_UNKNOWN_JOB', message: expect.stringContaining("'bronze.no_such_dataset'") });
+      await runner.runJobs(DATES[0]!, [`bronze.${silver.name}`]);
+      await expect(runner.finishBatch(DATES[0]!)).rejects.toMatchObject({ code: 'RUN_BATCH_INCOMPLETE' });
+      expect(existsSync(join(lake, 'reports', 'batches', `${DATES[0]}.json`))).toBe(false);
+    } finally {
+      runner.close();
+      rmSync(lake, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -61,11 +61,24 @@ export interface RunnerOptions {
   readonly crashAfterJobs?: number;
 }
 
+interface OpenBatch {
+  readonly batch: string;
+  readonly ingestedAt: string;
+  /** Results by job id. */
+  readonly bronze: Map<string, BronzeResult>;
+  readonly silver: Map<string, SilverResult>;
+  readonly tables: Map<string, TableReport>;
+  /** Jobs run so far in this batch (for the simulated crash). */
+  ran: number;
+}
+
 export class LocalRunner {
   /** The batch whose silver jobs all completed last in this runner (its state tables are current). */
   private silverAsOf: string | undefined;
   /** Per dataset, the silver partitions (batches) its state table was built from. */
   private readonly stateParts = new Map<string, readonly string[]>();
+  /** The batch whose jobs are running (runJobs) and not yet reported (finishBatch). */
+  private open: OpenBatch | undefined;
 
   private constructor(
     readonly plan: JobPlan,
@@ -93,19 +106,43 @@ export class LocalRunner {
 
   /** Runs every job of the plan for one batch (a YYYY-MM-DD run date). */
   async runBatch(batch: string): Promise<BatchReport> {
+    await this.runJobs(batch);
+    return this.finishBatch(batch);
+  }
+
+  /**
+   * Runs some jobs of one batch (default: every job not yet run in it), in plan order.
+   * This is the per-task entry point: the cloud runs each job spec as its own Databricks
+   * task, and the local Data Factory executor calls this once per activity (a dataset's
+   * bronze job, its silver job, then the gold and mart jobs). A job's dependencies must
+   * have run first, in this batch or (for silver state) in earlier ones.
+   * `finishBatch` then writes the batch report.
+   */
+  async runJobs(batch: string, only?: readonly string[]): Promise<void> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(batch)) throw new StreamPulseError('RUN_BAD_DATE', `"${batch}" is not a YYYY-MM-DD date`, { remedy: 'pass --date YYYY-MM-DD' });
-    const ingestedAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    const bronze = new Map<string, BronzeResult>();
-    const silver = new Map<string, SilverResult>();
-    const tables: TableReport[] = [];
     const jobs = this.plan.jobs;
     const specs = new Map(jobs.map((j) => [j.id, j]));
-    // silver state as of the previous batches; each silver job below refreshes its own
-    // table. Consecutive batches in one runner already hold it from the last batch.
-    if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
-    this.silverAsOf = undefined;
+    if (only !== undefined) {
+      const unknown = only.filter((id) => !specs.has(id));
+      if (unknown.length > 0)
+        throw new StreamPulseError('RUN_UNKNOWN_JOB', `no job ${unknown.map((u) => `'${u}'`).join(', ')} in the job plan`, {
+          remedy: `job ids are <layer>.<name>, e.g. ${jobs[0]?.id ?? 'bronze.<dataset>'}; regenerate the control manifest from the contracts`,
+        });
+    }
+    let state = this.open;
+    if (state?.batch !== batch) {
+      // silver state as of the previous batches; each silver job below refreshes its own
+      // table. Consecutive batches in one runner already hold it from the last batch.
+      if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
+      this.silverAsOf = undefined;
+      state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), ran: 0 };
+      this.open = state;
+    }
+    const wanted = only === undefined ? undefined : new Set(only);
     for (const [i, job] of jobs.entries()) {
-      if (this.opts.crashAfterJobs !== undefined && i >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
+      if (wanted !== undefined ? !wanted.has(job.id) : state.bronze.has(job.id) || state.silver.has(job.id) || state.tables.has(job.id)) continue;
+      if (this.opts.crashAfterJobs !== undefined && state.ran >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
+      state.ran++;
       this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: jobs.length });
       let detail = '';
       if (job.layer === 'bronze') {
@@ -113,25 +150,45 @@ export class LocalRunner {
           duck: this.duck,
           lake: this.lake,
           batch,
-          ingestedAt,
+          ingestedAt: state.ingestedAt,
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
         });
-        bronze.set(job.name, r);
+        state.bronze.set(job.id, r);
         detail = `${r.rowsIn} rows, ${r.quarantined + r.dropped} quarantined`;
       } else if (job.layer === 'silver') {
+        if (!state.bronze.has(`bronze.${job.name}`))
+          throw new StreamPulseError('RUN_JOB_ORDER', `silver job '${job.id}' ran before bronze.${job.name} in batch ${batch}`, { remedy: `run bronze.${job.name} first (the job specs' depends_on)` });
         const r = await runSilver(job, { duck: this.duck, lake: this.lake, batch, salt: this.opts.salt });
-        silver.set(job.name, r);
+        state.silver.set(job.id, r);
         await this.refreshSilverViews(specs, batch, job.name);
         detail = `${r.promoted} promoted`;
       } else {
         const rows = await this.build(job, batch);
-        tables.push({ table: job.name, layer: job.layer, rows });
+        state.tables.set(job.id, { table: job.name, layer: job.layer, rows });
         detail = `${rows} rows`;
       }
       this.opts.onProgress?.({ kind: 'job-done', batch, job: job.id, index: i, total: jobs.length, detail });
     }
+  }
+
+  /** Checks that every job of the plan ran in this batch, writes the batch report and checks conservation. */
+  async finishBatch(batch: string): Promise<BatchReport> {
+    const state = this.open;
+    const missing = state?.batch === batch ? this.plan.jobs.filter((j) => !state.bronze.has(j.id) && !state.silver.has(j.id) && !state.tables.has(j.id)).map((j) => j.id) : this.plan.jobs.map((j) => j.id);
+    if (state === undefined || missing.length > 0)
+      throw new StreamPulseError('RUN_BATCH_INCOMPLETE', `batch ${batch} cannot be reported: ${missing.length} job(s) did not run in it (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`, {
+        remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
+      });
+    this.open = undefined;
     this.silverAsOf = batch;
-    const datasets = [...bronze.entries()].map(([name, b]) => this.datasetReport(name, batch, b, silver.get(name)));
+    const datasets: DatasetBatchReport[] = [];
+    const tables: TableReport[] = [];
+    for (const job of this.plan.jobs) {
+      const b = state.bronze.get(job.id);
+      if (b !== undefined) datasets.push(this.datasetReport(job.name, batch, b, state.silver.get(`silver.${job.name}`)));
+      const t = state.tables.get(job.id);
+      if (t !== undefined) tables.push(t);
+    }
     const report: BatchReport = { batch, datasets, tables };
     writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(report, null, 2)}\n`);
     const broken = datasets.filter((d) => !d.conserved);
