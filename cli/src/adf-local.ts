@@ -3,17 +3,24 @@
  * (`<lake>/<file system or container>/<folder>/<file>`), the local DuckDB runner for
  * Databricks, the SQLite serving database for the stored procedures.
  *
- * Known difference from the cloud: the local runner runs a batch's job specs in one
- * DuckDB pass (it has no per-job entry point yet), so the Bronze and Silver activities
- * check that their job spec exists and the Gold activity runs the whole batch
- * (bronze → silver → gold → marts) for the run date.
+ * The Databricks activities pass the PySpark runtime's command line
+ * (`run|export --plan … --storage-root … --run-date D [--job ID | --layer L,…]`); the
+ * binding runs the same job specs on the local runner:
+ *   run --job ID        LocalRunner.runJobs(D, [ID])          (a dataset's Bronze or Silver activity)
+ *   run --layer L,…     LocalRunner.runJobs(D, jobs of those layers)   (the Gold activity)
+ *   export              LocalRunner.finishBatch(D)            (batch report, conservation check)
+ * One runner (one DuckDB) serves the whole run; activities that the executor runs in
+ * parallel (a ForEach with batchCount) take turns on it.
+ *
+ * `runBatchesViaAdf` is what `streampulse demo` and `streampulse run` call: every daily
+ * batch is a run of the generated master pipeline.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport } from '@streampulse/jobs';
-import { NAMES, type ActivityBindings, type Json, type ResolvedDataset } from '@streampulse/pipelines';
-import { allBatchReports, slaHours } from './lakehouse.js';
+import { compileJobs, LocalRunner, type BatchReport, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
+import { allBatchReports, slaHours } from './lake-reports.js';
 
 /** The local path of a dataset's location inside the lake folder. */
 export function localPath(lakeRoot: string, d: ResolvedDataset): string {
@@ -25,29 +32,60 @@ export function localPath(lakeRoot: string, d: ResolvedDataset): string {
 
 export interface LocalBindings {
   readonly bindings: ActivityBindings;
+  /** Batch reports written by the Export activities of this session, in order. */
   readonly reports: BatchReport[];
+  /** The last serving publication (the MERGE procedure's binding). */
+  readonly lastPublish: () => PublishResult | undefined;
   close(): void;
 }
 
-export async function localBindings(set: ContractSet, lakeRoot: string, salt: string): Promise<LocalBindings> {
-  const plan = compileJobs(set);
-  const jobIds = new Set(plan.jobs.map((j) => j.id));
-  const reports: BatchReport[] = [];
-  let runner: LocalRunner | undefined;
-  const open = async (): Promise<LocalRunner> => (runner ??= await LocalRunner.open(plan, { lakeRoot, salt, slaHours: slaHours(set) }));
-  const arg = (params: Json, flag: string): string | undefined => {
-    const list = Array.isArray(params) ? params.map(String) : [];
-    const i = list.indexOf(flag);
-    return i >= 0 ? list[i + 1] : undefined;
+export interface LocalBindingOptions {
+  readonly threads?: number;
+  readonly onJob?: (e: ProgressEvent) => void;
+  readonly onBatch?: (r: BatchReport) => void;
+}
+
+/** The runtime's command line: the command (`run`/`export`) and its flags. */
+export function runtimeArgs(params: Json): { command: string | undefined; flag: (f: string) => string | undefined } {
+  const list = Array.isArray(params) ? params.map(String) : [];
+  return {
+    command: list[0]?.startsWith('--') ? undefined : list[0],
+    flag: (f) => {
+      const i = list.indexOf(f);
+      return i >= 0 ? list[i + 1] : undefined;
+    },
   };
+}
+
+export async function localBindings(set: ContractSet, lakeRoot: string, salt: string, o: LocalBindingOptions = {}): Promise<LocalBindings> {
+  const plan: JobPlan = compileJobs(set);
+  const reports: BatchReport[] = [];
+  let published: PublishResult | undefined;
+  let runner: LocalRunner | undefined;
+  const open = async (): Promise<LocalRunner> =>
+    (runner ??= await LocalRunner.open(plan, {
+      lakeRoot,
+      salt,
+      slaHours: slaHours(set),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.onJob ? { onProgress: o.onJob } : {}),
+    }));
+  // one DuckDB connection: parallel activities take turns
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = queue.then(f, f);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
   const bindings: ActivityBindings = {
     copy: async (a): Promise<Json> => {
       const src = a.inputs[0];
       const dst = a.outputs[0];
       if (!src || !dst) throw new StreamPulseError('ADF_COPY_SHAPE', `Copy '${a.name}' needs one input and one output dataset`, { remedy: 'fix the activity' });
       if (dst.linkedServiceType === 'AzureSqlDatabase') {
-        // gold → SQL staging: locally the serving database is loaded by the MERGE procedure binding
-        return { dataRead: 0, rowsCopied: 0, note: `local: ${dst.parameters['table'] ?? dst.name} is published to SQLite by the MERGE procedure` };
+        // mart extract → SQL staging: locally the serving database is loaded by the MERGE procedure binding
+        return { dataRead: 0, rowsCopied: 0, note: `local: ${String(dst.parameters['table'] ?? dst.name)} is published to SQLite by the MERGE procedure` };
       }
       const from = localPath(lakeRoot, src);
       const to = localPath(lakeRoot, dst);
@@ -61,24 +99,31 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       throw new StreamPulseError('ADF_COPY_SOURCE_MISSING', `no file at ${from} (and none landed at ${to})`, { remedy: 'generate sources first (`streampulse sources generate --out <lake>/landing`)' });
     },
     databricks: async (a): Promise<Json> => {
-      const params = a.typeProperties['parameters'] ?? null;
-      const runDate = arg(params, '--run-date');
-      const job = arg(params, '--job');
+      const { command, flag } = runtimeArgs(a.typeProperties['parameters'] ?? null);
+      const runDate = flag('--run-date');
       if (runDate === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes no --run-date`, { remedy: 'pass --run-date YYYY-MM-DD' });
-      if (job !== undefined) {
-        if (!jobIds.has(job)) throw new StreamPulseError('ADF_UNKNOWN_JOB', `job spec '${job}' is not in the job plan`, { remedy: 'regenerate the control manifest from the contracts' });
-        return { job, runDate, note: 'local: runs in the batch pass of the Gold activity' };
+      if (command === 'export') {
+        const r = await serial(async () => (await open()).finishBatch(runDate));
+        reports.push(r);
+        o.onBatch?.(r);
+        return { runDate, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
       }
-      const r = await (await open()).runBatch(runDate);
-      reports.push(r);
-      return { runDate, jobs: plan.jobs.length, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
+      if (command !== 'run')
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' runs command '${command ?? '(none)'}'`, { remedy: 'the runtime takes `run` or `export` as its first parameter' });
+      const job = flag('--job');
+      const layers = flag('--layer')?.split(',').filter((l) => l !== '');
+      const ids = job !== undefined ? [job] : layers !== undefined ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
+      if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no --job or --layer`, { remedy: 'pass --job <id> or --layer gold,mart' });
+      await serial(async () => (await open()).runJobs(runDate, ids));
+      return { runDate, jobs: ids.length, ...(job !== undefined ? { job } : { layers: layers ?? [] }) };
     },
     storedProcedure: async (a): Promise<Json> => {
       const name = String(a.typeProperties['storedProcedureName']);
       const params = (a.typeProperties['storedProcedureParameters'] ?? {}) as Record<string, { value: Json }>;
       if (name === NAMES.spMerge) {
-        const p = await (await open()).publish(set, allBatchReports(lakeRoot));
-        return { published: p.sqlite };
+        const p = await serial(async () => (await open()).publish(set, allBatchReports(lakeRoot)));
+        published = p;
+        return { published: p.sqlite, marts: p.martRows as unknown as Json };
       }
       if (name === NAMES.spRecordRun) {
         const row = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.value]));
@@ -90,5 +135,82 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       throw new StreamPulseError('ADF_UNKNOWN_PROCEDURE', `no local binding for stored procedure ${name}`, { remedy: `use ${NAMES.spMerge} or ${NAMES.spRecordRun}` });
     },
   };
-  return { bindings, reports, close: () => runner?.close() };
+  return { bindings, reports, lastPublish: () => published, close: () => runner?.close() };
+}
+
+/** Uploads the control manifest to the lake's control file system, as the deployment does in the cloud. */
+export function uploadControlManifest(lakeRoot: string, files: Readonly<Record<string, unknown>>): void {
+  const manifest = files[`control/${NAMES.manifestFile}`];
+  if (manifest === undefined) return;
+  mkdirSync(join(lakeRoot, NAMES.fsControl), { recursive: true });
+  writeFileSync(join(lakeRoot, NAMES.fsControl, NAMES.manifestFile), `${JSON.stringify(manifest, null, 4)}\n`);
+}
+
+/** Writes a pipeline run as ADF's run output (`pipelineRun` + `value`: the activity runs). */
+export function writeRunLog(file: string, result: PipelineRunResult): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ pipelineRun: { ...result, activityRuns: undefined }, value: result.activityRuns }, null, 2)}\n`);
+}
+
+export interface AdfBatchesOptions extends LocalBindingOptions {
+  readonly lakeRoot: string;
+  readonly dates: readonly string[];
+  readonly salt: string;
+  readonly onActivityRun?: (r: ActivityRun) => void;
+}
+
+export interface AdfBatchesResult {
+  readonly reports: BatchReport[];
+  readonly publish: PublishResult;
+  readonly runs: readonly { readonly runDate: string; readonly runId: string; readonly status: string; readonly activityRuns: number; readonly log: string }[];
+  readonly seconds: { readonly run: number; readonly publish: number };
+}
+
+/**
+ * Runs each daily batch as a run of the generated master pipeline on the local executor
+ * (the same activity graph as the cloud: waves of ingestion pipelines, gold, export,
+ * serving MERGE, run records). Writes each run's activity log under
+ * `<lake>/reports/adf/`. Throws, naming the failed activity, when a run fails.
+ */
+export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): Promise<AdfBatchesResult> {
+  const files = generateFactory(set, compileJobs(set)).files;
+  uploadControlManifest(o.lakeRoot, files);
+  const local = await localBindings(set, o.lakeRoot, o.salt, o);
+  const runs: AdfBatchesResult['runs'][number][] = [];
+  const t0 = performance.now();
+  let publishSeconds = 0;
+  try {
+    for (const runDate of o.dates) {
+      const result = await executePipeline(NAMES.plMaster, {
+        files,
+        parameters: { runDate },
+        bindings: local.bindings,
+        resolvePath: (d) => localPath(o.lakeRoot, d),
+        sleep: async () => {},
+        onActivityRun: (r) => {
+          if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
+          o.onActivityRun?.(r);
+        },
+      });
+      const log = join(o.lakeRoot, 'reports', 'adf', `${NAMES.plMaster}-${runDate}.json`);
+      writeRunLog(log, result);
+      runs.push({ runDate, runId: result.runId, status: result.status, activityRuns: result.activityRuns.length, log });
+      if (result.status !== 'Succeeded') {
+        const failed = result.activityRuns.filter((r) => r.status === 'Failed' && r.activityType !== 'Fail' && r.activityType !== 'ExecutePipeline');
+        const first = failed.find((r) => r.activityType !== 'SqlServerStoredProcedure') ?? failed[0];
+        const cause = first?.error?.message ?? result.message;
+        throw new StreamPulseError(
+          'ADF_RUN_FAILED',
+          `the daily batch ${runDate} failed in activity '${first?.activityName ?? '?'}' of ${first?.pipelineName ?? NAMES.plMaster}: ${cause}`,
+          { remedy: `see the activity-run log ${log}; fix the cause and re-run the batch (\`streampulse run --date ${runDate}\`)` },
+        );
+      }
+    }
+    const publish = local.lastPublish();
+    if (publish === undefined) throw new StreamPulseError('ADF_NOTHING_PUBLISHED', 'no batch was run, so nothing was published', { remedy: 'pass at least one run date' });
+    const total = (performance.now() - t0) / 1000;
+    return { reports: local.reports, publish, runs, seconds: { run: total - publishSeconds, publish: publishSeconds } };
+  } finally {
+    local.close();
+  }
 }

@@ -10,7 +10,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { compileJobs, LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import type { ActivityRun } from '@streampulse/pipelines';
 import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
+import { runBatchesViaAdf, type AdfBatchesResult } from './adf-local.js';
+import { allBatchReports, slaHours } from './lake-reports.js';
+
+export { allBatchReports, slaHours };
 
 export const LAKE_MARKER = '.streampulse-lake';
 /** Used when STREAMPULSE_PII_SALT is not set: the local demo only. Cloud runs read the secret scope. */
@@ -20,6 +25,8 @@ export interface LakehouseEvents {
   readonly onGenerate?: (e: { day: number; days: number; date: string; rows: number; bytes: number }) => void;
   readonly onJob?: (e: ProgressEvent) => void;
   readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
+  /** Each activity run of the Data Factory master pipeline (runs through the local executor). */
+  readonly onActivityRun?: (r: ActivityRun) => void;
 }
 
 export interface DemoOptions extends LakehouseEvents {
@@ -37,6 +44,8 @@ export interface DemoResult {
   readonly manifest: Manifest;
   readonly reports: readonly BatchReport[];
   readonly publish: PublishResult;
+  /** One run of the Data Factory master pipeline per batch. */
+  readonly runs: AdfBatchesResult['runs'];
   readonly seconds: { readonly generate: number; readonly run: number; readonly publish: number };
 }
 
@@ -59,11 +68,12 @@ export function prepareLake(root: string): void {
   writeFileSync(join(root, LAKE_MARKER), 'A StreamPulse local lake. `streampulse demo` may delete and recreate this folder.\n');
 }
 
-export function slaHours(set: ContractSet): Record<string, number> {
-  return Object.fromEntries(set.datasets.map((d) => [d.dataset, d.sla.freshness_hours]));
-}
-
-/** Runs the given batches in order over an existing lake, then publishes serving for every batch report on disk. */
+/**
+ * Runs the given batches in order over an existing lake straight on the runner (no Data
+ * Factory graph), then publishes serving for every batch report on disk. The benchmark
+ * uses this to measure the runner alone; the demo and `streampulse run` go through
+ * `runDailyBatches` (the master pipeline on the local executor).
+ */
 export async function runBatches(
   set: ContractSet,
   opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number },
@@ -93,23 +103,34 @@ export async function runBatches(
   }
 }
 
-/** Every batch report the lake holds (reports/batches/*.json), in date order. */
-export function allBatchReports(lakeRoot: string): BatchReport[] {
-  const dir = join(lakeRoot, 'reports', 'batches');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as BatchReport);
-}
-
 /** The landing manifest of a generated lake, when there is one. */
 export function readManifest(lakeRoot: string): Manifest | undefined {
   const p = join(lakeRoot, 'landing', MANIFEST_FILE);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : undefined;
 }
 
-/** The whole demo: a fresh lake, generated sources, every batch, serving. */
+/**
+ * Runs the given batches as runs of the generated Data Factory master pipeline on the
+ * local executor (the same graph as the cloud), publishing serving after each.
+ */
+export async function runDailyBatches(
+  set: ContractSet,
+  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number },
+): Promise<AdfBatchesResult> {
+  const n = opts.dates.length;
+  let i = 0;
+  return runBatchesViaAdf(set, {
+    lakeRoot: opts.lakeRoot,
+    dates: opts.dates,
+    salt: opts.salt,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.onJob ? { onJob: opts.onJob } : {}),
+    ...(opts.onActivityRun ? { onActivityRun: opts.onActivityRun } : {}),
+    ...(opts.onBatch ? { onBatch: (r: BatchReport) => opts.onBatch?.(r, i++, n) } : {}),
+  });
+}
+
+/** The whole demo: a fresh lake, generated sources, every batch through the Data Factory master pipeline, serving. */
 export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<DemoResult> {
   prepareLake(opts.lakeRoot);
   const t0 = performance.now();
@@ -123,13 +144,14 @@ export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<Demo
     ...(opts.onGenerate ? { onProgress: opts.onGenerate } : {}),
   });
   const generate = (performance.now() - t0) / 1000;
-  const { reports, publish, seconds } = await runBatches(set, {
+  const { reports, publish, runs, seconds } = await runDailyBatches(set, {
     lakeRoot: opts.lakeRoot,
     dates: manifest.dates,
     salt: opts.salt,
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.onJob ? { onJob: opts.onJob } : {}),
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+    ...(opts.onActivityRun ? { onActivityRun: opts.onActivityRun } : {}),
   });
-  return { manifest, reports, publish, seconds: { generate, ...seconds } };
+  return { manifest, reports, publish, runs, seconds: { generate, ...seconds } };
 }

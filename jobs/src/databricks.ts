@@ -24,9 +24,16 @@ export interface DatabricksOptions {
   /** Autoscale range of the daily job cluster. Default 1–4 workers (hourly: 1–2). */
   readonly minWorkers?: number;
   readonly maxWorkers?: number;
-  /** The lake (ADLS Gen2). Default `abfss://lake@ststreampulsedev.dfs.core.windows.net`. */
+  /**
+   * The lake (ADLS Gen2), one file system per zone: `{layer}` is replaced by `landing`,
+   * `bronze`, … (LAKE_FILE_SYSTEMS). Default `lakeStorageRoot('stspulselakedev')`.
+   */
   readonly storageRoot?: string;
-  /** Workspace folder holding `runtime/databricks_task.py`, the wheel and `specs/`. Default `/Workspace/Shared/streampulse`. */
+  /**
+   * Folder holding `runtime/databricks_task.py`, the wheel (`dist/`) and `specs/`. Default
+   * `dbfs:/streampulse`: a DBFS path, because Data Factory's Databricks Python activity
+   * takes DBFS paths only, and its activities run the same files as these jobs.
+   */
   readonly workspaceRoot?: string;
   /** Secret scope holding the pseudonymisation salt (key: the specs' `salt_secret`). Default `streampulse`. */
   readonly secretScope?: string;
@@ -36,13 +43,34 @@ export interface DatabricksOptions {
   readonly wheelVersion?: string;
 }
 
+/**
+ * The lake's file systems (ADLS Gen2 containers), one per zone the runtimes and the Data
+ * Factory read or write; the local lake has a folder per zone with the same names.
+ */
+export const LAKE_FILE_SYSTEMS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'reports', 'serving', 'control'] as const;
+export type LakeFileSystem = (typeof LAKE_FILE_SYSTEMS)[number];
+
+/** The storage root the PySpark runtime takes for a lake account: `abfss://{layer}@<account>.dfs.core.windows.net`. */
+export function lakeStorageRoot(account: string): string {
+  return `abfss://{layer}@${account}.dfs.core.windows.net`;
+}
+
+/** Where the runtime's entry point, wheel and spec files are deployed under a workspace root. */
+export function runtimePaths(workspaceRoot: string, wheelVersion: string): { pythonFile: string; wheel: string; specs: string } {
+  return {
+    pythonFile: `${workspaceRoot}/runtime/databricks_task.py`,
+    wheel: `${workspaceRoot}/dist/streampulse_spark-${wheelVersion}-py3-none-any.whl`,
+    specs: `${workspaceRoot}/specs`,
+  };
+}
+
 export const DATABRICKS_DEFAULTS: Required<DatabricksOptions> = {
   sparkVersion: '15.4.x-scala2.12',
   nodeTypeId: 'Standard_D4ds_v5',
   minWorkers: 1,
   maxWorkers: 4,
-  storageRoot: 'abfss://lake@ststreampulsedev.dfs.core.windows.net',
-  workspaceRoot: '/Workspace/Shared/streampulse',
+  storageRoot: lakeStorageRoot('stspulselakedev'),
+  workspaceRoot: 'dbfs:/streampulse',
   secretScope: 'streampulse',
   environment: 'dev',
   wheelVersion: '0.1.0',
@@ -101,8 +129,9 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: Databri
     };
     const clusterKey = `${kind}_etl`;
     const sched = SCHEDULES[kind];
-    const common = ['--plan', `${o.workspaceRoot}/specs`, '--storage-root', o.storageRoot, '--run-date', '{{job.parameters.run_date}}', '--date-offset-days', String(sched.offsetDays), '--secret-scope', o.secretScope];
-    const library = [{ whl: `${o.workspaceRoot}/dist/streampulse_spark-${o.wheelVersion}-py3-none-any.whl` }];
+    const rt = runtimePaths(o.workspaceRoot, o.wheelVersion);
+    const common = ['--plan', rt.specs, '--storage-root', o.storageRoot, '--run-date', '{{job.parameters.run_date}}', '--date-offset-days', String(sched.offsetDays), '--secret-scope', o.secretScope];
+    const library = [{ whl: rt.wheel }];
     const task = (key: string, description: string, deps: string[], args: string[], layer: keyof typeof RETRY): Json => {
       const [retries, interval, timeout] = RETRY[layer];
       return {
@@ -110,7 +139,7 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: Databri
         description,
         depends_on: deps.map((d) => ({ task_key: d })),
         job_cluster_key: clusterKey,
-        spark_python_task: { python_file: `${o.workspaceRoot}/runtime/databricks_task.py`, parameters: args },
+        spark_python_task: { python_file: rt.pythonFile, parameters: args },
         libraries: library,
         max_retries: retries,
         min_retry_interval_millis: interval,

@@ -6,4 +6,4 @@ export { landingFiles } from './local/bronze.js';
 export { Duck } from './local/duck.js';
 export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';
-export { databricksJobs, specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, type DatabricksOptions } from './databricks.js';
+export { databricksJobs, specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';

@@ -164,9 +164,9 @@ describe('databricksJobs and specFiles', () => {
     expect(t.spark_python_task.parameters).toStrictEqual([
       'run',
       '--plan',
-      '/Workspace/Shared/streampulse/specs',
+      'dbfs:/streampulse/specs',
       '--storage-root',
-      'abfss://lake@ststreampulsedev.dfs.core.windows.net',
+      'abfss://{layer}@stspulselakedev.dfs.core.windows.net',
       '--run-date',
       '{{job.parameters.run_date}}',
       '--date-offset-days',

@@ -2,25 +2,34 @@
  * The Data Factory generator (pure: contracts + job plan in, files out).
  *
  * Metadata-driven: the factory has a FIXED set of entities — linked services,
- * datasets, two pipelines, two triggers — and a generated control manifest
+ * datasets, three pipelines, two triggers — and a generated control manifest
  * (`control/manifest.json`, uploaded to the lake's `control` file system) lists the
- * datasets and marts. The daily master pipeline looks the manifest up and fans out
- * over it, so adding a dataset to `contracts/` changes the manifest, never the
- * number of ADF entities.
+ * datasets, in dependency waves, and the marts. The daily master pipeline looks the
+ * manifest up and fans out over it, so adding a dataset to `contracts/` changes the
+ * manifest, never the number of ADF entities.
  *
- *   pl_daily_master   Lookup manifest → ForEach dataset (batchCount) → Execute
- *                     pl_ingest_dataset → Gold (Databricks) → ForEach mart: Copy gold
- *                     → Azure SQL staging → stored-procedure MERGE → completion record;
+ *   pl_daily_master   Lookup manifest → ForEach wave (sequential) → Execute
+ *                     pl_ingest_wave → Gold (Databricks: gold + mart job specs) →
+ *                     Export (Databricks: mart CSV extracts, batch report, conservation)
+ *                     → ForEach mart: Copy extract → Azure SQL staging →
+ *                     stored-procedure MERGE → completion record;
  *                     any failure → failure record → Fail.
+ *   pl_ingest_wave    ForEach dataset of one wave (parallel, batchCount) → Execute
+ *                     pl_ingest_dataset. A wave's datasets only reference datasets of
+ *                     earlier waves, so a bronze job's referential checks see its
+ *                     parents' silver state of the same run date.
  *   pl_ingest_dataset Copy source drop → ADLS landing → Bronze → Silver (Databricks);
  *                     any failure → failure record → Fail.
+ *
+ * The Databricks activities call the same entry point, wheel, spec files and storage
+ * root as the Databricks jobs (`@streampulse/jobs` DATABRICKS_DEFAULTS/runtimePaths).
  *
  * Secrets: none. ADLS, Blob, Databricks and Key Vault use the factory's managed
  * identity; the SQL connection string is a Key Vault secret reference.
  * Output is deterministic: fixed key order, no timestamps.
  */
 import type { ContractSet } from '@streampulse/contracts';
-import type { JobPlan } from '@streampulse/jobs';
+import { DATABRICKS_DEFAULTS, lakeStorageRoot, runtimePaths, type JobPlan } from '@streampulse/jobs';
 
 export interface FactoryOptions {
   readonly factoryName?: string;
@@ -33,8 +42,12 @@ export interface FactoryOptions {
   readonly keyVaultName?: string;
   readonly databricksWorkspaceUrl?: string;
   readonly databricksWorkspaceResourceId?: string;
-  /** Where the PySpark runtime's entry point is deployed. */
-  readonly runtimeEntryPoint?: string;
+  /** Workspace folder of the PySpark runtime (`runtime/databricks_task.py`, the wheel, `specs/`); the Databricks jobs use the same. */
+  readonly workspaceRoot?: string;
+  /** Version of the streampulse-spark wheel. */
+  readonly wheelVersion?: string;
+  /** Secret scope of the pseudonymisation salt. */
+  readonly secretScope?: string;
   /** Parallel ingestion runs in the master's ForEach (ADF allows 1..50). */
   readonly ingestBatchCount?: number;
   /** First trigger window / schedule start (UTC). */
@@ -53,7 +66,9 @@ export const FACTORY_DEFAULTS = {
   databricksWorkspaceUrl: 'https://adb-0000000000000000.0.azuredatabricks.net',
   databricksWorkspaceResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-streampulse-dev/providers/Microsoft.Databricks/workspaces/dbw-streampulse-dev',
-  runtimeEntryPoint: 'dbfs:/streampulse/runtime/streampulse_runtime/main.py',
+  workspaceRoot: DATABRICKS_DEFAULTS.workspaceRoot,
+  wheelVersion: DATABRICKS_DEFAULTS.wheelVersion,
+  secretScope: DATABRICKS_DEFAULTS.secretScope,
   ingestBatchCount: 4,
   triggerStart: '2026-01-01T00:00:00Z',
   scheduleHour: 2,
@@ -69,9 +84,10 @@ export const NAMES = {
   dsSource: 'ds_source_file',
   dsLanding: 'ds_landing_file',
   dsManifest: 'ds_control_manifest',
-  dsGold: 'ds_gold_table',
+  dsExtract: 'ds_mart_extract',
   dsSql: 'ds_sql_table',
   plIngest: 'pl_ingest_dataset',
+  plWave: 'pl_ingest_wave',
   plMaster: 'pl_daily_master',
   trSchedule: 'tr_daily_schedule',
   trWindow: 'tr_daily_window',
@@ -80,7 +96,7 @@ export const NAMES = {
   spRecordRun: '[ops].[usp_record_pipeline_run]',
   /** Lake file systems. */
   fsLanding: 'landing',
-  fsGold: 'gold',
+  fsServing: 'serving',
   fsControl: 'control',
   sourceContainer: 'source-drop',
   manifestFile: 'manifest.json',
@@ -101,7 +117,14 @@ export interface ManifestDataset {
   readonly slaHours: number;
 }
 export interface ControlManifest {
+  /** Every dataset, by name. */
   readonly datasets: readonly ManifestDataset[];
+  /**
+   * The same datasets in dependency waves: a dataset's referential parents (its bronze
+   * job's depends_on) are all in earlier waves. Waves run one after the other, the
+   * datasets of a wave in parallel.
+   */
+  readonly waves: readonly (readonly ManifestDataset[])[];
   readonly marts: readonly { readonly mart: string; readonly job: string }[];
 }
 
@@ -152,7 +175,29 @@ export function controlManifest(set: ContractSet, plan: JobPlan): ControlManifes
   const marts = set.marts
     .map((m) => ({ mart: m.mart, job: job(`mart.${m.mart}`) }))
     .sort((a, b) => (a.mart < b.mart ? -1 : a.mart > b.mart ? 1 : 0));
-  return { datasets, marts };
+  return { datasets, waves: ingestionWaves(datasets, plan), marts };
+}
+
+/** Groups the datasets into waves: wave n holds the datasets whose parents are all in waves < n. */
+function ingestionWaves(datasets: readonly ManifestDataset[], plan: JobPlan): ManifestDataset[][] {
+  const deps = new Map(plan.jobs.map((j) => [j.id, j.depends_on]));
+  const byName = new Map(datasets.map((d) => [d.dataset, d]));
+  const level = new Map<string, number>();
+  const visit = (d: ManifestDataset, path: readonly string[]): number => {
+    const known = level.get(d.dataset);
+    if (known !== undefined) return known;
+    if (path.includes(d.dataset)) throw new Error(`datasets reference each other in a cycle: ${[...path, d.dataset].join(' → ')}`);
+    let n = 0;
+    for (const dep of deps.get(d.bronzeJob) ?? []) {
+      const parent = byName.get(dep.replace(/^silver\./, ''));
+      if (dep.startsWith('silver.') && parent !== undefined && parent !== d) n = Math.max(n, visit(parent, [...path, d.dataset]) + 1);
+    }
+    level.set(d.dataset, n);
+    return n;
+  };
+  const waves: ManifestDataset[][] = [];
+  for (const d of datasets) (waves[visit(d, [])] ??= []).push(d);
+  return waves.filter((w) => w.length > 0);
 }
 
 function linkedServices(o: Required<FactoryOptions>): Record<string, unknown>[] {
@@ -261,16 +306,20 @@ function datasets(): Record<string, unknown>[] {
       },
     },
     {
-      name: NAMES.dsGold,
+      name: NAMES.dsExtract,
       properties: {
-        description: 'A gold table or mart as Parquet, written by the Databricks gold task.',
+        description:
+          "A mart's CSV extract (header row), written by the Databricks export task from the mart's Delta table. The copy reads the extract, never the Delta folder, whose files include superseded versions.",
         linkedServiceName: lake,
-        parameters: { table: { type: 'String' } },
+        parameters: { mart: { type: 'String' } },
         annotations: [],
-        type: 'Parquet',
+        type: 'DelimitedText',
         typeProperties: {
-          location: { type: 'AzureBlobFSLocation', folderPath: expr('@dataset().table'), fileSystem: NAMES.fsGold },
-          compressionCodec: 'snappy',
+          location: { type: 'AzureBlobFSLocation', folderPath: expr("@concat('extracts/', dataset().mart)"), fileSystem: NAMES.fsServing },
+          columnDelimiter: ',',
+          escapeChar: '\\',
+          quoteChar: '"',
+          firstRowAsHeader: true,
         },
         schema: [],
       },
@@ -290,7 +339,13 @@ function datasets(): Record<string, unknown>[] {
   ];
 }
 
-function databricksTask(name: string, description: string, parameters: string[], o: Required<FactoryOptions>, dependsOn: unknown[]): Record<string, unknown> {
+/**
+ * A Databricks activity running the PySpark runtime's CLI
+ * (`streampulse-spark run|export --plan … --storage-root … --run-date … [--job …|--layer …]`).
+ */
+function databricksTask(name: string, description: string, command: 'run' | 'export', args: string[], runDate: string, o: Required<FactoryOptions>, dependsOn: unknown[]): Record<string, unknown> {
+  const rt = runtimePaths(o.workspaceRoot, o.wheelVersion);
+  const parameters = [command, '--plan', rt.specs, '--storage-root', lakeStorageRoot(o.lakeAccount), '--run-date', runDate, '--secret-scope', o.secretScope, ...args];
   return {
     name,
     description,
@@ -298,7 +353,7 @@ function databricksTask(name: string, description: string, parameters: string[],
     dependsOn,
     policy: policy('0.04:00:00', 1, 120),
     userProperties: [],
-    typeProperties: { pythonFile: o.runtimeEntryPoint, parameters },
+    typeProperties: { pythonFile: rt.pythonFile, parameters, libraries: [{ whl: rt.wheel }] },
     linkedServiceName: ref(NAMES.lsDatabricks, 'LinkedServiceReference'),
   };
 }
@@ -349,14 +404,18 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
         databricksTask(
           'Bronze',
           'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).',
-          ['--job', `@${p('bronzeJob')}`, '--run-date', `@${p('runDate')}`],
+          'run',
+          ['--job', `@${p('bronzeJob')}`],
+          `@${p('runDate')}`,
           o,
           [dep('Copy source to landing', 'Succeeded')],
         ),
         databricksTask(
           'Silver',
           'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).',
-          ['--job', `@${p('silverJob')}`, '--run-date', `@${p('runDate')}`],
+          'run',
+          ['--job', `@${p('silverJob')}`],
+          `@${p('runDate')}`,
           o,
           [dep('Bronze', 'Succeeded')],
         ),
@@ -393,33 +452,19 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   };
 }
 
-function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
-  const runDate = '@pipeline().parameters.runDate';
-  const manifest = "activity('Lookup control manifest').output.firstRow";
+function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   return {
-    name: NAMES.plMaster,
+    name: NAMES.plWave,
     properties: {
-      description: 'The daily batch: every dataset of the control manifest (in parallel), then gold, then the serving database.',
+      description: 'Ingests the datasets of ONE wave of the control manifest in parallel (their referential parents were ingested by earlier waves).',
       activities: [
-        {
-          name: 'Lookup control manifest',
-          type: 'Lookup',
-          dependsOn: [],
-          policy: policy('0.00:10:00', 2, 30),
-          userProperties: [],
-          typeProperties: {
-            source: { type: 'JsonSource', storeSettings: { type: 'AzureBlobFSReadSettings', recursive: false }, formatSettings: { type: 'JsonReadSettings' } },
-            dataset: ref(NAMES.dsManifest, 'DatasetReference'),
-            firstRowOnly: true,
-          },
-        },
         {
           name: 'For each dataset',
           type: 'ForEach',
-          dependsOn: [dep('Lookup control manifest', 'Succeeded')],
+          dependsOn: [],
           userProperties: [],
           typeProperties: {
-            items: expr(`@${manifest}.datasets`),
+            items: expr('@pipeline().parameters.datasets'),
             isSequential: false,
             batchCount: o.ingestBatchCount,
             activities: [
@@ -438,20 +483,72 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                     landingFile: '@item().landingFile',
                     bronzeJob: '@item().bronzeJob',
                     silverJob: '@item().silverJob',
-                    runDate,
+                    runDate: '@pipeline().parameters.runDate',
                   },
                 },
               },
             ],
           },
         },
-        databricksTask('Gold', 'Builds the gold models and the marts of the run date (job specs of layer gold and mart).', ['--layer', 'gold,mart', '--run-date', runDate], o, [
-          dep('For each dataset', 'Succeeded'),
+      ],
+      parameters: { datasets: { type: 'Array' }, runDate: { type: 'String' } },
+      folder: { name: 'streampulse' },
+      annotations: ['streampulse', 'generated'],
+    },
+  };
+}
+
+function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
+  const runDate = '@pipeline().parameters.runDate';
+  const manifest = "activity('Lookup control manifest').output.firstRow";
+  return {
+    name: NAMES.plMaster,
+    properties: {
+      description: 'The daily batch: the datasets of the control manifest wave by wave (each wave in parallel), then gold and the marts, the export, then the serving database.',
+      activities: [
+        {
+          name: 'Lookup control manifest',
+          type: 'Lookup',
+          dependsOn: [],
+          policy: policy('0.00:10:00', 2, 30),
+          userProperties: [],
+          typeProperties: {
+            source: { type: 'JsonSource', storeSettings: { type: 'AzureBlobFSReadSettings', recursive: false }, formatSettings: { type: 'JsonReadSettings' } },
+            dataset: ref(NAMES.dsManifest, 'DatasetReference'),
+            firstRowOnly: true,
+          },
+        },
+        {
+          name: 'For each wave',
+          type: 'ForEach',
+          dependsOn: [dep('Lookup control manifest', 'Succeeded')],
+          userProperties: [],
+          typeProperties: {
+            items: expr(`@${manifest}.waves`),
+            isSequential: true,
+            activities: [
+              {
+                name: 'Ingest wave',
+                type: 'ExecutePipeline',
+                dependsOn: [],
+                userProperties: [],
+                typeProperties: {
+                  pipeline: ref(NAMES.plWave, 'PipelineReference'),
+                  waitOnCompletion: true,
+                  parameters: { datasets: '@item()', runDate },
+                },
+              },
+            ],
+          },
+        },
+        databricksTask('Gold', 'Builds the gold models and the marts of the run date (job specs of layer gold and mart).', 'run', ['--layer', 'gold,mart'], runDate, o, [
+          dep('For each wave', 'Succeeded'),
         ]),
+        databricksTask('Export', "Writes each mart's CSV extract and the batch report; fails when rows are not conserved.", 'export', [], runDate, o, [dep('Gold', 'Succeeded')]),
         {
           name: 'For each mart',
           type: 'ForEach',
-          dependsOn: [dep('Gold', 'Succeeded')],
+          dependsOn: [dep('Export', 'Succeeded')],
           userProperties: [],
           typeProperties: {
             items: expr(`@${manifest}.marts`),
@@ -465,11 +562,15 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                 policy: policy('0.01:00:00', 2, 60),
                 userProperties: [],
                 typeProperties: {
-                  source: { type: 'ParquetSource', storeSettings: { type: 'AzureBlobFSReadSettings', recursive: true, wildcardFileName: '*.parquet' } },
+                  source: {
+                    type: 'DelimitedTextSource',
+                    storeSettings: { type: 'AzureBlobFSReadSettings', recursive: true, wildcardFileName: '*.csv' },
+                    formatSettings: { type: 'DelimitedTextReadSettings' },
+                  },
                   sink: { type: 'AzureSqlSink', preCopyScript: `@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`, writeBehavior: 'insert', tableOption: 'none' },
                   enableStaging: false,
                 },
-                inputs: [ref(NAMES.dsGold, 'DatasetReference', { table: '@item().mart' })],
+                inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: '@item().mart' })],
                 outputs: [ref(NAMES.dsSql, 'DatasetReference', { schema: NAMES.sqlStagingSchema, table: '@item().mart' })],
               },
             ],
@@ -563,7 +664,7 @@ export function generateFactory(set: ContractSet, plan: JobPlan, options: Factor
   };
   for (const ls of linkedServices(o)) files[`linkedService/${ls['name'] as string}.json`] = ls;
   for (const ds of datasets()) files[`dataset/${ds['name'] as string}.json`] = ds;
-  for (const pl of [ingestPipeline(o), masterPipeline(o)]) files[`pipeline/${pl['name'] as string}.json`] = pl;
+  for (const pl of [ingestPipeline(o), wavePipeline(o), masterPipeline(o)]) files[`pipeline/${pl['name'] as string}.json`] = pl;
   for (const tr of triggers(o)) files[`trigger/${tr['name'] as string}.json`] = tr;
   files[`control/${NAMES.manifestFile}`] = controlManifest(set, plan);
   const sorted: Record<string, unknown> = {};

@@ -220,7 +220,7 @@ describe('control flow and variables', () => {
 describe('the generated pipelines, with fake bindings', () => {
   const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
   const files = readFactoryDir(join(ROOT, 'pipelines', 'test', 'golden', 'adf'));
-  const manifest = files['control/manifest.json'] as { datasets: { dataset: string }[]; marts: unknown[] };
+  const manifest = files['control/manifest.json'] as { datasets: { dataset: string }[]; waves: { dataset: string }[][]; marts: unknown[] };
   const fakes = (failJob?: string): { bindings: ActivityBindings; calls: string[] } => {
     const calls: string[] = [];
     return {
@@ -233,8 +233,11 @@ describe('the generated pipelines, with fake bindings', () => {
         },
         databricks: async (a) => {
           const p = a.typeProperties['parameters'] as string[];
-          calls.push(`databricks ${p.join(' ')}`);
-          if (p[1] === failJob) throw new Error(`job ${failJob} failed`);
+          const flag = (f: string): string | undefined => (p.includes(f) ? p[p.indexOf(f) + 1] : undefined);
+          const job = flag('--job');
+          const layer = flag('--layer');
+          calls.push(`databricks ${p[0]}${job ? ` --job ${job}` : ''}${layer ? ` --layer ${layer}` : ''} --run-date ${flag('--run-date')}`);
+          if (job !== undefined && job === failJob) throw new Error(`job ${failJob} failed`);
           return { runOutput: null };
         },
         storedProcedure: async (a) => {
@@ -250,9 +253,19 @@ describe('the generated pipelines, with fake bindings', () => {
     const r = await executePipeline('pl_daily_master', { files, parameters: { runDate: '2026-01-25' }, bindings: f.bindings, sleep: async () => {} });
     expect(r.status).toBe('Succeeded');
     const n = manifest.datasets.length;
-    expect(f.calls.filter((c) => c.startsWith('databricks --job bronze.')).length).toBe(n);
-    expect(f.calls.filter((c) => c.startsWith('databricks --job silver.')).length).toBe(n);
-    expect(f.calls).toContain('databricks --layer gold,mart --run-date 2026-01-25');
+    expect(f.calls.filter((c) => c.startsWith('databricks run --job bronze.')).length).toBe(n);
+    expect(f.calls.filter((c) => c.startsWith('databricks run --job silver.')).length).toBe(n);
+    const gold = f.calls.indexOf('databricks run --layer gold,mart --run-date 2026-01-25');
+    const exp = f.calls.indexOf('databricks export --run-date 2026-01-25');
+    expect([gold >= 0, exp > gold]).toStrictEqual([true, true]);
+    // waves: every job of a wave runs after every job of the wave before it
+    const at = (job: string): number => f.calls.indexOf(`databricks run --job ${job} --run-date 2026-01-25`);
+    for (const [i, w] of manifest.waves.entries()) {
+      if (i === 0) continue;
+      const lastBefore = Math.max(...manifest.waves[i - 1]!.map((d) => at(`silver.${d.dataset}`)));
+      for (const d of w) expect(at(`bronze.${d.dataset}`)).toBeGreaterThan(lastBefore);
+    }
+    expect(manifest.waves.length).toBeGreaterThan(1);
     expect(f.calls.filter((c) => c.startsWith('copy ') && c.includes('/2026-01-25')).length).toBe(n);
     const last = f.calls[f.calls.length - 1]!;
     expect(last).toMatch(/^sp \[ops\]\.\[usp_record_pipeline_run\] .*"Status":\{"value":"Succeeded".*"Detail":\{"value":"\d+ datasets, \d+ marts"/);
@@ -266,7 +279,7 @@ describe('the generated pipelines, with fake bindings', () => {
     expect(r.status).toBe('Failed');
     const failedIngest = r.activityRuns.filter((x) => x.pipelineName === 'pl_ingest_dataset' && x.status === 'Failed').map((x) => `${x.activityName}:${x.retryAttempt}`);
     expect(failedIngest).toStrictEqual(['Silver:0', 'Silver:1', 'Fail ingestion:null']);
-    expect(f.calls.some((c) => c.startsWith('databricks --layer gold'))).toBe(false);
+    expect(f.calls.some((c) => c.startsWith('databricks run --layer gold'))).toBe(false);
     expect(f.calls.filter((c) => c.includes('"Status":{"value":"Failed"')).length).toBe(2);
     expect(r.message).toBe('Operation on target Fail daily batch failed: daily batch 2026-01-25 failed; see the activity runs');
   });

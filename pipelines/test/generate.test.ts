@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
-import { compileJobs } from '@streampulse/jobs';
+import { compileJobs, databricksJobs } from '@streampulse/jobs';
 import { entityCounts, factoryFileText, generateFactory, NAMES, type ControlManifest } from '@streampulse/pipelines';
 
 const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
@@ -46,7 +46,7 @@ describe('generateFactory', () => {
   });
 
   it('is the git layout: factory, linked services, datasets, pipelines, triggers (+ the control manifest)', () => {
-    expect(entityCounts(factory)).toStrictEqual({ factory: 1, linkedService: 5, dataset: 5, pipeline: 2, trigger: 2 });
+    expect(entityCounts(factory)).toStrictEqual({ factory: 1, linkedService: 5, dataset: 5, pipeline: 3, trigger: 2 });
     expect(Object.keys(factory.files).filter((p) => p.startsWith('control/'))).toStrictEqual(['control/manifest.json']);
   });
 
@@ -89,6 +89,43 @@ describe('generateFactory', () => {
     for (const d of m.datasets) {
       expect([d.bronzeJob, d.silverJob]).toStrictEqual([`bronze.${d.dataset}`, `silver.${d.dataset}`]);
       expect(`${d.landingFolder}/${d.landingFile}`).toBe(set.datasets.find((x) => x.dataset === d.dataset)!.source.landing_path);
+    }
+  });
+
+  it('orders the datasets in waves: every referential parent is ingested in an earlier wave', () => {
+    const m = factory.files['control/manifest.json'] as ControlManifest;
+    const plan = compileJobs(set);
+    const waveOf = new Map(m.waves.flatMap((w, i) => w.map((d) => [d.dataset, i] as const)));
+    expect([...waveOf.keys()].sort()).toStrictEqual(m.datasets.map((d) => d.dataset));
+    expect(m.waves.flat().length).toBe(m.datasets.length);
+    let edges = 0;
+    for (const d of m.datasets)
+      for (const dep of plan.jobs.find((j) => j.id === d.bronzeJob)!.depends_on.filter((x) => x.startsWith('silver.'))) {
+        edges++;
+        expect(waveOf.get(dep.slice('silver.'.length))!).toBeLessThan(waveOf.get(d.dataset)!);
+      }
+    expect(edges).toBeGreaterThan(0); // the shipped contracts do have referential checks
+    expect(m.waves.length).toBeGreaterThan(1);
+  });
+
+  it("calls the same runtime entry point, wheel, spec files, storage root and secret scope as the Databricks jobs", () => {
+    type Act = { name: string; type: string; typeProperties: { pythonFile?: string; parameters?: string[]; libraries?: unknown; activities?: Act[] } };
+    const acts = (pl: string): Act[] => {
+      const top = (factory.files[`pipeline/${pl}.json`] as { properties: { activities: Act[] } }).properties.activities;
+      return top.flatMap((a) => [a, ...(a.typeProperties.activities ?? [])]);
+    };
+    const spark = [...acts(NAMES.plIngest), ...acts(NAMES.plMaster)].filter((a) => a.type === 'DatabricksSparkPython');
+    expect(spark.map((a) => a.name)).toStrictEqual(['Bronze', 'Silver', 'Gold', 'Export']);
+    const jobs = databricksJobs(set, compileJobs(set)) as Record<string, { tasks: { task_key: string; spark_python_task: { python_file: string; parameters: string[] }; libraries: unknown }[] }>;
+    const task = jobs['streampulse-daily.json']!.tasks.find((t) => t.task_key === 'export')!;
+    const flag = (args: readonly string[], f: string): string | undefined => args[args.indexOf(f) + 1];
+    for (const a of spark) {
+      const args = a.typeProperties.parameters!;
+      expect(a.typeProperties.pythonFile).toBe(task.spark_python_task.python_file);
+      expect(a.typeProperties.libraries).toStrictEqual(task.libraries);
+      expect(args[0]).toBe(a.name === 'Export' ? 'export' : 'run');
+      for (const f of ['--plan', '--storage-root', '--secret-scope']) expect(flag(args, f)).toBe(flag(task.spark_python_task.parameters, f));
+      expect(flag(args, '--storage-root')).toContain('{layer}');
     }
   });
 });

@@ -22,6 +22,7 @@ function broken(edit: (files: Record<string, Doc>) => void): Record<string, unkn
 }
 const ingest = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_ingest_dataset.json']!['properties']['activities'];
 const master = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_daily_master.json']!['properties']['activities'];
+const wave = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_ingest_wave.json']!['properties']['activities'];
 const act = (list: Doc[], name: string): Doc => list.find((a) => a['name'] === name)!;
 const wait = (name: string, dependsOn: Doc[] = []): Doc => ({ name, type: 'Wait', dependsOn, userProperties: [], typeProperties: { waitTimeInSeconds: 1 } });
 
@@ -38,20 +39,20 @@ describe('validateFactory', () => {
     [
       'sdk-schema: the SDK serializer rejects a wrong type',
       (f) => {
-        act(master(f), 'For each dataset')['typeProperties']['batchCount'] = 'four';
+        act(wave(f), 'For each dataset')['typeProperties']['batchCount'] = 'four';
       },
       [
-        'pipeline/pl_daily_master.json: pl_daily_master: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.batchCount with value four must be of type number. [sdk-schema]',
-        'pipeline/pl_daily_master.json: activity \'For each dataset\': ForEach \'For each dataset\' has batchCount "four"; use a whole number from 1 to 50 [batch-count]',
+        'pipeline/pl_ingest_wave.json: pl_ingest_wave: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.batchCount with value four must be of type number. [sdk-schema]',
+        'pipeline/pl_ingest_wave.json: activity \'For each dataset\': ForEach \'For each dataset\' has batchCount "four"; use a whole number from 1 to 50 [batch-count]',
       ],
     ],
     [
       'name-mismatch: the file name is not the entity name',
       (f) => {
-        f['dataset/ds_gold.json'] = f['dataset/ds_gold_table.json']!;
-        delete f['dataset/ds_gold_table.json'];
+        f['dataset/ds_extract.json'] = f['dataset/ds_mart_extract.json']!;
+        delete f['dataset/ds_mart_extract.json'];
       },
-      ["dataset/ds_gold.json: name: the file holds dataset 'ds_gold_table'; the git layout wants dataset/<name>.json [name-mismatch]"],
+      ["dataset/ds_extract.json: name: the file holds dataset 'ds_mart_extract'; the git layout wants dataset/<name>.json [name-mismatch]"],
     ],
     [
       'sdk-schema: a required field is missing',
@@ -96,40 +97,40 @@ describe('validateFactory', () => {
         act(ingest(f), 'Copy source to landing')['inputs'][0]['referenceName'] = 'ds_nope';
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_manifest, ds_gold_table, ds_landing_file, ds_source_file, ds_sql_table) [missing-dataset]",
+        "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_manifest, ds_landing_file, ds_mart_extract, ds_source_file, ds_sql_table) [missing-dataset]",
       ],
     ],
     [
       'missing-linked-service',
       (f) => {
-        f['dataset/ds_gold_table.json']!['properties']['linkedServiceName']['referenceName'] = 'ls_nope';
+        f['dataset/ds_mart_extract.json']!['properties']['linkedServiceName']['referenceName'] = 'ls_nope';
       },
       [
-        "dataset/ds_gold_table.json: ds_gold_table linkedServiceName: linked service 'ls_nope' does not exist (linked services: ls_adls_lake, ls_azure_sql_serving, ls_blob_source_drop, ls_databricks, ls_key_vault) [missing-linked-service]",
+        "dataset/ds_mart_extract.json: ds_mart_extract linkedServiceName: linked service 'ls_nope' does not exist (linked services: ls_adls_lake, ls_azure_sql_serving, ls_blob_source_drop, ls_databricks, ls_key_vault) [missing-linked-service]",
       ],
     ],
     [
       'missing-pipeline',
       (f) => {
-        act(master(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['pipeline']['referenceName'] = 'pl_nope';
+        act(wave(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['pipeline']['referenceName'] = 'pl_nope';
       },
-      ["pipeline/pl_daily_master.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset) [missing-pipeline]"],
+      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
     ],
     [
       'missing-parameter: an expression names an undeclared pipeline parameter',
       (f) => {
-        act(ingest(f), 'Bronze')['typeProperties']['parameters'][3] = '@pipeline().parameters.run_date';
+        act(ingest(f), 'Bronze')['typeProperties']['parameters'][6] = '@pipeline().parameters.run_date';
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[3]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate) [missing-parameter]",
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[6]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate) [missing-parameter]",
       ],
     ],
     [
       'missing-parameter: Execute Pipeline does not pass a required parameter',
       (f) => {
-        delete act(master(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['parameters']['runDate'];
+        delete act(wave(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['parameters']['runDate'];
       },
-      ["pipeline/pl_daily_master.json: activity 'Ingest dataset': pipeline 'pl_ingest_dataset' needs parameter 'runDate', which Execute Pipeline 'Ingest dataset' does not pass [missing-parameter]"],
+      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': pipeline 'pl_ingest_dataset' needs parameter 'runDate', which Execute Pipeline 'Ingest dataset' does not pass [missing-parameter]"],
     ],
     [
       'missing-variable',
@@ -142,10 +143,10 @@ describe('validateFactory', () => {
       'nesting: a ForEach inside a ForEach',
       (f) => {
         const inner = { name: 'Inner loop', type: 'ForEach', dependsOn: [], userProperties: [], typeProperties: { items: { value: '@range(0, 2)', type: 'Expression' }, activities: [wait('Nap')] } };
-        act(master(f), 'For each dataset')['typeProperties']['activities'].push(inner);
+        act(wave(f), 'For each dataset')['typeProperties']['activities'].push(inner);
       },
       [
-        "pipeline/pl_daily_master.json: activity 'Inner loop': ForEach 'Inner loop' is nested inside ForEach 'For each dataset'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline) [nesting]",
+        "pipeline/pl_ingest_wave.json: activity 'Inner loop': ForEach 'Inner loop' is nested inside ForEach 'For each dataset'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline) [nesting]",
       ],
     ],
     [
@@ -219,7 +220,7 @@ describe('validateFactory', () => {
       (f) => {
         f['trigger/tr_daily_schedule.json']!['properties']['pipelines'][0]['pipelineReference']['referenceName'] = 'pl_daily';
       },
-      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset) [missing-pipeline]"],
+      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
     ],
   ])('%s', async (_rule, edit, expected) => {
     expect(await problems(broken(edit))).toStrictEqual(expected);

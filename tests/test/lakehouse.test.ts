@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -127,7 +127,7 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     }
   });
 
-  it('is idempotent: re-running the last batch, or the whole demo in a new lake, gives identical gold and serving rows', async () => {
+  it('is idempotent: re-running the last batch (straight on the runner, no ADF graph), or the whole demo in a new lake, gives identical gold and serving rows', async () => {
     const gold = await goldHashes(lake);
     const serving = servingRows(lake);
     expect(Object.keys(gold).length).toBe(SET.models.length + SET.marts.length);
@@ -139,6 +139,21 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     expect(await goldHashes(again)).toEqual(gold);
     expect(servingRows(again)).toEqual(serving);
   }, 180_000);
+
+  it('ran every batch as a run of the Data Factory master pipeline: waves of ingestion runs, gold, export, MERGE, completion record', () => {
+    expect(demo.runs.map((r) => [r.runDate, r.status])).toEqual(manifest.dates.map((d) => [d, 'Succeeded']));
+    for (const r of demo.runs) {
+      const log = JSON.parse(readFileSync(r.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string; pipelineName: string; status: string; input: { parameters?: string[] } }[] };
+      expect(log.pipelineRun.status).toBe('Succeeded');
+      const ok = (pipeline: string, activity: string) => log.value.filter((a) => a.pipelineName === pipeline && a.activityName === activity && a.status === 'Succeeded').length;
+      expect(ok('pl_ingest_dataset', 'Bronze')).toBe(SET.datasets.length);
+      expect(ok('pl_ingest_dataset', 'Silver')).toBe(SET.datasets.length);
+      for (const a of ['Gold', 'Export', 'Merge serving', 'Record completion']) expect([a, ok('pl_daily_master', a)]).toEqual([a, 1]);
+      expect(log.value.filter((a) => a.status === 'Failed')).toEqual([]);
+    }
+    const records = readFileSync(join(lake, 'reports', 'adf-pipeline-runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { RunDate: string; Status: string });
+    expect(records.map((x) => [x.RunDate, x.Status])).toEqual(manifest.dates.map((d) => [d, 'Succeeded']));
+  });
 
   it('survives the demo process being killed mid-run: the re-run matches an uninterrupted run', async () => {
     const crashed = tmp('crash');
@@ -156,7 +171,15 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
       child.on('exit', () => resolve(false));
     });
     expect(killed).toBe(true);
-    expect(existsSync(join(crashed, 'serving', 'streampulse.sqlite'))).toBe(false);
+    // serving is republished atomically by each batch's MERGE activity: the killed run left a whole
+    // serving database of the batches before the one it died in (the 2nd's MERGE may not have finished)
+    const served = new Database(join(crashed, 'serving', 'streampulse.sqlite'), { readonly: true });
+    try {
+      const batches = (served.prepare('SELECT DISTINCT batch FROM quality_batches ORDER BY batch').all() as { batch: string }[]).map((r) => r.batch);
+      expect([['2026-01-30'], ['2026-01-30', '2026-01-31']]).toContainEqual(batches);
+    } finally {
+      served.close();
+    }
     const m = JSON.parse(readFileSync(join(crashed, 'landing', '_manifest.json'), 'utf8')) as Manifest;
     await runBatches(SET, { lakeRoot: crashed, dates: m.dates, salt: LOCAL_DEMO_SALT });
     const clean = tmp('clean');

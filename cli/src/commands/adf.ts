@@ -4,7 +4,7 @@
  *   adf validate DIR                  the SDK's serializer + StreamPulse's own checks
  *   adf run <pipeline> [--param k=v]  run a pipeline on the local executor over a lake
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
@@ -21,7 +21,7 @@ import {
   type AdfFactory,
 } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
-import { localBindings, localPath } from '../adf-local.js';
+import { localBindings, localPath, uploadControlManifest, writeRunLog } from '../adf-local.js';
 import { saltFrom } from '../lakehouse.js';
 import { count } from '../output.js';
 import type { CommandModule } from './types.js';
@@ -100,11 +100,7 @@ export const adfCommand: CommandModule = {
         const files = opts.dir !== undefined ? readFactoryDir(ctx.resolvePath(opts.dir)) : generateFactory(set, compileJobs(set)).files;
         const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
         // the control manifest is uploaded to the lake's control file system, as in the cloud
-        const manifest = files['control/manifest.json'];
-        if (manifest !== undefined) {
-          mkdirSync(join(lake, 'control'), { recursive: true });
-          writeFileSync(join(lake, 'control', 'manifest.json'), `${JSON.stringify(manifest, null, 4)}\n`);
-        }
+        uploadControlManifest(lake, files);
         const local = await localBindings(set, lake, saltFrom(ctx.env).salt);
         try {
           const result = await executePipeline(pipeline, {
@@ -116,8 +112,7 @@ export const adfCommand: CommandModule = {
             onActivityRun: ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`),
           });
           const log = opts.log !== undefined ? ctx.resolvePath(opts.log) : join(lake, 'reports', 'adf', `${pipeline}-${result.runId}.json`);
-          mkdirSync(join(log, '..'), { recursive: true });
-          writeFileSync(log, `${JSON.stringify({ pipelineRun: { ...result, activityRuns: undefined }, value: result.activityRuns }, null, 2)}\n`);
+          writeRunLog(log, result);
           if (result.status !== 'Succeeded') ctx.exitCode = 1;
           if (ctx.jsonMode) {
             ctx.printJson({ ok: result.status === 'Succeeded', run: result, log });

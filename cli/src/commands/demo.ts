@@ -12,7 +12,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import type { BatchReport } from '@streampulse/jobs';
 import type { CliContext } from '../context.js';
-import { runBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
+import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
 import { count, table } from '../output.js';
 import { bar, createProgress, layerOf } from '../progress.js';
 import type { CommandModule } from './types.js';
@@ -37,6 +37,8 @@ export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvent
   const p = createProgress(ctx.stderr, ctx.interactive, enabled);
   let started = performance.now();
   const layers = new Map<string, number>();
+  let batch = '';
+  let done = 0;
   return {
     onGenerate: (e) => {
       const text = `generate ${bar(e.day, e.days)} day ${e.day}/${e.days} ${e.date}  ${e.rows.toLocaleString('en-US')} rows`;
@@ -44,13 +46,18 @@ export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvent
       else p.update(text);
     },
     onJob: (e) => {
-      if (e.kind === 'job-start') {
-        if (e.index === 0) {
-          started = performance.now();
-          layers.clear();
-        }
-        p.update(`batch ${e.batch} ${bar(e.index, e.total)} ${e.index}/${e.total} ${e.job}`);
-      } else layers.set(layerOf(e.job), (layers.get(layerOf(e.job)) ?? 0) + 1);
+      if (e.batch !== batch) {
+        // jobs run dataset by dataset (waves), not in plan order: count them per batch
+        batch = e.batch;
+        done = 0;
+        started = performance.now();
+        layers.clear();
+      }
+      if (e.kind === 'job-start') p.update(`batch ${e.batch} ${bar(done, e.total)} ${done}/${e.total} ${e.job}`);
+      else {
+        done++;
+        layers.set(layerOf(e.job), (layers.get(layerOf(e.job)) ?? 0) + 1);
+      }
     },
     onBatch: (r, i, n) => {
       const s = totals([r]);
@@ -119,7 +126,9 @@ export const demoCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     const cmd = program
       .command('demo')
-      .description('the local lakehouse end to end: generate seeded sources (with defects), run every daily batch bronze → silver → gold → marts on DuckDB, publish SQLite serving, CSV extracts and quality reports')
+      .description(
+        'the local lakehouse end to end: generate seeded sources (with defects), run every daily batch through the generated Data Factory master pipeline on the local executor (bronze → silver → gold → marts on DuckDB), publish SQLite serving, CSV extracts and quality reports',
+      )
       .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)');
     withSourceOptions(cmd, 'daily batches')
       .option('--json', 'print the summary as JSON on stdout')
@@ -164,6 +173,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           marts: result.publish.martRows,
           serving: result.publish.sqlite,
           extracts: result.publish.extracts,
+          adf_runs: result.runs,
           quality_report: result.publish.qualityMarkdown,
           quality_json: result.publish.qualityJson,
           seconds: result.seconds,
@@ -177,6 +187,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           '',
           s.bold('Result'),
           `  ${count(result.reports.length, 'batch', 'batches')}: ${fmt(t.in)} rows in = ${fmt(t.promoted)} promoted + ${fmt(t.quarantined)} quarantined + ${fmt(t.duplicates)} duplicates ${t.conserved ? s.green('(conserved in every batch and dataset)') : s.red('(NOT conserved)')}`,
+          `  ${count(result.runs.length, 'run')} of the Data Factory master pipeline on the local executor, ${fmt(result.runs.reduce((a, r) => a + r.activityRuns, 0))} activity runs, all Succeeded`,
           `  ${defectsExpected} seeded defects (${Object.entries(result.manifest.defect_counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`,
           '',
           ...table(['mart', 'rows'], Object.entries(result.publish.martRows).map(([m, n]) => [m, fmt(n)]), s, '  '),
@@ -187,6 +198,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           `  quality report    ${ctx.display(result.publish.qualityMarkdown)}   (rows in / promoted / quarantined by reason / duplicates, rule pass rates, freshness)`,
           `  quarantine        ${ctx.display(join(lake, 'quarantine'))}/   (every rejected row with its reason and raw text)`,
           `  defect manifest   ${ctx.display(join(lake, 'landing', '_manifest.json'))}`,
+          `  ADF run logs      ${ctx.display(join(lake, 'reports', 'adf'))}/   (activity runs of each master-pipeline run, as Data Factory reports them)`,
           '',
           s.dim(
             `generate ${result.seconds.generate.toFixed(1)}s · batches ${result.seconds.run.toFixed(1)}s · serving ${result.seconds.publish.toFixed(1)}s` +
@@ -210,7 +222,7 @@ export const runCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('run')
-      .description('run one daily batch over an existing lake (landing files already there), then republish serving')
+      .description('run one daily batch over an existing lake (landing files already there) through the Data Factory master pipeline on the local executor, then republish serving')
       .requiredOption('--date <date>', 'the batch (run date), YYYY-MM-DD', isoDate)
       .option('-l, --lake <dir>', 'lake folder (default: <workspace>/out/demo)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
@@ -226,10 +238,11 @@ export const runCommand: CommandModule = {
             remedy: 'run `streampulse demo` (or `streampulse sources generate --out <lake>/landing`) first, or pass --lake',
           });
         const { salt } = saltFrom(ctx.env);
-        const r = await runBatches(set, { lakeRoot: lake, dates: [opts.date], salt, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
+        const r = await runDailyBatches(set, { lakeRoot: lake, dates: [opts.date], salt, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
         const report = r.reports[0]!;
+        const run = r.runs[0]!;
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, report, serving: r.publish.sqlite });
+          ctx.printJson({ ok: true, report, serving: r.publish.sqlite, adf_run: run });
           return;
         }
         const s = ctx.style;
@@ -246,6 +259,7 @@ export const runCommand: CommandModule = {
           ...report.datasets.flatMap((d) => d.notes.map((n) => `    ${d.dataset}: ${n}`)),
           '',
           `serving database ${ctx.display(r.publish.sqlite)} · report ${ctx.display(join(lake, 'reports', 'batches', `${opts.date}.json`))}`,
+          `${run.activityRuns} activity runs of the master pipeline: ${ctx.display(run.log)}`,
         );
       });
   },

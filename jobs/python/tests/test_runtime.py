@@ -94,3 +94,14 @@ def test_salt_comes_from_the_environment_or_the_cluster_conf(spark, monkeypatch:
     finally:
         spark.conf.unset("spark.streampulse.pii_salt")
     assert resolve_salt(None, "streampulse-pii-salt", spark) is None  # not on Databricks, no scope: no salt
+
+
+def test_storage_paths_in_one_folder_or_one_file_system_per_zone() -> None:
+    local = Storage(None, "/tmp/lake/")
+    assert local.bronze("users") == "/tmp/lake/bronze/users"
+    assert local.report("2026-01-25", "batch.json") == "/tmp/lake/reports/batches/2026-01-25/batch.json"
+    adls = Storage(None, "abfss://{layer}@stspulselakedev.dfs.core.windows.net")
+    assert adls.bronze("users") == "abfss://bronze@stspulselakedev.dfs.core.windows.net/users"
+    assert adls.history("users") == "abfss://silver@stspulselakedev.dfs.core.windows.net/_history/users"
+    assert adls.landing("users/2026-01-25/users.jsonl") == "abfss://landing@stspulselakedev.dfs.core.windows.net/users/2026-01-25/users.jsonl"
+    assert adls.path("serving", "extracts", "m") == "abfss://serving@stspulselakedev.dfs.core.windows.net/extracts/m"

@@ -17,13 +17,25 @@ def qi(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+LAYER = "{layer}"
+
+
 class Storage:
-    def __init__(self, spark: SparkSession, root: str):
-        self.spark = spark
+    """``root`` is a folder or URL holding one folder per zone (``<root>/bronze/...``), or
+    a template with ``{layer}`` where each zone is its own file system, as on ADLS Gen2:
+    ``abfss://{layer}@<account>.dfs.core.windows.net`` puts bronze tables in the
+    ``bronze`` container (the Data Factory and the Pulumi lake use that layout)."""
+
+    def __init__(self, spark: SparkSession | None, root: str):
+        self.spark = spark  # type: ignore[assignment]
         self.root = root.rstrip("/")
 
     def path(self, *parts: str) -> str:
-        return "/".join([self.root, *[p.strip("/") for p in parts if p]])
+        clean = [p.strip("/") for p in parts if p]
+        if LAYER in self.root and clean:
+            zone, *rest = "/".join(clean).split("/")
+            return "/".join([self.root.replace(LAYER, zone), *rest])
+        return "/".join([self.root, *clean])
 
     # ---- tables (Delta)
     def bronze(self, ds: str) -> str:
