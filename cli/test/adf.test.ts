@@ -15,9 +15,9 @@ describe('streampulse adf', () => {
   it('generates a factory that validates clean', async () => {
     const g = await run(['adf', 'generate', '--out', TMP]);
     expect(g.code).toBe(0);
-    expect(g.out).toMatch(/^wrote 16 files to .*adf: 5 linked services, 5 datasets, 2 pipelines, 2 triggers, the control manifest \(\d+ datasets\)\n$/);
+    expect(g.out).toMatch(/^wrote 17 files to .*adf: 5 linked services, 5 datasets, 3 pipelines, 2 triggers, the control manifest \(\d+ datasets\)\n$/);
     const v = await run(['adf', 'validate', join(TMP, 'adf')]);
-    expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 16 files, no problems\n`]);
+    expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 17 files, no problems\n`]);
   });
 
   it('validate reports a broken factory with exit code 1', async () => {

@@ -19,7 +19,7 @@ describe('streampulse generate', () => {
   it('writes adf/ and databricks/ (jobs per schedule + specs), the same bytes every time', async () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
-    expect(a.out).toMatch(/^wrote 16 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/\n$/);
+    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/\n$/);
     const specs = JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', 'index.json'), 'utf8')) as { spec_version: number; jobs: string[] };
     expect(specs.spec_version).toBe(1);
     for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);
