@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import type { BatchReport } from '@streampulse/jobs';
 import { DEFECT_KINDS, generateSources, type InjectedDefect, type Manifest } from '@streampulse/sources';
-import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDemo, type DemoResult } from '@streampulse/cli';
+import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDailyBatches, runDemo, type DemoResult } from '@streampulse/cli';
 
 const ROOT = process.cwd();
 const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
@@ -217,6 +217,12 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     const landed = manifest.files.filter((f) => f.dataset === csv.dataset && f.batch === d1 && f.relanded_copy_of === undefined).reduce((s, f) => s + f.rows, 0);
     expect(c.quarantined_by_reason[`file:wrong_header (missing ${required})`]).toBe(landed);
     expect(c.notes.join('\n')).toContain('file:wrong_header');
+    // through Data Factory, the missing source drop fails that dataset's Copy activity and the batch, with a clear error
+    const missingPath = missing.source.landing_path.split('{date}').join(d1!);
+    await expect(runDailyBatches(SET, { lakeRoot: bad, dates: [d1!], salt: LOCAL_DEMO_SALT })).rejects.toMatchObject({
+      code: 'ADF_RUN_FAILED',
+      message: expect.stringContaining(`failed in activity 'Copy source to landing' of pl_ingest_dataset: no file at ${join(bad, 'source-drop', missingPath)}`),
+    });
   }, 120_000);
 });
 
