@@ -1,2 +1,16 @@
-// Reserved: @streampulse/infra (Pulumi components and per-environment programs) is not built yet — see infra/README.md.
-export {};
+/** @streampulse/infra: the Azure estate per environment as Pulumi components, its typed stack config and its policies. */
+export { parseStackConfig, stackConfigSchema, StackConfigError, stackFile, CONFIG_NAMESPACE, SECRET_KEYS, STACK_CONFIG_KEYS, type StackConfig } from './config.js';
+export { naming, tags, dataDomains, stableGuid, ROLES, REQUIRED_TAGS, type Naming, type Tags } from './naming.js';
+export { adfEntities, triggerStates, factoryDocument, flattenTypeProperties, mapActivity, AdfMappingError, type AdfEntity } from './adf-mapping.js';
+export { jobArgs, KNOWN_JOB_KEYS, DatabricksMappingError } from './databricks-mapping.js';
+export { createEstate, type EstateOutputs, type EstateSecrets } from './program.js';
+export { DataLake, LAKE_CONTAINERS, lifecycleRules, landingPrefix, deltaRetention } from './components/data-lake.js';
+export { DataFactory } from './components/data-factory.js';
+export { Databricks } from './components/databricks.js';
+export { EventHubs, streamTopics, EVENT_HUBS_SECRETS } from './components/event-hubs.js';
+export { Sql, cidrRange } from './components/sql.js';
+export { Metabase, METABASE_DB_SECRET } from './components/metabase.js';
+export { Security } from './components/security.js';
+export { Observability, freshnessQuery } from './components/observability.js';
+export { Network, PRIVATE_DNS_ZONES } from './components/network.js';
+export { checkPolicies, POLICIES, type MockResource, type PolicyViolation } from './policy.js';

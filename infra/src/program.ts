@@ -1,0 +1,101 @@
+/**
+ * The estate of one environment: every component, wired together. A pure function of
+ * the validated stack config and the contracts (plus the one stack secret), so the
+ * Pulumi entry point (`main.ts`) and the mock tests build exactly the same graph.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as authorization from '@pulumi/azure-native/authorization/index.js';
+import * as resources from '@pulumi/azure-native/resources/index.js';
+import type { ContractSet } from '@streampulse/contracts';
+import { compileJobs } from '@streampulse/jobs';
+import type { StackConfig } from './config.js';
+import type { Estate } from './context.js';
+import { DataFactory } from './components/data-factory.js';
+import { DataLake, deltaRetention } from './components/data-lake.js';
+import { Databricks } from './components/databricks.js';
+import { EventHubs } from './components/event-hubs.js';
+import { Metabase } from './components/metabase.js';
+import { Network } from './components/network.js';
+import { Observability } from './components/observability.js';
+import { Security } from './components/security.js';
+import { Sql } from './components/sql.js';
+import { dataDomains, naming, tags } from './naming.js';
+
+export interface EstateSecrets {
+  readonly metabaseDbAdminPassword: pulumi.Output<string>;
+}
+
+export interface EstateOutputs {
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly lakeAccount: string;
+  readonly keyVaultUri: pulumi.Output<string>;
+  readonly dataFactoryName: string;
+  /** Trigger → the state the deploy workflow puts it in after `pulumi up`. */
+  readonly adfTriggerStates: Record<string, 'Started' | 'Stopped'>;
+  readonly databricksWorkspaceUrl: pulumi.Output<string>;
+  readonly databricksJobs: string[];
+  readonly databricksWorkspaceRoot: string;
+  readonly kafkaBootstrap: string;
+  readonly eventHubs: string[];
+  readonly sqlServer: string;
+  readonly sqlDatabase: string;
+  readonly metabaseUrl: pulumi.Output<string>;
+  /** Per dataset, the retention the runtime enforces on the Delta layers. */
+  readonly deltaRetention: ReturnType<typeof deltaRetention>;
+}
+
+export function createEstate(config: StackConfig, set: ContractSet, secrets: EstateSecrets): EstateOutputs {
+  const names = naming(config);
+  const domains = dataDomains(set);
+  const client = authorization.getClientConfigOutput();
+  const rg = new resources.ResourceGroup('rg', { resourceGroupName: names.resourceGroup, location: config.location, tags: tags(config, domains) });
+  const e: Estate = {
+    config,
+    set,
+    plan: compileJobs(set),
+    names,
+    location: config.location,
+    resourceGroupName: rg.name,
+    resourceGroupId: rg.id,
+    subscriptionId: client.subscriptionId,
+    tenantId: client.tenantId,
+    tags: (domain) => tags(config, domain ?? domains),
+    network: undefined,
+    logAnalyticsWorkspaceId: undefined,
+  };
+  const network = config.network.vnet !== undefined ? new Network('network', e) : undefined;
+  const estate: Estate = { ...e, network };
+  const observability = new Observability('observability', estate);
+  estate.logAnalyticsWorkspaceId = observability.workspace.id;
+  const security = new Security('security', estate);
+  const lake = new DataLake('datalake', estate);
+  const eventHubs = new EventHubs('eventhubs', estate, { security });
+  const sqlServing = new Sql('sql', estate, { security });
+  const dbw = new Databricks('databricks', estate, { lake, keyVaultId: security.vault.id, keyVaultUri: security.vaultUri });
+  const adf = new DataFactory('datafactory', estate, {
+    lake,
+    keyVaultName: security.vaultName,
+    keyVaultId: security.vault.id,
+    databricksWorkspaceUrl: dbw.workspaceUrl,
+    databricksWorkspaceId: dbw.workspace.id,
+    runtimeEntryPoint: `${dbw.workspaceRoot}/runtime/databricks_task.py`,
+  });
+  observability.alerts(adf.factory.id);
+  const metabase = new Metabase('metabase', estate, { security, appDbPassword: secrets.metabaseDbAdminPassword });
+  return {
+    resourceGroupName: rg.name,
+    lakeAccount: lake.accountName,
+    keyVaultUri: security.vaultUri,
+    dataFactoryName: adf.factoryName,
+    adfTriggerStates: adf.triggerStates,
+    databricksWorkspaceUrl: dbw.workspaceUrl,
+    databricksJobs: Object.keys(dbw.jobs),
+    databricksWorkspaceRoot: dbw.workspaceRoot,
+    kafkaBootstrap: eventHubs.kafkaBootstrap,
+    eventHubs: Object.keys(eventHubs.hubs),
+    sqlServer: sqlServing.serverName,
+    sqlDatabase: sqlServing.databaseName,
+    metabaseUrl: metabase.url,
+    deltaRetention: deltaRetention(set),
+  };
+}
