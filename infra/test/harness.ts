@@ -49,9 +49,16 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
   }
 }
 
-const nameOf = (inputs: Record<string, unknown>, fallback: string): string => {
-  for (const [k, v] of Object.entries(inputs)) if (/Name$/.test(k) && k !== 'resourceGroupName' && typeof v === 'string') return v;
-  return fallback;
+const NAME_KEY: Readonly<Record<string, string>> = {
+  BlobContainer: 'containerName', StorageAccount: 'accountName', Server: 'serverName', Namespace: 'namespaceName', NamespaceAuthorizationRule: 'authorizationRuleName',
+  AccessConnector: 'connectorName', ManagedEnvironment: 'environmentName', UserAssignedIdentity: 'resourceName', MetricAlert: 'ruleName', ScheduledQueryRule: 'ruleName', DiagnosticSetting: 'name',
+};
+/** The Azure name of a mocked resource (its `<type>Name` input), as Azure would return it in `name`. */
+const nameOf = (type: string, inputs: Record<string, unknown>, fallback: string): string => {
+  const t = type.split(':')[2] ?? '';
+  const key = NAME_KEY[t] ?? `${t.charAt(0).toLowerCase()}${t.slice(1)}Name`;
+  const v = inputs[key];
+  return typeof v === 'string' ? v : fallback;
 };
 
 /** Renders a stack's program under mocks. `configOverride` edits the raw config first (for failure tests). */
@@ -62,9 +69,9 @@ export async function renderStack(stack: string, configOverride?: (c: Record<str
       newResource(args) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
         const id = args.type.startsWith('azure-native:')
-          ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/${args.type.split(':')[1]}/${nameOf(args.inputs as Record<string, unknown>, args.name)}`
+          ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/${args.type.split(':')[1]}/${nameOf(args.type, args.inputs as Record<string, unknown>, args.name)}`
           : `${args.name}-id`;
-        return { id, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>) } };
+        return { id, state: { ...args.inputs, name: nameOf(args.type, args.inputs as Record<string, unknown>, args.name), ...computed(args.type, args.name, args.inputs as Record<string, unknown>) } };
       },
       call(args) {
         if (args.token === 'azure-native:authorization:getClientConfig') return { subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: 'client', objectId: 'object' };

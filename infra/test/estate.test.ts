@@ -1,0 +1,313 @@
+/**
+ * The dev and prod programs under Pulumi's runtime mocks: each component's resources
+ * and key properties, the Data Factory and Databricks resources compared with the
+ * generators' own output, and the policies over every mocked resource of both stacks
+ * (with a broken fixture per policy that proves the check fails).
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
+import { compileJobs, databricksJobs, specFiles } from '@streampulse/jobs';
+import { controlManifest, factoryFileText, generateFactory, NAMES } from '@streampulse/pipelines';
+import { join } from 'node:path';
+import { adfEntities } from '../src/adf-mapping.js';
+import { LAKE_CONTAINERS, landingPrefix } from '../src/components/data-lake.js';
+import { EVENT_HUBS_SECRETS, streamTopics } from '../src/components/event-hubs.js';
+import { checkPolicies, isPulumiSecret, POLICIES, type MockResource, type PolicyName } from '../src/policy.js';
+import { MOCK_SUBSCRIPTION, MOCK_WORKSPACE_HOST, one, ofType, renderStack, TEST_SECRET, type Rendered } from './harness.js';
+
+const T = 'azure-native:';
+let dev: Rendered;
+let prod: Rendered;
+let set: ContractSet;
+beforeAll(async () => {
+  set = loadContractsOrThrow(join(findWorkspaceRoot()!, STREAMPULSE_CONTRACTS_DIR));
+  dev = await renderStack('dev');
+  prod = await renderStack('prod');
+}, 120_000);
+
+const unwrap = (v: unknown): unknown => (isPulumiSecret(v) ? (v as { value: unknown }).value : v);
+const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (unwrap(v) as Record<string, unknown>)[p] : undefined), o);
+const stacks = (): [string, Rendered][] => [
+  ['dev', dev],
+  ['prod', prod],
+];
+
+describe('DataLake (Pulumi mocks)', () => {
+  it('an ADLS Gen2 account and a source-drop account, hardened', () => {
+    for (const [, s] of stacks()) {
+      const accounts = ofType(s, `${T}storage:StorageAccount`);
+      expect(accounts.map((a) => a.inputs['isHnsEnabled'])).toEqual([true, false]);
+      for (const a of accounts) expect(a.inputs).toMatchObject({ kind: 'StorageV2', minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, allowSharedKeyAccess: false, enableHttpsTrafficOnly: true });
+    }
+    expect(one(dev, `${T}storage:StorageAccount`, 'datalake-lake').inputs['accountName']).toBe('stspulselakedev');
+    expect(get(one(prod, `${T}storage:StorageAccount`, 'datalake-lake').inputs, 'sku', 'name')).toBe('Standard_ZRS');
+  });
+
+  it('one private container per layer (and the source drop)', () => {
+    const names = ofType(dev, `${T}storage:BlobContainer`).map((c) => c.inputs['containerName']);
+    expect(names).toEqual([...LAKE_CONTAINERS, NAMES.sourceContainer]);
+  });
+
+  it("lifecycle rules follow every dataset's retention; Delta layers are never deleted or archived by the lifecycle", () => {
+    for (const [, s] of stacks()) {
+      const rules = get(one(s, `${T}storage:ManagementPolicy`, 'datalake-lake-lifecycle').inputs, 'policy', 'rules') as { name: string; definition: { filters: { prefixMatch: string[] }; actions: { baseBlob: Record<string, { daysAfterModificationGreaterThan: number }> } } }[];
+      for (const d of set.datasets) {
+        const landing = rules.find((r) => r.definition.filters.prefixMatch.includes(`landing/${landingPrefix(d.source.landing_path)}`));
+        expect(landing?.definition.actions.baseBlob['delete']?.daysAfterModificationGreaterThan).toBe(d.retention.landing_days);
+        for (const layer of ['bronze', 'silver', 'quarantine']) {
+          const rule = rules.find((r) => r.definition.filters.prefixMatch.includes(`${layer}/${d.dataset}/`));
+          expect(Object.keys(rule?.definition.actions.baseBlob ?? {})).toEqual(['tierToCool']);
+        }
+      }
+      for (const r of rules) expect(r.definition.filters.prefixMatch.length).toBeLessThanOrEqual(10);
+    }
+    const prodRules = JSON.stringify(get(one(prod, `${T}storage:ManagementPolicy`, 'datalake-lake-lifecycle').inputs, 'policy'));
+    expect(prodRules).toContain('tierToArchive');
+  });
+});
+
+describe('DataFactory (Pulumi mocks)', () => {
+  const expected = (s: Rendered) => {
+    const env = s.stack;
+    const plan = compileJobs(set);
+    return generateFactory(set, plan, {
+      factoryName: 'adf-spulse',
+      environment: env,
+      location: 'westeurope',
+      lakeAccount: `stspulselake${env}`,
+      sourceAccount: `stspulsesrc${env}`,
+      keyVaultName: `kv-spulse-${env}`,
+      databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
+      databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/databricks/spulse-dbw-${env}`,
+      runtimeEntryPoint: '/Workspace/Shared/streampulse/runtime/databricks_task.py',
+      ingestBatchCount: env === 'prod' ? 8 : 4,
+      triggerStart: '2026-01-01T00:00:00Z',
+      scheduleHour: 2,
+    });
+  };
+
+  it('the factory has a system-assigned identity and the generated global parameters', () => {
+    const f = one(dev, `${T}datafactory:Factory`);
+    expect(f.inputs).toMatchObject({ factoryName: 'adf-spulse-dev', identity: { type: 'SystemAssigned' }, globalParameters: { environment: { type: 'String', value: 'dev' } } });
+  });
+
+  it("every linked service, dataset, pipeline and trigger is the generator's, mapped to azure-native (typeProperties flattened)", () => {
+    for (const [, s] of stacks()) {
+      const entities = adfEntities(expected(s));
+      const kinds = { linkedService: 'LinkedService', dataset: 'Dataset', pipeline: 'Pipeline', trigger: 'Trigger' } as const;
+      for (const [kind, type] of Object.entries(kinds)) {
+        const mine = entities.filter((e) => e.kind === kind);
+        const deployed = ofType(s, `${T}datafactory:${type}`);
+        expect(deployed.map((d) => d.inputs[`${kind}Name`]).sort()).toEqual(mine.map((e) => e.name).sort());
+        for (const e of mine) {
+          const d = deployed.find((x) => x.inputs[`${kind}Name`] === e.name)!;
+          const { resourceGroupName: _rg, factoryName: _f, [`${kind}Name`]: _n, ...args } = d.inputs;
+          expect(args).toEqual(e.args);
+        }
+      }
+      expect(JSON.stringify(ofType(s, `${T}datafactory:Pipeline`).map((p) => p.inputs))).not.toContain('typeProperties');
+    }
+  });
+
+  it('nested activities are flattened too (ForEach → Execute Pipeline)', () => {
+    const master = ofType(dev, `${T}datafactory:Pipeline`).find((p) => p.inputs['pipelineName'] === NAMES.plMaster)!;
+    const forEach = (master.inputs['activities'] as Record<string, unknown>[]).find((a) => a['type'] === 'ForEach')!;
+    expect(forEach['items']).toEqual({ type: 'Expression', value: "@activity('Lookup control manifest').output.firstRow.datasets" });
+    expect((forEach['activities'] as Record<string, unknown>[])[0]).toMatchObject({ type: 'ExecutePipeline', pipeline: { referenceName: NAMES.plIngest, type: 'PipelineReference' }, waitOnCompletion: true });
+  });
+
+  it('the Databricks linked service points at the deployed workspace; secrets only as Key Vault references', () => {
+    const ls = ofType(dev, `${T}datafactory:LinkedService`).find((l) => l.inputs['linkedServiceName'] === NAMES.lsDatabricks)!;
+    expect(get(ls.inputs, 'properties', 'domain')).toBe(`https://${MOCK_WORKSPACE_HOST}`);
+    const sql = ofType(dev, `${T}datafactory:LinkedService`).find((l) => l.inputs['linkedServiceName'] === NAMES.lsSql)!;
+    expect(get(sql.inputs, 'properties', 'connectionString')).toMatchObject({ type: 'AzureKeyVaultSecret', secretName: NAMES.sqlSecretName });
+  });
+
+  it('triggers: started per stack setting (dev none, prod the generated schedule)', async () => {
+    expect(dev.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Stopped', [NAMES.trWindow]: 'Stopped' });
+    expect(prod.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Started', [NAMES.trWindow]: 'Stopped' });
+    for (const t of ofType(prod, `${T}datafactory:Trigger`)) expect(get(t.inputs, 'properties', 'runtimeState')).toBeUndefined();
+  });
+
+  it('the control manifest is uploaded to the control container', async () => {
+    const blob = one(dev, `${T}storage:Blob`);
+    expect(blob.inputs).toMatchObject({ blobName: NAMES.manifestFile, contentType: 'application/json' });
+    const text = await (get(blob.inputs, 'source') as { text: Promise<string> }).text;
+    expect(text).toBe(factoryFileText(controlManifest(set, compileJobs(set))));
+  });
+});
+
+describe('Databricks (Pulumi mocks)', () => {
+  it('premium workspace with a managed resource group; prod is VNet-injected and private', () => {
+    const d = one(dev, `${T}databricks:Workspace`).inputs;
+    expect(d).toMatchObject({ sku: { name: 'premium' }, managedResourceGroupId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg-spulse-dbw-managed-dev`, publicNetworkAccess: 'Enabled' });
+    expect(get(d, 'parameters', 'customVirtualNetworkId')).toBeUndefined();
+    const p = one(prod, `${T}databricks:Workspace`).inputs;
+    expect(p).toMatchObject({ publicNetworkAccess: 'Disabled', requiredNsgRules: 'NoAzureDatabricksRules', parameters: { customPublicSubnetName: { value: 'snet-dbw-host' }, customPrivateSubnetName: { value: 'snet-dbw-container' }, enableNoPublicIp: { value: true } } });
+  });
+
+  it('the access connector may write the lake (and nothing else)', () => {
+    const grants = ofType(dev, `${T}authorization:RoleAssignment`).filter((r) => r.name.startsWith('dbac-'));
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.inputs).toMatchObject({ principalId: 'principal-databricks-connector', scope: expect.stringContaining('/storage/stspulselakedev') });
+    expect(String(grants[0]!.inputs['roleDefinitionId'])).toMatch(/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
+  });
+
+  it("the generated jobs and spec files, with the schedule paused per stack", () => {
+    const plan = compileJobs(set);
+    const generated = databricksJobs(set, plan) as Record<string, { tasks: unknown[] }>;
+    for (const [env, s] of stacks()) {
+      const jobs = ofType(s, 'databricks:index/job:Job');
+      expect(jobs.map((j) => j.inputs['name']).sort()).toEqual(Object.keys(generated).map((f) => f.replace(/\.json$/, '')).sort());
+      for (const j of jobs) {
+        const g = generated[`${String(j.inputs['name'])}.json`]!;
+        expect((j.inputs['tasks'] as unknown[]).length).toBe(g.tasks.length);
+        expect(get(j.inputs, 'schedule', 'pauseStatus')).toBe(env === 'dev' ? 'PAUSED' : 'UNPAUSED');
+        expect(get(j.inputs, 'jobClusters')).toBeDefined();
+        expect(JSON.stringify(j.inputs)).not.toMatch(/"[a-z]+_[a-z_]+":\s*[{[]/); // no snake_case schema keys left (map keys like spark_conf entries are values)
+      }
+      expect(ofType(s, 'databricks:index/workspaceFile:WorkspaceFile')).toHaveLength(Object.keys(specFiles(plan)).length);
+      expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: 'streampulse', backendType: 'AZURE_KEYVAULT' });
+    }
+  });
+});
+
+describe('EventHubs (Pulumi mocks)', () => {
+  it("a Kafka-enabled namespace, a hub per contract stream topic, the stack's consumer groups, listen/send rules", () => {
+    const topics = streamTopics(set);
+    expect(topics.length).toBeGreaterThan(0);
+    for (const [env, s] of stacks()) {
+      expect(one(s, `${T}eventhub:Namespace`).inputs).toMatchObject({ kafkaEnabled: true, minimumTlsVersion: '1.2' });
+      expect(ofType(s, `${T}eventhub:EventHub`).map((h) => h.inputs['eventHubName'])).toEqual(topics.map((t) => t.topic));
+      const groups = env === 'dev' ? 1 : 2;
+      expect(ofType(s, `${T}eventhub:ConsumerGroup`)).toHaveLength(topics.length * groups);
+      expect(ofType(s, `${T}eventhub:NamespaceAuthorizationRule`).map((r) => r.inputs['rights'])).toEqual([['Listen'], ['Send']]);
+    }
+  });
+
+  it('connection information is in Key Vault, as Pulumi secrets', () => {
+    const secrets = ofType(dev, `${T}keyvault:Secret`);
+    for (const name of Object.values(EVENT_HUBS_SECRETS)) {
+      const s = secrets.find((x) => x.inputs['secretName'] === name)!;
+      expect(isPulumiSecret(s.inputs['properties'])).toBe(true);
+    }
+  });
+});
+
+describe('Sql (Pulumi mocks)', () => {
+  it('Entra-only server administered by the stack group; serverless auto-pause in dev, a fixed SKU in prod', () => {
+    expect(one(dev, `${T}sql:Server`).inputs['administrators']).toMatchObject({ azureADOnlyAuthentication: true, principalType: 'Group', login: 'sg-streampulse-sql-admins-dev' });
+    expect(one(dev, `${T}sql:Database`).inputs).toMatchObject({ sku: { name: 'GP_S_Gen5_1', tier: 'GeneralPurpose' }, autoPauseDelay: 60, minCapacity: 0.5 });
+    const p = one(prod, `${T}sql:Database`).inputs;
+    expect(p).toMatchObject({ sku: { name: 'S3' } });
+    expect(p['autoPauseDelay']).toBeUndefined();
+  });
+
+  it('dev: firewall for Azure services and the client ranges; prod: a private endpoint, no firewall rules', () => {
+    expect(ofType(dev, `${T}sql:FirewallRule`).map((f) => [f.inputs['startIpAddress'], f.inputs['endIpAddress']])).toEqual([
+      ['0.0.0.0', '0.0.0.0'],
+      ['203.0.113.0', '203.0.113.255'],
+    ]);
+    expect(ofType(prod, `${T}sql:FirewallRule`)).toHaveLength(0);
+    const pe = ofType(prod, `${T}network:PrivateEndpoint`).find((x) => x.name === 'sql-pe')!;
+    expect(get(pe.inputs, 'privateLinkServiceConnections')).toEqual([expect.objectContaining({ groupIds: ['sqlServer'] })]);
+  });
+});
+
+describe('Metabase (Pulumi mocks)', () => {
+  it('a container app with a managed identity, settings from config and its password from Key Vault', () => {
+    const app = one(dev, `${T}app:ContainerApp`).inputs;
+    expect(get(app, 'identity', 'type')).toBe('UserAssigned');
+    const container = (get(app, 'template', 'containers') as Record<string, unknown>[])[0]!;
+    expect(container['image']).toBe('metabase/metabase:v0.56.9');
+    expect(container['env']).toEqual(expect.arrayContaining([{ name: 'MB_DB_TYPE', value: 'postgres' }, { name: 'MB_DB_PASS', secretRef: 'mb-db-pass' }]));
+    expect(get(app, 'configuration', 'secrets')).toEqual([expect.objectContaining({ name: 'mb-db-pass', keyVaultUrl: 'https://kv-spulse-dev.vault.azure.net/secrets/metabase-db-password' })]);
+    expect(one(dev, `${T}dbforpostgresql:Server`).inputs).toMatchObject({ sku: { name: 'Standard_B1ms' } });
+    expect(get(one(prod, `${T}app:ContainerApp`).inputs, 'configuration', 'ingress', 'external')).toBe(false);
+  });
+});
+
+describe('Security and observability (Pulumi mocks)', () => {
+  it('Key Vault with RBAC authorization and purge protection', () => {
+    expect(get(one(dev, `${T}keyvault:Vault`).inputs, 'properties')).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, tenantId: expect.any(String) });
+  });
+
+  it('every service sends its logs and metrics to Log Analytics', () => {
+    for (const [, s] of stacks()) {
+      const uris = new Set(ofType(s, `${T}monitor:DiagnosticSetting`).map((d) => String(d.inputs['resourceUri'])));
+      const services = ['storage:StorageAccount', 'datafactory:Factory', 'databricks:Workspace', 'eventhub:Namespace', 'sql:Database', 'keyvault:Vault', 'dbforpostgresql:Server', 'app:ManagedEnvironment'];
+      for (const t of services) for (const r of ofType(s, `${T}${t}`)) expect([...uris].some((u) => u.includes(`/${t.split(':')[0]}/${String(Object.values(r.inputs).find((v) => typeof v === 'string' && u.includes(v)) ?? '???')}`))).toBe(true);
+      expect(ofType(s, `${T}monitor:DiagnosticSetting`).every((d) => String(d.inputs['workspaceId']).includes('/operationalinsights/'))).toBe(true);
+    }
+  });
+
+  it('alerts on pipeline failure and on every contract SLA; a budget', () => {
+    const failed = one(dev, `${T}monitor:MetricAlert`).inputs;
+    expect(JSON.stringify(failed['criteria'])).toContain('PipelineFailedRuns');
+    expect(failed['scopes']).toEqual([expect.stringContaining('/datafactory/adf-spulse-dev')]);
+    const query = String(get((get(one(dev, `${T}monitor:ScheduledQueryRule`).inputs, 'criteria', 'allOf') as unknown[])[0], 'query'));
+    for (const d of set.datasets) expect(query).toContain(`'${d.dataset}', ${d.sla.freshness_hours}`);
+    expect(one(prod, `${T}consumption:Budget`).inputs).toMatchObject({ amount: 5000, timeGrain: 'Monthly', category: 'Cost' });
+  });
+
+  it('least privilege: role assignments are the expected (principal, role, scope) pairs, none on the resource group or subscription', () => {
+    const grants = ofType(dev, `${T}authorization:RoleAssignment`).map((r) => r.name.replace(/-role$/, '')).sort();
+    expect(grants).toEqual(['adf-dbw', 'adf-kv', 'adf-lake', 'adf-source', 'dbac-lake', 'metabase-kv']);
+    for (const r of ofType(prod, `${T}authorization:RoleAssignment`)) expect(String(r.inputs['scope'])).toMatch(/\/providers\/[a-z]+\/[^/]+$/);
+  });
+});
+
+describe('policies over every mocked resource of dev and prod (Pulumi mocks)', () => {
+  const check = (s: Rendered, resources: MockResource[] = s.resources) => checkPolicies(resources, { privateNetwork: s.stack === 'prod', knownSecrets: [TEST_SECRET] });
+
+  it('both stacks satisfy every policy', () => {
+    for (const [, s] of stacks()) expect(check(s)).toEqual([]);
+  });
+
+  it('every taggable resource carries env, owner, cost-center and data-domain', () => {
+    const tagged = prod.resources.filter((r) => r.type.startsWith(T) && r.inputs['tags'] !== undefined);
+    expect(tagged.length).toBeGreaterThan(20);
+    for (const r of tagged) expect(Object.keys(r.inputs['tags'] as object)).toEqual(expect.arrayContaining(['env', 'owner', 'cost-center', 'data-domain']));
+  });
+
+  // One broken fixture per policy: the same stack with one resource changed must fail that policy.
+  const mutate = (s: Rendered, type: string, change: (inputs: Record<string, unknown>) => Record<string, unknown>): MockResource[] => {
+    let done = false;
+    return s.resources.map((r) => {
+      if (done || r.type !== type) return r;
+      done = true;
+      return { ...r, inputs: change(structuredClone(r.inputs) as Record<string, unknown>) };
+    });
+  };
+  const fixtures: [PolicyName, () => [Rendered, MockResource[]]][] = [
+    ['tags', () => [dev, mutate(dev, `${T}sql:Database`, (i) => ({ ...i, tags: { env: 'dev', owner: 'x' } }))]],
+    ['tags', () => [dev, [...dev.resources, { type: `${T}cdn:Profile`, name: 'unclassified', inputs: {} }]]],
+    ['no-public-blob', () => [dev, mutate(dev, `${T}storage:StorageAccount`, (i) => ({ ...i, allowBlobPublicAccess: true }))]],
+    ['no-public-blob', () => [dev, mutate(dev, `${T}storage:BlobContainer`, (i) => ({ ...i, publicAccess: 'Blob' }))]],
+    ['tls', () => [dev, mutate(dev, `${T}storage:StorageAccount`, (i) => ({ ...i, minimumTlsVersion: 'TLS1_0' }))]],
+    ['tls', () => [prod, mutate(prod, `${T}sql:Server`, (i) => ({ ...i, minimalTlsVersion: '1.1' }))]],
+    ['sql-entra-only', () => [dev, mutate(dev, `${T}sql:Server`, (i) => ({ ...i, administrators: { ...(i['administrators'] as object), azureADOnlyAuthentication: false } }))]],
+    ['sql-entra-only', () => [dev, mutate(dev, `${T}sql:Server`, (i) => ({ ...i, administratorLogin: 'sqladmin' }))]],
+    ['no-secret-values', () => [dev, mutate(dev, `${T}dbforpostgresql:Server`, (i) => ({ ...i, administratorLoginPassword: TEST_SECRET }))]],
+    ['no-secret-values', () => [dev, mutate(dev, `${T}datafactory:LinkedService`, (i) => ({ ...i, properties: { ...(i['properties'] as object), accountKey: 'abc' } }))]],
+    ['no-secret-values', () => [dev, mutate(dev, `${T}app:ContainerApp`, (i) => ({ ...i, template: { note: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=c2VjcmV0' } }))]],
+    ['no-secret-values', () => [dev, mutate(dev, `${T}keyvault:Secret`, (i) => ({ ...i, properties: { value: 'plain' } }))]],
+    ['private-network', () => [prod, mutate(prod, `${T}storage:StorageAccount`, (i) => ({ ...i, publicNetworkAccess: 'Enabled' }))]],
+    ['private-network', () => [prod, mutate(prod, `${T}keyvault:Vault`, (i) => ({ ...i, properties: { ...(i['properties'] as object), publicNetworkAccess: 'Enabled' } }))]],
+    ['private-network', () => [prod, mutate(prod, `${T}dbforpostgresql:Server`, (i) => ({ ...i, network: {} }))]],
+  ];
+  it.each(fixtures.map(([p, f], i) => [`${p} #${i + 1}`, p, f] as const))('a fixture that breaks %s fails the check', (_label, policy, fixture) => {
+    const [s, resources] = fixture();
+    const violations = check(s, resources);
+    expect(violations.map((v) => v.policy)).toContain(policy);
+    expect(violations.every((v) => v.policy === policy)).toBe(true);
+  });
+
+  it('every policy has at least one broken fixture', () => {
+    expect(new Set(fixtures.map(([p]) => p))).toEqual(new Set(POLICIES));
+  });
+
+  it('the dev stack would fail the private-network policy (it is what makes prod different)', () => {
+    expect(checkPolicies(dev.resources, { privateNetwork: true }).map((v) => v.policy)).toContain('private-network');
+  });
+});

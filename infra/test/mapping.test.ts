@@ -1,0 +1,96 @@
+/** The ADF git-layout → azure-native mapping and the Jobs API → Databricks provider mapping, on small inputs. */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { AdfMappingError, adfEntities, flattenTypeProperties, mapActivity } from '../src/adf-mapping.js';
+import { DatabricksMappingError, jobArgs } from '../src/databricks-mapping.js';
+import { cidrRange } from '../src/components/sql.js';
+import { landingPrefix } from '../src/components/data-lake.js';
+import { stableGuid } from '../src/naming.js';
+
+describe('ADF mapping', () => {
+  it('flattens typeProperties into the entity', () => {
+    expect(flattenTypeProperties({ type: 'AzureBlobFS', description: 'd', typeProperties: { url: 'https://x/' } }, 'ls')).toEqual({ type: 'AzureBlobFS', description: 'd', url: 'https://x/' });
+  });
+
+  it('flattens nested activities of ForEach, If and Switch', () => {
+    const wait = { name: 'w', type: 'Wait', typeProperties: { waitTimeInSeconds: 1 } };
+    const a = mapActivity(
+      { name: 'f', type: 'ForEach', typeProperties: { items: { value: '@x', type: 'Expression' }, activities: [{ name: 'i', type: 'IfCondition', typeProperties: { expression: { value: '@true', type: 'Expression' }, ifTrueActivities: [wait] } }] } },
+      'p',
+    );
+    expect(a).toEqual({ name: 'f', type: 'ForEach', items: { value: '@x', type: 'Expression' }, activities: [{ name: 'i', type: 'IfCondition', expression: { value: '@true', type: 'Expression' }, ifTrueActivities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }] }] });
+    expect(mapActivity({ name: 's', type: 'Switch', typeProperties: { cases: [{ value: 'a', activities: [wait] }], defaultActivities: [wait] } }, 'p')).toMatchObject({ cases: [{ value: 'a', activities: [{ waitTimeInSeconds: 1 }] }], defaultActivities: [{ waitTimeInSeconds: 1 }] });
+  });
+
+  it('a key in typeProperties and beside it is an error, except the AzureSqlTable schema (expressed as tableName)', () => {
+    expect(() => flattenTypeProperties({ type: 'Json', schema: {}, typeProperties: { schema: 'x' } }, 'dataset/x.json')).toThrow(AdfMappingError);
+    expect(flattenTypeProperties({ type: 'AzureSqlTable', schema: [], typeProperties: { schema: 'staging', table: { value: '@dataset().t', type: 'Expression' } } }, 'd')).toEqual({
+      type: 'AzureSqlTable',
+      schema: [],
+      tableName: { value: "@concat('[', 'staging', '].[', dataset().t, ']')", type: 'Expression' },
+    });
+  });
+
+  it("drops a trigger's read-only runtimeState and keeps the pipeline's own arguments", () => {
+    const [trigger, pipeline] = adfEntities({
+      files: {
+        'trigger/t.json': { name: 't', properties: { type: 'ScheduleTrigger', runtimeState: 'Started', typeProperties: { recurrence: { frequency: 'Day' } } } },
+        'pipeline/p.json': { name: 'p', properties: { description: 'x', activities: [{ name: 'w', type: 'Wait', typeProperties: { waitTimeInSeconds: 1 } }] } },
+        'control/manifest.json': { datasets: [] },
+      },
+    });
+    expect(trigger).toEqual({ kind: 'trigger', name: 't', path: 'trigger/t.json', args: { properties: { type: 'ScheduleTrigger', recurrence: { frequency: 'Day' } } } });
+    expect(pipeline?.args).toEqual({ description: 'x', activities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }] });
+  });
+});
+
+describe('Databricks job mapping', () => {
+  it('camelCases the schema, pluralises lists, keeps map keys, applies the pause status', () => {
+    const args = jobArgs(
+      { name: 'j', schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' }, email_notifications: { on_failure: ['a@b.c'] }, tasks: [{ task_key: 'b', depends_on: [{ task_key: 'a' }] }], job_clusters: [{ job_cluster_key: 'k', new_cluster: { spark_conf: { 'spark.sql.ansi.enabled': 'false' }, custom_tags: { cost_center: 'x' } } }] },
+      'j.json',
+      { paused: true },
+    );
+    expect(args).toEqual({
+      name: 'j',
+      schedule: { quartzCronExpression: '0 0 * * * ?', timezoneId: 'UTC', pauseStatus: 'PAUSED' },
+      emailNotifications: { onFailures: ['a@b.c'] },
+      tasks: [{ taskKey: 'b', dependsOns: [{ taskKey: 'a' }] }],
+      jobClusters: [{ jobClusterKey: 'k', newCluster: { sparkConf: { 'spark.sql.ansi.enabled': 'false' }, customTags: { cost_center: 'x' } } }],
+    });
+  });
+
+  it('an unknown Jobs API key is an error', () => {
+    expect(() => jobArgs({ name: 'j', git_source: {} }, 'j.json', { paused: false })).toThrow(DatabricksMappingError);
+  });
+});
+
+describe('helpers', () => {
+  it('CIDR ranges, landing prefixes, stable GUIDs', () => {
+    expect(cidrRange('10.1.2.3/24')).toEqual({ start: '10.1.2.0', end: '10.1.2.255' });
+    expect(cidrRange('203.0.113.7/32')).toEqual({ start: '203.0.113.7', end: '203.0.113.7' });
+    expect(landingPrefix('a/b/{date}/c.jsonl')).toBe('a/b/');
+    expect(stableGuid('dev', 'x')).toBe(stableGuid('dev', 'x'));
+    expect(stableGuid('dev', 'x')).not.toBe(stableGuid('prod', 'x'));
+    expect(stableGuid('a')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('deploy workflow', () => {
+  it('on merge to main: the tests, then pulumi up per stack, dev before prod', () => {
+    const wf = parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', 'deploy.yml'), 'utf8')) as {
+      on: { push: { branches: string[] } };
+      jobs: { test: { steps: { run?: string }[] }; deploy: { needs: string; strategy: { 'max-parallel': number; matrix: { stack: string[] } }; steps: { run?: string }[] } };
+    };
+    expect(wf.on.push.branches).toEqual(['main']);
+    expect(wf.jobs.test.steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
+    expect(wf.jobs.deploy.needs).toBe('test');
+    expect(wf.jobs.deploy.strategy).toMatchObject({ 'max-parallel': 1, matrix: { stack: ['dev', 'prod'] } });
+    const runs = wf.jobs.deploy.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('pulumi up --yes --stack "$STACK"');
+    expect(runs.indexOf('trigger stop')).toBeLessThan(runs.indexOf('pulumi up'));
+    expect(runs.indexOf('pulumi up')).toBeLessThan(runs.indexOf('trigger start'));
+  });
+});
