@@ -78,7 +78,7 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     keyVaultId: security.vault.id,
     databricksWorkspaceUrl: dbw.workspaceUrl,
     databricksWorkspaceId: dbw.workspace.id,
-    runtimeEntryPoint: `${dbw.workspaceRoot}/runtime/databricks_task.py`,
+    workspaceRoot: dbw.workspaceRoot,
   });
   observability.alerts(adf.factory.id);
   const metabase = new Metabase('metabase', estate, { security, appDbPassword: secrets.metabaseDbAdminPassword });

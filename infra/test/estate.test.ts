@@ -79,7 +79,7 @@ describe('DataFactory (Pulumi mocks)', () => {
       keyVaultName: `kv-spulse-${env}`,
       databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
       databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/databricks/spulse-dbw-${env}`,
-      runtimeEntryPoint: '/Workspace/Shared/streampulse/runtime/databricks_task.py',
+      workspaceRoot: 'dbfs:/streampulse',
       ingestBatchCount: env === 'prod' ? 8 : 4,
       triggerStart: '2026-01-01T00:00:00Z',
       scheduleHour: 2,
@@ -112,8 +112,10 @@ describe('DataFactory (Pulumi mocks)', () => {
   it('nested activities are flattened too (ForEach → Execute Pipeline)', () => {
     const master = ofType(dev, `${T}datafactory:Pipeline`).find((p) => p.inputs['pipelineName'] === NAMES.plMaster)!;
     const forEach = (master.inputs['activities'] as Record<string, unknown>[]).find((a) => a['type'] === 'ForEach')!;
-    expect(forEach['items']).toEqual({ type: 'Expression', value: "@activity('Lookup control manifest').output.firstRow.datasets" });
-    expect((forEach['activities'] as Record<string, unknown>[])[0]).toMatchObject({ type: 'ExecutePipeline', pipeline: { referenceName: NAMES.plIngest, type: 'PipelineReference' }, waitOnCompletion: true });
+    expect(forEach['items']).toMatchObject({ type: 'Expression', value: expect.stringContaining("activity('Lookup control manifest')") });
+    const inner = (forEach['activities'] as Record<string, unknown>[])[0]!;
+    expect(inner['typeProperties']).toBeUndefined();
+    expect(inner).toMatchObject({ type: 'ExecutePipeline', pipeline: { type: 'PipelineReference' }, waitOnCompletion: true });
   });
 
   it('the Databricks linked service points at the deployed workspace; secrets only as Key Vault references', () => {
@@ -166,7 +168,7 @@ describe('Databricks (Pulumi mocks)', () => {
         expect(get(j.inputs, 'jobClusters')).toBeDefined();
         expect(JSON.stringify(j.inputs)).not.toMatch(/"[a-z]+_[a-z_]+":\s*[{[]/); // no snake_case schema keys left (map keys like spark_conf entries are values)
       }
-      expect(ofType(s, 'databricks:index/workspaceFile:WorkspaceFile')).toHaveLength(Object.keys(specFiles(plan)).length);
+      expect(ofType(s, 'databricks:index/dbfsFile:DbfsFile')).toHaveLength(Object.keys(specFiles(plan)).length);
       expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: 'streampulse', backendType: 'AZURE_KEYVAULT' });
     }
   });

@@ -34,8 +34,8 @@ export interface DataFactoryProps {
   readonly keyVaultId: pulumi.Input<string>;
   readonly databricksWorkspaceUrl: pulumi.Input<string>;
   readonly databricksWorkspaceId: pulumi.Input<string>;
-  /** Where the PySpark runtime's task entry point is deployed in the workspace. */
-  readonly runtimeEntryPoint: string;
+  /** Where the PySpark runtime (entry point, wheel, specs) is deployed — the Databricks jobs' root. */
+  readonly workspaceRoot: string;
 }
 
 export class DataFactory extends pulumi.ComponentResource {
@@ -46,7 +46,7 @@ export class DataFactory extends pulumi.ComponentResource {
   readonly principalId: pulumi.Output<string>;
 
   /** The generator options of this stack (URL and id are the workspace's). */
-  static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName' | 'runtimeEntryPoint'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
+  static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName' | 'workspaceRoot'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
     return {
       factoryName: `adf-${e.config.namePrefix}`,
       environment: e.config.env,
@@ -56,7 +56,7 @@ export class DataFactory extends pulumi.ComponentResource {
       keyVaultName: p.keyVaultName,
       databricksWorkspaceUrl: url.startsWith('https://') ? url : `https://${url}`,
       databricksWorkspaceResourceId: id,
-      runtimeEntryPoint: p.runtimeEntryPoint,
+      workspaceRoot: p.workspaceRoot,
       ingestBatchCount: e.config.dataFactory.ingestBatchCount,
       triggerStart: e.config.dataFactory.triggerStart,
       scheduleHour: e.config.dataFactory.scheduleHour,
@@ -67,7 +67,7 @@ export class DataFactory extends pulumi.ComponentResource {
     super('streampulse:infra:DataFactory', name, {}, opts);
     const c = e.config;
     const rg = e.resourceGroupName;
-    const names = { keyVaultName: p.keyVaultName, runtimeEntryPoint: p.runtimeEntryPoint, lakeAccount: p.lake.accountName, sourceAccount: p.lake.sourceAccountName };
+    const names = { keyVaultName: p.keyVaultName, workspaceRoot: p.workspaceRoot, lakeAccount: p.lake.accountName, sourceAccount: p.lake.sourceAccountName };
     const generate = (url: string, id: string): AdfFactory => generateFactory(e.set, e.plan, DataFactory.options(e, names, url, id));
     const shape = generate('https://workspace.placeholder', '/placeholder');
     const live = pulumi.all([p.databricksWorkspaceUrl, p.databricksWorkspaceId]).apply(([url, id]) => generate(url, id));

@@ -24,12 +24,13 @@ import * as pulumi from '@pulumi/pulumi';
 import * as storage from '@pulumi/azure-native/storage/index.js';
 import type * as types from '@pulumi/azure-native/types/index.js';
 import type { ContractSet } from '@streampulse/contracts';
+import { LAKE_FILE_SYSTEMS, type LakeFileSystem } from '@streampulse/jobs';
 import { NAMES } from '@streampulse/pipelines';
 import type { StackConfig } from '../config.js';
 import { type Estate, diagnostics, privateEndpoint, publicAccess } from '../context.js';
 
-/** The lake's containers: the medallion layers, plus control (the ADF manifest) and reports (quality reports). */
-export const LAKE_CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 'control', 'reports'] as const;
+/** The lake's containers (ADLS file systems): one per layer, plus reports, serving extracts and control (the ADF manifest) — the runtime's and the factory's layout (`@streampulse/jobs` LAKE_FILE_SYSTEMS). */
+export const LAKE_CONTAINERS = LAKE_FILE_SYSTEMS;
 
 type Rule = types.input.storage.ManagementPolicyRuleArgs;
 
@@ -89,7 +90,7 @@ export class DataLake extends pulumi.ComponentResource {
   readonly sourceAccount: storage.StorageAccount;
   readonly accountName: string;
   readonly sourceAccountName: string;
-  readonly containers: Readonly<Record<(typeof LAKE_CONTAINERS)[number], storage.BlobContainer>>;
+  readonly containers: Readonly<Record<LakeFileSystem, storage.BlobContainer>>;
   readonly dfsEndpoint: string;
 
   constructor(name: string, e: Estate, opts?: pulumi.ComponentResourceOptions) {
@@ -124,7 +125,7 @@ export class DataLake extends pulumi.ComponentResource {
     this.sourceAccount = new storage.StorageAccount(`${name}-source`, hardened(this.sourceAccountName, false), parent);
     this.dfsEndpoint = `https://${this.accountName}.dfs.core.windows.net/`;
 
-    const containers: Partial<Record<(typeof LAKE_CONTAINERS)[number], storage.BlobContainer>> = {};
+    const containers: Partial<Record<LakeFileSystem, storage.BlobContainer>> = {};
     for (const layer of LAKE_CONTAINERS) {
       containers[layer] = new storage.BlobContainer(
         `${name}-${layer}`,
@@ -132,7 +133,7 @@ export class DataLake extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.containers = containers as Record<(typeof LAKE_CONTAINERS)[number], storage.BlobContainer>;
+    this.containers = containers as Record<LakeFileSystem, storage.BlobContainer>;
     new storage.BlobContainer(
       `${name}-source-drop`,
       { resourceGroupName: e.resourceGroupName, accountName: this.sourceAccount.name, containerName: NAMES.sourceContainer, publicAccess: 'None' },

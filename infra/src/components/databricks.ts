@@ -14,7 +14,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as azureDatabricks from '@pulumi/azure-native/databricks/index.js';
 import * as databricks from '@pulumi/databricks';
-import { DATABRICKS_DEFAULTS, databricksJobs, jsonText, specFiles } from '@streampulse/jobs';
+import { DATABRICKS_DEFAULTS, databricksJobs, jsonText, lakeStorageRoot, runtimePaths, specFiles } from '@streampulse/jobs';
 import { jobArgs } from '../databricks-mapping.js';
 import { type Estate, diagnostics, grant, privateEndpoint, publicAccess } from '../context.js';
 import type { DataLake } from './data-lake.js';
@@ -92,16 +92,22 @@ export class Databricks extends pulumi.ComponentResource {
     const provider = new databricks.Provider(`${name}-provider`, { host: this.workspaceUrl, azureWorkspaceResourceId: this.workspace.id }, parent);
     const inWorkspace = { parent: this, provider };
     this.workspaceRoot = DATABRICKS_DEFAULTS.workspaceRoot;
-    this.storageRoot = `abfss://lake@${p.lake.accountName}.dfs.core.windows.net`;
+    this.storageRoot = lakeStorageRoot(p.lake.accountName);
     const scope = new databricks.SecretScope(
       `${name}-secret-scope`,
       { name: DATABRICKS_DEFAULTS.secretScope, backendType: 'AZURE_KEYVAULT', keyvaultMetadata: { resourceId: p.keyVaultId, dnsName: p.keyVaultUri } },
       inWorkspace,
     );
-    const files: databricks.WorkspaceFile[] = [];
+    const specs = runtimePaths(this.workspaceRoot, DATABRICKS_DEFAULTS.wheelVersion).specs;
+    const files: pulumi.Resource[] = [];
     for (const [file, doc] of Object.entries(specFiles(e.plan))) {
+      const rname = `${name}-spec-${file.replace(/\.json$/, '')}`;
+      const contentBase64 = Buffer.from(jsonText(doc)).toString('base64');
+      // DBFS (dbfs:/…) or workspace files (/Workspace/…), wherever the jobs' root is.
       files.push(
-        new databricks.WorkspaceFile(`${name}-spec-${file.replace(/\.json$/, '')}`, { path: `${this.workspaceRoot}/specs/${file}`, contentBase64: Buffer.from(jsonText(doc)).toString('base64') }, inWorkspace),
+        specs.startsWith('dbfs:')
+          ? new databricks.DbfsFile(rname, { path: `${specs.slice('dbfs:'.length)}/${file}`, contentBase64 }, inWorkspace)
+          : new databricks.WorkspaceFile(rname, { path: `${specs}/${file}`, contentBase64 }, inWorkspace),
       );
     }
     const generated = databricksJobs(e.set, e.plan, {
