@@ -6,7 +6,7 @@
 import type { ContractIssue } from './errors.js';
 import { columnRefs, ExprSyntaxError, FUNCTIONS, isAggregate, parseExpr, walkExpr, type Expr } from './expr.js';
 import type { LoadedFile } from './loader.js';
-import { BUILTIN_PARAMETERS, UNION_ALIAS } from './model.js';
+import { BUILTIN_PARAMETERS, RLS_TYPES, UNION_ALIAS } from './model.js';
 import type {
   ContractSet,
   DashboardContract,
@@ -113,6 +113,7 @@ export function crossCheck(files: readonly LoadedFile[], root: string, broken: R
   const modelOrder = orderModels(modelFiles, issues);
   for (const f of modelFiles) issues.push(...checkModel(f, datasets, models, params));
   for (const f of martFiles) issues.push(...checkMart(f, datasets, models, params, metricNames));
+  for (const f of martFiles) issues.push(...checkMartReferences(f, marts));
   for (const f of dashboardFiles) issues.push(...checkDashboard(f, marts));
 
   if (issues.length > 0 || !metrics || !metricsFiles[0]) return { issues };
@@ -441,6 +442,36 @@ function checkMart(
   });
   if (m.row_level_security && !dimNames.includes(m.row_level_security.column))
     r.add('CONTRACT_UNKNOWN_DIMENSION', ['row_level_security', 'column'], `row-level security column "${m.row_level_security.column}" is not a dimension${didYouMean(m.row_level_security.column, dimNames)}`, `use one of: ${listOf(dimNames)}`);
+  else if (m.row_level_security) {
+    const t = m.dimensions.find((d) => d.name === m.row_level_security!.column)!.type;
+    if (!(RLS_TYPES as readonly string[]).includes(t))
+      r.add('CONTRACT_RLS_COLUMN_TYPE', ['row_level_security', 'column'], `row-level security column "${m.row_level_security.column}" is a ${t}; principals are granted ${RLS_TYPES.join(', ')} values`, `filter rows by a ${RLS_TYPES.join(' / ')} dimension (e.g. region or tenant)`);
+  }
+  return r.issues;
+}
+
+/** `dimensions[].references`: the target mart exists, has the column as its whole grain, with the same type. */
+function checkMartReferences(f: LoadedFile, marts: Map<string, MartContract>): ContractIssue[] {
+  const m = f.value as MartContract;
+  const r = new Reporter(f);
+  m.dimensions.forEach((d, i) => {
+    const ref = d.references;
+    if (!ref) return;
+    const path: Path = ['dimensions', i, 'references'];
+    const target = marts.get(ref.mart);
+    if (!target) {
+      if (!brokenNames.has(ref.mart))
+        r.add('CONTRACT_UNKNOWN_MART', [...path, 'mart'], `dimension "${d.name}" references mart "${ref.mart}", which does not exist${didYouMean(ref.mart, [...marts.keys()])}`, `use one of: ${listOf([...marts.keys()])}`);
+      return;
+    }
+    const col = target.dimensions.find((x) => x.name === ref.column);
+    const targetDims = target.dimensions.map((x) => x.name);
+    if (!col) r.add('CONTRACT_UNKNOWN_DIMENSION', [...path, 'column'], `mart "${ref.mart}" has no dimension "${ref.column}"${didYouMean(ref.column, targetDims)}`, `use one of: ${listOf(targetDims)}`);
+    else if (target.grain.length !== 1 || target.grain[0] !== ref.column)
+      r.add('CONTRACT_REFERENCE_NOT_UNIQUE', [...path, 'column'], `"${ref.mart}.${ref.column}" is not unique: that mart's grain is (${target.grain.join(', ')})`, `reference a mart whose grain is [${ref.column}] alone, or remove "references"`);
+    else if (col.type !== d.type)
+      r.add('CONTRACT_REFERENCE_TYPE', [...path, 'column'], `dimension "${d.name}" is a ${d.type} but "${ref.mart}.${ref.column}" is a ${col.type}`, 'reference a column of the same logical type');
+  });
   return r.issues;
 }
 

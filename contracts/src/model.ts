@@ -227,8 +227,20 @@ const measureSchema = z.strictObject({
 });
 export type Measure = z.infer<typeof measureSchema>;
 
-const dimensionSchema = z.strictObject({ name, type: logicalType, expr: text.optional(), description: text });
+/**
+ * A relationship (tested on the serving database, like dbt's `relationships`): every
+ * value of the dimension exists in `mart.column`, whose grain is that column alone.
+ */
+const referenceSchema = z.strictObject({ mart: name, column: name });
+export type DimensionReference = z.infer<typeof referenceSchema>;
+
+const dimensionSchema = z.strictObject({ name, type: logicalType, expr: text.optional(), description: text, references: referenceSchema.optional() });
 export type Dimension = z.infer<typeof dimensionSchema>;
+
+/** Claim names of row-level security (rendered into SQL string literals). */
+export const CLAIM_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+/** Logical types a row-level security column may have. */
+export const RLS_TYPES = ['string', 'integer', 'bigint'] as const;
 
 export const martSchema = z.strictObject({
   mart: z.string().regex(/^analytics_[a-z0-9_]+$/, 'serving marts are named analytics_<subject>'),
@@ -243,8 +255,16 @@ export const martSchema = z.strictObject({
   filter: text.optional(),
   dimensions: z.array(dimensionSchema).min(1),
   measures: z.array(measureSchema).min(1),
-  /** Row-level security in the serving database: rows are filtered by this dimension. */
-  row_level_security: z.strictObject({ column: name, principal_claim: text }).optional(),
+  /**
+   * Row-level security in the serving database: a principal sees a row when it holds
+   * the row's value of `column` for `principal_claim` (or `*`).
+   */
+  row_level_security: z
+    .strictObject({
+      column: name,
+      principal_claim: z.string().regex(CLAIM_RE, 'must be a claim name: letters, digits and _ . : - , starting with a letter (e.g. extension_streampulse_region)'),
+    })
+    .optional(),
 });
 export type MartContract = z.infer<typeof martSchema>;
 

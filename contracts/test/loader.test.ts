@@ -141,3 +141,62 @@ describe('reporting', () => {
     expect(r.issues[0]!.file).toBe('users.yaml');
   });
 });
+
+describe('mart relationships (dimensions[].references) and row-level security', () => {
+  /** The valid set plus a monthly calendar mart the revenue mart may reference. */
+  const CALENDAR = `mart: analytics_calendar
+version: 1.0.0
+owner: analytics@example.test
+domain: billing
+description: One row per month with payments.
+grain: [month]
+from:
+  model: fact_payments
+  alias: f
+dimensions:
+  - name: month
+    type: date
+    expr: f.payment_month
+    description: Calendar month.
+measures:
+  - name: payments
+    type: bigint
+    expr: count(*)
+    definition: Payments in the month.
+`;
+  const withRevenue = (dimPatch: string, extra = ''): InMemoryFile[] => {
+    const files = validFiles().map((f) =>
+      f.file === 'analytics_revenue.yaml' ? { ...f, text: f.text.replace('    expr: f.payment_month\n    description: Calendar month.\n', `    expr: f.payment_month\n    description: Calendar month.\n${dimPatch}`) + extra } : f,
+    );
+    return [...files, { file: 'analytics_calendar.yaml', text: CALENDAR }];
+  };
+
+  it('accepts a reference to a mart whose grain is that column, with the same type', () => {
+    const r = loadContractFiles(withRevenue('    references: { mart: analytics_calendar, column: month }\n'));
+    expect(r.issues).toEqual([]);
+    expect(r.contracts!.marts.find((m) => m.mart === 'analytics_revenue')!.dimensions[0]!.references).toEqual({ mart: 'analytics_calendar', column: 'month' });
+  });
+
+  it('names an unknown mart, an unknown column, a non-unique target and a type mismatch', () => {
+    const issue = (patch: string) => loadContractFiles(withRevenue(patch)).issues.map((i) => [i.code, i.path, i.message]);
+    expect(issue('    references: { mart: analytics_calender, column: month }\n')).toEqual([
+      ['CONTRACT_UNKNOWN_MART', 'dimensions[0].references.mart', 'dimension "month" references mart "analytics_calender", which does not exist — did you mean "analytics_calendar"?'],
+    ]);
+    expect(issue('    references: { mart: analytics_calendar, column: months }\n')).toEqual([
+      ['CONTRACT_UNKNOWN_DIMENSION', 'dimensions[0].references.column', 'mart "analytics_calendar" has no dimension "months" — did you mean "month"?'],
+    ]);
+    expect(issue('    references: { mart: analytics_revenue, column: month }\n')).toEqual([
+      ['CONTRACT_REFERENCE_NOT_UNIQUE', 'dimensions[0].references.column', '"analytics_revenue.month" is not unique: that mart\'s grain is (month, region)'],
+    ]);
+    const typed = withRevenue('    references: { mart: analytics_calendar, column: month }\n').map((f) => (f.file === 'analytics_calendar.yaml' ? { ...f, text: f.text.replace('    type: date', '    type: string') } : f));
+    expect(loadContractFiles(typed).issues.map((i) => i.code)).toEqual(['CONTRACT_REFERENCE_TYPE']);
+  });
+
+  it('row-level security: a string/integer dimension and a well-formed claim name', () => {
+    const rls = (col: string, claim: string) => loadContractFiles(withRevenue('', `row_level_security:\n  column: ${col}\n  principal_claim: ${claim}\n`)).issues.map((i) => [i.code, i.path]);
+    expect(rls('region', 'extension_sales_region')).toEqual([]);
+    expect(rls('month', 'extension_sales_region')).toEqual([['CONTRACT_RLS_COLUMN_TYPE', 'row_level_security.column']]);
+    expect(rls('region', "\"x'; drop\"")).toEqual([['CONTRACT_INVALID_VALUE', 'row_level_security.principal_claim']]);
+    expect(rls('regoin', 'extension_sales_region')).toEqual([['CONTRACT_UNKNOWN_DIMENSION', 'row_level_security.column']]);
+  });
+});
