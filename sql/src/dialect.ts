@@ -11,6 +11,11 @@ export type Dialect = (typeof DIALECTS)[number];
 export interface TypeOptions {
   /** nvarchar length for strings (T-SQL); from the column's `constraints.max_length`. */
   readonly maxLength?: number;
+  /**
+   * The string's values are known to be ASCII (an enforced list of codes): T-SQL
+   * stores it as `VARCHAR(n)` (one byte a character) instead of `NVARCHAR(n)`.
+   */
+  readonly ascii?: boolean;
 }
 
 /**
@@ -72,6 +77,7 @@ export function mapType(logical: string, dialect: Dialect, opts: TypeOptions = {
       remedy: `add "${t.base}" to TYPE_MAP.${dialect} in sql/src/dialect.ts`,
     });
   const n = opts.maxLength ?? TSQL_DEFAULT_STRING_LENGTH;
+  if (dialect === 'tsql' && t.base === 'string' && opts.ascii === true) return `VARCHAR(${n > 8000 ? 'MAX' : String(n)})`;
   return template
     .replace('{p}', String(t.precision ?? 18))
     .replace('{s}', String(t.scale ?? 0))

@@ -12,4 +12,72 @@ export {
 } from './dialect.js';
 export { FUNCTION_TABLE, TRUNC_UNITS, type Cell, type Renderer, type Unsupported } from './functions.js';
 export { renderValue, renderPredicate, UnsupportedSqlError, type RenderContext } from './render.js';
-export { sqliteServingDdl, writeSqliteServing, type MartRows, type QualityRow } from './serving-sqlite.js';
+export { servingColumns, type ColumnFacts, type PiiSource, type PiiClass, type PiiPolicy } from './serving-columns.js';
+export { PII_MASKS, DEFAULT_MASK, maskFor } from './masking.js';
+export {
+  SERVING_SCHEMAS,
+  SERVING_OBJECTS,
+  GOLD_AUDIT_COLUMNS,
+  GRAIN_KEY_COLUMN,
+  servingName,
+  servingStringLength,
+  tsqlGoldType,
+  tsqlStagingType,
+  type ServingSchema,
+} from './serving-names.js';
+export { servingTests, stagingChecks, failingRowsSql, describeCheck, TSQL_EXACT_COLLATION, type ServingCheck, type CheckKind } from './serving-checks.js';
+export {
+  servingMigrations,
+  servingOptions,
+  servingTestsSql,
+  splitBatches,
+  journalBootstrap,
+  grainKeySql,
+  BATCH_SEPARATOR_RE,
+  SERVING_DEFAULTS,
+  type Migration,
+  type ServingOptions,
+} from './serving-tsql.js';
+export {
+  sqliteServingDdl,
+  sqliteViewDdl,
+  sqliteMergeSql,
+  sqliteName,
+  prepareSqliteServing,
+  migrateSqliteServing,
+  writeSqliteServing,
+  coerceSqlite,
+  type MartRows,
+  type QualityRow,
+} from './serving-sqlite.js';
+export {
+  loadServing,
+  checkFailed,
+  SqliteTarget,
+  DEFAULT_LOAD_BATCH,
+  type ServingSource,
+  type ServingTarget,
+  type MartData,
+  type MergeCounts,
+  type StageProgress,
+  type LoadEvent,
+  type LoadOptions,
+  type LoadResult,
+  type TestResult,
+} from './serving-load.js';
+export {
+  parseConnectionString,
+  redact,
+  mssqlConfig,
+  connectMssql,
+  describeMssqlError,
+  applyMigrations,
+  coerceMssql,
+  MssqlTarget,
+  AZURE_SQL_SCOPE,
+  type ConnectionSettings,
+  type AuthMode,
+  type ConnectOptions,
+  type ApplyEvent,
+  type ApplyResult,
+} from './serving-mssql.js';

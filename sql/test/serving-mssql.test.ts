@@ -1,0 +1,205 @@
+/**
+ * Azure SQL through mssql (mssql contract, no server here): the connection string,
+ * the Entra token path with an injected credential, how driver errors become
+ * StreamPulseErrors, and real connection attempts that only touch 127.0.0.1 — a
+ * closed port (connection refused) and a minimal TDS responder that refuses the login
+ * the way SQL Server does (ERROR token 18456).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import mssql from 'mssql';
+import { StreamPulseError } from '@streampulse/contracts';
+import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, mssqlConfig, parseConnectionString, redact, servingMigrations } from '@streampulse/sql';
+import { load, shippedFiles } from './contract-fixtures.js';
+
+const SQL_AUTH = 'Server=127.0.0.1,14330;Database=serving;User Id=loader;Password=p@ss;Encrypt=false';
+
+describe('parseConnectionString (mssql contract, no server here)', () => {
+  it('reads SQL authentication and Entra strings', () => {
+    expect(parseConnectionString(SQL_AUTH)).toStrictEqual({
+      server: '127.0.0.1',
+      port: 14330,
+      database: 'serving',
+      auth: 'sql-password',
+      user: 'loader',
+      password: 'p@ss',
+      encrypt: false,
+      trustServerCertificate: false,
+      connectTimeoutMs: 30000,
+    });
+    expect(parseConnectionString('Server=tcp:sql-streampulse-dev.database.windows.net,1433;Initial Catalog=sqldb-serving;Authentication=Active Directory Default;Encrypt=True')).toMatchObject({
+      server: 'sql-streampulse-dev.database.windows.net',
+      port: 1433,
+      database: 'sqldb-serving',
+      auth: 'entra-default',
+      encrypt: true,
+    });
+    expect(parseConnectionString('Data Source=h;Database=d;Authentication=Active Directory Managed Identity;Client Id=1111')).toMatchObject({ auth: 'entra-managed-identity', clientId: '1111', port: 1433 });
+    expect(parseConnectionString('Server=h;Database=d;User Id=u;Password="a;b=c"').password).toBe('a;b=c');
+  });
+
+  it('says what is wrong with a bad connection string, and how to write it', () => {
+    const code = (s: string): [string, string] => {
+      try {
+        parseConnectionString(s);
+      } catch (e) {
+        return [(e as StreamPulseError).code, (e as StreamPulseError).message];
+      }
+      return ['none', ''];
+    };
+    expect(code('')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the connection string is empty']);
+    expect(code('just some words')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', '"just some words" has no "=": a connection string is Key=Value pairs separated by ";"']);
+    expect(code('Sever=h;Database=d')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'unknown connection-string key "sever" — did you mean "server"?']);
+    expect(code('Database=d;User Id=u;Password=p')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the connection string names no server (Server=…)']);
+    expect(code('Server=h,99999;Database=d')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the port "99999" in Server=h,99999 is not a TCP port (1–65535)']);
+    expect(code('Server=h;User Id=u;Password=p')[1]).toBe('the connection string names no database (Database=…)');
+    expect(code('Server=h;Database=d;Authentication=Kerberos')[1]).toBe('Authentication=Kerberos is not supported');
+    expect(code('Server=h;Database=d;User Id=u')[1]).toBe('SQL authentication needs both User Id and Password');
+    expect(code('Server=h;Database=d;Authentication=Active Directory Default;Password=x')[1]).toBe('a password was given with Entra authentication');
+    expect(code('Server=h;Database=d;Encrypt=maybe')[1]).toBe('encrypt=maybe is not true or false');
+    expect(code('Server=h;Database=d;Password="open')[1]).toBe('the value of "password" opens a " quote that is never closed');
+  });
+
+  it('redacts the password for messages', () => {
+    expect(redact(SQL_AUTH)).toBe('Server=127.0.0.1,14330;Database=serving;User Id=loader;Password=***;Encrypt=false');
+    expect(redact('Server=h;pwd="a;b";Database=d')).toBe('Server=h;pwd=***;Database=d');
+  });
+});
+
+describe('mssqlConfig (mssql contract, no server here)', () => {
+  it('uses SQL authentication when the string has User Id and Password', async () => {
+    const c = await mssqlConfig(parseConnectionString(SQL_AUTH));
+    expect(c).toMatchObject({ server: '127.0.0.1', port: 14330, database: 'serving', user: 'loader', password: 'p@ss', options: { encrypt: false } });
+    expect(c.authentication).toBeUndefined();
+  });
+
+  it('asks the Entra credential for an Azure SQL token and passes it as an access token', async () => {
+    const scopes: unknown[] = [];
+    const credential = { getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'eyJ.test.token', expiresOnTimestamp: Date.now() + 3600_000 }) };
+    const c = await mssqlConfig(parseConnectionString('Server=tcp:x.database.windows.net,1433;Database=d;Authentication=Active Directory Default'), { credential });
+    expect(scopes).toStrictEqual([AZURE_SQL_SCOPE]);
+    expect(c.authentication).toStrictEqual({ type: 'azure-active-directory-access-token', options: { token: 'eyJ.test.token' } });
+    expect(c.user).toBeUndefined();
+  });
+
+  it('reports a credential that cannot get a token', async () => {
+    const credential = { getToken: async () => Promise.reject(new Error('no managed identity endpoint')) };
+    await expect(mssqlConfig(parseConnectionString('Server=x;Database=d;Authentication=Active Directory Managed Identity'), { credential })).rejects.toThrow(
+      expect.objectContaining({ code: 'SQL_ENTRA_TOKEN', message: 'could not get an Entra access token for Azure SQL (entra-managed-identity): no managed identity endpoint' }),
+    );
+  });
+});
+
+describe('describeMssqlError (mssql contract, no server here)', () => {
+  it('turns the driver errors into codes with remedies', () => {
+    const login = describeMssqlError(new mssql.ConnectionError("Login failed for user 'loader'.", 'ELOGIN'), 'h,1433/db', 'connecting');
+    expect([login.code, login.message]).toStrictEqual(['SQL_LOGIN_FAILED', "SQL Server at h,1433/db refused the login: Login failed for user 'loader'."]);
+    const refused = describeMssqlError(new mssql.ConnectionError('Failed to connect to h:1433 - connect ECONNREFUSED', 'ESOCKET'), 'h,1433/db', 'connecting');
+    expect(refused.code).toBe('SQL_CONNECTION_REFUSED');
+    const missing = Object.assign(new mssql.RequestError("Invalid object name 'staging.analytics_kpi_monthly'.", 'EREQUEST'), { number: 208 });
+    const m = describeMssqlError(missing, 'h,1433/db', 'counting rows');
+    expect([m.code, m.remedy]).toStrictEqual(['SQL_OBJECT_MISSING', 'apply the serving migrations first: `streampulse sql apply --connection "…"`']);
+    const denied = Object.assign(new mssql.RequestError('The EXECUTE permission was denied on the object', 'EREQUEST'), { number: 229 });
+    expect(describeMssqlError(denied, 'h', 'x').code).toBe('SQL_PERMISSION_DENIED');
+    const other = Object.assign(new mssql.RequestError('Arithmetic overflow', 'EREQUEST'), { number: 8115 });
+    expect(describeMssqlError(other, 'h', 'merging').message).toBe('h: SQL Server error 8115 while merging: Arithmetic overflow');
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** TDS packet: type, status EOM, length, spid 0, packet id 1, window 0. */
+function packet(type: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt8(type, 0);
+  h.writeUInt8(1, 1);
+  h.writeUInt16BE(8 + payload.length, 2);
+  h.writeUInt8(1, 6);
+  return Buffer.concat([h, payload]);
+}
+const ucs2 = (s: string): Buffer => Buffer.from(s, 'utf16le');
+
+/**
+ * The smallest SQL Server a login can be refused by: answers PRELOGIN (no encryption),
+ * then answers LOGIN7 with ERROR 18456 + DONE, as SQL Server does for a bad password.
+ */
+async function refusingServer(): Promise<{ port: number; server: Server }> {
+  const server = createServer((sock) => {
+    sock.on('data', (d) => {
+      const type = d.readUInt8(0);
+      if (type === 0x12) {
+        // PRELOGIN response: VERSION, ENCRYPTION = NOT_SUP, terminator, data
+        const opts = [
+          [0x00, Buffer.from([15, 0, 0x07, 0xd0, 0, 0])],
+          [0x01, Buffer.from([0x02])],
+        ] as const;
+        const headerLen = opts.length * 5 + 1;
+        const table: Buffer[] = [];
+        const data: Buffer[] = [];
+        let offset = headerLen;
+        for (const [token, value] of opts) {
+          const t = Buffer.alloc(5);
+          t.writeUInt8(token, 0);
+          t.writeUInt16BE(offset, 1);
+          t.writeUInt16BE(value.length, 3);
+          table.push(t);
+          data.push(value);
+          offset += value.length;
+        }
+        sock.write(packet(0x04, Buffer.concat([...table, Buffer.from([0xff]), ...data])));
+      } else if (type === 0x10) {
+        const msg = "Login failed for user 'loader'.";
+        const body = Buffer.concat([
+          Buffer.from([0x48, 0x48, 0, 0]), // number 18456 (LE)
+          Buffer.from([1, 14]), // state, class
+          Buffer.from([msg.length, 0]),
+          ucs2(msg),
+          Buffer.from([4]),
+          ucs2('fake'),
+          Buffer.from([0]),
+          Buffer.from([1, 0, 0, 0]), // line number
+        ]);
+        const err = Buffer.concat([Buffer.from([0xaa]), Buffer.from([body.length & 0xff, body.length >> 8]), body]);
+        const done = Buffer.from([0xfd, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        sock.write(packet(0x04, Buffer.concat([err, done])));
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
+  it('reports a refused connection on a closed port clearly', async () => {
+    const port = await closedPort();
+    await expect(connectMssql(`Server=127.0.0.1,${port};Database=serving;User Id=loader;Password=x;Encrypt=false;Connection Timeout=5`)).rejects.toThrow(
+      expect.objectContaining({ code: 'SQL_CONNECTION_REFUSED', message: expect.stringMatching(new RegExp(`^cannot reach SQL Server at 127\\.0\\.0\\.1,${port}/serving while connecting: .*ECONNREFUSED`)) }),
+    );
+  }, 20_000);
+
+  it('reports a refused login (ERROR 18456 from the server) clearly', async () => {
+    const { port, server } = await refusingServer();
+    try {
+      await expect(connectMssql(`Server=127.0.0.1,${port};Database=serving;User Id=loader;Password=wrong;Encrypt=false;Connection Timeout=5`)).rejects.toThrow(
+        expect.objectContaining({ code: 'SQL_LOGIN_FAILED', message: `SQL Server at 127.0.0.1,${port}/serving refused the login: Login failed for user 'loader'.` }),
+      );
+    } finally {
+      server.close();
+    }
+  }, 20_000);
+
+  it('applyMigrations reports a failing journal bootstrap instead of throwing the driver error', async () => {
+    const failing = { request: () => ({ batch: async () => Promise.reject(Object.assign(new mssql.RequestError('CREATE SCHEMA permission denied in database', 'EREQUEST'), { number: 262 })) }) };
+    await expect(applyMigrations(failing as unknown as mssql.ConnectionPool, 'h,1433/db', servingMigrations(load(shippedFiles())))).rejects.toThrow(
+      expect.objectContaining({ code: 'SQL_PERMISSION_DENIED', message: 'h,1433/db: CREATE SCHEMA permission denied in database (while creating the migration journal [ops].[schema_migrations])' }),
+    );
+  });
+});
