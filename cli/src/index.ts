@@ -8,3 +8,4 @@ export type { CliContext, Writer, Env } from './context.js';
 export { VERSION } from './version.js';
 export { runDemo, runBatches, runDailyBatches, prepareLake, allBatchReports, readManifest, saltFrom, slaHours, LAKE_MARKER, LOCAL_DEMO_SALT, type DemoOptions, type DemoResult, type LakehouseEvents } from './lakehouse.js';
 export { runBatchesViaAdf, localBindings, type AdfBatchesResult } from './adf-local.js';
+export { LakeMartSource, openTarget, writeSqlDir, readMigrationsDir, cliServingOptions } from './serving.js';

@@ -16,10 +16,25 @@ const files = (dir: string): string[] =>
 const snapshot = (dir: string): Record<string, string> => Object.fromEntries(files(dir).sort().map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]));
 
 describe('streampulse generate', () => {
-  it('writes adf/ and databricks/ (jobs per schedule + specs), the same bytes every time', async () => {
+  it('writes adf/, databricks/ (jobs per schedule + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
-    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/\n$/);
+    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
+    const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
+    expect(sql).toStrictEqual([
+      '0001_schemas.sql',
+      '0002_staging_tables.sql',
+      '0003_gold_tables.sql',
+      '0004_serving_views.sql',
+      '0005_load_procedures.sql',
+      '0006_masking.sql',
+      '0007_roles_and_grants.sql',
+      '0008_row_level_security.sql',
+      'migrations.json',
+      'tests',
+    ]);
+    // Data Factory's system-assigned identity is the loader principal
+    expect(readFileSync(join(TMP, 'a', 'sql', '0007_roles_and_grants.sql'), 'utf8')).toContain('CREATE USER [adf-streampulse] FROM EXTERNAL PROVIDER;');
     const specs = JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', 'index.json'), 'utf8')) as { spec_version: number; jobs: string[] };
     expect(specs.spec_version).toBe(1);
     for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);

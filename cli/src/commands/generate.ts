@@ -3,6 +3,7 @@
  *   DIR/adf/                 the Data Factory factory (as `adf generate`)
  *   DIR/databricks/*.json    Jobs API 2.1 job definitions, one per schedule
  *   DIR/databricks/specs/    the job specs the PySpark runtime executes (index.json + one file per job)
+ *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
  * Deterministic: the same contracts give byte-identical files.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { compileJobs, databricksJobs, jsonText, specFiles } from '@streampulse/j
 import { generateFactory } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
+import { cliServingOptions, writeSqlDir } from '../serving.js';
 import { writeAdf } from './adf.js';
 import type { CommandModule } from './types.js';
 
@@ -37,11 +39,12 @@ export const generateCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('generate')
-      .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), Databricks jobs and job specs (databricks/)')
+      .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), Databricks jobs and job specs (databricks/), Azure SQL migrations (sql/)')
       .requiredOption('-o, --out <dir>', 'output folder')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--metabase-principal <name>', 'Entra principal of Metabase in the SQL grants (reader role)')
       .option('--json', 'print the summary as JSON')
-      .action((opts: { out: string; dir?: string; json?: boolean }) => {
+      .action((opts: { out: string; dir?: string; json?: boolean; metabasePrincipal?: string }) => {
         ctx.jsonMode = opts.json === true;
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const plan = compileJobs(set);
@@ -49,13 +52,15 @@ export const generateCommand: CommandModule = {
         const adf = writeAdf(generateFactory(set, plan), out);
         const jobs = databricksJobs(set, plan);
         const dbx = writeDatabricks({ jobs, specs: specFiles(plan) }, out);
+        const sql = writeSqlDir(set, out, cliServingOptions(opts));
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx });
+          ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx, sql });
           return;
         }
         ctx.print(
           `wrote ${count(adf.length, 'file')} to ${ctx.display(join(out, 'adf'))} and ${count(dbx.length, 'file')} to ${ctx.display(join(out, 'databricks'))}: ` +
-            `${count(Object.keys(jobs).length, 'Databricks job')} (${Object.keys(jobs).join(', ')}), ${count(plan.jobs.length, 'job spec')} in databricks/specs/`,
+            `${count(Object.keys(jobs).length, 'Databricks job')} (${Object.keys(jobs).join(', ')}), ${count(plan.jobs.length, 'job spec')} in databricks/specs/; ` +
+            `${count(sql.length, 'file')} to ${ctx.display(join(out, 'sql'))} (T-SQL migrations + serving tests)`,
         );
       });
   },

@@ -2,19 +2,19 @@
  * The registry of top-level commands, in the order `--help` lists them.
  *
  * Extension point: each later command is one module exporting a `CommandModule`
- * (see `types.ts`), added to this list — nothing else changes. Planned:
- *   sql       print the serving DDL per dialect
- *   serve     serve the static dashboard
- * and `contracts diff` inside `contracts.ts`.
+ * (see `types.ts`), added to this list — nothing else changes. Planned: a
+ * `serve dashboard` subcommand, and `contracts diff` inside `contracts.ts`.
  */
 import { adfCommand } from './adf.js';
 import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
 import { generateCommand } from './generate.js';
+import { serveCommand } from './serve.js';
 import { sourcesCommand } from './sources.js';
+import { sqlCommand } from './sql.js';
 import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, benchCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand];

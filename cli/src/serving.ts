@@ -1,0 +1,114 @@
+/**
+ * The CLI's edge of the serving layer: the generated `sql/` folder on disk, the lake's
+ * gold marts as a load source (read with DuckDB), and the target a command asks for
+ * (SQLite file, or Azure SQL through a connection string).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
+import { Duck, Lake } from '@streampulse/jobs';
+import { FACTORY_DEFAULTS } from '@streampulse/pipelines';
+import {
+  connectMssql,
+  MssqlTarget,
+  servingMigrations,
+  servingTests,
+  servingTestsSql,
+  splitBatches,
+  SqliteTarget,
+  type ConnectOptions,
+  type MartData,
+  type Migration,
+  type ServingOptions,
+  type ServingSource,
+  type ServingTarget,
+} from '@streampulse/sql';
+
+/** The serving options the CLI generates with: Data Factory's identity is the factory's name. */
+export function cliServingOptions(o: { metabasePrincipal?: string; loaderPrincipal?: string } = {}): ServingOptions {
+  return {
+    ...(o.metabasePrincipal !== undefined ? { readerPrincipals: [o.metabasePrincipal] } : {}),
+    loaderPrincipals: [o.loaderPrincipal ?? FACTORY_DEFAULTS.factoryName],
+  };
+}
+
+/** Writes `<out>/sql` (migrations, migrations.json, tests/serving_tests.sql), replacing it; returns the relative paths. */
+export function writeSqlDir(set: ContractSet, out: string, options: ServingOptions): string[] {
+  const dir = join(out, 'sql');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'tests'), { recursive: true });
+  const migrations = servingMigrations(set, options);
+  const written: string[] = [];
+  for (const m of migrations) {
+    writeFileSync(join(dir, m.file), m.text);
+    written.push(`sql/${m.file}`);
+  }
+  const index = { migrations: migrations.map((m) => ({ id: m.id, file: m.file, description: m.description, batches: m.batches.length, checksum: m.checksum })) };
+  writeFileSync(join(dir, 'migrations.json'), `${JSON.stringify(index, null, 2)}\n`);
+  written.push('sql/migrations.json');
+  writeFileSync(join(dir, 'tests', 'serving_tests.sql'), servingTestsSql(servingTests(set)));
+  written.push('sql/tests/serving_tests.sql');
+  return written;
+}
+
+/** Reads the migrations of a generated `sql/` folder (or its parent) as they are on disk. */
+export function readMigrationsDir(dirIn: string): Migration[] {
+  const dir = existsSync(join(dirIn, 'sql')) && !existsSync(join(dirIn, '0001_schemas.sql')) ? join(dirIn, 'sql') : dirIn;
+  if (!existsSync(dir))
+    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} does not exist`, { remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)' });
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
+  if (files.length === 0)
+    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} holds no migration files (NNNN_name.sql)`, { remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)' });
+  return files.map((file) => {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const id = basename(file, '.sql');
+    const description = /^-- StreamPulse serving database, migration [^:]+: (.*)$/m.exec(text)?.[1] ?? id;
+    return { id, file, description, batches: splitBatches(text), text, checksum: createHash('sha256').update(text).digest('hex') };
+  });
+}
+
+/** The lake's gold marts (Parquet), read with DuckDB; the fingerprint is the file's SHA-256. */
+export class LakeMartSource implements ServingSource {
+  private duck: Duck | undefined;
+  private readonly lake: Lake;
+
+  constructor(readonly lakeRoot: string) {
+    this.lake = new Lake(lakeRoot);
+  }
+
+  /** Fails before anything is loaded when a mart has no gold table in the lake. */
+  check(set: ContractSet): void {
+    const missing = set.marts.filter((m) => !existsSync(this.lake.tableFile('gold', m.mart))).map((m) => m.mart);
+    if (missing.length > 0)
+      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${missing.join(', ')} (looked for ${this.lake.tableFile('gold', missing[0]!)})`, {
+        remedy: 'build the marts first: `streampulse demo`, or `streampulse run --date YYYY-MM-DD --lake <lake>`; or pass --lake',
+      });
+  }
+
+  async read(m: MartContract): Promise<MartData> {
+    const file = this.lake.tableFile('gold', m.mart);
+    if (!existsSync(file))
+      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${m.mart} (${file})`, { remedy: 'build the marts first: `streampulse demo` or `streampulse run --date …`' });
+    this.duck ??= await Duck.open({ threads: 1 });
+    const path = file.replace(/'/g, "''");
+    const r = await this.duck.con.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`);
+    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][], fingerprint: createHash('sha256').update(readFileSync(file)).digest('hex') };
+  }
+
+  close(): void {
+    this.duck?.close();
+    this.duck = undefined;
+  }
+}
+
+/** The target a command asked for: Azure SQL when a connection string is given, else the SQLite file. */
+export async function openTarget(set: ContractSet, o: { connection?: string; sqlite: string; connect?: ConnectOptions }): Promise<ServingTarget> {
+  if (o.connection !== undefined) {
+    const { pool, where } = await connectMssql(o.connection, o.connect);
+    return new MssqlTarget(pool, where, set);
+  }
+  return new SqliteTarget(o.sqlite, set);
+}
