@@ -1,15 +1,15 @@
 /**
  * Azure SQL through mssql (mssql contract, no server here): the connection string,
  * the Entra token path with an injected credential, how driver errors become
- * StreamPulseErrors, and real connection attempts that only touch 127.0.0.1 — a
- * closed port (connection refused) and a minimal TDS responder that refuses the login
- * the way SQL Server does (ERROR token 18456).
+ * StreamPulseErrors, a real connection attempt to a closed port on 127.0.0.1, and the
+ * load target's check that the migrations ran. (A refused login through the CLI, from a
+ * minimal TDS responder on 127.0.0.1, is in tests/test/serving.test.ts.)
  */
 import { describe, expect, it } from '@jest/globals';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import mssql from 'mssql';
 import { StreamPulseError } from '@streampulse/contracts';
-import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, mssqlConfig, parseConnectionString, redact, servingMigrations } from '@streampulse/sql';
+import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, MssqlTarget, mssqlConfig, parseConnectionString, redact, servingMigrations } from '@streampulse/sql';
 import { load, shippedFiles } from './contract-fixtures.js';
 
 const SQL_AUTH = 'Server=127.0.0.1,14330;Database=serving;User Id=loader;Password=p@ss;Encrypt=false';
@@ -115,68 +115,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** TDS packet: type, status EOM, length, spid 0, packet id 1, window 0. */
-function packet(type: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt8(type, 0);
-  h.writeUInt8(1, 1);
-  h.writeUInt16BE(8 + payload.length, 2);
-  h.writeUInt8(1, 6);
-  return Buffer.concat([h, payload]);
-}
-const ucs2 = (s: string): Buffer => Buffer.from(s, 'utf16le');
-
-/**
- * The smallest SQL Server a login can be refused by: answers PRELOGIN (no encryption),
- * then answers LOGIN7 with ERROR 18456 + DONE, as SQL Server does for a bad password.
- */
-async function refusingServer(): Promise<{ port: number; server: Server }> {
-  const server = createServer((sock) => {
-    sock.on('data', (d) => {
-      const type = d.readUInt8(0);
-      if (type === 0x12) {
-        // PRELOGIN response: VERSION, ENCRYPTION = NOT_SUP, terminator, data
-        const opts = [
-          [0x00, Buffer.from([15, 0, 0x07, 0xd0, 0, 0])],
-          [0x01, Buffer.from([0x02])],
-        ] as const;
-        const headerLen = opts.length * 5 + 1;
-        const table: Buffer[] = [];
-        const data: Buffer[] = [];
-        let offset = headerLen;
-        for (const [token, value] of opts) {
-          const t = Buffer.alloc(5);
-          t.writeUInt8(token, 0);
-          t.writeUInt16BE(offset, 1);
-          t.writeUInt16BE(value.length, 3);
-          table.push(t);
-          data.push(value);
-          offset += value.length;
-        }
-        sock.write(packet(0x04, Buffer.concat([...table, Buffer.from([0xff]), ...data])));
-      } else if (type === 0x10) {
-        const msg = "Login failed for user 'loader'.";
-        const body = Buffer.concat([
-          Buffer.from([0x48, 0x48, 0, 0]), // number 18456 (LE)
-          Buffer.from([1, 14]), // state, class
-          Buffer.from([msg.length, 0]),
-          ucs2(msg),
-          Buffer.from([4]),
-          ucs2('fake'),
-          Buffer.from([0]),
-          Buffer.from([1, 0, 0, 0]), // line number
-        ]);
-        const err = Buffer.concat([Buffer.from([0xaa]), Buffer.from([body.length & 0xff, body.length >> 8]), body]);
-        const done = Buffer.from([0xfd, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        sock.write(packet(0x04, Buffer.concat([err, done])));
-      }
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, server };
-}
-
 describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
   it('reports a refused connection on a closed port clearly', async () => {
     const port = await closedPort();
@@ -185,21 +123,32 @@ describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
     );
   }, 20_000);
 
-  it('reports a refused login (ERROR 18456 from the server) clearly', async () => {
-    const { port, server } = await refusingServer();
-    try {
-      await expect(connectMssql(`Server=127.0.0.1,${port};Database=serving;User Id=loader;Password=wrong;Encrypt=false;Connection Timeout=5`)).rejects.toThrow(
-        expect.objectContaining({ code: 'SQL_LOGIN_FAILED', message: `SQL Server at 127.0.0.1,${port}/serving refused the login: Login failed for user 'loader'.` }),
-      );
-    } finally {
-      server.close();
-    }
-  }, 20_000);
-
   it('applyMigrations reports a failing journal bootstrap instead of throwing the driver error', async () => {
     const failing = { request: () => ({ batch: async () => Promise.reject(Object.assign(new mssql.RequestError('CREATE SCHEMA permission denied in database', 'EREQUEST'), { number: 262 })) }) };
     await expect(applyMigrations(failing as unknown as mssql.ConnectionPool, 'h,1433/db', servingMigrations(load(shippedFiles())))).rejects.toThrow(
       expect.objectContaining({ code: 'SQL_PERMISSION_DENIED', message: 'h,1433/db: CREATE SCHEMA permission denied in database (while creating the migration journal [ops].[schema_migrations])' }),
     );
+  });
+});
+
+describe('MssqlTarget (mssql contract, no server here)', () => {
+  it('refuses to load into a database whose migrations have not run, naming the missing objects', async () => {
+    const set = load(shippedFiles());
+    const queries: string[] = [];
+    const pool = {
+      request: () => ({
+        query: async (sql: string) => {
+          queries.push(sql);
+          // the procedure exists, one staging table does not
+          return { recordset: [...sql.matchAll(/SELECT N'([^']+)' AS \[name\]/g)].map((m) => ({ name: m[1], id: m[1] === '[staging].[analytics_kpi_monthly]' ? null : 1 })) };
+        },
+      }),
+      close: async () => undefined,
+    };
+    const target = new MssqlTarget(pool as unknown as mssql.ConnectionPool, 'h,1433/serving', set);
+    await expect(target.prepare()).rejects.toThrow(
+      expect.objectContaining({ code: 'SQL_OBJECT_MISSING', message: 'h,1433/serving has no [staging].[analytics_kpi_monthly]: the serving migrations have not run (or are out of date)', remedy: 'apply them first: `streampulse sql apply --connection "…"`' }),
+    );
+    expect(queries[0]).toContain("OBJECT_ID(N'[serving].[usp_merge_marts]', N'P')");
   });
 });

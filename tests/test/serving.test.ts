@@ -3,8 +3,9 @@
  * gold marts of the lake row for row through the analytics_* views; the serving tests
  * generated from the contracts pass; the Data Factory pipeline calls exactly the
  * procedures the migrations create; and `serve load` / `sql apply` report a bad
- * connection string, a refused connection (a closed port on 127.0.0.1) and a missing
- * table as clear errors, loading nothing.
+ * connection string, a refused connection (a closed port on 127.0.0.1), a refused login
+ * (a minimal TDS responder on 127.0.0.1) and a missing table as clear errors, loading
+ * nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { compileJobs } from '@streampulse/jobs';
 import { generateFactory, NAMES } from '@streampulse/pipelines';
 import { SERVING_OBJECTS, servingColumns, servingMigrations } from '@streampulse/sql';
 import { LOCAL_DEMO_SALT, main, runDemo } from '@streampulse/cli';
+import { refusingSqlServer } from './tds-responder.js';
 
 const ROOT = process.cwd();
 const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
@@ -161,6 +163,28 @@ describe('clear errors, nothing loaded (sql apply / serve load)', () => {
       expect(r.err).toContain(`error SQL_CONNECTION_REFUSED: cannot reach SQL Server at 127.0.0.1,${port}/serving while connecting`);
       expect(r.err).not.toContain('secret-pw');
       noStack(r.err);
+    }
+  }, 30_000);
+
+  it('a refused login (a TDS responder on 127.0.0.1 answering ERROR 18456)', async () => {
+    const server = await refusingSqlServer('loader');
+    try {
+      const conn = `Server=127.0.0.1,${server.port};Database=serving;User Id=loader;Password=wrong-pw;Encrypt=false;Connection Timeout=5`;
+      const target = join(TMP, 'never-login.sqlite');
+      for (const args of [
+        ['serve', 'load', '--lake', LAKE, '--connection', conn],
+        ['sql', 'apply', '--connection', conn],
+      ]) {
+        const r = await cli(args);
+        expect(r.code).toBe(1);
+        expect(r.err).toContain(`error SQL_LOGIN_FAILED: SQL Server at 127.0.0.1,${server.port}/serving refused the login: Login failed for user 'loader'.`);
+        expect(r.err).toContain('fix: check User Id / Password');
+        expect(r.err).not.toContain('wrong-pw');
+        noStack(r.err);
+      }
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      await server.close();
     }
   }, 30_000);
 
