@@ -88,13 +88,19 @@ export function grant(
   );
 }
 
+/** A private endpoint and its DNS registration (what a client inside the VNet resolves the service to). */
+export interface PrivateAccess {
+  readonly endpoint: network.PrivateEndpoint;
+  readonly dnsZoneGroup: network.PrivateDnsZoneGroup;
+}
+
 /** A private endpoint of a resource in the private-endpoint subnet, registered in its private DNS zone. No-op without a private network. */
 export function privateEndpoint(
   e: Estate,
   name: string,
   args: { readonly resourceId: pulumi.Input<string>; readonly groupId: string; readonly zone: string },
   parent: pulumi.Resource,
-): network.PrivateEndpoint | undefined {
+): PrivateAccess | undefined {
   const net = e.network;
   if (net === undefined) return undefined;
   const pe = new network.PrivateEndpoint(
@@ -109,7 +115,7 @@ export function privateEndpoint(
     },
     { parent },
   );
-  new network.PrivateDnsZoneGroup(
+  const dnsZoneGroup = new network.PrivateDnsZoneGroup(
     `${name}-pe-dns`,
     {
       resourceGroupName: e.resourceGroupName,
@@ -119,5 +125,5 @@ export function privateEndpoint(
     },
     { parent },
   );
-  return pe;
+  return { endpoint: pe, dnsZoneGroup };
 }

@@ -9,6 +9,17 @@ export { DataFactory } from './components/data-factory.js';
 export { Databricks } from './components/databricks.js';
 export { EventHubs, streamTopics, EVENT_HUBS_SECRETS } from './components/event-hubs.js';
 export { Sql, cidrRange } from './components/sql.js';
+export { SqlMigrations, SqlMigrationsResource, servingOptionsFor, migrationInput, type SqlPrincipals } from './components/sql-migrations.js';
+export {
+  sqlMigrationsProvider,
+  diffSqlMigrations,
+  migrationsConnectionString,
+  type MigrationInput,
+  type SqlMigrationsInputs,
+  type SqlMigrationsOutputs,
+  type SqlMigrationsProviderOptions,
+  type SqlRuntime,
+} from './sql-migrations-provider.js';
 export { Metabase, METABASE_DB_SECRET } from './components/metabase.js';
 export { Security } from './components/security.js';
 export { Observability, freshnessQuery } from './components/observability.js';

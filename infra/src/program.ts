@@ -19,6 +19,7 @@ import { Network } from './components/network.js';
 import { Observability } from './components/observability.js';
 import { Security } from './components/security.js';
 import { Sql } from './components/sql.js';
+import { SqlMigrations } from './components/sql-migrations.js';
 import { dataDomains, naming, tags } from './naming.js';
 
 export interface EstateSecrets {
@@ -39,6 +40,9 @@ export interface EstateOutputs {
   readonly eventHubs: string[];
   readonly sqlServer: string;
   readonly sqlDatabase: string;
+  /** The serving migrations `pulumi up` applied (ids, in order) and the Entra principals they create users for. */
+  readonly sqlMigrations: string[];
+  readonly sqlPrincipals: { readonly metabase: string; readonly dataFactory: string };
   readonly metabaseUrl: pulumi.Output<string>;
   /** Per dataset, the retention the runtime enforces on the Delta layers. */
   readonly deltaRetention: ReturnType<typeof deltaRetention>;
@@ -82,6 +86,7 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
   });
   observability.alerts(adf.factory.id);
   const metabase = new Metabase('metabase', estate, { security, appDbPassword: secrets.metabaseDbAdminPassword });
+  const migrations = new SqlMigrations('sql-migrations', estate, { sql: sqlServing, metabase, dataFactory: adf });
   return {
     resourceGroupName: rg.name,
     lakeAccount: lake.accountName,
@@ -95,6 +100,8 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     eventHubs: Object.keys(eventHubs.hubs),
     sqlServer: sqlServing.serverName,
     sqlDatabase: sqlServing.databaseName,
+    sqlMigrations: migrations.migrations.map((m) => m.id),
+    sqlPrincipals: migrations.principals,
     metabaseUrl: metabase.url,
     deltaRetention: deltaRetention(set),
   };

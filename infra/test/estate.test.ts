@@ -8,10 +8,12 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
 import { compileJobs, databricksJobs, specFiles } from '@streampulse/jobs';
 import { controlManifest, factoryFileText, generateFactory, NAMES } from '@streampulse/pipelines';
+import { SERVING_DEFAULTS, servingMigrations } from '@streampulse/sql';
 import { join } from 'node:path';
 import { adfEntities } from '../src/adf-mapping.js';
 import { LAKE_CONTAINERS, landingPrefix } from '../src/components/data-lake.js';
 import { EVENT_HUBS_SECRETS, streamTopics } from '../src/components/event-hubs.js';
+import { migrationInput } from '../src/components/sql-migrations.js';
 import { checkPolicies, isPulumiSecret, POLICIES, type MockResource, type PolicyName } from '../src/policy.js';
 import { MOCK_SUBSCRIPTION, MOCK_WORKSPACE_HOST, one, ofType, renderStack, TEST_SECRET, type Rendered } from './harness.js';
 
@@ -213,6 +215,52 @@ describe('Sql (Pulumi mocks)', () => {
     expect(ofType(prod, `${T}sql:FirewallRule`)).toHaveLength(0);
     const pe = ofType(prod, `${T}network:PrivateEndpoint`).find((x) => x.name === 'sql-pe')!;
     expect(get(pe.inputs, 'privateLinkServiceConnections')).toEqual([expect.objectContaining({ groupIds: ['sqlServer'] })]);
+  });
+});
+
+describe('SqlMigrations (Pulumi mocks)', () => {
+  const MIGRATIONS = 'pulumi-nodejs:dynamic/streampulse:SqlMigrations';
+
+  it.each(['dev', 'prod'])("%s: one migrations resource holding exactly the generator's migrations for this stack's principals", (stack) => {
+    const s = stack === 'dev' ? dev : prod;
+    const r = one(s, MIGRATIONS).inputs;
+    const metabase = String(one(s, `${T}managedidentity:UserAssignedIdentity`).inputs['resourceName']);
+    const factory = String(one(s, `${T}datafactory:Factory`).inputs['factoryName']);
+    expect(r['principals']).toStrictEqual({ metabase, dataFactory: factory });
+    expect([metabase, factory]).toStrictEqual([`spulse-id-metabase-${stack}`, `adf-spulse-${stack}`]);
+    // the generator called with the same principal names, file for file (text and checksum)
+    const expected = servingMigrations(set, { readerPrincipals: [metabase], loaderPrincipals: [factory] });
+    expect(r['migrations']).toStrictEqual(expected.map(migrationInput));
+    expect(s.outputs['sqlMigrations']).toStrictEqual(expected.map((m) => m.id));
+    // the database users come from infra's names, not from the generator's defaults
+    const roles = expected.find((m) => m.id === '0007_roles_and_grants')!.text;
+    expect(roles).toContain(`CREATE USER [${metabase}] FROM EXTERNAL PROVIDER`);
+    expect(roles).toContain(`CREATE USER [${factory}] FROM EXTERNAL PROVIDER`);
+    expect(roles).not.toContain(`[${SERVING_DEFAULTS.readerPrincipals[0]}]`);
+    // where: the Sql component's server FQDN and database
+    const server = one(s, `${T}sql:Server`).inputs;
+    expect(r['server']).toBe(`${String(server['serverName'])}.database.windows.net`);
+    expect(r['port']).toBe(1433);
+    expect(r['database']).toBe(one(s, `${T}sql:Database`).inputs['databaseName']);
+    expect(typeof r['__provider']).toBe('string');
+  });
+
+  it('depends on the server (its Entra admin), the database, the network access and both identities', () => {
+    const deps = (s: Rendered): readonly string[] => s.dependencies.get('sql-migrations-apply') ?? [];
+    const always = ['sql-server', 'sql-serving', 'metabase-identity', 'datafactory-factory'];
+    expect(deps(dev)).toEqual(expect.arrayContaining([...always, 'sql-fw-azure', 'sql-fw-client-1']));
+    expect(deps(prod)).toEqual(expect.arrayContaining([...always, 'sql-pe', 'sql-pe-dns']));
+    expect(get(one(dev, `${T}sql:Server`).inputs, 'administrators', 'azureADOnlyAuthentication')).toBe(true);
+  });
+
+  it('its inputs hold no credential: the Entra token is fetched when the migrations are applied', () => {
+    for (const [, s] of stacks()) {
+      const r = one(s, MIGRATIONS);
+      expect(checkPolicies([r], { privateNetwork: s.stack === 'prod', knownSecrets: [TEST_SECRET] })).toStrictEqual([]);
+      expect(JSON.stringify(r.inputs)).not.toMatch(/password|pwd=|accessToken|eyJ/i);
+      expect(String(r.inputs['__provider'])).toContain('Authentication=Active Directory Default');
+      expect(String(r.inputs['__provider'])).not.toContain(findWorkspaceRoot()!); // the same state on every machine
+    }
   });
 });
 

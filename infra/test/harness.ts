@@ -19,6 +19,8 @@ export const MOCK_WORKSPACE_HOST = 'adb-1234567890123456.7.azuredatabricks.net';
 export interface Rendered {
   readonly stack: string;
   readonly resources: MockResource[];
+  /** Per resource (logical name), the names of the resources it depends on (dependsOn and its inputs' resources). */
+  readonly dependencies: ReadonlyMap<string, readonly string[]>;
   readonly outputs: Record<string, unknown>;
   readonly config: Record<string, unknown>;
 }
@@ -27,6 +29,11 @@ export interface Rendered {
 export function stackConfig(stack: string): Record<string, string> {
   const doc = parse(readFileSync(join(INFRA_DIR, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
   return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+interface RegisterRequest {
+  getName(): string;
+  getDependenciesList(): string[];
 }
 
 /** Outputs the mocked provider computes for some resource types (what Azure would return). */
@@ -42,6 +49,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       return { principalId: `principal-${name}`, clientId: `client-${name}` };
     case 'azure-native:dbforpostgresql:Server':
       return { fullyQualifiedDomainName: `${String(inputs['serverName'])}.postgres.database.azure.com` };
+    case 'azure-native:sql:Server':
+      return { fullyQualifiedDomainName: `${String(inputs['serverName'])}.database.windows.net` };
     case 'azure-native:app:ContainerApp':
       return { latestRevisionFqdn: `${String(inputs['containerAppName'])}--rev1.example.azurecontainerapps.io` };
     default:
@@ -84,6 +93,14 @@ export async function renderStack(stack: string, configOverride?: (c: Record<str
     stack,
     false,
   );
+  // The mocks see a resource's inputs only: record its dependencies from the register request.
+  const dependencies = new Map<string, string[]>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    dependencies.set(req.getName(), req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf('::') + 2)));
+    return register(req, cb);
+  };
   const config = stackConfig(stack);
   config['streampulse:metabaseDbAdminPassword'] = TEST_SECRET;
   configOverride?.(config);
@@ -101,7 +118,7 @@ export async function renderStack(stack: string, configOverride?: (c: Record<str
       quiet = 0;
     }
   }
-  return { stack, resources, outputs, config };
+  return { stack, resources, dependencies, outputs, config };
 }
 
 /** The value of an Output (or a plain value). */

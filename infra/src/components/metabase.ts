@@ -30,6 +30,8 @@ export interface MetabaseProps {
 
 export class Metabase extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
+  /** The identity's name: its Entra display name, the database user the serving migrations create for Metabase. */
+  readonly identityName: string;
   readonly environment: app.ManagedEnvironment;
   readonly app: app.ContainerApp;
   readonly appDb: dbforpostgresql.Server;
@@ -42,7 +44,8 @@ export class Metabase extends pulumi.ComponentResource {
     const rg = e.resourceGroupName;
     const parent = { parent: this };
     const isolated = !c.network.publicNetworkAccess;
-    this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location: e.location, resourceName: e.names.dashed('id-metabase'), tags: e.tags() }, parent);
+    this.identityName = e.names.dashed('id-metabase');
+    this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location: e.location, resourceName: this.identityName, tags: e.tags() }, parent);
 
     this.appDb = new dbforpostgresql.Server(
       `${name}-appdb`,

@@ -8,7 +8,8 @@
  * The Data Factory linked service reads the serving connection string from Key Vault
  * (`NAMES.sqlSecretName`); it authenticates with the factory's managed identity, so the
  * string holds no credential. The database users of the identities are created by the
- * serving migrations (`sql/`), not here.
+ * serving migrations, which `SqlMigrations` applies after this component's server (its
+ * Entra admin), database and network access (`networkAccess`) exist.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as sql from '@pulumi/azure-native/sql/index.js';
@@ -32,6 +33,8 @@ export class Sql extends pulumi.ComponentResource {
   readonly database: sql.Database;
   readonly serverName: string;
   readonly databaseName: string;
+  /** What lets a client reach the server: the firewall rules (public stacks) or the private endpoint and its DNS (isolated stacks). */
+  readonly networkAccess: pulumi.Resource[] = [];
 
   constructor(name: string, e: Estate, p: { readonly security: Security }, opts?: pulumi.ComponentResourceOptions) {
     super('streampulse:infra:Sql', name, {}, opts);
@@ -81,15 +84,18 @@ export class Sql extends pulumi.ComponentResource {
       parent,
     );
     if (c.network.publicNetworkAccess) {
-      new sql.FirewallRule(`${name}-fw-azure`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: 'AllowAllWindowsAzureIps', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }, parent);
+      this.networkAccess.push(new sql.FirewallRule(`${name}-fw-azure`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: 'AllowAllWindowsAzureIps', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }, parent));
       c.network.allowedIpRanges.forEach((range, i) => {
         const { start, end } = cidrRange(range);
-        new sql.FirewallRule(`${name}-fw-client-${i + 1}`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: `client-${i + 1}`, startIpAddress: start, endIpAddress: end }, parent);
+        this.networkAccess.push(
+          new sql.FirewallRule(`${name}-fw-client-${i + 1}`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: `client-${i + 1}`, startIpAddress: start, endIpAddress: end }, parent),
+        );
       });
     }
     const connection = `Server=tcp:${this.serverName}.database.windows.net,1433;Database=${this.databaseName};Authentication=Active Directory Managed Identity;Encrypt=True;TrustServerCertificate=False;`;
     p.security.secret(`${name}-connection`, NAMES.sqlSecretName, pulumi.output(connection), e, this);
-    privateEndpoint(e, 'sql', { resourceId: this.server.id, groupId: 'sqlServer', zone: 'privatelink.database.windows.net' }, this);
+    const pe = privateEndpoint(e, 'sql', { resourceId: this.server.id, groupId: 'sqlServer', zone: 'privatelink.database.windows.net' }, this);
+    if (pe !== undefined) this.networkAccess.push(pe.endpoint, pe.dnsZoneGroup);
     diagnostics(e, `${name}-serving`, this.database.id, this);
     this.registerOutputs({ serverName: this.serverName, databaseName: this.databaseName });
   }
