@@ -55,9 +55,9 @@ export interface SqlMigrationsProviderOptions {
   readonly load?: () => Promise<SqlRuntime>;
   /** The Entra credential (default: DefaultAzureCredential, from the connection's Authentication=Active Directory Default). */
   readonly credential?: sqlModule.ConnectOptions['credential'];
-  /** Attempts to connect while a serverless database resumes (error 40613) or times out (default 4). */
+  /** Attempts to connect while a serverless database resumes (40613), a new firewall rule takes effect (40615) or the connection times out (default 6). */
   readonly connectAttempts?: number;
-  /** Wait between those attempts (default 20 s). */
+  /** Wait between those attempts (default 30 s). */
   readonly retryDelayMs?: number;
 }
 
@@ -99,10 +99,11 @@ async function applySqlMigrations(inputs: SqlMigrationsInputs, options: SqlMigra
       });
     return { ...m, batches: sql.splitBatches(m.text) };
   });
-  const attempts = Math.max(1, options.connectAttempts ?? 4);
+  const attempts = Math.max(1, options.connectAttempts ?? 6);
   const retryable = (e: unknown): boolean => {
     const x = e as { code?: unknown; message?: unknown };
-    return x.code === 'SQL_CONNECTION_TIMEOUT' || /\b40613\b|is not currently available/i.test(String(x.message));
+    // 40613: a serverless database resuming; 40615: a firewall rule not yet in effect (it may take minutes)
+    return x.code === 'SQL_CONNECTION_TIMEOUT' || /\b4061[35]\b|is not currently available|is not allowed to access the server/i.test(String(x.message));
   };
   const fail = (e: unknown): Error => {
     const x = e as { code?: unknown; message?: unknown; remedy?: unknown };
@@ -121,7 +122,7 @@ async function applySqlMigrations(inputs: SqlMigrationsInputs, options: SqlMigra
       connected = await sql.connectMssql(migrationsConnectionString(inputs), options.credential !== undefined ? { credential: options.credential } : {});
     } catch (e) {
       if (attempt >= attempts || !retryable(e)) throw fail(e);
-      await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 20_000));
+      await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 30_000));
     }
   }
   try {

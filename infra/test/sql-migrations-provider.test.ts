@@ -99,6 +99,34 @@ describe('SqlMigrations provider: create / update (mssql contract, no server her
   });
 });
 
+describe('SqlMigrations provider: the apply path with a stand-in driver', () => {
+  it('retries while a serverless database resumes (40613), then applies every migration as split from its text and reports what ran', async () => {
+    const calls: string[] = [];
+    let closed = 0;
+    const stub = {
+      sql: {
+        splitBatches: sql.splitBatches,
+        connectMssql: async (conn: string) => {
+          calls.push(conn);
+          if (calls.length === 1) throw new StreamPulseError('SQL_LOGIN_FAILED', "Database 'serving' on server '127.0.0.1' is not currently available (40613)", { remedy: 'wait' });
+          return { pool: { close: async () => void closed++ }, where: '127.0.0.1/serving' };
+        },
+        applyMigrations: async (_pool: unknown, _where: string, ms: readonly sql.Migration[]) => {
+          expect(ms.map((m) => m.batches)).toStrictEqual(sql.servingMigrations(loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR)), servingOptionsFor(PRINCIPALS)).map((m) => m.batches));
+          return { applied: ms.slice(4).map((m) => m.id), skipped: ms.slice(0, 4).map((m) => m.id) };
+        },
+      },
+      contracts,
+    } as unknown as Awaited<ReturnType<typeof runtime>>;
+    const r = await sqlMigrationsProvider({ load: async () => stub, retryDelayMs: 1 }).create!(inputs);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toBe(`Server=tcp:127.0.0.1,${closedPort};Database=serving;Authentication=Active Directory Default;Encrypt=True;TrustServerCertificate=False;Connection Timeout=60`);
+    expect(closed).toBe(1);
+    expect(r.id).toBe('127.0.0.1/serving/serving-migrations');
+    expect(r.outs).toMatchObject({ server: '127.0.0.1', database: 'serving', principals: PRINCIPALS, applied: inputs.migrations.slice(4).map((m) => m.id), unchanged: inputs.migrations.slice(0, 4).map((m) => m.id) });
+  });
+});
+
 describe('SqlMigrations provider: diff', () => {
   const state = (i: SqlMigrationsInputs): SqlMigrationsOutputs => ({ ...i, applied: i.migrations.map((m) => m.id), unchanged: [] });
 
