@@ -8,11 +8,12 @@ export class Duck {
     readonly con: DuckDBConnection,
   ) {}
 
-  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<Duck> {
+  static async open(options: { threads?: number; memoryLimit?: string; tempDirectory?: string } = {}): Promise<Duck> {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? '1GB',
       preserve_insertion_order: 'true',
+      ...(options.tempDirectory !== undefined ? { temp_directory: options.tempDirectory } : {}),
     });
     const con = await instance.connect();
     return new Duck(instance, con);

@@ -3,14 +3,21 @@
  * folder. It is the embedded rehearsal of the Databricks job: the same specs, the
  * same SQL (duckdb dialect), the same layer rules.
  */
+import { rmSync } from 'node:fs';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '../spec.js';
 import { bindRunDate } from '../compile.js';
-import { copyAtomic, runBronze, type BronzeResult } from './bronze.js';
+import { bronzeBatchSql, bronzeBatchTable, copyAtomic, runBronze, type BronzeResult } from './bronze.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { mergeSilverState, runSilver, silverStateSql, type SilverResult } from './silver.js';
+import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, type SilverResult } from './silver.js';
+
+/**
+ * DuckDB's memory limit in the runner: with Node's own heap and DuckDB's allocations
+ * outside its buffer pool, the process stays under 1 GB resident at 100k users × 30 days.
+ */
+export const RUNNER_MEMORY_LIMIT = '640MB';
 
 export interface DatasetBatchReport {
   readonly dataset: string;
@@ -42,7 +49,10 @@ export interface TableReport {
 export interface BatchReport {
   readonly batch: string;
   readonly datasets: readonly DatasetBatchReport[];
+  /** The gold models and marts built in this batch (none when its gold was left to a later batch of the same run). */
   readonly tables: readonly TableReport[];
+  /** False when the batch ran bronze and silver only (`runBatch(date, { gold: false })`): a later batch built gold. */
+  readonly gold_built: boolean;
 }
 
 export type ProgressEvent =
@@ -57,6 +67,8 @@ export interface RunnerOptions {
   readonly slaHours?: Readonly<Record<string, number>>;
   readonly onProgress?: (e: ProgressEvent) => void;
   readonly threads?: number;
+  /** DuckDB's memory_limit (default RUNNER_MEMORY_LIMIT). */
+  readonly memoryLimit?: string;
   /** For tests: throw after this many jobs of a batch (simulates a crash mid-run). */
   readonly crashAfterJobs?: number;
 }
@@ -68,6 +80,8 @@ interface OpenBatch {
   readonly bronze: Map<string, BronzeResult>;
   readonly silver: Map<string, SilverResult>;
   readonly tables: Map<string, TableReport>;
+  /** Datasets whose bronze rows of this batch are still held in memory for their silver job. */
+  readonly heldBronze: Set<string>;
   /** Jobs run so far in this batch (for the simulated crash). */
   ran: number;
 }
@@ -77,6 +91,11 @@ export class LocalRunner {
   private silverAsOf: string | undefined;
   /** Per dataset, the silver partitions (batches) its state table was built from. */
   private readonly stateParts = new Map<string, readonly string[]>();
+  /**
+   * Datasets whose silver state a bronze quality check reads (referential rules): their
+   * state is kept as a table, merged batch by batch. Every other dataset's state is a view.
+   */
+  private readonly referenced: ReadonlySet<string>;
   /** The batch whose jobs are running (runJobs) and not yet reported (finishBatch). */
   private open: OpenBatch | undefined;
 
@@ -85,13 +104,27 @@ export class LocalRunner {
     readonly lake: Lake,
     private readonly duck: Duck,
     private readonly opts: RunnerOptions,
-  ) {}
+  ) {
+    const referenced = new Set<string>();
+    for (const job of plan.jobs)
+      for (const st of job.steps)
+        if (st.op === 'quality')
+          for (const c of st.checks) {
+            const parent = c.references ? /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] : undefined;
+            if (parent !== undefined) referenced.add(parent);
+          }
+    this.referenced = referenced;
+  }
 
   static async open(plan: JobPlan, opts: RunnerOptions): Promise<LocalRunner> {
     const lake = new Lake(opts.lakeRoot);
     lake.ensureDirs();
     sweepTemporaries(opts.lakeRoot);
-    const duck = await Duck.open(opts.threads === undefined ? {} : { threads: opts.threads });
+    // DuckDB's memory (held silver state, query working memory) stays under this limit and
+    // spills to a folder of the lake beyond it, so the process stays under RUNNER_MEMORY_GOAL
+    const spill = lake.path('_state', 'duckdb-spill');
+    rmSync(spill, { recursive: true, force: true });
+    const duck = await Duck.open({ memoryLimit: opts.memoryLimit ?? RUNNER_MEMORY_LIMIT, tempDirectory: spill, ...(opts.threads === undefined ? {} : { threads: opts.threads }) });
     return new LocalRunner(plan, lake, duck, opts);
   }
 
@@ -104,10 +137,16 @@ export class LocalRunner {
     return publish(this.duck, this.lake, set, reports);
   }
 
-  /** Runs every job of the plan for one batch (a YYYY-MM-DD run date). */
-  async runBatch(batch: string): Promise<BatchReport> {
-    await this.runJobs(batch);
-    return this.finishBatch(batch);
+  /**
+   * Runs every job of the plan for one batch (a YYYY-MM-DD run date). With `gold: false`
+   * only its bronze and silver jobs run (catching up on several days: gold and the marts
+   * are a function of the silver state and the run date, so building them after the
+   * last batch gives the same tables as building them after every batch).
+   */
+  async runBatch(batch: string, opts: { gold?: boolean } = {}): Promise<BatchReport> {
+    const gold = opts.gold ?? true;
+    await this.runJobs(batch, gold ? undefined : this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id));
+    return this.finishBatch(batch, { gold });
   }
 
   /**
@@ -135,7 +174,8 @@ export class LocalRunner {
       // table. Consecutive batches in one runner already hold it from the last batch.
       if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
       this.silverAsOf = undefined;
-      state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), ran: 0 };
+      for (const name of state?.heldBronze ?? []) await this.duck.run(`DROP TABLE IF EXISTS ${bronzeBatchTable(name)}`);
+      state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), heldBronze: new Set(), ran: 0 };
       this.open = state;
     }
     const wanted = only === undefined ? undefined : new Set(only);
@@ -154,13 +194,25 @@ export class LocalRunner {
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
         });
         state.bronze.set(job.id, r);
+        state.heldBronze.add(job.name);
         detail = `${r.rowsIn} rows, ${r.quarantined + r.dropped} quarantined`;
       } else if (job.layer === 'silver') {
         if (!state.bronze.has(`bronze.${job.name}`))
           throw new StreamPulseError('RUN_JOB_ORDER', `silver job '${job.id}' ran before bronze.${job.name} in batch ${batch}`, { remedy: `run bronze.${job.name} first (the job specs' depends_on)` });
-        const r = await runSilver(job, { duck: this.duck, lake: this.lake, batch, salt: this.opts.salt });
+        const held = state.heldBronze.delete(job.name);
+        const history = this.historyBefore(job.name, batch);
+        const r = await runSilver(job, {
+          duck: this.duck,
+          lake: this.lake,
+          batch,
+          salt: this.opts.salt,
+          bronze: bronzeBatchSql(held, job.name, this.lake.partitionFile('bronze', job.name, batch)),
+          ...(history !== undefined ? { earlierHashes: history } : {}),
+        });
+        if (held) await this.duck.run(`DROP TABLE IF EXISTS ${bronzeBatchTable(job.name)}`);
         state.silver.set(job.id, r);
-        await this.refreshSilverViews(specs, batch, job.name);
+        await this.refreshSilverViews(specs, batch, job.name, `(${partitionRowsSql(job)})`);
+        await dropRanked(this.duck);
         detail = `${r.promoted} promoted`;
       } else {
         const rows = await this.build(job, batch);
@@ -172,9 +224,11 @@ export class LocalRunner {
   }
 
   /** Checks that every job of the plan ran in this batch, writes the batch report and checks conservation. */
-  async finishBatch(batch: string): Promise<BatchReport> {
+  async finishBatch(batch: string, opts: { gold?: boolean } = {}): Promise<BatchReport> {
     const state = this.open;
-    const missing = state?.batch === batch ? this.plan.jobs.filter((j) => !state.bronze.has(j.id) && !state.silver.has(j.id) && !state.tables.has(j.id)).map((j) => j.id) : this.plan.jobs.map((j) => j.id);
+    const gold = opts.gold ?? true;
+    const expected = this.plan.jobs.filter((j) => gold || j.layer === 'bronze' || j.layer === 'silver');
+    const missing = state?.batch === batch ? expected.filter((j) => !state.bronze.has(j.id) && !state.silver.has(j.id) && !state.tables.has(j.id)).map((j) => j.id) : expected.map((j) => j.id);
     if (state === undefined || missing.length > 0)
       throw new StreamPulseError('RUN_BATCH_INCOMPLETE', `batch ${batch} cannot be reported: ${missing.length} job(s) did not run in it (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`, {
         remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
@@ -189,7 +243,7 @@ export class LocalRunner {
       const t = state.tables.get(job.id);
       if (t !== undefined) tables.push(t);
     }
-    const report: BatchReport = { batch, datasets, tables };
+    const report: BatchReport = { batch, datasets, tables, gold_built: gold };
     writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(report, null, 2)}\n`);
     const broken = datasets.filter((d) => !d.conserved);
     if (broken.length > 0)
@@ -249,24 +303,50 @@ export class LocalRunner {
     return qi(`silver__${dataset}`);
   }
 
-  /** (Re)creates a table per dataset with its current silver state (empty, typed, when nothing is merged yet). */
-  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string): Promise<void> {
+  /**
+   * (Re)creates a table per dataset with its current silver state (empty, typed, when
+   * nothing is merged yet), and for SCD2 datasets a table with their whole silver history.
+   * After a silver job (`newRows` = the partition it just wrote) the held tables are
+   * brought up to date with that one partition instead of re-reading every partition.
+   */
+  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
       const table = qi(`silver__${spec.name}`);
+      const history = qi(`silver_history__${spec.name}`);
+      const scd2 = spec.steps.some((s) => s.op === 'merge' && s.mode === 'scd2');
       const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
       const held = this.stateParts.get(spec.name);
       this.stateParts.delete(spec.name);
-      // the table holds every partition but the one this batch just added: merge that one in
-      // (SCD1), instead of re-reading every partition on every batch
-      const onlyNew = held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
-      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, this.lake.partitionFile('silver', spec.name, batch))))) {
-        const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
-        // materialised once per silver job: quality checks and gold builds read it many times per batch
-        await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, `silver state ${spec.name}`);
+      if (!this.referenced.has(spec.name)) {
+        // no quality check reads this state batch by batch: a view, merged on read by the
+        // gold jobs that use it (usually once, after the last batch), never held in memory
+        await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
+        continue;
+      }
+      const onlyNew = newRows !== undefined && held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
+      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined)))) {
+        if (scd2) {
+          const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts) : `(SELECT * EXCLUDE (_valid_from, _valid_to, _is_current) FROM (${this.emptySilver(specs, spec)}))`;
+          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${history} AS SELECT * FROM ${src}`, `silver history ${spec.name}`);
+          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history)!}`, `silver state ${spec.name}`);
+        } else {
+          const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
+          // materialised once per silver job: quality checks and gold builds read it many times per batch
+          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, `silver state ${spec.name}`);
+        }
       }
       this.stateParts.set(spec.name, parts);
     }
+  }
+
+  /** The table with every silver row of an SCD2 dataset from the batches before `batch`, when held exactly. */
+  private historyBefore(dataset: string, batch: string): string | undefined {
+    const held = this.stateParts.get(dataset);
+    const spec = this.plan.jobs.find((j) => j.id === `silver.${dataset}`);
+    if (held === undefined || !spec?.steps.some((s) => s.op === 'merge' && s.mode === 'scd2')) return undefined;
+    const before = this.lake.batches('silver', dataset).filter((b) => b < batch);
+    return before.length === held.length && before.every((b, i) => held[i] === b) ? qi(`silver_history__${dataset}`) : undefined;
   }
 
   private emptySilver(specs: Map<string, JobSpec>, silverSpec: JobSpec): string {

@@ -29,15 +29,28 @@ function orderSql(m: { order_by: Merge['order_by'] }, prefix = ''): string {
   return m.order_by.map((o) => `${prefix}${qi(o.column)} ${o.direction.toUpperCase()} NULLS LAST`).join(', ');
 }
 
-export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; batch: string; salt: string }): Promise<SilverResult> {
+export interface SilverContext {
+  readonly duck: Duck;
+  readonly lake: Lake;
+  readonly batch: string;
+  readonly salt: string;
+  /** The batch's bronze rows (a relation): the bronze job's in-memory table, or its committed partition. */
+  readonly bronze: string;
+  /** The record hashes of every earlier batch's silver rows, when the runner holds them (else the partitions are read). */
+  readonly earlierHashes?: string;
+}
+
+/** The temp table a silver job leaves behind: its batch's ranked rows (the partition is `partitionRowsSql`). */
+const RANKED = 's_ranked';
+
+export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<SilverResult> {
   const { duck, lake, batch } = ctx;
   const merge = find(spec, 'merge');
   if (!merge) throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${spec.id} has no merge step`, { remedy: 'regenerate the job specs' });
-  const bronzeFile = lake.partitionFile('bronze', spec.name, batch);
   const statuses = find(spec, 'read_bronze')?.statuses ?? ['passed', 'warned'];
   // read, conform, pseudonymise and drop PII in the spec's order: nested projections, one
   // statement (DuckDB evaluates them in one pass instead of copying the batch per step)
-  let rel = `SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM read_parquet(${sqlStr(bronzeFile)})
+  let rel = `SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM ${ctx.bronze}
      WHERE _quality_status IN (${statuses.map(sqlStr).join(', ')})`;
   for (const s of spec.steps) {
     if (s.op === 'conform') {
@@ -51,51 +64,49 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
       rel = `SELECT * EXCLUDE (${s.columns.map(qi).join(', ')}) FROM (${rel})`;
     }
   }
-  await duck.run(`DROP TABLE IF EXISTS s_in`);
-  await duck.run(`CREATE TEMP TABLE s_in AS ${rel}`, `read bronze ${spec.name}`);
-  const rowsIn = Number(await duck.scalar(`SELECT count(*) FROM s_in`));
   const key = merge.key.map(qi).join(', ');
 
   // 1. exact duplicates inside the batch (same record hash): keep the first
   // 2. records already merged by an earlier batch (same key and hash): re-sent, drop
   // 3. SCD1: older versions of a key inside the batch are superseded by the latest
-  const earlier = lake.batches('silver', spec.name).filter((b) => b < batch);
+  const earlier = ctx.earlierHashes === undefined ? lake.batches('silver', spec.name).filter((b) => b < batch) : [];
   const earlierRel =
-    earlier.length > 0
-      ? `(SELECT DISTINCT _record_hash FROM read_parquet([${earlier.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]) WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
-      : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
-  await duck.run(`DROP TABLE IF EXISTS s_ranked`);
-  await duck.run(
-    `CREATE TEMP TABLE s_ranked AS
-     SELECT s.*,
-       row_number() OVER (PARTITION BY s._record_hash ORDER BY s._source_file, s._line_no) AS _exact_rank,
-       e._record_hash IS NOT NULL AS _seen_before
-     FROM s_in s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash`,
-    `dedupe ${spec.name}`,
-  );
+    ctx.earlierHashes !== undefined
+      ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
+      : earlier.length > 0
+        ? `(SELECT DISTINCT _record_hash FROM read_parquet([${earlier.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]) WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
+        : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
+  // the batch's conformed rows once; the ranking below reads only the narrow columns it
+  // needs (windows over the wide rows cost several times more) and is joined back by line
+  await duck.run(`CREATE OR REPLACE TEMP TABLE s_in AS ${rel}`, `read bronze ${spec.name}`);
+  const narrow = [...new Set([...merge.key, ...merge.order_by.map((o) => o.column)])].map((c) => `s.${qi(c)}`).join(', ');
   // versions of a key are ranked among the distinct, new records only: an exact copy
   // must never outrank (and so supersede) the one record of its kind that is kept
   await duck.run(
-    `CREATE OR REPLACE TEMP TABLE s_ranked AS
-     SELECT *, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
+    `CREATE OR REPLACE TEMP TABLE ${RANKED} AS
+     WITH r AS (SELECT s._source_file, s._line_no, ${narrow},
+             row_number() OVER (PARTITION BY s._record_hash ORDER BY s._source_file, s._line_no) AS _exact_rank,
+             e._record_hash IS NOT NULL AS _seen_before
+           FROM s_in s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash)
+     SELECT _source_file, _line_no, _exact_rank, _seen_before, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
        row_number() OVER (PARTITION BY ${key}, (_exact_rank = 1 AND NOT _seen_before) ORDER BY ${orderSql(merge)}, _source_file DESC, _line_no DESC) END AS _key_rank
-     FROM s_ranked`,
-    `rank versions ${spec.name}`,
+     FROM r`,
+    `dedupe ${spec.name}`,
   );
+  const keep = keepSql(merge);
   const stats = (await duck.rows(
-    `SELECT count(*) FILTER (WHERE _exact_rank > 1) AS exact,
+    `SELECT count(*) AS n,
+            count(*) FILTER (WHERE _exact_rank > 1) AS exact,
             count(*) FILTER (WHERE _exact_rank = 1 AND _seen_before) AS seen,
-            count(*) FILTER (WHERE _exact_rank = 1 AND NOT _seen_before AND ${merge.mode === 'scd1' ? '_key_rank > 1' : 'FALSE'}) AS superseded
-     FROM s_ranked`,
+            count(*) FILTER (WHERE _exact_rank = 1 AND NOT _seen_before AND ${merge.mode === 'scd1' ? '_key_rank > 1' : 'FALSE'}) AS superseded,
+            count(*) FILTER (WHERE ${keep}) AS promoted
+     FROM ${RANKED}`,
+    `counts of ${spec.id}`,
   ))[0]!;
-  const keep = `_exact_rank = 1 AND NOT _seen_before${merge.mode === 'scd1' ? ' AND _key_rank = 1' : ''}`;
   const out = lake.partitionFile('silver', spec.name, batch);
-  await copyAtomic(
-    duck,
-    `SELECT * EXCLUDE (_exact_rank, _seen_before, _key_rank, _source_file, _line_no) FROM s_ranked WHERE ${keep} ORDER BY ${key}, ${orderSql(merge)}, _record_hash`,
-    out,
-  );
-  const promoted = Number(await duck.scalar(`SELECT count(*) FROM s_ranked WHERE ${keep}`));
+  await copyAtomic(duck, `${partitionRowsSql(spec)} ORDER BY ${key}, ${orderSql(merge)}, _record_hash`, out);
+  const rowsIn = Number(stats['n']);
+  const promoted = Number(stats['promoted']);
   const exact = Number(stats['exact']);
   const seen = Number(stats['seen']);
   const superseded = Number(stats['superseded']);
@@ -106,55 +117,77 @@ export async function runSilver(spec: JobSpec, ctx: { duck: Duck; lake: Lake; ba
   return { rowsIn, promoted, duplicatesInBatch: exact, duplicatesOfEarlierBatches: seen, superseded };
 }
 
+function keepSql(merge: Merge): string {
+  return `_exact_rank = 1 AND NOT _seen_before${merge.mode === 'scd1' ? ' AND _key_rank = 1' : ''}`;
+}
+
+/** The rows of the silver partition the last `runSilver` wrote (unordered), while its temp table lives. */
+export function partitionRowsSql(spec: JobSpec): string {
+  const merge = find(spec, 'merge')!;
+  return `SELECT s.* EXCLUDE (_source_file, _line_no) FROM s_in s SEMI JOIN (SELECT _source_file, _line_no FROM ${RANKED} WHERE ${keepSql(merge)}) k ON k._source_file = s._source_file AND k._line_no = s._line_no`;
+}
+
+export async function dropRanked(duck: Duck): Promise<void> {
+  await duck.run(`DROP TABLE IF EXISTS ${RANKED}; DROP TABLE IF EXISTS s_in`);
+}
+
 /**
- * Brings an SCD1 state table (`silverStateSql` as of the batch before) up to date with
- * one new partition, in place: for the keys the partition holds, the winner of (the
- * state's row, the partition's rows) by the same ordering replaces the state's row;
- * every other key keeps its row. The latest version of a key over all partitions is
- * the latest of (the latest over the earlier ones, the new ones), so the table holds
- * exactly the rows `silverStateSql` would give (in another row order) while reading
- * one partition instead of all of them. Returns false (nothing done) for SCD2, whose
- * versions are rebuilt from every partition.
+ * Brings a state table (`silverStateSql` as of the batch before) up to date with one new
+ * partition, in place, reading only the new rows (`newRows`, a relation) instead of every
+ * partition.
+ * - SCD1: for the keys the partition holds, the winner of (the state's row, the
+ *   partition's rows) by the same ordering replaces the state's row; every other key
+ *   keeps its row. The latest version of a key over all partitions is the latest of (the
+ *   latest over the earlier ones, the new ones).
+ * - SCD2: `history` (every silver row so far, held by the runner) gets the new rows; the
+ *   versions of the keys the partition holds are recomputed from their whole history
+ *   (the same SQL as `silverStateSql`) and replace theirs; other keys' versions cannot
+ *   change.
+ * Either way the table holds exactly the rows `silverStateSql` would give (in another
+ * row order).
  */
-export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, partitionFile: string): Promise<boolean> {
+export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, newRows: string, history: string | undefined): Promise<boolean> {
   const merge = find(spec, 'merge');
-  if (!merge || merge.mode !== 'scd1') return false;
+  if (!merge) return false;
+  if (merge.mode === 'scd2' && history === undefined) return false;
   const cols = `${merge.columns.map(qi).join(', ')}, _batch_id, _record_hash`;
   const same = merge.key.map((k) => `n.${qi(k)} IS NOT DISTINCT FROM s.${qi(k)}`).join(' AND ');
-  const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
-  await duck.run(`CREATE OR REPLACE TEMP TABLE s_state_new AS SELECT ${cols} FROM read_parquet(${sqlStr(partitionFile)})`, `state-read ${spec.name}`);
-  await duck.run(
-    `CREATE OR REPLACE TEMP TABLE s_state_win AS
-     SELECT ${cols} FROM (
-       SELECT *, row_number() OVER (PARTITION BY ${merge.key.map(qi).join(', ')} ORDER BY ${ordered}) AS _rn FROM (
-         SELECT ${cols} FROM ${table} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same})
-         UNION ALL SELECT ${cols} FROM s_state_new))
-     WHERE _rn = 1`,
-    `state-winners ${spec.name}`,
-  );
+  await duck.run(`CREATE OR REPLACE TEMP TABLE s_state_new AS SELECT ${cols} FROM ${newRows}`, `state-read ${spec.name}`);
+  if (merge.mode === 'scd1') {
+    const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
+    await duck.run(
+      `CREATE OR REPLACE TEMP TABLE s_state_win AS
+       SELECT ${cols} FROM (
+         SELECT *, row_number() OVER (PARTITION BY ${merge.key.map(qi).join(', ')} ORDER BY ${ordered}) AS _rn FROM (
+           SELECT ${cols} FROM ${table} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same})
+           UNION ALL SELECT ${cols} FROM s_state_new))
+       WHERE _rn = 1`,
+      `state-winners ${spec.name}`,
+    );
+  } else {
+    await duck.run(`INSERT INTO ${history} SELECT ${cols} FROM s_state_new`, `history-append ${spec.name}`);
+    await duck.run(
+      `CREATE OR REPLACE TEMP TABLE s_state_win AS ${scd2Sql(merge, `(SELECT * FROM ${history} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same}))`)}`,
+      `state-versions ${spec.name}`,
+    );
+  }
   await duck.run(`DELETE FROM ${table} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same})`, `state-delete ${spec.name}`);
-  await duck.run(`INSERT INTO ${table} SELECT ${cols} FROM s_state_win`, `state-insert ${spec.name}`);
+  await duck.run(`INSERT INTO ${table} SELECT * FROM s_state_win`, `state-insert ${spec.name}`);
   await duck.run(`DROP TABLE s_state_new; DROP TABLE s_state_win`);
   return true;
 }
 
-/**
- * SQL of a dataset's current silver state as of `batch`: every committed partition up
- * to the batch, merged on read.
- */
-export function silverStateSql(spec: JobSpec, lake: Lake, batch: string): string | undefined {
-  const merge = find(spec, 'merge');
-  if (!merge) return undefined;
-  const parts = lake.batches('silver', spec.name).filter((b) => b <= batch);
-  if (parts.length === 0) return undefined;
-  const src = `read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}])`;
+/** The silver rows a state is merged from: the named partitions (the columns the state reads). */
+export function partitionsSql(spec: JobSpec, lake: Lake, parts: readonly string[]): string {
+  const merge = find(spec, 'merge')!;
+  return `(SELECT ${merge.columns.map(qi).join(', ')}, _batch_id, _record_hash FROM read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]))`;
+}
+
+/** SCD2 versions of every key in `src`: versions start where the tracked columns change; each version shows its latest record. */
+function scd2Sql(merge: Merge, src: string): string {
   const key = merge.key.map(qi).join(', ');
   const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
   const cols = merge.columns.map(qi).join(', ');
-  if (merge.mode === 'scd1') {
-    return `SELECT ${cols}, _batch_id, _record_hash FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${ordered}) AS _rn FROM ${src}) WHERE _rn = 1`;
-  }
-  // SCD2: versions start where the tracked columns change; each version shows its latest record
   const first = merge.order_by[0]!;
   const asc = merge.order_by.map((o) => `${qi(o.column)} ${o.direction === 'desc' ? 'ASC' : 'DESC'} NULLS FIRST`).join(', ');
   const tracked = (merge.tracked_columns ?? []).map(qi);
@@ -169,4 +202,23 @@ export function silverStateSql(spec: JobSpec, lake: Lake, batch: string): string
            lead(_valid_from) OVER (PARTITION BY ${key} ORDER BY _valid_from) AS _valid_to,
            lead(_valid_from) OVER (PARTITION BY ${key} ORDER BY _valid_from) IS NULL AS _is_current
     FROM g WHERE _rn = 1`;
+}
+
+/**
+ * SQL of a dataset's current silver state as of `batch`: every committed partition up
+ * to the batch, merged on read (or, with `src`, the given silver rows).
+ */
+export function silverStateSql(spec: JobSpec, lake: Lake, batch: string, src?: string): string | undefined {
+  const merge = find(spec, 'merge');
+  if (!merge) return undefined;
+  const parts = lake.batches('silver', spec.name).filter((b) => b <= batch);
+  if (parts.length === 0 && src === undefined) return undefined;
+  const from = src ?? `read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}])`;
+  const key = merge.key.map(qi).join(', ');
+  const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
+  const cols = merge.columns.map(qi).join(', ');
+  if (merge.mode === 'scd1') {
+    return `SELECT ${cols}, _batch_id, _record_hash FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${ordered}) AS _rn FROM ${from}) WHERE _rn = 1`;
+  }
+  return scd2Sql(merge, from);
 }
