@@ -17,7 +17,7 @@ import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilve
  * DuckDB's memory limit in the runner: with Node's own heap and DuckDB's allocations
  * outside its buffer pool, the process stays under 1 GB resident at 100k users × 30 days.
  */
-export const RUNNER_MEMORY_LIMIT = '640MB';
+export const RUNNER_MEMORY_LIMIT = '512MB';
 
 export interface DatasetBatchReport {
   readonly dataset: string;
