@@ -86,6 +86,11 @@ interface OpenBatch {
   ran: number;
 }
 
+/** Whether the job ran in this open batch. */
+const hasRun = (state: OpenBatch, jobId: string): boolean => state.bronze.has(jobId) || state.silver.has(jobId) || state.tables.has(jobId);
+/** Whether a silver job merges its dataset as SCD2 (keeps every version). */
+const isScd2 = (spec: JobSpec): boolean => spec.steps.some((s) => s.op === 'merge' && s.mode === 'scd2');
+
 export class LocalRunner {
   /** The batch whose silver jobs all completed last in this runner (its state tables are current). */
   private silverAsOf: string | undefined;
@@ -121,7 +126,7 @@ export class LocalRunner {
     lake.ensureDirs();
     sweepTemporaries(opts.lakeRoot);
     // DuckDB's memory (held silver state, query working memory) stays under this limit and
-    // spills to a folder of the lake beyond it, so the process stays under RUNNER_MEMORY_GOAL
+    // spills to a folder of the lake beyond it, so the process stays under 1 GB resident
     const spill = lake.path('_state', 'duckdb-spill');
     rmSync(spill, { recursive: true, force: true });
     const duck = await Duck.open({ memoryLimit: opts.memoryLimit ?? RUNNER_MEMORY_LIMIT, tempDirectory: spill, ...(opts.threads === undefined ? {} : { threads: opts.threads }) });
@@ -180,7 +185,7 @@ export class LocalRunner {
     }
     const wanted = only === undefined ? undefined : new Set(only);
     for (const [i, job] of jobs.entries()) {
-      if (wanted !== undefined ? !wanted.has(job.id) : state.bronze.has(job.id) || state.silver.has(job.id) || state.tables.has(job.id)) continue;
+      if (wanted !== undefined ? !wanted.has(job.id) : hasRun(state, job.id)) continue;
       if (this.opts.crashAfterJobs !== undefined && state.ran >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
       state.ran++;
       this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: jobs.length });
@@ -228,7 +233,7 @@ export class LocalRunner {
     const state = this.open;
     const gold = opts.gold ?? true;
     const expected = this.plan.jobs.filter((j) => gold || j.layer === 'bronze' || j.layer === 'silver');
-    const missing = state?.batch === batch ? expected.filter((j) => !state.bronze.has(j.id) && !state.silver.has(j.id) && !state.tables.has(j.id)).map((j) => j.id) : expected.map((j) => j.id);
+    const missing = expected.filter((j) => state?.batch !== batch || !hasRun(state, j.id)).map((j) => j.id);
     if (state === undefined || missing.length > 0)
       throw new StreamPulseError('RUN_BATCH_INCOMPLETE', `batch ${batch} cannot be reported: ${missing.length} job(s) did not run in it (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`, {
         remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
@@ -314,7 +319,7 @@ export class LocalRunner {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
       const table = qi(`silver__${spec.name}`);
       const history = qi(`silver_history__${spec.name}`);
-      const scd2 = spec.steps.some((s) => s.op === 'merge' && s.mode === 'scd2');
+      const scd2 = isScd2(spec);
       const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
       const held = this.stateParts.get(spec.name);
       this.stateParts.delete(spec.name);
@@ -344,7 +349,7 @@ export class LocalRunner {
   private historyBefore(dataset: string, batch: string): string | undefined {
     const held = this.stateParts.get(dataset);
     const spec = this.plan.jobs.find((j) => j.id === `silver.${dataset}`);
-    if (held === undefined || !spec?.steps.some((s) => s.op === 'merge' && s.mode === 'scd2')) return undefined;
+    if (held === undefined || spec === undefined || !isScd2(spec)) return undefined;
     const before = this.lake.batches('silver', dataset).filter((b) => b < batch);
     return before.length === held.length && before.every((b, i) => held[i] === b) ? qi(`silver_history__${dataset}`) : undefined;
   }

@@ -74,7 +74,7 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
     ctx.earlierHashes !== undefined
       ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
       : earlier.length > 0
-        ? `(SELECT DISTINCT _record_hash FROM read_parquet([${earlier.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]) WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
+        ? `(SELECT DISTINCT _record_hash FROM ${partitionsSql(spec, lake, earlier)} WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
         : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
   // the batch's conformed rows once; the ranking below reads only the narrow columns it
   // needs (windows over the wide rows cost several times more) and is joined back by line
