@@ -36,6 +36,8 @@ export interface LocalBindings {
   readonly reports: BatchReport[];
   /** The last serving publication (the MERGE procedure's binding). */
   readonly lastPublish: () => PublishResult | undefined;
+  /** Runs a pipeline of `files` on the local executor with these bindings (the lake folder as ADLS, no waits). */
+  run(pipeline: string, files: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, string>>, onActivityRun?: (r: ActivityRun) => void): Promise<PipelineRunResult>;
   close(): void;
 }
 
@@ -135,7 +137,14 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       throw new StreamPulseError('ADF_UNKNOWN_PROCEDURE', `no local binding for stored procedure ${name}`, { remedy: `use ${NAMES.spMerge} or ${NAMES.spRecordRun}` });
     },
   };
-  return { bindings, reports, lastPublish: () => published, close: () => runner?.close() };
+  return {
+    bindings,
+    reports,
+    lastPublish: () => published,
+    run: (pipeline, files, parameters, onActivityRun) =>
+      executePipeline(pipeline, { files, parameters, bindings, resolvePath: (d) => localPath(lakeRoot, d), sleep: async () => {}, ...(onActivityRun ? { onActivityRun } : {}) }),
+    close: () => runner?.close(),
+  };
 }
 
 /** Uploads the control manifest to the lake's control file system, as the deployment does in the cloud. */
@@ -152,10 +161,14 @@ export function writeRunLog(file: string, result: PipelineRunResult): void {
   writeFileSync(file, `${JSON.stringify({ pipelineRun: { ...result, activityRuns: undefined }, value: result.activityRuns }, null, 2)}\n`);
 }
 
-export interface AdfBatchesOptions extends LocalBindingOptions {
+export interface AdfBatchesOptions {
   readonly lakeRoot: string;
   readonly dates: readonly string[];
   readonly salt: string;
+  readonly threads?: number;
+  readonly onJob?: (e: ProgressEvent) => void;
+  /** A batch's report, when its Export activity wrote it (`index` of `total` run dates). */
+  readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
   readonly onActivityRun?: (r: ActivityRun) => void;
 }
 
@@ -175,22 +188,19 @@ export interface AdfBatchesResult {
 export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): Promise<AdfBatchesResult> {
   const files = generateFactory(set, compileJobs(set)).files;
   uploadControlManifest(o.lakeRoot, files);
-  const local = await localBindings(set, o.lakeRoot, o.salt, o);
+  const local = await localBindings(set, o.lakeRoot, o.salt, {
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.onJob ? { onJob: o.onJob } : {}),
+    ...(o.onBatch ? { onBatch: (r: BatchReport) => o.onBatch?.(r, local.reports.length - 1, o.dates.length) } : {}),
+  });
   const runs: AdfBatchesResult['runs'][number][] = [];
   const t0 = performance.now();
   let publishSeconds = 0;
   try {
     for (const runDate of o.dates) {
-      const result = await executePipeline(NAMES.plMaster, {
-        files,
-        parameters: { runDate },
-        bindings: local.bindings,
-        resolvePath: (d) => localPath(o.lakeRoot, d),
-        sleep: async () => {},
-        onActivityRun: (r) => {
-          if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
-          o.onActivityRun?.(r);
-        },
+      const result = await local.run(NAMES.plMaster, files, { runDate }, (r) => {
+        if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
+        o.onActivityRun?.(r);
       });
       const log = join(o.lakeRoot, 'reports', 'adf', `${NAMES.plMaster}-${runDate}.json`);
       writeRunLog(log, result);

@@ -15,8 +15,6 @@ import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from 
 import { runBatchesViaAdf, type AdfBatchesResult } from './adf-local.js';
 import { allBatchReports, slaHours } from './lake-reports.js';
 
-export { allBatchReports, slaHours };
-
 export const LAKE_MARKER = '.streampulse-lake';
 /** Used when STREAMPULSE_PII_SALT is not set: the local demo only. Cloud runs read the secret scope. */
 export const LOCAL_DEMO_SALT = 'streampulse-local-demo-salt';
@@ -116,22 +114,7 @@ export function readManifest(lakeRoot: string): Manifest | undefined {
  * Runs the given batches as runs of the generated Data Factory master pipeline on the
  * local executor (the same graph as the cloud), publishing serving after each.
  */
-export async function runDailyBatches(
-  set: ContractSet,
-  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number },
-): Promise<AdfBatchesResult> {
-  const n = opts.dates.length;
-  let i = 0;
-  return runBatchesViaAdf(set, {
-    lakeRoot: opts.lakeRoot,
-    dates: opts.dates,
-    salt: opts.salt,
-    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-    ...(opts.onJob ? { onJob: opts.onJob } : {}),
-    ...(opts.onActivityRun ? { onActivityRun: opts.onActivityRun } : {}),
-    ...(opts.onBatch ? { onBatch: (r: BatchReport) => opts.onBatch?.(r, i++, n) } : {}),
-  });
-}
+export const runDailyBatches = runBatchesViaAdf;
 
 /** The whole demo: a fresh lake, generated sources, every batch through the Data Factory master pipeline, serving. */
 export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<DemoResult> {

@@ -11,7 +11,6 @@ import { StreamPulseError } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import {
   entityCounts,
-  executePipeline,
   formatActivityRun,
   formatProblem,
   generateFactory,
@@ -21,7 +20,7 @@ import {
   type AdfFactory,
 } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
-import { localBindings, localPath, uploadControlManifest, writeRunLog } from '../adf-local.js';
+import { localBindings, uploadControlManifest, writeRunLog } from '../adf-local.js';
 import { saltFrom } from '../lakehouse.js';
 import { count } from '../output.js';
 import type { CommandModule } from './types.js';
@@ -103,14 +102,7 @@ export const adfCommand: CommandModule = {
         uploadControlManifest(lake, files);
         const local = await localBindings(set, lake, saltFrom(ctx.env).salt);
         try {
-          const result = await executePipeline(pipeline, {
-            files,
-            parameters: opts.param,
-            bindings: local.bindings,
-            resolvePath: (d) => localPath(lake, d),
-            sleep: async () => {},
-            onActivityRun: ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`),
-          });
+          const result = await local.run(pipeline, files, opts.param, ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`));
           const log = opts.log !== undefined ? ctx.resolvePath(opts.log) : join(lake, 'reports', 'adf', `${pipeline}-${result.runId}.json`);
           writeRunLog(log, result);
           if (result.status !== 'Succeeded') ctx.exitCode = 1;

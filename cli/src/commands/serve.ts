@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { loadServing, servingTests, type LoadEvent } from '@streampulse/sql';
 import type { CliContext } from '../context.js';
-import { allBatchReports } from '../lakehouse.js';
+import { allBatchReports } from '../lake-reports.js';
 import { count, table } from '../output.js';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';
