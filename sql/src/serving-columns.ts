@@ -19,6 +19,7 @@
  */
 import {
   parseExpr,
+  parseLogicalType,
   silverColumns,
   SPINE_COLUMN,
   UNION_ALIAS,
@@ -257,4 +258,26 @@ function traceMart(set: ContractSet, mart: MartContract): ColumnFacts[] {
       ...(c.references ? { references: c.references } : {}),
     };
   });
+}
+
+/**
+ * A lake value (as the Parquet reader hands it over) in the JS form of its logical type,
+ * before a serving target converts it further: numbers (null when not finite), booleans,
+ * text for everything else; null stays null.
+ */
+export function lakeScalar(v: unknown, type: string): number | boolean | string | null {
+  if (v === null || v === undefined) return null;
+  switch (parseLogicalType(type).base) {
+    case 'integer':
+    case 'bigint':
+    case 'double':
+    case 'decimal': {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'boolean':
+      return v === true || v === 'true' || v === 1;
+    default:
+      return String(v);
+  }
 }

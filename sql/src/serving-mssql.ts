@@ -11,7 +11,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import mssql from 'mssql';
 import { closest, StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { parseLogicalType } from '@streampulse/contracts';
-import type { ColumnFacts } from './serving-columns.js';
+import { lakeScalar, type ColumnFacts } from './serving-columns.js';
 import { describeCheck, failingRowsSql, type ServingCheck } from './serving-checks.js';
 import { checkFailed, type MergeCounts, type ServingTarget, type StageProgress, type TestResult } from './serving-load.js';
 import { SERVING_OBJECTS, servingName } from './serving-names.js';
@@ -361,17 +361,7 @@ function mssqlType(type: string): mssql.ISqlType | (() => mssql.ISqlType) {
 /** A lake value as mssql sends it (dates as UTC Date objects, decimals as numbers). */
 export function coerceMssql(v: unknown, type: string): string | number | boolean | Date | null {
   if (v === null || v === undefined) return null;
-  const base = parseLogicalType(type).base;
-  switch (base) {
-    case 'integer':
-    case 'bigint':
-    case 'double':
-    case 'decimal': {
-      const n = Number(v);
-      return Number.isFinite(n) ? n : null;
-    }
-    case 'boolean':
-      return v === true || v === 'true' || v === 1;
+  switch (parseLogicalType(type).base) {
     case 'date': {
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v));
       return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
@@ -381,7 +371,7 @@ export function coerceMssql(v: unknown, type: string): string | number | boolean
       return Number.isNaN(d.getTime()) ? null : d;
     }
     default:
-      return String(v);
+      return lakeScalar(v, type);
   }
 }
 

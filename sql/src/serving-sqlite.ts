@@ -14,9 +14,9 @@
 import { renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseLogicalType, StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
+import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
 import { mapType, quoteIdent } from './dialect.js';
-import { servingColumns, type ColumnFacts } from './serving-columns.js';
+import { lakeScalar, servingColumns, type ColumnFacts } from './serving-columns.js';
 import { servingName } from './serving-names.js';
 
 const q = (s: string): string => quoteIdent(s, 'sqlite');
@@ -108,21 +108,8 @@ export function prepareSqliteServing(db: Database.Database, set: ContractSet): v
 
 /** A lake value as SQLite stores it (dates as ISO text, booleans 0/1, decimals as REAL). */
 export function coerceSqlite(v: unknown, type: string): unknown {
-  if (v === null || v === undefined) return null;
-  const base = parseLogicalType(type).base;
-  switch (base) {
-    case 'integer':
-    case 'bigint':
-    case 'double':
-    case 'decimal': {
-      const n = Number(v);
-      return Number.isFinite(n) ? n : null;
-    }
-    case 'boolean':
-      return v === true || v === 'true' || v === 1 ? 1 : 0;
-    default:
-      return String(v);
-  }
+  const x = lakeScalar(v, type);
+  return typeof x === 'boolean' ? (x ? 1 : 0) : x;
 }
 
 /** The statements that merge `staging__<mart>` into `gold__<mart>` (pure; run in one transaction). */
