@@ -38,7 +38,9 @@ export interface LocalBindings {
   readonly lastPublish: () => PublishResult | undefined;
   /** Runs a pipeline of `files` on the local executor with these bindings (the lake folder as ADLS, no waits). */
   run(pipeline: string, files: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, string>>, onActivityRun?: (r: ActivityRun) => void): Promise<PipelineRunResult>;
-  close(): void;
+  /** Starts parsing a day's landing files on the runner's side lane (the next run date, while this one runs). */
+  prefetch(runDate: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface LocalBindingOptions {
@@ -143,7 +145,10 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
     lastPublish: () => published,
     run: (pipeline, files, parameters, onActivityRun) =>
       executePipeline(pipeline, { files, parameters, bindings, resolvePath: (d) => localPath(lakeRoot, d), sleep: async () => {}, ...(onActivityRun ? { onActivityRun } : {}) }),
-    close: () => runner?.close(),
+    prefetch: async (runDate) => (await open()).prefetch(runDate),
+    close: async () => {
+      await runner?.close();
+    },
   };
 }
 
@@ -197,7 +202,10 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
   const t0 = performance.now();
   let publishSeconds = 0;
   try {
-    for (const runDate of o.dates) {
+    for (const [i, runDate] of o.dates.entries()) {
+      // the next day's landing files are parsed on the runner's side lane while this day runs
+      const next = o.dates[i + 1];
+      if (next !== undefined) await local.prefetch(next);
       const result = await local.run(NAMES.plMaster, files, { runDate }, (r) => {
         if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
         o.onActivityRun?.(r);
@@ -221,6 +229,6 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
     const total = (performance.now() - t0) / 1000;
     return { reports: local.reports, publish, runs, seconds: { run: total - publishSeconds, publish: publishSeconds } };
   } finally {
-    local.close();
+    await local.close();
   }
 }

@@ -90,6 +90,9 @@ export async function runBatches(
     const t0 = performance.now();
     const reports: BatchReport[] = [];
     for (const [i, d] of opts.dates.entries()) {
+      // the next day's landing files are parsed on the side lane while this day runs
+      const next = opts.dates[i + 1];
+      if (next !== undefined) runner.prefetch(next);
       const r = await runner.runBatch(d, { gold: opts.goldEveryBatch === true || i === opts.dates.length - 1 });
       reports.push(r);
       opts.onBatch?.(r, i, opts.dates.length);
@@ -100,7 +103,7 @@ export async function runBatches(
     const t2 = performance.now();
     return { reports, publish, seconds: { run: (t1 - t0) / 1000, publish: (t2 - t1) / 1000 } };
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 

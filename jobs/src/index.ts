@@ -4,6 +4,7 @@ export { LocalRunner, RUNNER_MEMORY_LIMIT, type RunnerOptions, type BatchReport,
 export { Lake, writeFileAtomic, sweepTemporaries } from './local/lake.js';
 export { landingFiles } from './local/bronze.js';
 export { Duck } from './local/duck.js';
+export { SideLane, type LaneTask, type LanePriority } from './local/lane.js';
 export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';
 export { databricksJobs, specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';

@@ -28,7 +28,7 @@ async function runAll(set: ContractSet, lake: string, dates = DATES): Promise<Ba
     await runner.publish(set, reports);
     return reports;
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 
@@ -235,7 +235,7 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
         }
         await runner.publish(set, got);
       } finally {
-        runner.close();
+        await runner.close();
       }
       const strip = (r: BatchReport[]) => JSON.parse(JSON.stringify(r).replace(/"ingested_at":"[^"]*"/g, '')) as unknown;
       expect(strip(got)).toEqual(strip(expected));
@@ -259,7 +259,7 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
       await expect(runner.finishBatch(DATES[0]!)).rejects.toMatchObject({ code: 'RUN_BATCH_INCOMPLETE' });
       expect(existsSync(join(lake, 'reports', 'batches', `${DATES[0]}.json`))).toBe(false);
     } finally {
-      runner.close();
+      await runner.close();
       rmSync(lake, { recursive: true, force: true });
     }
   }, 60_000);

@@ -29,7 +29,7 @@ async function run(set: ContractSet, lake: string, dates: readonly string[]): Pr
   try {
     for (const d of dates) await runner.runBatch(d);
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 

@@ -129,7 +129,7 @@ describe('metric meanings on a hand-computed fixture (shipped contracts, local r
       for (const d of BATCHES) reports.push(await runner.runBatch(d));
       await runner.publish(set, reports);
     } finally {
-      runner.close();
+      await runner.close();
     }
     db = new Database(join(lake, 'serving', 'streampulse.sqlite'), { readonly: true });
   }, 180_000);

@@ -115,7 +115,7 @@ export const adfCommand: CommandModule = {
             `activity-run log: ${ctx.display(log)}`,
           );
         } finally {
-          local.close();
+          await local.close();
         }
       });
   },

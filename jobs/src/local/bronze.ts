@@ -10,6 +10,7 @@ import { StreamPulseError } from '@streampulse/contracts';
 import type { ColumnSpec, JobSpec, QualityCheck, Step } from '../spec.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, tempFor, commit, writeFileAtomic } from './lake.js';
+import type { SideLane } from './lane.js';
 
 export interface RuleStat {
   readonly id: string;
@@ -105,6 +106,74 @@ export interface BronzeContext {
   readonly ingestedAt: string;
   /** DuckDB relation (view name) of a parent dataset's current silver, for referential checks. */
   readonly silverRelation: (dataset: string) => string | undefined;
+  /** The batch's landing files already parsed on the side lane (`prefetchLanding`), when they were. */
+  readonly takeParsed?: () => Promise<ParsedLanding | undefined>;
+  /**
+   * With a side lane, the bronze and quarantine partitions (and the ledger) are written on
+   * it while the main connection goes on: the batch's rows are then a regular table (the
+   * lane's connection reads it) and the write is handed to `defer`, which the runner
+   * awaits before the batch is reported.
+   */
+  readonly lane?: SideLane;
+  readonly defer?: (write: Promise<unknown>) => void;
+}
+
+/** A batch's landing files of one dataset, parsed into a table ahead of its bronze job. */
+export interface ParsedLanding {
+  /** A regular table (quoted name) in the shape the bronze job parses into. */
+  readonly table: string;
+  /** Every landing file of the batch with its size and modification time when parsed, and the notes parsing it gave. */
+  readonly files: ReadonlyMap<string, { readonly size: number; readonly mtimeMs: number; readonly notes: readonly string[] }>;
+}
+
+/**
+ * Parses every landing file of a dataset's batch into `table` (a regular table, created
+ * here), on whichever connection is given: the side lane runs this for the next batch
+ * while the main connection runs the current one. The bronze job uses the table when
+ * its files are still the same (size and modification time), else parses them itself.
+ */
+export async function prefetchLanding(duck: Duck, spec: JobSpec, lake: Lake, batch: string, table: string): Promise<ParsedLanding> {
+  const read = step(spec, 'read_landing');
+  const cols = step(spec, 'parse').columns;
+  const files = new Map<string, { size: number; mtimeMs: number; notes: string[] }>();
+  const list: { abs: string; rel: string }[] = [];
+  for (const abs of landingFiles(lake, read.path, batch)) {
+    const st = statSync(abs);
+    const rel = relative(lake.path('landing'), abs);
+    files.set(rel, { size: st.size, mtimeMs: st.mtimeMs, notes: [] });
+    list.push({ abs, rel });
+  }
+  const notes = await parseFiles(duck, table, false, list, read, cols);
+  for (const [rel, n] of notes) files.get(rel)?.notes.push(...n);
+  return { table, files };
+}
+
+/** Creates `table` and parses the files into it; returns each file's notes (empty file, wrong header). */
+async function parseFiles(
+  duck: Duck,
+  table: string,
+  temp: boolean,
+  files: readonly { abs: string; rel: string }[],
+  read: Extract<Step, { op: 'read_landing' }>,
+  cols: readonly ColumnSpec[],
+): Promise<Map<string, string[]>> {
+  await duck.run(`DROP TABLE IF EXISTS ${table}`);
+  const typedCols = cols.map((c) => `${qi(c.name)} ${duckType(c)}`).join(', ');
+  await duck.run(
+    `CREATE ${temp ? 'TEMP ' : ''}TABLE ${table} (_source_file VARCHAR, _line_no BIGINT, _raw_line VARCHAR, _blank BOOLEAN, _ok BOOLEAN, _parse_error VARCHAR, ${typedCols}, _type_errors VARCHAR[], _rescued VARCHAR, _record_hash VARCHAR)`,
+  );
+  const notes = new Map<string, string[]>();
+  for (const [i, f] of files.entries()) {
+    const n: string[] = [];
+    notes.set(f.rel, n);
+    if (statSync(f.abs).size === 0) {
+      n.push(`${f.rel} is empty (0 bytes)`);
+      continue;
+    }
+    if (read.format === 'jsonl') await loadJsonl(duck, table, f.abs, f.rel, cols);
+    else await loadCsv(duck, table, f.abs, f.rel, cols, read.csv ?? { delimiter: ',', header: true }, i, n);
+  }
+  return notes;
 }
 
 export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<BronzeResult> {
@@ -140,23 +209,29 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   }
   if (files.length === 0) notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
 
-  // ---- raw rows into b_parsed with a uniform shape (blank JSONL lines flagged, counted, never promoted)
-  await duck.run(`DROP TABLE IF EXISTS b_parsed`);
-  const typedCols = cols.map((c) => `${qi(c.name)} ${duckType(c)}`).join(', ');
-  await duck.run(
-    `CREATE TEMP TABLE b_parsed (_source_file VARCHAR, _line_no BIGINT, _raw_line VARCHAR, _blank BOOLEAN, _ok BOOLEAN, _parse_error VARCHAR, ${typedCols}, _type_errors VARCHAR[], _rescued VARCHAR, _record_hash VARCHAR)`,
-  );
-  for (const [i, f] of toRead.entries()) {
-    if (statSync(f.abs).size === 0) {
-      notes.push(`${f.rel} is empty (0 bytes)`);
-      continue;
-    }
-    if (read.format === 'jsonl') await loadJsonl(duck, f.abs, f.rel, cols);
-    else await loadCsv(duck, f.abs, f.rel, cols, read.csv ?? { delimiter: ',', header: true }, i, notes);
+  // ---- raw rows with a uniform shape (blank JSONL lines flagged, counted, never promoted):
+  // parsed ahead on the side lane when the files are unchanged, else here (temp b_parsed)
+  const pre = ctx.takeParsed === undefined ? undefined : await ctx.takeParsed();
+  const unchanged = (f: { abs: string; rel: string }): boolean => {
+    const m = pre?.files.get(f.rel);
+    if (m === undefined) return false;
+    const st = statSync(f.abs);
+    return st.size === m.size && st.mtimeMs === m.mtimeMs;
+  };
+  let parsed = 'b_parsed';
+  let parsedTable = 'b_parsed';
+  if (pre !== undefined && toRead.every(unchanged)) {
+    parsedTable = pre.table;
+    // re-landed copies were parsed too; the job reads only the files it promotes
+    parsed = toRead.length === pre.files.size ? pre.table : `(SELECT * FROM ${pre.table} WHERE _source_file IN (${['NULL', ...toRead.map((f) => sqlStr(f.rel))].join(', ')}))`;
+    for (const f of toRead) notes.push(...(pre.files.get(f.rel)?.notes ?? []));
+  } else {
+    if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
+    for (const n of (await parseFiles(duck, 'b_parsed', true, toRead, read, cols)).values()) notes.push(...n);
   }
   // rows (and blank lines) per file, in one pass
   let blankLines = 0;
-  for (const r of await duck.rows(`SELECT _source_file AS f, count(*) FILTER (WHERE NOT _blank) AS n, count(*) FILTER (WHERE _blank) AS b FROM b_parsed GROUP BY 1`, 'file rows')) {
+  for (const r of await duck.rows(`SELECT _source_file AS f, count(*) FILTER (WHERE NOT _blank) AS n, count(*) FILTER (WHERE _blank) AS b FROM ${parsed} GROUP BY 1`, 'file rows')) {
     blankLines += Number(r['b']);
     const at = files.findIndex((x) => x.file === r['f'] && x.duplicateOf === undefined);
     if (at >= 0) files[at] = { ...files[at]!, rows: Number(r['n']) };
@@ -183,7 +258,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       const keys = c.columns.map(qi);
       const nn = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
       joins.push(
-        `LEFT JOIN (SELECT ${keys.map((k, i) => `${k} AS _uk${i}`).join(', ')}, min({'f': _source_file, 'l': _line_no}) AS _u_first FROM b_parsed WHERE _ok AND ${nn} GROUP BY ALL HAVING count(DISTINCT _record_hash) > 1) ${alias} ON ${keys.map((k, i) => `${alias}._uk${i} = p.${k}`).join(' AND ')}`,
+        `LEFT JOIN (SELECT ${keys.map((k, i) => `${k} AS _uk${i}`).join(', ')}, min({'f': _source_file, 'l': _line_no}) AS _u_first FROM ${parsed} WHERE _ok AND ${nn} GROUP BY ALL HAVING count(DISTINCT _record_hash) > 1) ${alias} ON ${keys.map((k, i) => `${alias}._uk${i} = p.${k}`).join(' AND ')}`,
       );
       byAction[c.action].push(`CASE WHEN ${alias}._u_first IS NOT NULL AND {'f': p._source_file, 'l': p._line_no} > ${alias}._u_first THEN ${sqlStr(c.id)} END`);
     }
@@ -197,12 +272,16 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       } else {
         // only the parent keys this batch refers to (a semi-join), not every key of the parent's state
         const ref = qi(c.references.column);
-        joins.push(`LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM b_parsed)) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`);
+        joins.push(`LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM ${parsed})) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`);
         byAction[c.action].push(`CASE WHEN _ok AND p.${qi(c.columns[0])} IS NOT NULL AND ${alias}.k IS NULL THEN ${sqlStr(c.id)} END`);
       }
     }
   }
-  const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
+  // most rows fail nothing: the list is only built (a lambda per row) when some reason is there
+  const list = (xs: string[]): string =>
+    xs.length === 0
+      ? `[]::VARCHAR[]`
+      : `CASE WHEN coalesce(${xs.join(', ')}) IS NULL THEN []::VARCHAR[] ELSE list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL) END`;
   const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
   const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
   const colList = cols.map((c) => qi(c.name)).join(', ');
@@ -210,14 +289,14 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   // the bronze partition's rows, kept in memory for this batch's silver job (which would
   // otherwise read the partition back); helper columns last, excluded from the files
   await duck.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS
+    `CREATE OR REPLACE ${ctx.lane !== undefined ? '' : 'TEMP '}TABLE ${table} AS
      WITH c AS (
        SELECT p.*,
          list_concat(${list([parseReason])}, ${typeReasons}, ${list([wmReason, ...byAction.quarantine])}) AS _q,
          ${list(byAction.drop)} AS _d,
          ${list(byAction.warn)} AS _w,
          ${list(byAction.fail)} AS _f
-       FROM b_parsed p ${joins.join(' ')}
+       FROM ${parsed} p ${joins.join(' ')}
        WHERE NOT p._blank)
      SELECT ${colList}, _source_file, ${sqlStr(batch)} AS _batch_id, _record_hash, CAST(${sqlStr(ctx.ingestedAt)} AS TIMESTAMP) AS _ingested_at,
             ${status} AS _quality_status, ${reason} AS _quarantine_reason, _rescued, _raw_line, _line_no,
@@ -225,7 +304,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
      FROM c ORDER BY _source_file, _line_no`,
     `bronze rows of ${spec.id}`,
   );
-  await duck.run(`DROP TABLE b_parsed`);
+  await duck.run(`DROP TABLE ${parsedTable}`);
 
   // ---- every figure of the quality report from one grouped scan (a handful of groups)
   const groups = await duck.rows(
@@ -249,11 +328,20 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     });
   }
 
-  // ---- bronze partition (every row) and quarantine partition (quarantined + dropped), in file order
+  // ---- bronze partition (every row) and quarantine partition (quarantined + dropped), in
+  // file order, then the ledger (a crash before it only means the files are hashed again):
+  // on the side lane when there is one, while the main connection runs the silver job
   const bronzeFile = lake.partitionFile('bronze', spec.name, batch);
   const quarantineFile = lake.partitionFile('quarantine', spec.name, batch);
-  await copyAtomic(duck, `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${table}`, bronzeFile);
-  await copyAtomic(duck, `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${table} WHERE _quality_status IN ('quarantined', 'dropped')`, quarantineFile);
+  const newLedger: Ledger = { ...ledger };
+  for (const f of files) if (f.duplicateOf === undefined) newLedger[f.sha256] = { batch, file: f.file };
+  const write = async (d: Duck): Promise<void> => {
+    await copyAtomic(d, `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${table}`, bronzeFile);
+    await copyAtomic(d, `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${table} WHERE _quality_status IN ('quarantined', 'dropped')`, quarantineFile);
+    writeFileAtomic(ledgerPath(lake, spec.name), JSON.stringify(sortKeys(newLedger), null, 1));
+  };
+  if (ctx.lane !== undefined && ctx.defer !== undefined) ctx.defer(ctx.lane.enqueue('write', write).promise);
+  else await write(duck);
 
   // ---- counts for the quality report
   const sumWhere = (f: (g: Record<string, unknown>) => boolean): number => groups.filter(f).reduce((a, g) => a + n(g), 0);
@@ -283,11 +371,6 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     n_rescued: groups.reduce((a, g) => a + Number(g['resc']), 0),
     newest: (groups[0]?.['newest'] as string | null | undefined) ?? null,
   };
-
-  // ledger last: a crash before this line only means the files are hashed again
-  const newLedger: Ledger = { ...ledger };
-  for (const f of files) if (f.duplicateOf === undefined) newLedger[f.sha256] = { batch, file: f.file };
-  writeFileAtomic(ledgerPath(lake, spec.name), JSON.stringify(sortKeys(newLedger), null, 1));
 
   return {
     files,
@@ -348,7 +431,7 @@ async function countRows(duck: Duck, abs: string, format: 'jsonl' | 'csv', heade
 }
 
 /** Loads a JSONL file: one read of its lines; blank lines are kept flagged (`_blank`), to be counted, never promoted. */
-async function loadJsonl(duck: Duck, abs: string, rel: string, cols: readonly ColumnSpec[]): Promise<void> {
+async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, cols: readonly ColumnSpec[]): Promise<void> {
   const paths = `[${cols.map((c) => sqlStr(`$."${c.name}"`)).join(', ')}]`;
   const declared = `[${cols.map((c) => sqlStr(c.name)).join(', ')}]`;
   const typed = cols.map((c, i) => `${c.cast.duckdb.split('{{value}}').join(`_raw[${i + 1}]`)} AS ${qi(c.name)}`).join(',\n ');
@@ -358,11 +441,11 @@ async function loadJsonl(duck: Duck, abs: string, rel: string, cols: readonly Co
   // numbering the lines needs the file's order (one thread); the parsing after it runs in parallel
   await duck.run(`CREATE OR REPLACE TEMP TABLE b_lines AS SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(abs)}`, `read ${rel}`);
   await duck.run(
-    `INSERT INTO b_parsed
+    `INSERT INTO ${table}
      WITH src AS (SELECT _line_no, line, line IS NULL OR trim(line) = '' AS _blank FROM b_lines),
      j AS (SELECT _line_no, line, _blank, NOT _blank AND json_valid(line) AND starts_with(ltrim(line, ${JSON_WS}), '{') AS _ok FROM src),
-     x AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw,
-                     CASE WHEN _ok THEN list_filter(json_keys(line), k -> NOT list_contains(${declared}, k)) END AS _extra FROM j),
+     k AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw, CASE WHEN _ok THEN json_keys(line) END AS _keys FROM j),
+     x AS (SELECT * EXCLUDE (_keys), CASE WHEN _ok AND NOT list_has_all(${declared}, _keys) THEN list_filter(_keys, k -> NOT list_contains(${declared}, k)) END AS _extra FROM k),
      t AS (SELECT *, ${typed} FROM x)
      SELECT ${sqlStr(rel)}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
             ${cols.map((c) => qi(c.name)).join(', ')},
@@ -377,6 +460,7 @@ async function loadJsonl(duck: Duck, abs: string, rel: string, cols: readonly Co
 
 async function loadCsv(
   duck: Duck,
+  table: string,
   abs: string,
   rel: string,
   cols: readonly ColumnSpec[],
@@ -393,7 +477,7 @@ async function loadCsv(
     const why = missingRequired.length > 0 ? `file:wrong_header (missing ${missingRequired.join(', ')})` : 'file:wrong_header (duplicate column names)';
     notes.push(`${rel}: ${why}; header was "${header.join(csv.delimiter)}"`);
     await duck.run(
-      `INSERT INTO b_parsed (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
+      `INSERT INTO ${table} (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
        SELECT ${sqlStr(rel)}, _line_no, line, FALSE, FALSE, ${sqlStr(why)}, []::VARCHAR[], sha256(line)
        FROM (SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(abs)}) WHERE _line_no > ${csv.header ? 1 : 0} AND line IS NOT NULL AND trim(line) <> ''`,
       `quarantine ${rel}`,
@@ -417,7 +501,7 @@ async function loadCsv(
   const rescued = extra.length > 0 ? `CAST(to_json({${extra.map((e) => `${sqlStr(e)}: ${r(e)}`).join(', ')}}) AS VARCHAR)` : 'NULL';
   const rawLine = `CAST(to_json({${header.map((h) => `${sqlStr(h)}: ${r(h)}`).join(', ')}}) AS VARCHAR)`;
   await duck.run(
-    `INSERT INTO b_parsed
+    `INSERT INTO ${table}
      WITH s AS (SELECT _line_no, ${header.map((h) => `${qi(h)} AS ${r(h)}`).join(', ')} FROM b_csv),
      t AS (SELECT *, ${typed} FROM s)
      SELECT ${sqlStr(rel)}, _line_no, ${rawLine}, FALSE, TRUE, NULL, ${cols.map((c) => `t.${qi(c.name)}`).join(', ')},
@@ -428,7 +512,7 @@ async function loadCsv(
   );
   // rows the CSV reader rejected (wrong column count, bad quoting): quarantined, with their text
   await duck.run(
-    `INSERT INTO b_parsed (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
+    `INSERT INTO ${table} (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
      SELECT ${sqlStr(rel)}, 1000000000 + CAST(line AS BIGINT), any_value(csv_line), FALSE, FALSE,
             'unparseable:' || lower(replace(any_value(error_type), ' ', '_')), []::VARCHAR[], sha256(any_value(csv_line))
      FROM ${rejTable} GROUP BY line`,

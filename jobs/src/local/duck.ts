@@ -6,6 +6,9 @@ export class Duck {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly con: DuckDBConnection,
+    /** The first connection owns the database; others (`connect`) only close themselves. */
+    private readonly owner: boolean,
+    private readonly name = 'main',
   ) {}
 
   static async open(options: { threads?: number; memoryLimit?: string; tempDirectory?: string } = {}): Promise<Duck> {
@@ -16,7 +19,16 @@ export class Duck {
       ...(options.tempDirectory !== undefined ? { temp_directory: options.tempDirectory } : {}),
     });
     const con = await instance.connect();
-    return new Duck(instance, con);
+    return new Duck(instance, con, true);
+  }
+
+  /**
+   * Another connection to the same database: its statements run concurrently with this
+   * one's (each on its own thread), it sees every regular table, and its TEMP tables are
+   * its own. Close it before the owner.
+   */
+  async connect(name: string): Promise<Duck> {
+    return new Duck(this.instance, await this.instance.connect(), false, name);
   }
 
   /** Seconds spent per statement label, when STREAMPULSE_PROFILE_SQL=1 (printed on close). */
@@ -70,9 +82,9 @@ export class Duck {
   close(): void {
     if (this.profile)
       for (const [k, v] of [...this.profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30))
-        process.stderr.write(`[sql profile] ${(v.ms / 1000).toFixed(2)}s ${v.n}× ${k}\n`);
+        process.stderr.write(`[sql profile${this.owner ? '' : ` ${this.name}`}] ${(v.ms / 1000).toFixed(2)}s ${v.n}× ${k}\n`);
     this.con.closeSync();
-    this.instance.closeSync();
+    if (this.owner) this.instance.closeSync();
   }
 }
 

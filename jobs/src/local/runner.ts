@@ -8,7 +8,8 @@ import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '../spec.js';
 import { bindRunDate } from '../compile.js';
-import { bronzeBatchSql, bronzeBatchTable, copyAtomic, runBronze, type BronzeResult } from './bronze.js';
+import { bronzeBatchSql, bronzeBatchTable, copyAtomic, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
+import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
 import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, type SilverResult } from './silver.js';
@@ -71,6 +72,12 @@ export interface RunnerOptions {
   readonly memoryLimit?: string;
   /** For tests: throw after this many jobs of a batch (simulates a crash mid-run). */
   readonly crashAfterJobs?: number;
+  /**
+   * Use a second DuckDB connection (the side lane) for bronze writes and for parsing the
+   * next batch's files (`prefetch`), so both cores work. Default true; false runs every
+   * statement on one connection (the results are the same).
+   */
+  readonly sideLane?: boolean;
 }
 
 interface OpenBatch {
@@ -103,12 +110,17 @@ export class LocalRunner {
   private readonly referenced: ReadonlySet<string>;
   /** The batch whose jobs are running (runJobs) and not yet reported (finishBatch). */
   private open: OpenBatch | undefined;
+  /** Writes handed to the side lane and not yet awaited (awaited before a batch is reported). */
+  private pending: Promise<unknown>[] = [];
+  /** Landing files parsed ahead on the side lane, by `<dataset>@<batch>`. */
+  private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
 
   private constructor(
     readonly plan: JobPlan,
     readonly lake: Lake,
     private readonly duck: Duck,
     private readonly opts: RunnerOptions,
+    private readonly lane: SideLane | undefined,
   ) {
     const referenced = new Set<string>();
     for (const job of plan.jobs)
@@ -130,11 +142,87 @@ export class LocalRunner {
     const spill = lake.path('_state', 'duckdb-spill');
     rmSync(spill, { recursive: true, force: true });
     const duck = await Duck.open({ memoryLimit: opts.memoryLimit ?? RUNNER_MEMORY_LIMIT, tempDirectory: spill, ...(opts.threads === undefined ? {} : { threads: opts.threads }) });
-    return new LocalRunner(plan, lake, duck, opts);
+    const lane = opts.sideLane === false ? undefined : new SideLane(await duck.connect('side'));
+    return new LocalRunner(plan, lake, duck, opts, lane);
   }
 
-  close(): void {
-    this.duck.close();
+  /** Waits for the side lane's running task (queued ones are dropped), then closes both connections. */
+  async close(): Promise<void> {
+    try {
+      if (this.lane !== undefined) {
+        await this.lane.drain();
+        this.lane.duck.close();
+      }
+    } finally {
+      this.duck.close();
+    }
+  }
+
+  /**
+   * Starts parsing a batch's landing files on the side lane (every bronze job's files),
+   * so that its bronze jobs find them parsed. Call it for the next batch while running
+   * this one; without a side lane it does nothing. The bronze job checks that the files
+   * are unchanged and parses them itself when they are not (or when parsing has not
+   * started yet), so a prefetch never changes a result.
+   */
+  prefetch(batch: string): void {
+    const lane = this.lane;
+    if (lane === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(batch)) return;
+    for (const job of this.plan.jobs) {
+      const key = `${job.name}@${batch}`;
+      if (job.layer !== 'bronze' || this.prefetched.has(key)) continue;
+      const table = qi(`pf__${job.name}__${batch}`);
+      this.prefetched.set(key, lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, table)));
+    }
+  }
+
+  /** Resolves when the batch's landing files have been parsed ahead (or given up); for tests and measurements. */
+  async whenPrefetched(batch: string): Promise<number> {
+    let n = 0;
+    for (const [key, task] of this.prefetched) if (key.endsWith(`@${batch}`) && (await task.promise.catch(() => undefined)) !== undefined) n++;
+    return n;
+  }
+
+  /** The prefetched parse of a dataset's batch: taken back when not started, awaited when running or done. */
+  private async takeParsed(dataset: string, batch: string): Promise<ParsedLanding | undefined> {
+    const task = this.prefetched.get(`${dataset}@${batch}`);
+    if (task === undefined) return undefined;
+    this.prefetched.delete(`${dataset}@${batch}`);
+    if (task.cancel()) return undefined;
+    try {
+      return await task.promise;
+    } catch {
+      // parsing ahead failed (a file changed or vanished meanwhile): the job parses the files itself
+      await this.duck.run(`DROP TABLE IF EXISTS ${qi(`pf__${dataset}__${batch}`)}`);
+      return undefined;
+    }
+  }
+
+  /** Drops parsed-ahead tables of batches before `current` (runs went another way; they will not be used). */
+  private async discardPrefetched(current: string): Promise<void> {
+    for (const [key, task] of [...this.prefetched.entries()]) {
+      const [dataset, batch] = key.split('@') as [string, string];
+      if (batch >= current) continue;
+      this.prefetched.delete(key);
+      if (task.cancel()) continue;
+      await task.promise.catch(() => undefined);
+      await this.duck.run(`DROP TABLE IF EXISTS ${qi(`pf__${dataset}__${batch}`)}`);
+    }
+  }
+
+  /** Awaits every write handed to the side lane (the first failure is thrown). */
+  private async flushWrites(): Promise<void> {
+    const all = this.pending.splice(0);
+    const results = await Promise.allSettled(all);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /** Drops a batch's held bronze rows; with a side lane, after its queued writes have read them. */
+  private async dropBronzeTable(dataset: string): Promise<void> {
+    const sql = `DROP TABLE IF EXISTS ${bronzeBatchTable(dataset)}`;
+    if (this.lane === undefined) await this.duck.run(sql);
+    else this.pending.push(this.lane.enqueue('write', (d) => d.run(sql)).promise);
   }
 
   /** Publishes the serving database, CSV extracts and quality reports for the given batches. */
@@ -173,17 +261,32 @@ export class LocalRunner {
           remedy: `job ids are <layer>.<name>, e.g. ${jobs[0]?.id ?? 'bronze.<dataset>'}; regenerate the control manifest from the contracts`,
         });
     }
+    await this.flushWrites();
+    await this.discardPrefetched(batch);
     let state = this.open;
     if (state?.batch !== batch) {
       // silver state as of the previous batches; each silver job below refreshes its own
       // table. Consecutive batches in one runner already hold it from the last batch.
       if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
       this.silverAsOf = undefined;
-      for (const name of state?.heldBronze ?? []) await this.duck.run(`DROP TABLE IF EXISTS ${bronzeBatchTable(name)}`);
+      for (const name of state?.heldBronze ?? []) await this.dropBronzeTable(name);
+      await this.flushWrites();
       state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), heldBronze: new Set(), ran: 0 };
       this.open = state;
     }
     const wanted = only === undefined ? undefined : new Set(only);
+    // every partition the jobs wrote is committed when runJobs returns (or throws)
+    try {
+      await this.runJobList(state, batch, specs, wanted);
+    } catch (e) {
+      await this.flushWrites().catch(() => undefined);
+      throw e;
+    }
+    await this.flushWrites();
+  }
+
+  private async runJobList(state: OpenBatch, batch: string, specs: Map<string, JobSpec>, wanted: ReadonlySet<string> | undefined): Promise<void> {
+    const jobs = this.plan.jobs;
     for (const [i, job] of jobs.entries()) {
       if (wanted !== undefined ? !wanted.has(job.id) : hasRun(state, job.id)) continue;
       if (this.opts.crashAfterJobs !== undefined && state.ran >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
@@ -197,6 +300,8 @@ export class LocalRunner {
           batch,
           ingestedAt: state.ingestedAt,
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
+          takeParsed: () => this.takeParsed(job.name, batch),
+          ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
         });
         state.bronze.set(job.id, r);
         state.heldBronze.add(job.name);
@@ -214,7 +319,7 @@ export class LocalRunner {
           bronze: bronzeBatchSql(held, job.name, this.lake.partitionFile('bronze', job.name, batch)),
           ...(history !== undefined ? { earlierHashes: history } : {}),
         });
-        if (held) await this.duck.run(`DROP TABLE IF EXISTS ${bronzeBatchTable(job.name)}`);
+        if (held) await this.dropBronzeTable(job.name);
         state.silver.set(job.id, r);
         await this.refreshSilverViews(specs, batch, job.name, `(${partitionRowsSql(job)})`);
         await dropRanked(this.duck);
