@@ -12,7 +12,7 @@ import { bronzeBatchSql, bronzeBatchTable, copyAtomic, prefetchLanding, runBronz
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, type SilverResult } from './silver.js';
+import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, type SilverResult } from './silver.js';
 
 /**
  * DuckDB's memory limit in the runner: with Node's own heap and DuckDB's allocations
@@ -104,10 +104,12 @@ export class LocalRunner {
   /** Per dataset, the silver partitions (batches) its state table was built from. */
   private readonly stateParts = new Map<string, readonly string[]>();
   /**
-   * Datasets whose silver state a bronze quality check reads (referential rules): their
-   * state is kept as a table, merged batch by batch. Every other dataset's state is a view.
+   * Datasets whose silver state a bronze quality check reads (referential rules), with
+   * the columns the checks look up: their state is kept as a narrow table (`silver_ref__`:
+   * key, ordering, tracked and looked-up columns), merged batch by batch. Gold reads every
+   * dataset's full state through a view, merged on read.
    */
-  private readonly referenced: ReadonlySet<string>;
+  private readonly referenced: ReadonlyMap<string, ReadonlySet<string>>;
   /** The batch whose jobs are running (runJobs) and not yet reported (finishBatch). */
   private open: OpenBatch | undefined;
   /** Writes handed to the side lane and not yet awaited (awaited before a batch is reported). */
@@ -122,13 +124,13 @@ export class LocalRunner {
     private readonly opts: RunnerOptions,
     private readonly lane: SideLane | undefined,
   ) {
-    const referenced = new Set<string>();
+    const referenced = new Map<string, Set<string>>();
     for (const job of plan.jobs)
       for (const st of job.steps)
         if (st.op === 'quality')
           for (const c of st.checks) {
             const parent = c.references ? /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] : undefined;
-            if (parent !== undefined) referenced.add(parent);
+            if (parent !== undefined && c.references) referenced.set(parent, (referenced.get(parent) ?? new Set()).add(c.references.column));
           }
     this.referenced = referenced;
   }
@@ -410,39 +412,42 @@ export class LocalRunner {
   private silverRelationName(specs: Map<string, JobSpec>, dataset: string, batch: string): string | undefined {
     const s = specs.get(`silver.${dataset}`);
     if (!s || !silverStateSql(s, this.lake, batch)) return undefined;
-    return qi(`silver__${dataset}`);
+    return this.referenced.has(dataset) ? qi(`silver_ref__${dataset}`) : qi(`silver__${dataset}`);
   }
 
   /**
-   * (Re)creates a table per dataset with its current silver state (empty, typed, when
-   * nothing is merged yet), and for SCD2 datasets a table with their whole silver history.
-   * After a silver job (`newRows` = the partition it just wrote) the held tables are
-   * brought up to date with that one partition instead of re-reading every partition.
+   * Brings every dataset's (or only `only`'s) silver relations up to `batch`:
+   * - `silver__<name>`, what gold reads: a view of the full state merged on read from the
+   *   partitions (gold is usually built once, after the last batch);
+   * - for datasets a referential check reads, `silver_ref__<name>`: a table with the
+   *   state's rows in the columns the merge and the checks need, and for SCD2 datasets
+   *   `silver_history__<name>` with every silver row in those columns. After a silver job
+   *   (`newRows` = the partition it just wrote) they are brought up to date with that one
+   *   partition instead of re-reading every partition.
    */
   private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
-      const table = qi(`silver__${spec.name}`);
+      await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
+      const lookedUp = this.referenced.get(spec.name);
+      if (lookedUp === undefined) continue;
+      const cols = stateColumns(spec, lookedUp);
+      const table = qi(`silver_ref__${spec.name}`);
       const history = qi(`silver_history__${spec.name}`);
       const scd2 = isScd2(spec);
       const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
       const held = this.stateParts.get(spec.name);
       this.stateParts.delete(spec.name);
-      if (!this.referenced.has(spec.name)) {
-        // no quality check reads this state batch by batch: a view, merged on read by the
-        // gold jobs that use it (usually once, after the last batch), never held in memory
-        await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
-        continue;
-      }
       const onlyNew = newRows !== undefined && held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
-      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined)))) {
+      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols)))) {
+        const empty = `(SELECT ${cols.map(qi).join(', ')}, _batch_id, _record_hash FROM (${this.emptySilver(specs, spec)}))`;
         if (scd2) {
-          const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts) : `(SELECT * EXCLUDE (_valid_from, _valid_to, _is_current) FROM (${this.emptySilver(specs, spec)}))`;
+          const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts, cols) : empty;
           await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${history} AS SELECT * FROM ${src}`, `silver history ${spec.name}`);
-          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history)!}`, `silver state ${spec.name}`);
+          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history, cols)!}`, `silver state ${spec.name}`);
         } else {
-          const sql = silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec);
-          // materialised once per silver job: quality checks and gold builds read it many times per batch
+          // materialised once per silver job: quality checks read it many times per batch
+          const sql = parts.length > 0 ? silverStateSql(spec, this.lake, batch, undefined, cols)! : `SELECT * FROM ${empty}`;
           await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, `silver state ${spec.name}`);
         }
       }

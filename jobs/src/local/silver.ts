@@ -146,11 +146,11 @@ export async function dropRanked(duck: Duck): Promise<void> {
  * Either way the table holds exactly the rows `silverStateSql` would give (in another
  * row order).
  */
-export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, newRows: string, history: string | undefined): Promise<boolean> {
+export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, newRows: string, history: string | undefined, columns?: readonly string[]): Promise<boolean> {
   const merge = find(spec, 'merge');
   if (!merge) return false;
   if (merge.mode === 'scd2' && history === undefined) return false;
-  const cols = `${merge.columns.map(qi).join(', ')}, _batch_id, _record_hash`;
+  const cols = `${(columns ?? merge.columns).map(qi).join(', ')}, _batch_id, _record_hash`;
   const same = merge.key.map((k) => `n.${qi(k)} IS NOT DISTINCT FROM s.${qi(k)}`).join(' AND ');
   await duck.run(`CREATE OR REPLACE TEMP TABLE s_state_new AS SELECT ${cols} FROM ${newRows}`, `state-read ${spec.name}`);
   if (merge.mode === 'scd1') {
@@ -167,7 +167,7 @@ export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string,
   } else {
     await duck.run(`INSERT INTO ${history} SELECT ${cols} FROM s_state_new`, `history-append ${spec.name}`);
     await duck.run(
-      `CREATE OR REPLACE TEMP TABLE s_state_win AS ${scd2Sql(merge, `(SELECT * FROM ${history} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same}))`)}`,
+      `CREATE OR REPLACE TEMP TABLE s_state_win AS ${scd2Sql(merge, `(SELECT * FROM ${history} s WHERE EXISTS (SELECT 1 FROM s_state_new n WHERE ${same}))`, columns)}`,
       `state-versions ${spec.name}`,
     );
   }
@@ -177,17 +177,29 @@ export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string,
   return true;
 }
 
-/** The silver rows a state is merged from: the named partitions (the columns the state reads). */
-export function partitionsSql(spec: JobSpec, lake: Lake, parts: readonly string[]): string {
+/** The silver rows a state is merged from: the named partitions (the columns the state reads, or only `columns`). */
+export function partitionsSql(spec: JobSpec, lake: Lake, parts: readonly string[], columns?: readonly string[]): string {
   const merge = find(spec, 'merge')!;
-  return `(SELECT ${merge.columns.map(qi).join(', ')}, _batch_id, _record_hash FROM read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]))`;
+  return `(SELECT ${(columns ?? merge.columns).map(qi).join(', ')}, _batch_id, _record_hash FROM read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}]))`;
+}
+
+/**
+ * The columns a state must keep to be merged exactly (key, ordering, SCD2 tracked
+ * columns) plus `also` (e.g. the columns referential checks look up), in the merge's
+ * column order. A state of only these columns has the same rows, keys and versions as
+ * the full state, a fraction of its memory.
+ */
+export function stateColumns(spec: JobSpec, also: Iterable<string>): string[] {
+  const merge = find(spec, 'merge')!;
+  const want = new Set([...merge.key, ...merge.order_by.map((o) => o.column), ...(merge.tracked_columns ?? []), ...also]);
+  return merge.columns.filter((c) => want.has(c));
 }
 
 /** SCD2 versions of every key in `src`: versions start where the tracked columns change; each version shows its latest record. */
-function scd2Sql(merge: Merge, src: string): string {
+function scd2Sql(merge: Merge, src: string, columns?: readonly string[]): string {
   const key = merge.key.map(qi).join(', ');
   const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
-  const cols = merge.columns.map(qi).join(', ');
+  const cols = (columns ?? merge.columns).map(qi).join(', ');
   const first = merge.order_by[0]!;
   const asc = merge.order_by.map((o) => `${qi(o.column)} ${o.direction === 'desc' ? 'ASC' : 'DESC'} NULLS FIRST`).join(', ');
   const tracked = (merge.tracked_columns ?? []).map(qi);
@@ -208,7 +220,7 @@ function scd2Sql(merge: Merge, src: string): string {
  * SQL of a dataset's current silver state as of `batch`: every committed partition up
  * to the batch, merged on read (or, with `src`, the given silver rows).
  */
-export function silverStateSql(spec: JobSpec, lake: Lake, batch: string, src?: string): string | undefined {
+export function silverStateSql(spec: JobSpec, lake: Lake, batch: string, src?: string, columns?: readonly string[]): string | undefined {
   const merge = find(spec, 'merge');
   if (!merge) return undefined;
   const parts = lake.batches('silver', spec.name).filter((b) => b <= batch);
@@ -216,9 +228,9 @@ export function silverStateSql(spec: JobSpec, lake: Lake, batch: string, src?: s
   const from = src ?? `read_parquet([${parts.map((b) => sqlStr(lake.partitionFile('silver', spec.name, b))).join(', ')}])`;
   const key = merge.key.map(qi).join(', ');
   const ordered = `${orderSql(merge)}, _batch_id DESC, _record_hash`;
-  const cols = merge.columns.map(qi).join(', ');
+  const cols = (columns ?? merge.columns).map(qi).join(', ');
   if (merge.mode === 'scd1') {
     return `SELECT ${cols}, _batch_id, _record_hash FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${ordered}) AS _rn FROM ${from}) WHERE _rn = 1`;
   }
-  return scd2Sql(merge, from);
+  return scd2Sql(merge, from, columns);
 }
