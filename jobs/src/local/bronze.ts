@@ -421,8 +421,13 @@ function duckType(c: ColumnSpec): string {
 /** JSON's insignificant whitespace (space, tab, line feed, carriage return). */
 const JSON_WS = `' ' || chr(9) || chr(10) || chr(13)`;
 
+/**
+ * Every line of a file as text. Lines up to 16 MiB; the read buffer is set to 32 MiB,
+ * because DuckDB's default is 16× the longest line (a 256 MiB block per open file, half
+ * the runner's memory limit, twice over when the side lane reads a file at the same time).
+ */
 const LINE_READER = (abs: string): string =>
-  `read_csv(${sqlStr(abs)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216)`;
+  `read_csv(${sqlStr(abs)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216, buffer_size=33554432)`;
 
 async function countRows(duck: Duck, abs: string, format: 'jsonl' | 'csv', header: boolean): Promise<number> {
   if (statSync(abs).size === 0) return 0;
