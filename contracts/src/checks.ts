@@ -333,12 +333,44 @@ function checkExpr(ctx: ExprContext, path: Path, src: string, opts: { aggregate:
       if (sig.kind === 'window' && !n.over) ctx.r.add('CONTRACT_WINDOW_REQUIRED', path, `${opts.what}: ${n.name}() needs an OVER (...) clause`, `write ${n.name}(...) over (partition by ... order by ...)`, { exprOffset: n.offset });
       if (n.distinct && n.name !== 'count') ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: DISTINCT is only supported in count(distinct ...)`, 'remove DISTINCT', { exprOffset: n.offset });
       if (n.args.some((a) => a.kind === 'star') && n.name !== 'count') ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: * is only allowed in count(*)`, 'name a column instead', { exprOffset: n.offset });
+      const arg = n.args[0];
+      if ((n.name === 'sum' || n.name === 'avg') && arg !== undefined && isDoubleValued(ctx, arg))
+        ctx.r.add(
+          'CONTRACT_ORDER_DEPENDENT_SUM',
+          path,
+          `${opts.what}: ${n.name}() over a double adds floating-point values in whatever order the engine's threads reach them, so two runs of the same data can differ in the last digits (gold would not be byte-identical)`,
+          `sum an exact type instead, e.g. ${n.name}(cast(<expr> as decimal(18,4))), or sum integers and divide after`,
+          { exprOffset: n.offset },
+        );
     }
   });
   const agg = isAggregate(e);
   if (opts.aggregate === 'forbidden' && agg) ctx.r.add('CONTRACT_AGGREGATE_NOT_ALLOWED', path, `${opts.what} may not aggregate`, 'move the aggregate into a measure');
   if (opts.aggregate === 'required' && !agg) ctx.r.add('CONTRACT_AGGREGATE_REQUIRED', path, `${opts.what} must aggregate (sum, count, avg, min, max)`, 'wrap the expression in an aggregate, or make it a dimension');
   return e;
+}
+
+/** Whether an expression's value is a double (a double column, a cast to double, a division): its sum depends on the order of addition. */
+function isDoubleValued(ctx: ExprContext, e: Expr): boolean {
+  const isDouble = (t: string | undefined): boolean => t === 'double' || t === 'float';
+  switch (e.kind) {
+    case 'column': {
+      const rel = e.table !== undefined ? ctx.rels.find((x) => x.alias === e.table) : ctx.rels.find((x) => x.columns.has(e.name));
+      return isDouble(rel?.columns.get(e.name));
+    }
+    case 'cast':
+      return isDouble(e.type.toLowerCase());
+    case 'binary':
+      return e.op === '/' || ((e.op === '+' || e.op === '-' || e.op === '*') && (isDoubleValued(ctx, e.left) || isDoubleValued(ctx, e.right)));
+    case 'unary':
+      return isDoubleValued(ctx, e.operand);
+    case 'call':
+      return e.name === 'safe_divide' || ((e.name === 'coalesce' || e.name === 'nullif' || e.name === 'abs' || e.name === 'round') && e.args.some((a) => isDoubleValued(ctx, a)));
+    case 'case':
+      return false;
+    default:
+      return false;
+  }
 }
 
 function missingHint(ctx: ExprContext, rel: Relation, col: string): string {
