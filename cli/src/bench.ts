@@ -214,7 +214,8 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   const end = elapsed(t0);
   onLine(`runner  publish ${r.seconds.publish.toFixed(1)}s`);
   const silver_rows: Record<string, number> = {};
-  const duck = await Duck.open({ threads: BENCH_DUCKDB.threads });
+  // counted under the runner's own memory limit: the peak RSS reported is the runner's, not this count's
+  const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: RUNNER_MEMORY_LIMIT });
   try {
     const lake = new Lake(req.workDir);
     for (const spec of plan.jobs) {
