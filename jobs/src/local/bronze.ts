@@ -277,11 +277,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       }
     }
   }
-  // most rows fail nothing: the list is only built (a lambda per row) when some reason is there
-  const list = (xs: string[]): string =>
-    xs.length === 0
-      ? `[]::VARCHAR[]`
-      : `CASE WHEN coalesce(${xs.join(', ')}) IS NULL THEN []::VARCHAR[] ELSE list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL) END`;
+  const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
   const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
   const colList = cols.map((c) => qi(c.name)).join(', ');
@@ -449,8 +445,8 @@ async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, co
     `INSERT INTO ${table}
      WITH src AS (SELECT _line_no, line, line IS NULL OR trim(line) = '' AS _blank FROM b_lines),
      j AS (SELECT _line_no, line, _blank, NOT _blank AND json_valid(line) AND starts_with(ltrim(line, ${JSON_WS}), '{') AS _ok FROM src),
-     k AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw, CASE WHEN _ok THEN json_keys(line) END AS _keys FROM j),
-     x AS (SELECT * EXCLUDE (_keys), CASE WHEN _ok AND NOT list_has_all(${declared}, _keys) THEN list_filter(_keys, k -> NOT list_contains(${declared}, k)) END AS _extra FROM k),
+     x AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw,
+                     CASE WHEN _ok THEN list_filter(json_keys(line), k -> NOT list_contains(${declared}, k)) END AS _extra FROM j),
      t AS (SELECT *, ${typed} FROM x)
      SELECT ${sqlStr(rel)}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
             ${cols.map((c) => qi(c.name)).join(', ')},
