@@ -94,6 +94,9 @@ interface OpenBatch {
   ran: number;
 }
 
+/** The table a dataset's landing files of a batch are parsed ahead into. */
+const prefetchTable = (dataset: string, batch: string): string => qi(`pf__${dataset}__${batch}`);
+
 /** Whether the job ran in this open batch. */
 const hasRun = (state: OpenBatch, jobId: string): boolean => state.bronze.has(jobId) || state.silver.has(jobId) || state.tables.has(jobId);
 /** Whether a silver job merges its dataset as SCD2 (keeps every version). */
@@ -174,8 +177,7 @@ export class LocalRunner {
     for (const job of this.plan.jobs) {
       const key = `${job.name}@${batch}`;
       if (job.layer !== 'bronze' || this.prefetched.has(key)) continue;
-      const table = qi(`pf__${job.name}__${batch}`);
-      this.prefetched.set(key, lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, table)));
+      this.prefetched.set(key, lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, prefetchTable(job.name, batch))));
     }
   }
 
@@ -196,7 +198,7 @@ export class LocalRunner {
       return await task.promise;
     } catch {
       // parsing ahead failed (a file changed or vanished meanwhile): the job parses the files itself
-      await this.duck.run(`DROP TABLE IF EXISTS ${qi(`pf__${dataset}__${batch}`)}`);
+      await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(dataset, batch)}`);
       return undefined;
     }
   }
@@ -209,7 +211,7 @@ export class LocalRunner {
       this.prefetched.delete(key);
       if (task.cancel()) continue;
       await task.promise.catch(() => undefined);
-      await this.duck.run(`DROP TABLE IF EXISTS ${qi(`pf__${dataset}__${batch}`)}`);
+      await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(dataset, batch)}`);
     }
   }
 
@@ -264,7 +266,6 @@ export class LocalRunner {
           remedy: `job ids are <layer>.<name>, e.g. ${jobs[0]?.id ?? 'bronze.<dataset>'}; regenerate the control manifest from the contracts`,
         });
     }
-    await this.flushWrites();
     await this.discardPrefetched(batch);
     let state = this.open;
     if (state?.batch !== batch) {
@@ -273,6 +274,7 @@ export class LocalRunner {
       if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
       this.silverAsOf = undefined;
       for (const name of state?.heldBronze ?? []) await this.dropBronzeTable(name);
+      // the drops run on the lane: done before this batch's bronze jobs create the tables again
       await this.flushWrites();
       state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), heldBronze: new Set(), ran: 0 };
       this.open = state;
