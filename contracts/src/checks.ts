@@ -366,8 +366,6 @@ function isDoubleValued(ctx: ExprContext, e: Expr): boolean {
       return isDoubleValued(ctx, e.operand);
     case 'call':
       return e.name === 'safe_divide' || ((e.name === 'coalesce' || e.name === 'nullif' || e.name === 'abs' || e.name === 'round') && e.args.some((a) => isDoubleValued(ctx, a)));
-    case 'case':
-      return false;
     default:
       return false;
   }
