@@ -18,9 +18,9 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { compileJobs, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
 import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
-import { allBatchReports, slaHours } from './lake-reports.js';
+import { allBatchReports } from './lake-reports.js';
 
 /** The local path of a dataset's location inside the lake folder. */
 export function localPath(lakeRoot: string, d: ResolvedDataset): string {
@@ -47,6 +47,8 @@ export interface LocalBindingOptions {
   readonly threads?: number;
   readonly onJob?: (e: ProgressEvent) => void;
   readonly onBatch?: (r: BatchReport) => void;
+  /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
+  readonly freshness?: FreshnessMode;
 }
 
 /** The runtime's command line: the command (`run`/`export`) and its flags. */
@@ -70,9 +72,9 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
     (runner ??= await LocalRunner.open(plan, {
       lakeRoot,
       salt,
-      slaHours: slaHours(set),
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.onJob ? { onProgress: o.onJob } : {}),
+      ...(o.freshness !== undefined ? { freshness: o.freshness } : {}),
     }));
   // one DuckDB connection: parallel activities take turns
   let queue: Promise<unknown> = Promise.resolve();
@@ -175,6 +177,8 @@ export interface AdfBatchesOptions {
   /** A batch's report, when its Export activity wrote it (`index` of `total` run dates). */
   readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
   readonly onActivityRun?: (r: ActivityRun) => void;
+  /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
+  readonly freshness?: FreshnessMode;
 }
 
 export interface AdfBatchesResult {
@@ -197,6 +201,7 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.onJob ? { onJob: o.onJob } : {}),
     ...(o.onBatch ? { onBatch: (r: BatchReport) => o.onBatch?.(r, local.reports.length - 1, o.dates.length) } : {}),
+    ...(o.freshness !== undefined ? { freshness: o.freshness } : {}),
   });
   const runs: AdfBatchesResult['runs'][number][] = [];
   const t0 = performance.now();

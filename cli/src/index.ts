@@ -9,4 +9,4 @@ export { VERSION } from './version.js';
 export { runDemo, runBatches, runDailyBatches, prepareLake, readManifest, saltFrom, LAKE_MARKER, LOCAL_DEMO_SALT, type DemoOptions, type DemoResult, type LakehouseEvents } from './lakehouse.js';
 export { runBatchesViaAdf, localBindings, type AdfBatchesResult } from './adf-local.js';
 export { LakeMartSource, openTarget, writeSqlDir, readMigrationsDir, cliServingOptions } from './serving.js';
-export { allBatchReports, slaHours } from './lake-reports.js';
+export { allBatchReports } from './lake-reports.js';

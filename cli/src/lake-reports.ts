@@ -1,12 +1,7 @@
 /** Small readers of what a lake holds, shared by the direct runner path and the Data Factory path. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContractSet } from '@streampulse/contracts';
 import type { BatchReport } from '@streampulse/jobs';
-
-export function slaHours(set: ContractSet): Record<string, number> {
-  return Object.fromEntries(set.datasets.map((d) => [d.dataset, d.sla.freshness_hours]));
-}
 
 /** Every batch report the lake holds (reports/batches/*.json), in date order. */
 export function allBatchReports(lakeRoot: string): BatchReport[] {

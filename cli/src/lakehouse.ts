@@ -9,11 +9,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { compileJobs, LocalRunner, type BatchReport, type FreshnessMode, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
 import type { ActivityRun } from '@streampulse/pipelines';
 import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
 import { runBatchesViaAdf, type AdfBatchesResult } from './adf-local.js';
-import { allBatchReports, slaHours } from './lake-reports.js';
+import { allBatchReports } from './lake-reports.js';
 
 export const LAKE_MARKER = '.streampulse-lake';
 /** Used when STREAMPULSE_PII_SALT is not set: the local demo only. Cloud runs read the secret scope. */
@@ -36,6 +36,8 @@ export interface DemoOptions extends LakehouseEvents {
   readonly defects?: Partial<DefectRates> | false;
   readonly salt: string;
   readonly threads?: number;
+  /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
+  readonly freshness?: FreshnessMode;
 }
 
 export interface DemoResult {
@@ -77,14 +79,14 @@ export function prepareLake(root: string): void {
  */
 export async function runBatches(
   set: ContractSet,
-  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number; goldEveryBatch?: boolean },
+  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number; goldEveryBatch?: boolean; freshness?: FreshnessMode },
 ): Promise<{ reports: BatchReport[]; publish: PublishResult; seconds: { run: number; publish: number } }> {
   const runner = await LocalRunner.open(compileJobs(set), {
     lakeRoot: opts.lakeRoot,
     salt: opts.salt,
-    slaHours: slaHours(set),
     ...(opts.onJob ? { onProgress: opts.onJob } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.freshness !== undefined ? { freshness: opts.freshness } : {}),
   });
   try {
     const t0 = performance.now();
@@ -141,6 +143,7 @@ export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<Demo
     ...(opts.onJob ? { onJob: opts.onJob } : {}),
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
     ...(opts.onActivityRun ? { onActivityRun: opts.onActivityRun } : {}),
+    ...(opts.freshness !== undefined ? { freshness: opts.freshness } : {}),
   });
   return { manifest, reports, publish, runs, seconds: { generate, ...seconds } };
 }

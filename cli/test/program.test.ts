@@ -121,6 +121,9 @@ describe('streampulse demo / run (real DuckDB and SQLite, fixture contracts)', (
     const date = await run(['run', '--date', '2026-02-30']);
     expect(date.code).toBe(2);
     expect(date.err).toContain('"2026-02-30" is not a YYYY-MM-DD date');
+    const fresh = await run(['run', '--date', '2026-02-01', '--freshness', 'sometimes']);
+    expect(fresh.code).toBe(2);
+    expect(fresh.err).toContain('--freshness must be one of enforce, report, got "sometimes"');
   });
 
   it('stops at invalid contracts with every issue and runs nothing; exit 1', async () => {

@@ -182,6 +182,13 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
         r.add('CONTRACT_INVALID_VALUE', [...base, 'pattern'], `pattern is not a valid regular expression (${(e as Error).message})`, 'fix the regular expression');
       }
     }
+    if (q.rule === 'freshness' && q.action !== 'warn' && q.action !== 'fail')
+      r.add(
+        'CONTRACT_INVALID_VALUE',
+        [...base, 'action'],
+        `a freshness rule judges the whole dataset once per batch, not a row, so there is no row to ${q.action}`,
+        'use action "fail" (the batch stops before it is written) or "warn" (reported and noted)',
+      );
     if (q.rule === 'referential') {
       const target = datasets.get(q.references.dataset);
       if (!target && brokenNames.has(q.references.dataset)) return;

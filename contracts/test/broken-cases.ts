@@ -136,6 +136,19 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     },
   },
   {
+    case: "freshness_row_action",
+    issueCount: 1,
+    first: {
+      code: "CONTRACT_INVALID_VALUE",
+      file: "payments.yaml",
+      line: 55,
+      column: 13,
+      path: "quality[2].action",
+      message: "a freshness rule judges the whole dataset once per batch, not a row, so there is no row to quarantine",
+      remedy: "use action \"fail\" (the batch stops before it is written) or \"warn\" (reported and noted)",
+    },
+  },
+  {
     case: "grain_unknown",
     issueCount: 2,
     first: {

@@ -111,7 +111,7 @@ export function compileBronze(ds: DatasetContract & { file: string }): JobSpec {
     { op: 'parse', columns, rescue_unknown_fields: true },
     { op: 'audit', columns: [...AUDIT_COLUMNS] },
     { op: 'watermark', event_time: ds.event_time, max_delay_hours: ds.watermark.max_delay_hours },
-    { op: 'quality', checks: [...required, ...ds.quality.map((q) => checkFor(q, ds))] },
+    { op: 'quality', checks: [...required, ...ds.quality.map((q) => checkFor(q, ds))], freshness_sla_hours: ds.sla.freshness_hours },
     { op: 'write_bronze' },
   ];
   return { spec_version: SPEC_VERSION, id: `bronze.${ds.dataset}`, layer: 'bronze', name: ds.dataset, contract: ds.file, depends_on: parents.map((p) => `silver.${p}`), steps };

@@ -51,7 +51,12 @@ export type Step =
     }
   | { readonly op: 'parse'; readonly columns: readonly ColumnSpec[]; readonly rescue_unknown_fields: true }
   | { readonly op: 'audit'; readonly columns: readonly string[] }
-  | { readonly op: 'quality'; readonly checks: readonly QualityCheck[] }
+  | {
+      readonly op: 'quality';
+      readonly checks: readonly QualityCheck[];
+      /** The contract's freshness SLA (`sla.freshness_hours`): the batch report's `within_sla`. */
+      readonly freshness_sla_hours: number;
+    }
   | { readonly op: 'watermark'; readonly event_time: string; readonly max_delay_hours: number }
   | { readonly op: 'write_bronze' }
   | { readonly op: 'read_bronze'; readonly statuses: readonly string[] }

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
-import type { BatchReport } from '@streampulse/jobs';
+import { FRESHNESS_MODES, type BatchReport, type FreshnessMode } from '@streampulse/jobs';
 import type { CliContext } from '../context.js';
 import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
 import { count, table } from '../output.js';
@@ -31,6 +31,13 @@ export function isoDate(v: string): string {
     throw new InvalidArgumentError(`"${v}" is not a YYYY-MM-DD date`);
   return v;
 }
+export function freshnessMode(v: string): FreshnessMode {
+  const m = FRESHNESS_MODES.find((x) => x === v);
+  if (m === undefined) throw new InvalidArgumentError(`--freshness must be one of ${FRESHNESS_MODES.join(', ')}, got "${v}"`);
+  return m;
+}
+const FRESHNESS_HELP =
+  'enforce: a failed freshness rule with action "fail" stops the batch; report: it is only reported and noted (a backfill of sparse history, a small synthetic run)';
 
 /** Progress callbacks that draw a bar per batch (jobs by layer) on stderr. */
 export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvents {
@@ -119,6 +126,7 @@ export function withSourceOptions(cmd: Command, daysHelp: string): Command {
 
 interface DemoOpts extends SourceOpts {
   out?: string;
+  freshness: FreshnessMode;
 }
 
 export const demoCommand: CommandModule = {
@@ -131,6 +139,7 @@ export const demoCommand: CommandModule = {
       )
       .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)');
     withSourceOptions(cmd, 'daily batches')
+      .option('--freshness <mode>', FRESHNESS_HELP, freshnessMode, 'enforce')
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText(
         'after',
@@ -160,6 +169,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           startDate: opts.start,
           defects: opts.defects ? {} : false,
           salt,
+          freshness: opts.freshness,
           ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
         });
         const t = totals(result.reports);
@@ -211,6 +221,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
 
 interface RunOpts {
   date: string;
+  freshness: FreshnessMode;
   lake?: string;
   dir?: string;
   json?: boolean;
@@ -227,6 +238,7 @@ export const runCommand: CommandModule = {
       .option('-l, --lake <dir>', 'lake folder (default: <workspace>/out/demo)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--no-progress', 'no progress bar on stderr')
+      .option('--freshness <mode>', FRESHNESS_HELP, freshnessMode, 'enforce')
       .option('--json', 'print the batch report as JSON on stdout')
       .addHelpText('after', '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nExit codes: 0 success, 1 failure, 2 usage error.')
       .action(async (opts: RunOpts) => {
@@ -238,7 +250,7 @@ export const runCommand: CommandModule = {
             remedy: 'run `streampulse demo` (or `streampulse sources generate --out <lake>/landing`) first, or pass --lake',
           });
         const { salt } = saltFrom(ctx.env);
-        const r = await runDailyBatches(set, { lakeRoot: lake, dates: [opts.date], salt, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
+        const r = await runDailyBatches(set, { lakeRoot: lake, dates: [opts.date], salt, freshness: opts.freshness, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
         const report = r.reports[0]!;
         const run = r.runs[0]!;
         if (ctx.jsonMode) {

@@ -15,11 +15,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from streampulse_spark.compare import REL_TOL, compare_tables
 
 from conftest import REPO
 
-COUNTED = ["rows_in", "promoted", "quarantined", "duplicates_dropped", "quarantined_by_reason", "warned", "warned_by_reason", "duplicates", "rescued_rows", "conserved"]
+COUNTED = ["rows_in", "promoted", "quarantined", "duplicates_dropped", "quarantined_by_reason", "warned", "warned_by_reason", "duplicates", "rescued_rows", "conserved", "rules", "freshness"]
 
 
 def _by_key(reports: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -171,3 +173,19 @@ def test_cli_runs_one_job_from_a_specs_folder_and_exports(spark, spark_run: dict
     assert json.loads(printed[-1])["batch"] == last  # the task prints its report as one JSON line
     batch = json.loads((spark_run["root"] / "reports" / "batches" / last / "batch.json").read_text())
     assert batch["conserved"] is True and len(batch["datasets"]) == sum(1 for j in spark_run["plan"] if j["layer"] == "silver")
+
+
+def test_freshness_enforced_stops_the_same_dataset_with_the_same_words_as_duckdb(spark, spark_run: dict[str, Any], reference: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """The day after the last, when nothing landed, with freshness enforced: the bronze
+    jobs stop at the first dataset whose fail rule is no longer met, before writing it."""
+    from streampulse_spark import Runtime
+    from streampulse_spark.bronze import QualityFailed
+
+    from conftest import SALT
+
+    expected = reference["enforce_error"]
+    assert expected is not None and expected["code"] == "QUALITY_FAILED", expected
+    rt = Runtime(spark, spark_run["plan"], str(spark_run["root"]), SALT, freshness="enforce")
+    with pytest.raises(QualityFailed) as e:
+        rt.run_batch(expected["date"], layers=["bronze"])
+    assert str(e.value).startswith(expected["message"]), (str(e.value), expected["message"])

@@ -80,7 +80,10 @@ def test_scd2_state_places_late_data_inside_the_history(spark) -> None:  # type:
 
 def test_cli_parameters_for_a_databricks_task() -> None:
     a = _parser().parse_args(["run", "--plan", "/Workspace/specs", "--storage-root", "abfss://lake@acct.dfs.core.windows.net", "--run-date", "2026-02-01", "--date-offset-days", "-1", "--job", "bronze.users"])
-    assert (a.command, a.run_date, a.date_offset_days, a.job, a.secret_key) == ("run", "2026-02-01", -1, ["bronze.users"], "streampulse-pii-salt")
+    assert (a.command, a.run_date, a.date_offset_days, a.job, a.secret_key, a.freshness) == ("run", "2026-02-01", -1, ["bronze.users"], "streampulse-pii-salt", "enforce")
+    assert _parser().parse_args(["run", "--run-date", "2026-02-01", "--freshness", "report"]).freshness == "report"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["run", "--run-date", "2026-02-01", "--freshness", "sometimes"])
 
 
 def test_salt_comes_from_the_environment_or_the_cluster_conf(spark, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import type { ColumnSpec, JobSpec, QualityCheck, Step } from '../spec.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, tempFor, commit, writeFileAtomic } from './lake.js';
 import type { SideLane } from './lane.js';
+import { evaluateFreshness, type FreshnessMode } from '../freshness.js';
 
 export interface RuleStat {
   readonly id: string;
@@ -18,6 +19,9 @@ export interface RuleStat {
   readonly action: string;
   readonly evaluated: number;
   readonly failed: number;
+  /** Freshness rules only: the allowed and the measured age in hours. */
+  readonly max_age_hours?: number;
+  readonly age_hours?: number | null;
 }
 
 export interface BronzeResult {
@@ -32,7 +36,10 @@ export interface BronzeResult {
   readonly quarantinedByReason: Readonly<Record<string, number>>;
   readonly warnedByReason: Readonly<Record<string, number>>;
   readonly rules: readonly RuleStat[];
+  /** The newest event time of this batch's promoted (passed or warned) rows. */
   readonly newestEventTime: string | null;
+  /** The newest event time promoted through this batch (this batch's or an earlier batch's). */
+  readonly newestPromotedEventTime: string | null;
   readonly rescuedRows: number;
   readonly notes: readonly string[];
 }
@@ -116,6 +123,10 @@ export interface BronzeContext {
    */
   readonly lane?: SideLane;
   readonly defer?: (write: Promise<unknown>) => void;
+  /** The newest promoted event time recorded by the latest earlier batch report (freshness rules). */
+  readonly newestBefore?: string | null;
+  /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
+  readonly freshness?: FreshnessMode;
 }
 
 /** A batch's landing files of one dataset, parsed into a table ahead of its bronze job. */
@@ -323,6 +334,24 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       remedy: `inspect the landing files of ${batch}; the batch was not written. Fix the source data or relax the rule's action in ${spec.contract}`,
     });
   }
+  // ---- freshness rules: once per batch, on the newest event promoted so far
+  const batchNewest = (groups[0]?.['newest'] as string | null | undefined) ?? null;
+  const fresh = evaluateFreshness({
+    dataset: spec.name,
+    batch,
+    eventTime: wm.event_time,
+    checks,
+    batchNewest,
+    newestBefore: ctx.newestBefore ?? null,
+    mode: ctx.freshness ?? 'enforce',
+  });
+  if (fresh.stops.length > 0) {
+    await duck.run(`DROP TABLE ${table}`);
+    throw new StreamPulseError('QUALITY_FAILED', `${spec.name} batch ${batch}: ${fresh.stops.join('; ')}; the batch was not written`, {
+      remedy: `check that ${batch}'s landing files of ${spec.name} are complete: land a late or missing file and run the batch again. If the source really was quiet (a backfill of sparse history, a small synthetic run), run with --freshness report: the rule is then reported, not enforced. The rule is in ${spec.contract}`,
+    });
+  }
+  notes.push(...fresh.notes);
 
   // ---- bronze partition (every row) and quarantine partition (quarantined + dropped), in
   // file order, then the ledger (a crash before it only means the files are hashed again):
@@ -358,6 +387,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     .filter((c) => c.rule !== 'freshness')
     .map((c) => ({ id: c.id, rule: c.rule, action: c.action, evaluated, failed: failedBy.get(c.id) ?? 0 }));
   rules.push({ id: 'watermark', rule: 'watermark', action: 'quarantine', evaluated, failed: failedBy.get('late:beyond_watermark') ?? 0 });
+  rules.push(...fresh.rules);
   const counts = {
     n_all: sumWhere(() => true),
     n_passed: sumWhere((g) => g['st'] === 'passed'),
@@ -365,7 +395,6 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     n_quarantined: sumWhere((g) => g['st'] === 'quarantined'),
     n_dropped: sumWhere((g) => g['st'] === 'dropped'),
     n_rescued: groups.reduce((a, g) => a + Number(g['resc']), 0),
-    newest: (groups[0]?.['newest'] as string | null | undefined) ?? null,
   };
 
   return {
@@ -380,7 +409,8 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     quarantinedByReason: byReason('rq', false),
     warnedByReason: byReason('rw', true),
     rules,
-    newestEventTime: counts.newest,
+    newestEventTime: batchNewest,
+    newestPromotedEventTime: fresh.newest,
     rescuedRows: counts.n_rescued,
     notes,
   };

@@ -3,11 +3,13 @@
  * folder. It is the embedded rehearsal of the Databricks job: the same specs, the
  * same SQL (duckdb dialect), the same layer rules.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '../spec.js';
 import { bindRunDate } from '../compile.js';
+import { ageHours, type FreshnessMode } from '../freshness.js';
 import { bronzeBatchSql, bronzeBatchTable, copyAtomic, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
@@ -36,8 +38,19 @@ export interface DatasetBatchReport {
   readonly duplicates: { readonly in_batch: number; readonly of_earlier_batches: number; readonly superseded_versions: number; readonly relanded_file_rows: number };
   readonly rescued_rows: number;
   readonly blank_lines: number;
-  readonly rules: readonly { id: string; rule: string; action: string; evaluated: number; failed: number; pass_rate: number }[];
-  readonly freshness: { readonly newest_event_time: string | null; readonly age_hours: number | null; readonly sla_hours: number; readonly within_sla: boolean };
+  readonly rules: readonly { id: string; rule: string; action: string; evaluated: number; failed: number; pass_rate: number; max_age_hours?: number; age_hours?: number | null }[];
+  /**
+   * The dataset's freshness at the end of the batch's day against the contract's SLA:
+   * `newest_event_time` is the newest event promoted through this batch (this batch's or
+   * an earlier one's), `batch_newest_event_time` the newest of this batch's rows.
+   */
+  readonly freshness: {
+    readonly newest_event_time: string | null;
+    readonly batch_newest_event_time: string | null;
+    readonly age_hours: number | null;
+    readonly sla_hours: number;
+    readonly within_sla: boolean;
+  };
   readonly files: BronzeResult['files'];
   readonly notes: readonly string[];
 }
@@ -65,8 +78,6 @@ export interface RunnerOptions {
   readonly lakeRoot: string;
   /** Salt for pseudonymisation (from the secret `streampulse-pii-salt`). */
   readonly salt: string;
-  /** Freshness SLA per dataset (hours), from the contracts. */
-  readonly slaHours?: Readonly<Record<string, number>>;
   readonly onProgress?: (e: ProgressEvent) => void;
   readonly threads?: number;
   /** DuckDB's memory_limit (default RUNNER_MEMORY_LIMIT). */
@@ -79,6 +90,11 @@ export interface RunnerOptions {
    * statement on one connection (the results are the same).
    */
   readonly sideLane?: boolean;
+  /**
+   * `enforce` (default): a failed freshness rule with action `fail` stops the batch.
+   * `report`: it is reported and noted only (a backfill of sparse history, a small run).
+   */
+  readonly freshness?: FreshnessMode;
 }
 
 interface OpenBatch {
@@ -306,6 +322,8 @@ export class LocalRunner {
           ingestedAt: state.ingestedAt,
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
           takeParsed: () => this.takeParsed(job.name, batch),
+          newestBefore: this.newestPromotedBefore(job.name, batch),
+          freshness: this.opts.freshness ?? 'enforce',
           ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
         });
         state.bronze.set(job.id, r);
@@ -378,10 +396,10 @@ export class LocalRunner {
     const duplicates = dup.in_batch + dup.of_earlier_batches + dup.superseded_versions + dup.relanded_file_rows;
     const promoted = s?.promoted ?? 0;
     const quarantined = b.quarantined + b.dropped;
-    const sla = this.opts.slaHours?.[name] ?? 24;
-    const endOfBatch = Date.parse(`${batch}T23:59:59Z`);
-    const newest = b.newestEventTime;
-    const age = newest === null ? null : Math.round(((endOfBatch - Date.parse(`${newest.replace(' ', 'T')}Z`)) / 3_600_000) * 10) / 10;
+    const quality = this.plan.jobs.find((j) => j.id === `bronze.${name}`)?.steps.find((s) => s.op === 'quality');
+    const sla = quality?.op === 'quality' ? quality.freshness_sla_hours : 24;
+    const newest = b.newestPromotedEventTime;
+    const age = ageHours(batch, newest);
     return {
       dataset: name,
       batch,
@@ -397,10 +415,37 @@ export class LocalRunner {
       rescued_rows: b.rescuedRows,
       blank_lines: b.blankLines,
       rules: b.rules.map((r) => ({ ...r, pass_rate: r.evaluated === 0 ? 1 : Math.round(((r.evaluated - r.failed) / r.evaluated) * 10000) / 10000 })),
-      freshness: { newest_event_time: newest, age_hours: age, sla_hours: sla, within_sla: age !== null && age <= sla },
+      freshness: { newest_event_time: newest, batch_newest_event_time: b.newestEventTime, age_hours: age, sla_hours: sla, within_sla: age !== null && age <= sla },
       files: b.files,
       notes: b.notes,
     };
+  }
+
+  /**
+   * The newest event time of `dataset` promoted before `batch`: what the latest earlier
+   * batch report that has the dataset recorded (each report carries it forward).
+   */
+  private newestPromotedBefore(dataset: string, batch: string): string | null {
+    const dir = this.lake.path('reports', 'batches');
+    if (!existsSync(dir)) return null;
+    const earlier = readdirSync(dir)
+      .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f) && f.slice(0, -5) < batch)
+      .sort()
+      .reverse();
+    for (const f of earlier) {
+      let report: Partial<BatchReport>;
+      try {
+        report = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<BatchReport>;
+      } catch (e) {
+        throw new StreamPulseError('REPORT_UNREADABLE', `${join(dir, f)} is not a batch report (${(e as Error).message})`, {
+          cause: e,
+          remedy: `run batch ${f.slice(0, -5)} again to rewrite its report, or move the file away`,
+        });
+      }
+      const d = report.datasets?.find((x) => x.dataset === dataset);
+      if (d !== undefined) return d.freshness.newest_event_time;
+    }
+    return null;
   }
 
   /** The silver state tables were left by the batch just before `batch`, and nothing was merged since. */

@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
+from .freshness import evaluate_freshness
 from .plan import JobSpec, step
 from .storage import Storage, qi, sql_str
 from .views import vname, vsql
@@ -45,6 +46,7 @@ class BronzeResult:
     warned_by_reason: dict[str, int] = field(default_factory=dict)
     rules: list[dict[str, Any]] = field(default_factory=list)
     newest_event_time: str | None = None
+    newest_promoted_event_time: str | None = None
     rescued_rows: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -219,6 +221,8 @@ def run_bronze(
     run_date: str,
     ingested_at: str,
     silver_ref: Callable[[str], str | None],
+    newest_before: str | None = None,
+    freshness: str = "enforce",
 ) -> BronzeResult:
     read = step(spec, "read_landing")
     parse = step(spec, "parse")
@@ -362,6 +366,17 @@ def run_bronze(
             f"{name} batch {batch}: a check with action \"fail\" failed: {what}; the batch was not written. "
             f"Fix the source data or relax the rule's action in {spec['contract']}"
         )
+    # ---- freshness rules: once per batch, on the newest event promoted so far
+    batch_newest = (stats.get("newest") or {}).get(None)
+    fresh = evaluate_freshness(run_date, wm["event_time"], checks, batch_newest, newest_before, freshness)
+    if fresh.stops:
+        raise QualityFailed(
+            f"{name} batch {batch}: {'; '.join(fresh.stops)}; the batch was not written. "
+            f"Check that the batch's landing files of {name} are complete: land a late or missing file and run the batch again. "
+            f"If the source really was quiet (a backfill of sparse history, a small synthetic run), run with --freshness report. "
+            f"The rule is in {spec['contract']}"
+        )
+    res.notes.extend(fresh.notes)
     out = final.drop("_ok", "_q", "_d", "_w", "_f")
 
     # ---- bronze (every row) and quarantine (quarantined + dropped), idempotent per batch
@@ -380,6 +395,7 @@ def run_bronze(
         if c["rule"] != "freshness"
     ]
     rules.append({"id": "watermark", "rule": "watermark", "action": "quarantine", "evaluated": evaluated, "failed": int(failed_by.get("late:beyond_watermark", 0))})
+    rules.extend(fresh.rules)
     per_file = stats.get("file") or {}
     for f in res.files:
         if "duplicateOf" not in f:
@@ -392,7 +408,8 @@ def run_bronze(
     res.quarantined = int(by_status.get("quarantined", 0))
     res.dropped = int(by_status.get("dropped", 0))
     res.rescued_rows = int((stats.get("rescued") or {}).get(None, 0))
-    res.newest_event_time = (stats.get("newest") or {}).get(None)
+    res.newest_event_time = batch_newest
+    res.newest_promoted_event_time = fresh.newest
     res.quarantined_by_reason = {str(k): int(v) for k, v in sorted((stats.get("qd") or {}).items())}
     res.warned_by_reason = {str(k): int(v) for k, v in sorted((stats.get("w") or {}).items())}
     res.rules = rules

@@ -2,6 +2,7 @@
 
     streampulse-spark run    --plan SPECS --storage-root ROOT --run-date D [--batch-id B]
                              [--job ID ...] [--layer bronze|silver|gold|mart ...]
+                             [--freshness enforce|report]
     streampulse-spark export --plan SPECS --storage-root ROOT --run-date D [--batch-id B]
 
 On Databricks this file is the ``spark_python_task`` (``python_file``) with the
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         if name == "run":
             s.add_argument("--job", action="append", default=[], help="job id to run (repeatable); default: every job")
             s.add_argument("--layer", action="append", default=[], help="bronze, silver, gold, mart (repeatable or comma-separated, e.g. gold,mart)")
+            s.add_argument(
+                "--freshness",
+                choices=["enforce", "report"],
+                default="enforce",
+                help='enforce: a failed freshness rule with action "fail" stops the batch; report: it is only reported (a backfill of sparse history)',
+            )
     return p
 
 
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     remote = "://" in args.plan or args.plan.startswith("dbfs:")
     plan = load_plan(args.plan.rstrip("/") + ("/" if remote and not args.plan.endswith(".json") else ""), storage.read_text if remote else None)
     salt = resolve_salt(args.secret_scope, args.secret_key, spark)
-    rt = Runtime(spark, plan, args.storage_root, salt, on_progress=lambda m: print(m, file=sys.stderr, flush=True))
+    rt = Runtime(spark, plan, args.storage_root, salt, on_progress=lambda m: print(m, file=sys.stderr, flush=True), freshness=getattr(args, "freshness", "enforce"))
     if args.command == "export":
         out = rt.export(run_date, args.batch_id)
     else:

@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable
 from pyspark.sql import SparkSession
 
 from .bronze import BronzeResult, run_bronze
+from .freshness import MODES as FRESHNESS_MODES
+from .freshness import age_hours
 from .gold import run_build
 from .plan import JobSpec
 from .silver import SilverResult, run_silver
@@ -43,17 +45,19 @@ class Runtime:
         plan: list[JobSpec],
         storage_root: str,
         salt: str | None,
-        sla_hours: dict[str, float] | None = None,
         on_progress: Callable[[str], None] | None = None,
         parallelism: int = 1,
+        freshness: str = "enforce",
     ):
+        if freshness not in FRESHNESS_MODES:
+            raise RuntimeError_(f'freshness must be one of {", ".join(FRESHNESS_MODES)}, got "{freshness}"')
         self.spark = spark
         self.plan = plan
         self.storage = Storage(spark, storage_root)
         self.salt = salt
-        self.sla_hours = sla_hours or {}
         self.on_progress = on_progress
         self.parallelism = parallelism
+        self.freshness = freshness
         self._bronze: dict[tuple[str, str], BronzeResult] = {}
 
     def _silver_ref(self, dataset: str) -> str | None:
@@ -92,7 +96,9 @@ class Runtime:
             set_namespace(job["id"])
             t0 = time.perf_counter()
             if job["layer"] == "bronze":
-                r = run_bronze(self.spark, self.storage, job, batch, run_date, ingested_at, self._silver_ref)
+                r = run_bronze(
+                    self.spark, self.storage, job, batch, run_date, ingested_at, self._silver_ref, self._newest_promoted_before(job["name"], batch), self.freshness
+                )
                 with lock:
                     self._bronze[(batch, job["name"])] = r
                 self._write_job(batch, job["id"], asdict(r))
@@ -145,6 +151,19 @@ class Runtime:
             raise RuntimeError_(f"rows not conserved in {', '.join(broken)} ({batch}); see {self.storage.report(batch)}")
         return report
 
+    def _newest_promoted_before(self, dataset: str, batch: str) -> str | None:
+        """The newest event time of ``dataset`` promoted before ``batch``: what the latest
+        earlier batch's dataset report recorded (each report carries it forward)."""
+        for b in sorted((n for n in self.storage.list_names(self.storage.path("reports", "batches")) if n < batch), reverse=True):
+            p = self.storage.report(b, "datasets", f"{dataset}.json")
+            if self.storage.exists(p):
+                try:
+                    doc = json.loads(self.storage.read_text(p))
+                    return doc["freshness"]["newest_event_time"]
+                except (ValueError, KeyError, TypeError) as e:
+                    raise RuntimeError_(f"{p} is not a dataset report ({e}); run batch {b} again to rewrite it, or move the file away") from e
+        return None
+
     def _write_job(self, batch: str, job_id: str, doc: dict[str, Any]) -> None:
         self.storage.write_text(self.storage.report(batch, "jobs", f"{job_id}.json"), _json(doc))
 
@@ -167,13 +186,11 @@ class Runtime:
         }
         duplicates = sum(dup.values())
         quarantined = b.quarantined + b.dropped
-        sla = self.sla_hours.get(name, 24)
-        newest = b.newest_event_time
-        age = None
-        if newest is not None:
-            end = datetime.strptime(f"{batch[:10]} 23:59:59", "%Y-%m-%d %H:%M:%S")
-            nt = datetime.fromisoformat(newest.replace(" ", "T"))
-            age = round((end - nt.replace(tzinfo=None)).total_seconds() / 3600, 1)
+        bronze = next((j for j in self.plan if j["id"] == f"bronze.{name}"), None)
+        quality = next((s for s in (bronze or {}).get("steps", []) if s["op"] == "quality"), {})
+        sla = quality.get("freshness_sla_hours", 24)
+        newest = b.newest_promoted_event_time
+        age = age_hours(batch, newest)
         return {
             "dataset": name,
             "batch": batch,
@@ -191,7 +208,7 @@ class Runtime:
             "rules": [
                 {**r, "pass_rate": 1 if r["evaluated"] == 0 else round((r["evaluated"] - r["failed"]) / r["evaluated"], 4)} for r in b.rules
             ],
-            "freshness": {"newest_event_time": newest, "age_hours": age, "sla_hours": sla, "within_sla": age is not None and age <= sla},
+            "freshness": {"newest_event_time": newest, "batch_newest_event_time": b.newest_event_time, "age_hours": age, "sla_hours": sla, "within_sla": age is not None and age <= sla},
             "files": b.files,
             "notes": b.notes,
         }
