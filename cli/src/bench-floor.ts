@@ -6,8 +6,9 @@
  * cost on the same engine, threads and memory limit.
  *
  * The script is generated from the compiled job specs (which come from the contracts),
- * so it names no dataset: per dataset, one read_json / read_csv over every landing
- * file, the contract's casts, the same quarantining checks as filters (required
+ * so it names no dataset: per dataset, one read over every landing file (JSONL as lines
+ * parsed with json_extract_string, as the runner does; CSV with DuckDB's reader), the
+ * contract's casts, the same quarantining checks as filters (required
  * columns, types, range / accepted-values / regex rules, the late-data watermark,
  * per-batch uniqueness, referential rules against the parent's silver), conform,
  * pseudonymise, dedupe by key (latest wins; SCD2 keeps versions), one silver Parquet
@@ -89,10 +90,17 @@ function silverStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlySet<st
   const raw = (c: string): string => qi(`__raw_${c}`);
   const rawCols = `{${cols.map((c) => `${str(c.name)}: 'VARCHAR'`).join(', ')}}`;
   const glob = str(landingGlob(o.landingDir, read.path));
-  const reader =
+  // JSONL: the lines as text, then one JSON object per line, as the runner reads them
+  // (read_json with ignore_errors also drops valid lines after a broken one); the record
+  // hash is the line's SHA-256, as in the runner. CSV: DuckDB's reader, rejects skipped.
+  const ws = `' ' || chr(9) || chr(10) || chr(13)`;
+  const source =
     read.format === 'jsonl'
-      ? `read_json(${glob}, format = 'newline_delimited', columns = ${rawCols}, ignore_errors = true, filename = true)`
-      : `read_csv(${glob}, header = ${read.csv?.header ?? true}, delim = ${str(read.csv?.delimiter ?? ',')}, quote = '"', escape = '"', auto_detect = false, columns = ${rawCols}, ignore_errors = true, filename = true)`;
+      ? `(SELECT filename, row_number() OVER () AS _line_no, hash(line) AS _record_hash, json_extract_string(line, [${cols.map((c) => str(`$."${c.name}"`)).join(', ')}]) AS _r
+    FROM read_csv(${glob}, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', quote = '', escape = '', auto_detect = false, max_line_size = 16777216, buffer_size = 33554432, filename = true)
+    WHERE line IS NOT NULL AND json_valid(line) AND starts_with(ltrim(line, ${ws}), '{'))`
+      : `(SELECT filename, row_number() OVER () AS _line_no, hash(${cols.map((c) => qi(c.name)).join(', ')}) AS _record_hash, [${cols.map((c) => qi(c.name)).join(', ')}] AS _r
+    FROM read_csv(${glob}, header = ${read.csv?.header ?? true}, delim = ${str(read.csv?.delimiter ?? ',')}, quote = '"', escape = '"', auto_detect = false, columns = ${rawCols}, ignore_errors = true, filename = true))`;
   const cast = (c: (typeof cols)[number]): string => c.cast.duckdb.split('{{value}}').join(raw(c.name));
 
   // row filters: every quarantining/dropping rule, types, watermark, uniqueness, references
@@ -141,11 +149,9 @@ function silverStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlySet<st
   const key = merge.key.map(qi).join(', ');
 
   const head = `WITH t AS (
-  SELECT regexp_extract(filename, ${str(batchRegex(read.path))}, 1) AS _batch_id, filename AS _source_file,
-         row_number() OVER () AS _line_no,
-         hash(${cols.map((c) => qi(c.name)).join(', ')}) AS _record_hash,
-         ${cols.map((c) => `${qi(c.name)} AS ${raw(c.name)}`).join(', ')}
-  FROM ${reader}),
+  SELECT regexp_extract(filename, ${str(batchRegex(read.path))}, 1) AS _batch_id, filename AS _source_file, _line_no, _record_hash,
+         ${cols.map((c, i) => `_r[${i + 1}] AS ${raw(c.name)}`).join(', ')}
+  FROM ${source}),
 typed AS (SELECT *, ${cols.map((c) => `${cast(c)} AS ${qi(c.name)}`).join(', ')} FROM t),
 u AS (SELECT *${windows.map((w) => `,\n         ${w}`).join('')} FROM typed),
 ok AS (

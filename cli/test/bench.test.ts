@@ -63,8 +63,9 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
 
   it('writes the floor script and both sides’ outputs under <out>/runs', () => {
     const sql = readFileSync(join(out, 'runs', 'floor', 'floor.sql'), 'utf8');
-    expect(sql).toContain('read_json(');
+    expect(sql).toContain('json_extract_string(line'); // JSONL read as lines, as the runner does
     expect(sql).toContain('read_csv(');
+    expect(sql).not.toContain('read_json(');
     expect(existsSync(join(out, 'runs', 'runner', 'serving', 'streampulse.sqlite'))).toBe(true);
   });
 
