@@ -18,7 +18,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { compileJobs, FRESHNESS_MODES, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
 import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
 import { allBatchReports } from './lake-reports.js';
 
@@ -47,8 +47,6 @@ export interface LocalBindingOptions {
   readonly threads?: number;
   readonly onJob?: (e: ProgressEvent) => void;
   readonly onBatch?: (r: BatchReport) => void;
-  /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
-  readonly freshness?: FreshnessMode;
 }
 
 /** The runtime's command line: the command (`run`/`export`) and its flags. */
@@ -74,7 +72,6 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       salt,
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.onJob ? { onProgress: o.onJob } : {}),
-      ...(o.freshness !== undefined ? { freshness: o.freshness } : {}),
     }));
   // one DuckDB connection: parallel activities take turns
   let queue: Promise<unknown> = Promise.resolve();
@@ -120,7 +117,10 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       const layers = flag('--layer')?.split(',').filter((l) => l !== '');
       const ids = job !== undefined ? [job] : layers !== undefined ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
       if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no --job or --layer`, { remedy: 'pass --job <id> or --layer gold,mart' });
-      await serial(async () => (await open()).runJobs(runDate, ids));
+      const freshness = flag('--freshness');
+      if (freshness !== undefined && !FRESHNESS_MODES.some((m) => m === freshness))
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes --freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
+      await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness: freshness as FreshnessMode } : {}));
       return { runDate, jobs: ids.length, ...(job !== undefined ? { job } : { layers: layers ?? [] }) };
     },
     storedProcedure: async (a): Promise<Json> => {
@@ -201,7 +201,6 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.onJob ? { onJob: o.onJob } : {}),
     ...(o.onBatch ? { onBatch: (r: BatchReport) => o.onBatch?.(r, local.reports.length - 1, o.dates.length) } : {}),
-    ...(o.freshness !== undefined ? { freshness: o.freshness } : {}),
   });
   const runs: AdfBatchesResult['runs'][number][] = [];
   const t0 = performance.now();
@@ -211,7 +210,8 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
       // the next day's landing files are parsed on the runner's side lane while this day runs
       const next = o.dates[i + 1];
       if (next !== undefined) await local.prefetch(next);
-      const result = await local.run(NAMES.plMaster, files, { runDate }, (r) => {
+      // the master pipeline's `freshness` parameter (default enforce, what the triggers run)
+      const result = await local.run(NAMES.plMaster, files, { runDate, ...(o.freshness !== undefined ? { freshness: o.freshness } : {}) }, (r) => {
         if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
         o.onActivityRun?.(r);
       });

@@ -150,7 +150,9 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: Databri
     const tasks: Json[] = jobs.map((j) => {
       const deps = j.depends_on.filter((d) => ids.has(d)).map(taskKey);
       const what = j.layer === 'bronze' ? 'landing files → bronze + quarantine' : j.layer === 'silver' ? 'bronze → silver (dedupe, conform, PII, MERGE)' : `${j.layer} table rebuild`;
-      return task(taskKey(j.id), `${j.id}: ${what} (${j.contract})`, deps, ['run', ...common, '--job', j.id], j.layer);
+      // bronze evaluates the freshness rules: the job parameter says whether a failed `fail` rule stops the run
+      const fresh = j.layer === 'bronze' ? ['--freshness', '{{job.parameters.freshness}}'] : [];
+      return task(taskKey(j.id), `${j.id}: ${what} (${j.contract})`, deps, ['run', ...common, '--job', j.id, ...fresh], j.layer);
     });
     if (kind === 'daily') {
       const sinks = jobs.filter((j) => j.layer === 'mart').map((j) => taskKey(j.id));
@@ -168,7 +170,11 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: Databri
       max_concurrent_runs: 1,
       timeout_seconds: kind === 'daily' ? 4 * 3600 : 3000,
       schedule: { quartz_cron_expression: sched.cron, timezone_id: 'UTC', pause_status: 'UNPAUSED' },
-      parameters: [{ name: 'run_date', default: '{{job.start_time.iso_date}}' }],
+      parameters: [
+        { name: 'run_date', default: '{{job.start_time.iso_date}}' },
+        // enforce: a failed freshness rule with action `fail` stops the run; report: a manual backfill of sparse history
+        { name: 'freshness', default: 'enforce' },
+      ],
       email_notifications: { on_failure: owners, no_alert_for_skipped_runs: true },
       job_clusters: [
         {

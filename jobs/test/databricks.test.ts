@@ -175,7 +175,11 @@ describe('databricksJobs and specFiles', () => {
       'streampulse',
       '--job',
       'bronze.users',
+      '--freshness',
+      '{{job.parameters.freshness}}',
     ]);
+    const job = jobs['streampulse-daily.json']! as unknown as { parameters: { name: string; default: string }[] };
+    expect(job.parameters).toContainEqual({ name: 'freshness', default: 'enforce' });
   });
 
   it('writes the specs the runtime loads: index.json in execution order, one file per job', () => {

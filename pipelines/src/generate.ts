@@ -379,6 +379,12 @@ function recordRun(name: string, status: string, dependsOn: unknown[], runDate: 
   };
 }
 
+/**
+ * Whether a failed freshness rule with action `fail` stops the batch (`enforce`, what the
+ * triggers run) or is only reported (`report`: a manual backfill of sparse history).
+ */
+const FRESHNESS_PARAMETER = { type: 'String', defaultValue: 'enforce' } as const;
+
 function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   const p = (n: string): string => `pipeline().parameters.${n}`;
   const folder = `@replace(${p('landingFolder')}, '{date}', ${p('runDate')})`;
@@ -405,7 +411,7 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           'Bronze',
           'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).',
           'run',
-          ['--job', `@${p('bronzeJob')}`],
+          ['--job', `@${p('bronzeJob')}`, '--freshness', `@${p('freshness')}`],
           `@${p('runDate')}`,
           o,
           [dep('Copy source to landing', 'Succeeded')],
@@ -445,6 +451,7 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
         bronzeJob: { type: 'String' },
         silverJob: { type: 'String' },
         runDate: { type: 'String' },
+        freshness: FRESHNESS_PARAMETER,
       },
       folder: { name: 'streampulse' },
       annotations: ['streampulse', 'generated'],
@@ -484,6 +491,7 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                     bronzeJob: '@item().bronzeJob',
                     silverJob: '@item().silverJob',
                     runDate: '@pipeline().parameters.runDate',
+                    freshness: '@pipeline().parameters.freshness',
                   },
                 },
               },
@@ -491,7 +499,7 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           },
         },
       ],
-      parameters: { datasets: { type: 'Array' }, runDate: { type: 'String' } },
+      parameters: { datasets: { type: 'Array' }, runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
       folder: { name: 'streampulse' },
       annotations: ['streampulse', 'generated'],
     },
@@ -535,7 +543,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                 typeProperties: {
                   pipeline: ref(NAMES.plWave, 'PipelineReference'),
                   waitOnCompletion: true,
-                  parameters: { datasets: '@item()', runDate },
+                  parameters: { datasets: '@item()', runDate, freshness: '@pipeline().parameters.freshness' },
                 },
               },
             ],
@@ -598,7 +606,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           typeProperties: { message: "@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')", errorCode: 'STREAMPULSE_DAILY_FAILED' },
         },
       ],
-      parameters: { runDate: { type: 'String' } },
+      parameters: { runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
       folder: { name: 'streampulse' },
       annotations: ['streampulse', 'generated'],
     },

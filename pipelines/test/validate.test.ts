@@ -122,7 +122,7 @@ describe('validateFactory', () => {
         act(ingest(f), 'Bronze')['typeProperties']['parameters'][6] = '@pipeline().parameters.run_date';
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[6]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate) [missing-parameter]",
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[6]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate, freshness) [missing-parameter]",
       ],
     ],
     [
@@ -201,7 +201,7 @@ describe('validateFactory', () => {
     [
       'parameter-type',
       (f) => {
-        f['pipeline/pl_daily_master.json']!['properties']['parameters'] = { runDate: { type: 'Date' }, batch: { type: 'Int', defaultValue: 'one' } };
+        f['pipeline/pl_daily_master.json']!['properties']['parameters'] = { runDate: { type: 'Date' }, batch: { type: 'Int', defaultValue: 'one' }, freshness: { type: 'String', defaultValue: 'enforce' } };
       },
       [
         "pipeline/pl_daily_master.json: pl_daily_master parameter 'runDate': parameter 'runDate' has type \"Date\"; use one of String, Int, Float, Bool, Array, Object, SecureString [parameter-type]",

@@ -158,6 +158,18 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     expect(records.map((x) => [x.RunDate, x.Status])).toEqual(manifest.dates.map((d) => [d, 'Succeeded']));
   });
 
+  it('through Data Factory, the pipeline parameter freshness (default enforce) stops a stale batch in its Bronze activity', async () => {
+    // the lake ran with freshness "report"; on 2026-02-02 its 150 users' newest subscription event is 7.1 h old (the rule allows 6 h)
+    const before = readFileSync(join(lake, 'reports', 'batches', '2026-02-02.json'), 'utf8');
+    await expect(runDailyBatches(SET, { lakeRoot: lake, dates: ['2026-02-02'], salt: LOCAL_DEMO_SALT })).rejects.toMatchObject({
+      code: 'ADF_RUN_FAILED',
+      message: expect.stringContaining(
+        "failed in activity 'Bronze' of pl_ingest_dataset: subscription_events batch 2026-02-02: freshness rule event_stream_fresh failed: the newest event_at promoted is 2026-02-02 16:53:00, 7.1 h before the end of 2026-02-02 (at most 6 h); the batch was not written",
+      ),
+    });
+    expect(readFileSync(join(lake, 'reports', 'batches', '2026-02-02.json'), 'utf8')).toBe(before);
+  }, 120_000);
+
   it('survives the demo process being killed mid-run: the re-run matches an uninterrupted run', async () => {
     const crashed = tmp('crash');
     const args = ['--users', '150', '--days', '5', '--seed', 'crash', '--start', '2026-01-30', '--freshness', 'report'];

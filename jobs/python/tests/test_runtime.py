@@ -123,13 +123,13 @@ def test_the_generated_adf_activities_and_databricks_tasks_call_this_cli_with_va
             for a in acts:
                 if a["type"] == "DatabricksSparkPython":
                     assert a["typeProperties"]["pythonFile"].endswith("/runtime/databricks_task.py")
-                    calls.append([p.replace("@pipeline().parameters.runDate", "2026-01-25").replace("@pipeline().parameters.bronzeJob", "bronze.users").replace("@pipeline().parameters.silverJob", "silver.users") for p in a["typeProperties"]["parameters"]])
+                    calls.append([p.replace("@pipeline().parameters.runDate", "2026-01-25").replace("@pipeline().parameters.bronzeJob", "bronze.users").replace("@pipeline().parameters.silverJob", "silver.users").replace("@pipeline().parameters.freshness", "enforce") for p in a["typeProperties"]["parameters"]])
                 walk(a["typeProperties"].get("activities", []))
         walk(json.loads(f.read_text())["properties"]["activities"])
     adf = len(calls)
     for f in sorted(_golden("jobs", "test", "golden", "databricks").glob("*.json")):
         for t in json.loads(f.read_text())["tasks"]:
-            calls.append([p.replace("{{job.parameters.run_date}}", "2026-01-25") for p in t["spark_python_task"]["parameters"]])
+            calls.append([p.replace("{{job.parameters.run_date}}", "2026-01-25").replace("{{job.parameters.freshness}}", "enforce") for p in t["spark_python_task"]["parameters"]])
     assert adf == 4 and len(calls) > adf
     for argv in calls:
         args = _parser().parse_args(argv)

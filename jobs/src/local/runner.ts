@@ -269,9 +269,10 @@ export class LocalRunner {
    * task, and the local Data Factory executor calls this once per activity (a dataset's
    * bronze job, its silver job, then the gold and mart jobs). A job's dependencies must
    * have run first, in this batch or (for silver state) in earlier ones.
-   * `finishBatch` then writes the batch report.
+   * `finishBatch` then writes the batch report. `opts.freshness` overrides the runner's
+   * freshness mode for these jobs (the Data Factory activity's `--freshness`).
    */
-  async runJobs(batch: string, only?: readonly string[]): Promise<void> {
+  async runJobs(batch: string, only?: readonly string[], opts: { freshness?: FreshnessMode } = {}): Promise<void> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(batch)) throw new StreamPulseError('RUN_BAD_DATE', `"${batch}" is not a YYYY-MM-DD date`, { remedy: 'pass --date YYYY-MM-DD' });
     const jobs = this.plan.jobs;
     const specs = new Map(jobs.map((j) => [j.id, j]));
@@ -298,7 +299,7 @@ export class LocalRunner {
     const wanted = only === undefined ? undefined : new Set(only);
     // every partition the jobs wrote is committed when runJobs returns (or throws)
     try {
-      await this.runJobList(state, batch, specs, wanted);
+      await this.runJobList(state, batch, specs, wanted, opts.freshness ?? this.opts.freshness ?? 'enforce');
     } catch (e) {
       await this.flushWrites().catch(() => undefined);
       throw e;
@@ -306,7 +307,7 @@ export class LocalRunner {
     await this.flushWrites();
   }
 
-  private async runJobList(state: OpenBatch, batch: string, specs: Map<string, JobSpec>, wanted: ReadonlySet<string> | undefined): Promise<void> {
+  private async runJobList(state: OpenBatch, batch: string, specs: Map<string, JobSpec>, wanted: ReadonlySet<string> | undefined, freshness: FreshnessMode): Promise<void> {
     const jobs = this.plan.jobs;
     for (const [i, job] of jobs.entries()) {
       if (wanted !== undefined ? !wanted.has(job.id) : hasRun(state, job.id)) continue;
@@ -323,7 +324,7 @@ export class LocalRunner {
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
           takeParsed: () => this.takeParsed(job.name, batch),
           newestBefore: this.newestPromotedBefore(job.name, batch),
-          freshness: this.opts.freshness ?? 'enforce',
+          freshness,
           ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
         });
         state.bronze.set(job.id, r);
