@@ -67,7 +67,6 @@ export function newerOf(a: string | null, b: string | null): string | null {
 }
 
 export function evaluateFreshness(args: {
-  readonly dataset: string;
   readonly batch: string;
   readonly eventTime: string;
   readonly checks: readonly QualityCheck[];

@@ -33,7 +33,7 @@ const CASES = JSON.parse(readFileSync(join(ROOT, 'jobs', 'test', 'fixtures', 'fr
 describe('freshness evaluation (shared cases with the PySpark runtime)', () => {
   for (const c of CASES)
     it(c.case, () => {
-      const r = evaluateFreshness({ dataset: 'ds', ...c.input });
+      const r = evaluateFreshness(c.input);
       expect({ newest: r.newest, rules: r.rules, notes: r.notes, stops: r.stops }).toEqual(c.expect);
     });
 });

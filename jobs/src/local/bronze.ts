@@ -337,7 +337,6 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   // ---- freshness rules: once per batch, on the newest event promoted so far
   const batchNewest = (groups[0]?.['newest'] as string | null | undefined) ?? null;
   const fresh = evaluateFreshness({
-    dataset: spec.name,
     batch,
     eventTime: wm.event_time,
     checks,
