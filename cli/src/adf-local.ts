@@ -120,7 +120,13 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       const freshness = flag('--freshness');
       if (freshness !== undefined && !FRESHNESS_MODES.some((m) => m === freshness))
         throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes --freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
-      await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness: freshness as FreshnessMode } : {}));
+      try {
+        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness: freshness as FreshnessMode } : {}));
+      } catch (e) {
+        // a Databricks activity's error is the task's output, where the runtime prints its remedy too
+        if (e instanceof StreamPulseError) throw new StreamPulseError(e.code, `${e.message}. Fix: ${e.remedy}`, { remedy: e.remedy, cause: e });
+        throw e;
+      }
       return { runDate, jobs: ids.length, ...(job !== undefined ? { job } : { layers: layers ?? [] }) };
     },
     storedProcedure: async (a): Promise<Json> => {

@@ -98,6 +98,19 @@ describe('streampulse demo / run (real DuckDB and SQLite, fixture contracts)', (
     expect(p.err).toMatch(/^batch \d{4}-\d{2}-\d{2} \[#+\] 2\/2 {2}in \d+/m);
   }, 60_000);
 
+  it('enforces the shipped freshness rules (a clear error naming --freshness report); with it, reports them in the summary', async () => {
+    const shipped = join(ROOT, 'contracts', 'streampulse');
+    const small = join(mkdtempSync(join(tmpdir(), 'sp-cli-fresh-')), 'lake');
+    // 30 users: too few payments for the 30-hour rule on the first day
+    const stopped = await run(['demo', '--dir', shipped, '--out', small, '--users', '30', '--days', '3', '--no-progress']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toContain("error ADF_RUN_FAILED: the daily batch 2026-01-25 failed in activity 'Bronze' of pl_ingest_dataset: payments batch 2026-01-25: freshness rule payments_feed_fresh failed");
+    expect(stopped.err).toContain('run with --freshness report');
+    const reported = await run(['demo', '--dir', shipped, '--out', small, '--users', '30', '--days', '3', '--no-progress', '--freshness', 'report']);
+    expect(reported.code).toBe(0);
+    expect(reported.out).toMatch(/^ {2}freshness rules: 24 evaluations, 1 failed and noted \(1 of action fail, not enforced: --freshness report\); see the quality report$/m);
+  }, 90_000);
+
   it('`run --date` re-runs one batch of an existing lake and prints its table', async () => {
     const r = await run(['run', '--dir', VALID, '--lake', lake, '--date', '2026-01-26', '--no-progress']);
     expect(r.err).toBe('');

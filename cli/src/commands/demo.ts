@@ -79,6 +79,22 @@ export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvent
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** How the contracts' freshness rules fared over the batches: evaluations, and failures by action. */
+export function freshnessTally(reports: readonly BatchReport[]): { evaluations: number; failed: number; failed_fail: number; failed_warn: number } {
+  let evaluations = 0;
+  let failedFail = 0;
+  let failedWarn = 0;
+  for (const r of reports)
+    for (const d of r.datasets)
+      for (const rule of d.rules) {
+        if (rule.rule !== 'freshness') continue;
+        evaluations += rule.evaluated;
+        if (rule.failed > 0 && rule.action === 'fail') failedFail++;
+        else if (rule.failed > 0) failedWarn++;
+      }
+  return { evaluations, failed: failedFail + failedWarn, failed_fail: failedFail, failed_warn: failedWarn };
+}
+
 export function totals(reports: readonly BatchReport[]): { in: number; promoted: number; quarantined: number; duplicates: number; conserved: boolean } {
   let a = 0;
   let p = 0;
@@ -173,6 +189,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
         });
         const t = totals(result.reports);
+        const fresh = freshnessTally(result.reports);
         const defectsExpected = result.manifest.defects.length;
         const summary = {
           ok: true,
@@ -180,6 +197,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           batches: result.reports.length,
           rows: t,
           defects_injected: result.manifest.defect_counts,
+          freshness: { mode: opts.freshness, ...fresh },
           marts: result.publish.martRows,
           serving: result.publish.sqlite,
           extracts: result.publish.extracts,
@@ -199,6 +217,16 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           `  ${count(result.reports.length, 'batch', 'batches')}: ${fmt(t.in)} rows in = ${fmt(t.promoted)} promoted + ${fmt(t.quarantined)} quarantined + ${fmt(t.duplicates)} duplicates ${t.conserved ? s.green('(conserved in every batch and dataset)') : s.red('(NOT conserved)')}`,
           `  ${count(result.runs.length, 'run')} of the Data Factory master pipeline on the local executor, ${fmt(result.runs.reduce((a, r) => a + r.activityRuns, 0))} activity runs, all Succeeded`,
           `  ${defectsExpected} seeded defects (${Object.entries(result.manifest.defect_counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+          ...(fresh.evaluations === 0
+            ? []
+            : [
+                fresh.failed === 0
+                  ? `  freshness rules: ${fmt(fresh.evaluations)} evaluations, all met`
+                  : `  freshness rules: ${fmt(fresh.evaluations)} evaluations, ${s.yellow(`${fresh.failed} failed and noted`)} (${[
+                      ...(fresh.failed_fail > 0 ? [`${fresh.failed_fail} of action fail, not enforced: --freshness report`] : []),
+                      ...(fresh.failed_warn > 0 ? [`${fresh.failed_warn} of action warn`] : []),
+                    ].join('; ')}); see the quality report`,
+              ]),
           '',
           ...table(['mart', 'rows'], Object.entries(result.publish.martRows).map(([m, n]) => [m, fmt(n)]), s, '  '),
           '',
