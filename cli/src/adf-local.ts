@@ -18,7 +18,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, FRESHNESS_MODES, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { compileJobs, FRESHNESS_MODES, isFreshnessMode, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
 import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
 import { allBatchReports } from './lake-reports.js';
 
@@ -118,10 +118,10 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       const ids = job !== undefined ? [job] : layers !== undefined ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
       if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no --job or --layer`, { remedy: 'pass --job <id> or --layer gold,mart' });
       const freshness = flag('--freshness');
-      if (freshness !== undefined && !FRESHNESS_MODES.some((m) => m === freshness))
+      if (freshness !== undefined && !isFreshnessMode(freshness))
         throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes --freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
       try {
-        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness: freshness as FreshnessMode } : {}));
+        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness } : {}));
       } catch (e) {
         // a Databricks activity's error is the task's output, where the runtime prints its remedy too
         if (e instanceof StreamPulseError) throw new StreamPulseError(e.code, `${e.message}. Fix: ${e.remedy}`, { remedy: e.remedy, cause: e });

@@ -19,6 +19,8 @@ import type { QualityCheck } from './spec.js';
 
 export type FreshnessMode = 'enforce' | 'report';
 export const FRESHNESS_MODES: readonly FreshnessMode[] = ['enforce', 'report'];
+/** Whether a text (a command-line flag, a pipeline parameter) names a freshness mode. */
+export const isFreshnessMode = (v: string): v is FreshnessMode => FRESHNESS_MODES.some((m) => m === v);
 
 export interface FreshnessRuleStat {
   readonly id: string;

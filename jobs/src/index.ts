@@ -1,6 +1,6 @@
 export * from './spec.js';
 export { compileJobs, compileBronze, compileSilver, compileModel, compileMart, bindRunDate, tableRef, RUN_DATE_PLACEHOLDER, PII_SALT_SECRET } from './compile.js';
-export { evaluateFreshness, ageHours, FRESHNESS_MODES, type FreshnessMode, type FreshnessResult, type FreshnessRuleStat } from './freshness.js';
+export { evaluateFreshness, ageHours, FRESHNESS_MODES, isFreshnessMode, type FreshnessMode, type FreshnessResult, type FreshnessRuleStat } from './freshness.js';
 export { LocalRunner, RUNNER_MEMORY_LIMIT, type RunnerOptions, type BatchReport, type DatasetBatchReport, type TableReport, type ProgressEvent } from './local/runner.js';
 export { Lake, writeFileAtomic, sweepTemporaries } from './local/lake.js';
 export { landingFiles } from './local/bronze.js';

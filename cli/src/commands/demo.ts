@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
-import { FRESHNESS_MODES, type BatchReport, type FreshnessMode } from '@streampulse/jobs';
+import { FRESHNESS_MODES, isFreshnessMode, type BatchReport, type FreshnessMode } from '@streampulse/jobs';
 import type { CliContext } from '../context.js';
 import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
 import { count, table } from '../output.js';
@@ -32,9 +32,8 @@ export function isoDate(v: string): string {
   return v;
 }
 export function freshnessMode(v: string): FreshnessMode {
-  const m = FRESHNESS_MODES.find((x) => x === v);
-  if (m === undefined) throw new InvalidArgumentError(`--freshness must be one of ${FRESHNESS_MODES.join(', ')}, got "${v}"`);
-  return m;
+  if (!isFreshnessMode(v)) throw new InvalidArgumentError(`--freshness must be one of ${FRESHNESS_MODES.join(', ')}, got "${v}"`);
+  return v;
 }
 const FRESHNESS_HELP =
   'enforce: a failed freshness rule with action "fail" stops the batch; report: it is only reported and noted (a backfill of sparse history, a small synthetic run)';
