@@ -108,6 +108,8 @@ interface OpenBatch {
   readonly heldBronze: Set<string>;
   /** Jobs run so far in this batch (for the simulated crash). */
   ran: number;
+  /** Per dataset, the newest event promoted before this batch (freshness rules), read from the earlier reports once. */
+  newestBefore?: ReadonlyMap<string, string | null>;
 }
 
 /** The table a dataset's landing files of a batch are parsed ahead into. */
@@ -323,7 +325,7 @@ export class LocalRunner {
           ingestedAt: state.ingestedAt,
           silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
           takeParsed: () => this.takeParsed(job.name, batch),
-          newestBefore: this.newestPromotedBefore(job.name, batch),
+          newestBefore: (state.newestBefore ??= this.newestPromotedBefore(batch)).get(job.name) ?? null,
           freshness,
           ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
         });
@@ -423,17 +425,21 @@ export class LocalRunner {
   }
 
   /**
-   * The newest event time of `dataset` promoted before `batch`: what the latest earlier
-   * batch report that has the dataset recorded (each report carries it forward).
+   * Per dataset, the newest event time promoted before `batch`: what the latest earlier
+   * batch report that has the dataset recorded (each report carries it forward). Reports
+   * are read newest first, until every dataset of the plan is found.
    */
-  private newestPromotedBefore(dataset: string, batch: string): string | null {
+  private newestPromotedBefore(batch: string): Map<string, string | null> {
+    const found = new Map<string, string | null>();
     const dir = this.lake.path('reports', 'batches');
-    if (!existsSync(dir)) return null;
+    if (!existsSync(dir)) return found;
+    const wanted = new Set(this.plan.jobs.filter((j) => j.layer === 'bronze').map((j) => j.name));
     const earlier = readdirSync(dir)
       .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f) && f.slice(0, -5) < batch)
       .sort()
       .reverse();
     for (const f of earlier) {
+      if (found.size === wanted.size) break;
       let report: Partial<BatchReport>;
       try {
         report = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<BatchReport>;
@@ -443,10 +449,9 @@ export class LocalRunner {
           remedy: `run batch ${f.slice(0, -5)} again to rewrite its report, or move the file away`,
         });
       }
-      const d = report.datasets?.find((x) => x.dataset === dataset);
-      if (d !== undefined) return d.freshness.newest_event_time;
+      for (const d of report.datasets ?? []) if (wanted.has(d.dataset) && !found.has(d.dataset)) found.set(d.dataset, d.freshness.newest_event_time);
     }
-    return null;
+    return found;
   }
 
   /** The silver state tables were left by the batch just before `batch`, and nothing was merged since. */
