@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -246,6 +246,35 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
       rmSync(perJob, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('counts blank lines apart, parses an object after leading spaces, quarantines JSON that is not an object', async () => {
+    const lake = freshLake();
+    const day = '2024-03-03';
+    mkdirSync(join(lake, 'landing', 'users', day), { recursive: true });
+    const lines = [
+      '{"user_id":"u7","region":"NA","signup_at":"2024-03-02T10:00:00Z","updated_at":"2024-03-02T10:00:00Z"}',
+      '   ',
+      '',
+      '   {"user_id":"u8","region":"NA","signup_at":"2024-03-02T11:00:00Z","updated_at":"2024-03-02T11:00:00Z"}',
+      '[1, 2]',
+      '"a string"',
+      // not blank: trim removes spaces only (DuckDB's and Spark's alike), and a tab is no JSON object
+      '\t',
+    ];
+    writeFileSync(join(lake, 'landing', 'users', day, 'users.jsonl'), `${lines.join('\n')}\n`);
+    try {
+      const all = await runAll(set, lake, [...DATES, day]);
+      const users = all.find((r) => r.batch === day)!.datasets.find((d) => d.dataset === 'users')!;
+      expect([users.blank_lines, users.rows_in, users.promoted, users.quarantined, users.conserved]).toEqual([2, 5, 2, 3, true]);
+      expect(users.quarantined_by_reason).toEqual({ 'unparseable:not_a_json_object': 3 });
+      const q = await rows(`SELECT _raw_line AS raw, _line_no AS n FROM read_parquet('${lake}/quarantine/users/batch=${day}/data.parquet') ORDER BY _line_no`);
+      expect(q.map((x) => [x['raw'], Number(x['n'])])).toEqual([['[1, 2]', 5], ['"a string"', 6], ['\t', 7]]);
+      const s = await rows(`SELECT user_id FROM read_parquet('${lake}/silver/users/batch=${day}/data.parquet') ORDER BY 1`);
+      expect(s.map((x) => x['user_id'])).toEqual(['u7', 'u8']);
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses a silver job before its bronze job, an unknown job, and a report of an incomplete batch', async () => {
     const lake = freshLake();
