@@ -221,7 +221,13 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   if (files.length === 0) notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
 
   // ---- raw rows with a uniform shape (blank JSONL lines flagged, counted, never promoted):
-  // parsed ahead on the side lane when the files are unchanged, else here (temp b_parsed)
+  // parsed ahead on the side lane when the files are unchanged, else here. Either way they
+  // end up in the dataset's parsed table, held (with the verdicts below) until the batch's
+  // silver job and the partition writes have read them: a regular table when a side lane
+  // writes the partitions (its connection reads it), else a temp table
+  const persist = ctx.lane !== undefined;
+  const parsed = bronzeParsedTable(spec.name);
+  await duck.run(dropBronzeBatchSql(spec.name));
   const pre = ctx.takeParsed === undefined ? undefined : await ctx.takeParsed();
   const unchanged = (f: { abs: string; rel: string }): boolean => {
     const m = pre?.files.get(f.rel);
@@ -229,16 +235,20 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     const st = statSync(f.abs);
     return st.size === m.size && st.mtimeMs === m.mtimeMs;
   };
-  let parsed = 'b_parsed';
-  let parsedTable = 'b_parsed';
   if (pre !== undefined && toRead.every(unchanged)) {
-    parsedTable = pre.table;
-    // re-landed copies were parsed too; the job reads only the files it promotes
-    parsed = toRead.length === pre.files.size ? pre.table : `(SELECT * FROM ${pre.table} WHERE _source_file IN (${['NULL', ...toRead.map((f) => sqlStr(f.rel))].join(', ')}))`;
+    if (toRead.length === pre.files.size && persist) await duck.run(`ALTER TABLE ${pre.table} RENAME TO ${parsed}`);
+    else {
+      // re-landed copies were parsed too; the job reads only the files it promotes
+      await duck.run(
+        `CREATE ${persist ? '' : 'TEMP '}TABLE ${parsed} AS SELECT * FROM ${pre.table} WHERE _source_file IN (${['NULL', ...toRead.map((f) => sqlStr(f.rel))].join(', ')})`,
+        `select parsed of ${spec.id}`,
+      );
+      await duck.run(`DROP TABLE ${pre.table}`);
+    }
     for (const f of toRead) notes.push(...(pre.files.get(f.rel)?.notes ?? []));
   } else {
     if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
-    for (const n of (await parseFiles(duck, 'b_parsed', true, toRead, read, cols)).values()) notes.push(...n);
+    for (const n of (await parseFiles(duck, parsed, !persist, toRead, read, cols)).values()) notes.push(...n);
   }
   // rows (and blank lines) per file, in one pass
   let blankLines = 0;
@@ -291,41 +301,57 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
   const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
-  const colList = cols.map((c) => qi(c.name)).join(', ');
+  const colList = cols.map((c) => `p.${qi(c.name)}`).join(', ');
   const table = bronzeBatchTable(spec.name);
-  // the bronze partition's rows, kept in memory for this batch's silver job (which would
-  // otherwise read the partition back); helper columns last, excluded from the files
+  const verdicts = bronzeVerdictTable(spec.name);
+  // each row's verdict (status, reasons) from the narrow columns the checks read, one row
+  // per parsed row in the parsed table's order (its rowid): the bronze rows are the parsed
+  // rows beside their verdicts (a positional join), never copied into a table of their own
   await duck.run(
-    `CREATE OR REPLACE ${ctx.lane !== undefined ? '' : 'TEMP '}TABLE ${table} AS
+    `CREATE ${persist ? '' : 'TEMP '}TABLE ${verdicts} AS
      WITH c AS (
-       SELECT p.*,
+       SELECT p.rowid AS _rowid, p._source_file, p._line_no, p._ok,
          list_concat(${list([parseReason])}, ${typeReasons}, ${list([wmReason, ...byAction.quarantine])}) AS _q,
          ${list(byAction.drop)} AS _d,
          ${list(byAction.warn)} AS _w,
          ${list(byAction.fail)} AS _f
-       FROM ${parsed} p ${joins.join(' ')}
-       WHERE NOT p._blank)
-     SELECT ${colList}, _source_file, ${sqlStr(batch)} AS _batch_id, _record_hash, CAST(${sqlStr(ctx.ingestedAt)} AS TIMESTAMP) AS _ingested_at,
-            ${status} AS _quality_status, ${reason} AS _quarantine_reason, _rescued, _raw_line, _line_no,
+       FROM ${parsed} p ${joins.join(' ')})
+     SELECT _source_file AS _v_file, _line_no AS _v_line, ${status} AS _quality_status, ${reason} AS _quarantine_reason,
             _ok AS _h_ok, list_concat(_q, _d) AS _h_qd, _w AS _h_w, _f AS _h_f
-     FROM c ORDER BY _source_file, _line_no`,
-    `bronze rows of ${spec.id}`,
+     FROM c ORDER BY _rowid`,
+    `bronze verdicts of ${spec.id}`,
   );
-  await duck.run(`DROP TABLE ${parsedTable}`);
+  // the bronze partition's rows, in file order (the parsed table's), for this batch's silver
+  // job and the partition writes; helper columns last, excluded from the files
+  await duck.run(
+    `CREATE ${persist ? '' : 'TEMP '}VIEW ${table} AS
+     SELECT ${colList}, p._source_file, ${sqlStr(batch)} AS _batch_id, p._record_hash, CAST(${sqlStr(ctx.ingestedAt)} AS TIMESTAMP) AS _ingested_at,
+            v._quality_status, v._quarantine_reason, p._rescued, p._raw_line, p._line_no,
+            v._h_ok, v._h_qd, v._h_w, v._h_f, v._v_file AS _h_vfile, v._v_line AS _h_vline
+     FROM ${parsed} p POSITIONAL JOIN ${verdicts} v
+     WHERE NOT p._blank`,
+  );
 
   // ---- every figure of the quality report from one grouped scan (a handful of groups)
   const groups = await duck.rows(
     `SELECT _quality_status AS st, _h_ok AS ok, _h_qd[1] AS rq, _h_w[1] AS rw, list_concat(_h_qd, _h_w) AS ids, _h_f AS f,
             count(*) AS n, count(_rescued) AS resc,
-            CAST(max(max(${evt}) FILTER (WHERE _quality_status IN ('passed', 'warned'))) OVER () AS VARCHAR) AS newest
+            CAST(max(max(${evt}) FILTER (WHERE _quality_status IN ('passed', 'warned'))) OVER () AS VARCHAR) AS newest,
+            sum(count(*) FILTER (WHERE _h_vline IS DISTINCT FROM _line_no OR _h_vfile IS DISTINCT FROM _source_file)) OVER () AS misaligned
      FROM ${table} GROUP BY ALL`,
     `counts of ${spec.id}`,
   );
+  if (Number(groups[0]?.['misaligned'] ?? 0) > 0) {
+    await duck.run(dropBronzeBatchSql(spec.name));
+    throw new StreamPulseError('BRONZE_MISALIGNED', `${spec.name} batch ${batch}: ${String(groups[0]?.['misaligned'])} verdict(s) are not beside their parsed row`, {
+      remedy: 'this is a runner bug (the verdicts must follow the parsed table\'s row order); nothing was written. Run the batch again with sideLane: false and report it',
+    });
+  }
   const n = (r: Record<string, unknown>): number => Number(r['n']);
   const failedFail = new Map<string, number>();
   for (const g of groups) for (const id of (g['f'] as string[] | null) ?? []) failedFail.set(id, (failedFail.get(id) ?? 0) + n(g));
   if (failedFail.size > 0) {
-    await duck.run(`DROP TABLE ${table}`);
+    await duck.run(dropBronzeBatchSql(spec.name));
     const what = [...failedFail.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([id, k]) => `${id} (${k} rows)`)
@@ -345,7 +371,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     mode: ctx.freshness ?? 'enforce',
   });
   if (fresh.stops.length > 0) {
-    await duck.run(`DROP TABLE ${table}`);
+    await duck.run(dropBronzeBatchSql(spec.name));
     throw new StreamPulseError('QUALITY_FAILED', `${spec.name} batch ${batch}: ${fresh.stops.join('; ')}; the batch was not written`, {
       remedy: `check that ${batch}'s landing files of ${spec.name} are complete: land a late or missing file and run the batch again. If the source really was quiet (a backfill of sparse history, a small synthetic run), run with --freshness report: the rule is then reported, not enforced. The rule is in ${spec.contract}`,
     });
@@ -415,15 +441,27 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   };
 }
 
-/** Helper columns of the in-memory bronze table that never reach a file. */
-const BRONZE_HELPERS = ['_h_ok', '_h_qd', '_h_w', '_h_f'] as const;
+/** Helper columns of the in-memory bronze rows that never reach a file. */
+const BRONZE_HELPERS = ['_h_ok', '_h_qd', '_h_w', '_h_f', '_h_vfile', '_h_vline'] as const;
 
 /**
- * The temp table holding a dataset's bronze rows of the running batch (the partition's
- * content plus helper columns) until its silver job has read them.
+ * The view of a dataset's bronze rows of the running batch (the partition's content plus
+ * helper columns), held until its silver job and the partition writes have read them.
  */
 export function bronzeBatchTable(dataset: string): string {
   return qi(`bronze_batch__${dataset}`);
+}
+/** The table of a dataset's parsed landing rows of the running batch (under the bronze view). */
+function bronzeParsedTable(dataset: string): string {
+  return qi(`bronze_parsed__${dataset}`);
+}
+/** The table of each parsed row's verdict (status, reasons), in the parsed table's row order. */
+function bronzeVerdictTable(dataset: string): string {
+  return qi(`bronze_verdict__${dataset}`);
+}
+/** Drops a dataset's bronze rows of the running batch: the view and the two tables under it. */
+export function dropBronzeBatchSql(dataset: string): string {
+  return `DROP VIEW IF EXISTS ${bronzeBatchTable(dataset)}; DROP TABLE IF EXISTS ${bronzeVerdictTable(dataset)}; DROP TABLE IF EXISTS ${bronzeParsedTable(dataset)}`;
 }
 
 /** The bronze relation a silver job reads: the in-memory rows when held, else the committed partition. */

@@ -10,7 +10,7 @@ import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '../spec.js';
 import { bindRunDate } from '../compile.js';
 import { ageHours, type FreshnessMode } from '../freshness.js';
-import { bronzeBatchSql, bronzeBatchTable, copyAtomic, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
+import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
@@ -243,7 +243,7 @@ export class LocalRunner {
 
   /** Drops a batch's held bronze rows; with a side lane, after its queued writes have read them. */
   private async dropBronzeTable(dataset: string): Promise<void> {
-    const sql = `DROP TABLE IF EXISTS ${bronzeBatchTable(dataset)}`;
+    const sql = dropBronzeBatchSql(dataset);
     if (this.lane === undefined) await this.duck.run(sql);
     else this.pending.push(this.lane.enqueue('write', (d) => d.run(sql)).promise);
   }
