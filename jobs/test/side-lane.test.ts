@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, Duck, LocalRunner, SideLane, type BatchReport } from '@streampulse/jobs';
+import { compileJobs, Duck, Lake, LocalRunner, SideLane, type BatchReport } from '@streampulse/jobs';
 
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
@@ -104,6 +104,45 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
       rmSync(changedEarly, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('waits for a silver partition the lane is still writing before rebuilding a state from it', async () => {
+    // A batch re-run after its users file changed: the users state payments are checked
+    // against is rebuilt from the partitions (the runner already held this batch's), so it
+    // must wait for the new users partition, which the lane writes only after parsing a
+    // big next day, not read the old file: u9 now exists, and payment p3 is no orphan.
+    const busy = freshLake();
+    const plain = freshLake();
+    const u9 = `{"user_id":"u9","email":"n@x.com","region":"NA","signup_at":"2024-02-20T10:00:00Z","updated_at":"2024-02-29T13:00:00Z"}\n`;
+    const big = Array.from({ length: 200_000 }, (_, i) => `{"user_id":"b${i}","email":"b${i}@x.com","region":"NA","signup_at":"2024-03-01T10:00:00Z","updated_at":"2024-03-01T10:00:00Z"}`).join('\n');
+    const users = (lake: string, d: string): string => join(lake, 'landing', 'users', d, 'users.jsonl');
+    appendFileSync(users(busy, DATES[1]!), `${big}\n`);
+    appendFileSync(users(plain, DATES[0]!), u9);
+    try {
+      const runner = await LocalRunner.open(compileJobs(set), { lakeRoot: busy, salt: 'test-salt', threads: 1 });
+      let rerun: BatchReport;
+      try {
+        await runner.runBatch(DATES[0]!);
+        appendFileSync(users(busy, DATES[0]!), u9);
+        runner.prefetch(DATES[1]!);
+        rerun = await runner.runBatch(DATES[0]!);
+      } finally {
+        await runner.close();
+      }
+      const runner2 = await LocalRunner.open(compileJobs(set), { lakeRoot: plain, salt: 'test-salt', threads: 1, sideLane: false });
+      let reference: BatchReport;
+      try {
+        reference = await runner2.runBatch(DATES[0]!);
+      } finally {
+        await runner2.close();
+      }
+      const payments = rerun.datasets.find((d) => d.dataset === 'payments')!;
+      expect(payments.quarantined_by_reason['referential:user_id']).toBeUndefined();
+      expect(strip([rerun])).toEqual(strip([reference]));
+    } finally {
+      rmSync(busy, { recursive: true, force: true });
+      rmSync(plain, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('SideLane queue', () => {
@@ -145,6 +184,30 @@ describe('SideLane queue', () => {
     } finally {
       lane.duck.close();
       main.close();
+    }
+  });
+});
+
+describe('Lake: partitions being written on the side lane', () => {
+  it('lists a partition being written as if committed, for its container and table only, until it settles', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sp-lake-writing-'));
+    try {
+      const lake = new Lake(root);
+      const committed = lake.partitionFile('silver', 'users', '2024-03-01');
+      mkdirSync(dirname(committed), { recursive: true });
+      writeFileSync(committed, 'x');
+      lake.writing('silver', 'users', '2024-03-03');
+      lake.writing('silver', 'users_archive', '2024-03-04');
+      lake.writing('bronze', 'users', '2024-03-05');
+      expect(lake.batches('silver', 'users')).toEqual(['2024-03-01', '2024-03-03']);
+      expect(lake.isWriting('silver', 'users', '2024-03-03')).toBe(true);
+      expect(lake.isWriting('silver', 'users', '2024-03-01')).toBe(false);
+      lake.settled('silver', 'users', '2024-03-03');
+      expect(lake.batches('silver', 'users')).toEqual(['2024-03-01']);
+      expect(lake.batches('silver', 'users_archive')).toEqual(['2024-03-04']);
+      expect(lake.batches('bronze', 'users')).toEqual(['2024-03-05']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

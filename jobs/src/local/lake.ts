@@ -11,7 +11,26 @@ export const CONTAINERS = ['landing', 'bronze', 'silver', 'gold', 'quarantine', 
 export type Container = (typeof CONTAINERS)[number];
 
 export class Lake {
+  /** Partitions being written by this process (`<container>/<table>/<batch>`): listed as if committed. */
+  private readonly pending = new Set<string>();
+
   constructor(readonly root: string) {}
+
+  /**
+   * Marks a partition as being written (on the runner's side lane): `batches` lists it
+   * from now on, so the runner plans with it, while its file may not exist yet. Whoever
+   * reads the file awaits the write first; `settled` ends the mark, written or not.
+   */
+  writing(container: 'bronze' | 'silver' | 'quarantine', table: string, batch: string): void {
+    this.pending.add(`${container}/${table}/${batch}`);
+  }
+  settled(container: 'bronze' | 'silver' | 'quarantine', table: string, batch: string): void {
+    this.pending.delete(`${container}/${table}/${batch}`);
+  }
+  /** Whether a partition is being written (`writing`) and not yet settled. */
+  isWriting(container: 'bronze' | 'silver' | 'quarantine', table: string, batch: string): boolean {
+    return this.pending.has(`${container}/${table}/${batch}`);
+  }
 
   path(container: Container, ...parts: string[]): string {
     return join(this.root, container, ...parts);
@@ -33,14 +52,15 @@ export class Lake {
     return readdirSync(dir).some((d) => d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet')));
   }
 
-  /** Batches (dates) that have a committed partition, sorted. */
+  /** Batches (dates) that have a committed partition, or one being written (`writing`), sorted. */
   batches(container: 'bronze' | 'silver' | 'quarantine', table: string): string[] {
     const dir = this.path(container, table);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((d) => d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet')))
-      .map((d) => d.slice('batch='.length))
-      .sort();
+    const found = new Set<string>();
+    if (existsSync(dir))
+      for (const d of readdirSync(dir)) if (d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet'))) found.add(d.slice('batch='.length));
+    const prefix = `${container}/${table}/`;
+    for (const p of this.pending) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) found.add(p.slice(prefix.length));
+    return [...found].sort();
   }
 
   tableFile(container: 'gold', table: string): string {

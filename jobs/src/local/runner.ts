@@ -14,7 +14,7 @@ import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBro
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { dropRanked, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, type SilverResult } from './silver.js';
+import { dropRankedSql, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, writeSilverPartition, type SilverResult } from './silver.js';
 
 /**
  * DuckDB's memory limit in the runner, shared by its two connections: with Node's own
@@ -138,6 +138,8 @@ export class LocalRunner {
   private pending: Promise<unknown>[] = [];
   /** Landing files parsed ahead on the side lane, by `<dataset>@<batch>`. */
   private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
+  /** Silver views not yet brought up to the batch given (a partition was being written): created before gold reads them. */
+  private readonly staleViews = new Map<string, string>();
   /** DuckDB's thread count now (`SET threads`): see `useThreads`. */
   private threadsNow: number;
 
@@ -365,13 +367,34 @@ export class LocalRunner {
           salt: this.opts.salt,
           bronze: bronzeBatchSql(held, job.name, this.lake.partitionFile('bronze', job.name, batch)),
           ...(history !== undefined ? { earlierHashes: history } : {}),
+          persist: this.lane !== undefined,
         });
         if (held) await this.dropBronzeTable(job.name);
         state.silver.set(job.id, r);
+        // the partition is written on the side lane when there is one, while this
+        // connection merges the same rows into the held state; its tables are dropped
+        // after both (the lane runs its tasks in order)
+        const lane = this.lane;
+        if (lane !== undefined) {
+          this.lake.writing('silver', job.name, batch);
+          this.pending.push(
+            lane.enqueue('write', async (d) => {
+              try {
+                await writeSilverPartition(d, job, this.lake, batch);
+              } finally {
+                this.lake.settled('silver', job.name, batch);
+              }
+            }).promise,
+          );
+        } else await writeSilverPartition(this.duck, job, this.lake, batch);
         await this.refreshSilverViews(specs, batch, job.name, `(${partitionRowsSql(job)})`);
-        await dropRanked(this.duck);
+        if (lane !== undefined) this.pending.push(lane.enqueue('write', (d) => d.run(dropRankedSql(job.name))).promise);
+        else await this.duck.run(dropRankedSql(job.name));
         detail = `${r.promoted} promoted`;
       } else {
+        // gold reads the silver views: every partition written, every view current
+        await this.flushWrites();
+        await this.createStaleViews(specs);
         const rows = await this.build(job, batch);
         state.tables.set(job.id, { table: job.name, layer: job.layer, rows });
         detail = `${rows} rows`;
@@ -503,7 +526,10 @@ export class LocalRunner {
   private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
-      await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
+      // a view reads its partitions' schema when created: with a partition still being
+      // written, it is created before gold needs it (createStaleViews)
+      if (this.lake.batches('silver', spec.name).some((b) => b <= batch && this.lake.isWriting('silver', spec.name, b))) this.staleViews.set(spec.name, batch);
+      else await this.createView(specs, spec, batch);
       const lookedUp = this.referenced.get(spec.name);
       if (lookedUp === undefined) continue;
       const cols = stateColumns(spec, lookedUp);
@@ -515,6 +541,8 @@ export class LocalRunner {
       this.stateParts.delete(spec.name);
       const onlyNew = newRows !== undefined && held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
       if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols)))) {
+        // rebuilt from the partitions: those being written are awaited first
+        if (parts.some((b) => this.lake.isWriting('silver', spec.name, b))) await this.flushWrites();
         const empty = `(SELECT ${cols.map(qi).join(', ')}, _batch_id, _record_hash FROM (${this.emptySilver(specs, spec)}))`;
         if (scd2) {
           const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts, cols) : empty;
@@ -527,6 +555,21 @@ export class LocalRunner {
         }
       }
       this.stateParts.set(spec.name, parts);
+    }
+  }
+
+  /** Creates (or replaces) the view gold reads a dataset's silver state through, as of `batch`. */
+  private async createView(specs: Map<string, JobSpec>, spec: JobSpec, batch: string): Promise<void> {
+    this.staleViews.delete(spec.name);
+    await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
+  }
+
+  /** Creates the views whose creation waited for a partition being written (call after `flushWrites`). */
+  private async createStaleViews(specs: Map<string, JobSpec>): Promise<void> {
+    for (const [name, batch] of [...this.staleViews.entries()]) {
+      const spec = specs.get(`silver.${name}`);
+      if (spec !== undefined) await this.createView(specs, spec, batch);
+      else this.staleViews.delete(name);
     }
   }
 

@@ -38,13 +38,27 @@ export interface SilverContext {
   readonly bronze: string;
   /** The record hashes of every earlier batch's silver rows, when the runner holds them (else the partitions are read). */
   readonly earlierHashes?: string;
+  /**
+   * Leave the batch's rows in regular tables rather than temp tables: the side lane's
+   * connection writes the partition from them (`writeSilverPartition`) while this one goes on.
+   */
+  readonly persist?: boolean;
 }
 
-/** The temp table a silver job leaves behind: its batch's ranked rows (the partition is `partitionRowsSql`). */
-const RANKED = 's_ranked';
+/** The tables a silver job leaves behind until its partition is written: the batch's conformed rows and their ranks. */
+const IN = (dataset: string): string => qi(`s_in__${dataset}`);
+const RANKED = (dataset: string): string => qi(`s_ranked__${dataset}`);
 
+/**
+ * Conforms, pseudonymises and de-duplicates a batch's bronze rows, leaving them in the
+ * dataset's `s_in__`/`s_ranked__` tables: `writeSilverPartition` writes the partition
+ * from them, `partitionRowsSql` reads its rows, `dropRanked` drops them.
+ */
 export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<SilverResult> {
   const { duck, lake, batch } = ctx;
+  const sIn = IN(spec.name);
+  const ranked = RANKED(spec.name);
+  const table = ctx.persist === true ? 'TABLE' : 'TEMP TABLE';
   const merge = find(spec, 'merge');
   if (!merge) throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${spec.id} has no merge step`, { remedy: 'regenerate the job specs' });
   const statuses = find(spec, 'read_bronze')?.statuses ?? ['passed', 'warned'];
@@ -72,22 +86,22 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
   const earlier = ctx.earlierHashes === undefined ? lake.batches('silver', spec.name).filter((b) => b < batch) : [];
   const earlierRel =
     ctx.earlierHashes !== undefined
-      ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
+      ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
       : earlier.length > 0
-        ? `(SELECT DISTINCT _record_hash FROM ${partitionsSql(spec, lake, earlier)} WHERE _record_hash IN (SELECT _record_hash FROM s_in))`
+        ? `(SELECT DISTINCT _record_hash FROM ${partitionsSql(spec, lake, earlier)} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
         : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
   // the batch's conformed rows once; the ranking below reads only the narrow columns it
   // needs (windows over the wide rows cost several times more) and is joined back by line
-  await duck.run(`CREATE OR REPLACE TEMP TABLE s_in AS ${rel}`, `read bronze ${spec.name}`);
+  await duck.run(`CREATE OR REPLACE ${table} ${sIn} AS ${rel}`, `read bronze ${spec.name}`);
   const narrow = [...new Set([...merge.key, ...merge.order_by.map((o) => o.column)])].map((c) => `s.${qi(c)}`).join(', ');
   // versions of a key are ranked among the distinct, new records only: an exact copy
   // must never outrank (and so supersede) the one record of its kind that is kept
   await duck.run(
-    `CREATE OR REPLACE TEMP TABLE ${RANKED} AS
+    `CREATE OR REPLACE ${table} ${ranked} AS
      WITH r AS (SELECT s._source_file, s._line_no, ${narrow},
              row_number() OVER (PARTITION BY s._record_hash ORDER BY s._source_file, s._line_no) AS _exact_rank,
              e._record_hash IS NOT NULL AS _seen_before
-           FROM s_in s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash)
+           FROM ${sIn} s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash)
      SELECT _source_file, _line_no, _exact_rank, _seen_before, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
        row_number() OVER (PARTITION BY ${key}, (_exact_rank = 1 AND NOT _seen_before) ORDER BY ${orderSql(merge)}, _source_file DESC, _line_no DESC) END AS _key_rank
      FROM r`,
@@ -100,11 +114,9 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
             count(*) FILTER (WHERE _exact_rank = 1 AND _seen_before) AS seen,
             count(*) FILTER (WHERE _exact_rank = 1 AND NOT _seen_before AND ${merge.mode === 'scd1' ? '_key_rank > 1' : 'FALSE'}) AS superseded,
             count(*) FILTER (WHERE ${keep}) AS promoted
-     FROM ${RANKED}`,
+     FROM ${ranked}`,
     `counts of ${spec.id}`,
   ))[0]!;
-  const out = lake.partitionFile('silver', spec.name, batch);
-  await copyAtomic(duck, `${partitionRowsSql(spec)} ORDER BY ${key}, ${orderSql(merge)}, _record_hash`, out);
   const rowsIn = Number(stats['n']);
   const promoted = Number(stats['promoted']);
   const exact = Number(stats['exact']);
@@ -121,14 +133,21 @@ function keepSql(merge: Merge): string {
   return `_exact_rank = 1 AND NOT _seen_before${merge.mode === 'scd1' ? ' AND _key_rank = 1' : ''}`;
 }
 
-/** The rows of the silver partition the last `runSilver` wrote (unordered), while its temp table lives. */
+/** The rows of the silver partition of the dataset's last `runSilver` (unordered), while its tables live. */
 export function partitionRowsSql(spec: JobSpec): string {
   const merge = find(spec, 'merge')!;
-  return `SELECT s.* EXCLUDE (_source_file, _line_no) FROM s_in s SEMI JOIN (SELECT _source_file, _line_no FROM ${RANKED} WHERE ${keepSql(merge)}) k ON k._source_file = s._source_file AND k._line_no = s._line_no`;
+  return `SELECT s.* EXCLUDE (_source_file, _line_no) FROM ${IN(spec.name)} s SEMI JOIN (SELECT _source_file, _line_no FROM ${RANKED(spec.name)} WHERE ${keepSql(merge)}) k ON k._source_file = s._source_file AND k._line_no = s._line_no`;
 }
 
-export async function dropRanked(duck: Duck): Promise<void> {
-  await duck.run(`DROP TABLE IF EXISTS ${RANKED}; DROP TABLE IF EXISTS s_in`);
+/** Writes the batch's silver partition from the tables `runSilver` left (on any connection that sees them), ordered for determinism. */
+export async function writeSilverPartition(duck: Duck, spec: JobSpec, lake: Lake, batch: string): Promise<void> {
+  const merge = find(spec, 'merge')!;
+  await copyAtomic(duck, `${partitionRowsSql(spec)} ORDER BY ${merge.key.map(qi).join(', ')}, ${orderSql(merge)}, _record_hash`, lake.partitionFile('silver', spec.name, batch));
+}
+
+/** The SQL that drops the tables `runSilver` left for a dataset. */
+export function dropRankedSql(dataset: string): string {
+  return `DROP TABLE IF EXISTS ${RANKED(dataset)}; DROP TABLE IF EXISTS ${IN(dataset)}`;
 }
 
 /**
