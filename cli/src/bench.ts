@@ -27,7 +27,8 @@ export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '20
 /** The goals of issue 4: printed with met / not met, never asserted. */
 export const BENCH_GOALS = { minMbPerSecond: 115, maxRatio: 1.3, maxRssBytes: 1e9 } as const;
 /**
- * DuckDB settings: both sides run with 2 threads; the floor with a 1 GB memory_limit
+ * DuckDB settings: both sides run with 2 threads (the runner's bronze and silver jobs
+ * with 1 per connection on its two connections, its gold with 2); the floor with a 1 GB memory_limit
  * (DuckDB's default here), the runner with its own default (RUNNER_MEMORY_LIMIT, lower, so
  * that the process meets the RSS goal; it spills to disk beyond it).
  */
@@ -447,7 +448,7 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
   const goalValue = (g: BenchGoal): string => (g.id === 'throughput' ? `${n1(g.value)} MB/s` : g.id === 'ratio' ? `${n2(g.value)}×` : `${int(g.value)} MB`);
   return [
     s.bold(`StreamPulse local benchmark: ${int(r.scale.users)} users × ${r.scale.days} days, seed ${r.scale.seed}`),
-    `  machine: ${r.machine.cpus} cores (${r.machine.cpu_model}), ${n1(r.machine.memory_gb)} GB RAM, Node ${r.machine.node}; DuckDB threads ${r.duckdb.threads} on both sides, memory_limit ${r.duckdb.runner_memory_limit} (runner) / ${r.duckdb.memory_limit} (floor)`,
+    `  machine: ${r.machine.cpus} cores (${r.machine.cpu_model}), ${n1(r.machine.memory_gb)} GB RAM, Node ${r.machine.node}; DuckDB threads ${r.duckdb.threads} on both sides (runner: bronze and silver 1 per connection × 2 connections, gold ${r.duckdb.threads}), memory_limit ${r.duckdb.runner_memory_limit} (runner) / ${r.duckdb.memory_limit} (floor)`,
     `  landing: ${n1(r.landing.mb)} MB in ${int(r.landing.files)} files, ${r.landing.datasets} datasets (${display(r.landing.dir)}; ${r.landing.reused ? 'cached, reused' : `generated in ${n1(r.landing.generate_seconds ?? 0)}s`}, not timed)`,
     '',
     ...table(['', 'runner', 'floor'], rows, s, '  '),
