@@ -14,7 +14,7 @@ import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBro
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { dropRankedSql, mergeSilverState, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, writeSilverPartition, type SilverResult } from './silver.js';
+import { dropRankedSql, mergeSilverState, partitionHashesSql, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, writeSilverPartition, type SilverResult } from './silver.js';
 
 /**
  * DuckDB's memory limit in the runner, shared by its two connections: with Node's own
@@ -138,6 +138,8 @@ export class LocalRunner {
   private pending: Promise<unknown>[] = [];
   /** Landing files parsed ahead on the side lane, by `<dataset>@<batch>`. */
   private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
+  /** Per dataset, the silver partitions (batches) its seen index (`seenIndexBefore`) was built from. */
+  private readonly seenParts = new Map<string, readonly string[]>();
   /** Silver views not yet brought up to the batch given (a partition was being written): created before gold reads them. */
   private readonly staleViews = new Map<string, string>();
   /** DuckDB's thread count now (`SET threads`): see `useThreads`. */
@@ -360,6 +362,7 @@ export class LocalRunner {
           throw new StreamPulseError('RUN_JOB_ORDER', `silver job '${job.id}' ran before bronze.${job.name} in batch ${batch}`, { remedy: `run bronze.${job.name} first (the job specs' depends_on)` });
         const held = state.heldBronze.delete(job.name);
         const history = this.historyBefore(job.name, batch);
+        const seen = history === undefined ? await this.seenIndexBefore(job, batch) : undefined;
         const r = await runSilver(job, {
           duck: this.duck,
           lake: this.lake,
@@ -367,6 +370,7 @@ export class LocalRunner {
           salt: this.opts.salt,
           bronze: bronzeBatchSql(held, job.name, this.lake.partitionFile('bronze', job.name, batch)),
           ...(history !== undefined ? { earlierHashes: history } : {}),
+          ...(seen !== undefined ? { seenIndex: seen } : {}),
           persist: this.lane !== undefined,
         });
         if (held) await this.dropBronzeTable(job.name);
@@ -388,6 +392,10 @@ export class LocalRunner {
           );
         } else await writeSilverPartition(this.duck, job, this.lake, batch);
         await this.refreshSilverViews(specs, batch, job.name, `(${partitionRowsSql(job)})`);
+        if (seen !== undefined) {
+          await this.duck.run(`INSERT INTO ${seen} SELECT _h, CAST(${sqlStr(batch)} AS DATE) FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
+          this.seenParts.set(job.name, [...(this.seenParts.get(job.name) ?? []), batch]);
+        }
         if (lane !== undefined) this.pending.push(lane.enqueue('write', (d) => d.run(dropRankedSql(job.name))).promise);
         else await this.duck.run(dropRankedSql(job.name));
         detail = `${r.promoted} promoted`;
@@ -571,6 +579,24 @@ export class LocalRunner {
       if (spec !== undefined) await this.createView(specs, spec, batch);
       else this.staleViews.delete(name);
     }
+  }
+
+  /**
+   * The held index of a dataset's earlier silver rows (`silver_seen__<name>`: 64-bit hash
+   * of the record hash, batch) for the batches before `batch`: built from the partitions
+   * when the runner does not hold exactly those (a new runner, a batch run again or out
+   * of order), then kept up to date by each silver job.
+   */
+  private async seenIndexBefore(spec: JobSpec, batch: string): Promise<string> {
+    const table = qi(`silver_seen__${spec.name}`);
+    const before = this.lake.batches('silver', spec.name).filter((b) => b < batch);
+    const held = this.seenParts.get(spec.name);
+    if (held !== undefined && held.length === before.length && held.every((b, i) => before[i] === b)) return table;
+    this.seenParts.delete(spec.name);
+    const src = before.length > 0 ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])` : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
+    await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${src}`, `seen index ${spec.name}`);
+    this.seenParts.set(spec.name, before);
+    return table;
   }
 
   /** The table with every silver row of an SCD2 dataset from the batches before `batch`, when held exactly. */

@@ -39,6 +39,12 @@ export interface SilverContext {
   /** The record hashes of every earlier batch's silver rows, when the runner holds them (else the partitions are read). */
   readonly earlierHashes?: string;
   /**
+   * Otherwise, when the runner holds it, a table (`h` = hash(_record_hash), `b` = batch)
+   * of every earlier batch's silver rows: only the partitions that hold one of this
+   * batch's hashes are read to tell re-sent records, not every earlier partition.
+   */
+  readonly seenIndex?: string;
+  /**
    * Leave the batch's rows in regular tables rather than temp tables: the side lane's
    * connection writes the partition from them (`writeSilverPartition`) while this one goes on.
    */
@@ -83,16 +89,24 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
   // 1. exact duplicates inside the batch (same record hash): keep the first
   // 2. records already merged by an earlier batch (same key and hash): re-sent, drop
   // 3. SCD1: older versions of a key inside the batch are superseded by the latest
-  const earlier = ctx.earlierHashes === undefined ? lake.batches('silver', spec.name).filter((b) => b < batch) : [];
+  // the batch's conformed rows once; the ranking below reads only the narrow columns it
+  // needs (windows over the wide rows cost several times more) and is joined back by line
+  await duck.run(`CREATE OR REPLACE ${table} ${sIn} AS ${rel}`, `read bronze ${spec.name}`);
+  // the earlier partitions that can hold one of this batch's records: every one, or
+  // those the held index points to (a 64-bit hash only selects partitions; the records
+  // are then compared by their full hash, so a collision costs a read, never a row)
+  const earlier =
+    ctx.earlierHashes !== undefined
+      ? []
+      : ctx.seenIndex !== undefined
+        ? (await duck.rows(`SELECT DISTINCT CAST(b AS VARCHAR) AS b FROM ${ctx.seenIndex} WHERE h IN (SELECT hash(_record_hash) FROM ${sIn}) ORDER BY 1`, `seen lookup ${spec.name}`)).map((r) => String(r['b']))
+        : lake.batches('silver', spec.name).filter((b) => b < batch);
   const earlierRel =
     ctx.earlierHashes !== undefined
       ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
       : earlier.length > 0
         ? `(SELECT DISTINCT _record_hash FROM ${partitionsSql(spec, lake, earlier)} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
         : `(SELECT NULL::VARCHAR AS _record_hash WHERE FALSE)`;
-  // the batch's conformed rows once; the ranking below reads only the narrow columns it
-  // needs (windows over the wide rows cost several times more) and is joined back by line
-  await duck.run(`CREATE OR REPLACE ${table} ${sIn} AS ${rel}`, `read bronze ${spec.name}`);
   const narrow = [...new Set([...merge.key, ...merge.order_by.map((o) => o.column)])].map((c) => `s.${qi(c)}`).join(', ');
   // versions of a key are ranked among the distinct, new records only: an exact copy
   // must never outrank (and so supersede) the one record of its kind that is kept
@@ -100,9 +114,9 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
     `CREATE OR REPLACE ${table} ${ranked} AS
      WITH r AS (SELECT s._source_file, s._line_no, ${narrow},
              row_number() OVER (PARTITION BY s._record_hash ORDER BY s._source_file, s._line_no) AS _exact_rank,
-             e._record_hash IS NOT NULL AS _seen_before
+             e._record_hash IS NOT NULL AS _seen_before, hash(s._record_hash) AS _h
            FROM ${sIn} s LEFT JOIN ${earlierRel} e ON e._record_hash = s._record_hash)
-     SELECT _source_file, _line_no, _exact_rank, _seen_before, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
+     SELECT _source_file, _line_no, _exact_rank, _seen_before, _h, CASE WHEN _exact_rank = 1 AND NOT _seen_before THEN
        row_number() OVER (PARTITION BY ${key}, (_exact_rank = 1 AND NOT _seen_before) ORDER BY ${orderSql(merge)}, _source_file DESC, _line_no DESC) END AS _key_rank
      FROM r`,
     `dedupe ${spec.name}`,
@@ -137,6 +151,11 @@ function keepSql(merge: Merge): string {
 export function partitionRowsSql(spec: JobSpec): string {
   const merge = find(spec, 'merge')!;
   return `SELECT s.* EXCLUDE (_source_file, _line_no) FROM ${IN(spec.name)} s SEMI JOIN (SELECT _source_file, _line_no FROM ${RANKED(spec.name)} WHERE ${keepSql(merge)}) k ON k._source_file = s._source_file AND k._line_no = s._line_no`;
+}
+
+/** The 64-bit hashes of the record hashes of the dataset's last `runSilver` partition (for the runner's seen index). */
+export function partitionHashesSql(spec: JobSpec): string {
+  return `SELECT _h FROM ${RANKED(spec.name)} WHERE ${keepSql(find(spec, 'merge')!)}`;
 }
 
 /** Writes the batch's silver partition from the tables `runSilver` left (on any connection that sees them), ordered for determinism. */
