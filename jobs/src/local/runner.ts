@@ -117,6 +117,8 @@ const prefetchTable = (dataset: string, batch: string): string => qi(`pf__${data
 
 /** Whether the job ran in this open batch. */
 const hasRun = (state: OpenBatch, jobId: string): boolean => state.bronze.has(jobId) || state.silver.has(jobId) || state.tables.has(jobId);
+/** Whether two lists of batches are the same, in the same order (held state against the lake's partitions). */
+const sameBatches = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => b[i] === x);
 /** Whether a silver job merges its dataset as SCD2 (keeps every version). */
 const isScd2 = (spec: JobSpec): boolean => spec.steps.some((s) => s.op === 'merge' && s.mode === 'scd2');
 
@@ -534,9 +536,11 @@ export class LocalRunner {
   private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
+      const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
+      const writing = parts.some((b) => this.lake.isWriting('silver', spec.name, b));
       // a view reads its partitions' schema when created: with a partition still being
       // written, it is created before gold needs it (createStaleViews)
-      if (this.lake.batches('silver', spec.name).some((b) => b <= batch && this.lake.isWriting('silver', spec.name, b))) this.staleViews.set(spec.name, batch);
+      if (writing) this.staleViews.set(spec.name, batch);
       else await this.createView(specs, spec, batch);
       const lookedUp = this.referenced.get(spec.name);
       if (lookedUp === undefined) continue;
@@ -544,13 +548,12 @@ export class LocalRunner {
       const table = qi(`silver_ref__${spec.name}`);
       const history = qi(`silver_history__${spec.name}`);
       const scd2 = isScd2(spec);
-      const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
       const held = this.stateParts.get(spec.name);
       this.stateParts.delete(spec.name);
-      const onlyNew = newRows !== undefined && held !== undefined && parts.length === held.length + 1 && parts[parts.length - 1] === batch && held.every((b, i) => parts[i] === b);
+      const onlyNew = newRows !== undefined && held !== undefined && parts[parts.length - 1] === batch && sameBatches(held, parts.slice(0, -1));
       if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols)))) {
         // rebuilt from the partitions: those being written are awaited first
-        if (parts.some((b) => this.lake.isWriting('silver', spec.name, b))) await this.flushWrites();
+        if (writing) await this.flushWrites();
         const empty = `(SELECT ${cols.map(qi).join(', ')}, _batch_id, _record_hash FROM (${this.emptySilver(specs, spec)}))`;
         if (scd2) {
           const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts, cols) : empty;
@@ -591,7 +594,7 @@ export class LocalRunner {
     const table = qi(`silver_seen__${spec.name}`);
     const before = this.lake.batches('silver', spec.name).filter((b) => b < batch);
     const held = this.seenParts.get(spec.name);
-    if (held !== undefined && held.length === before.length && held.every((b, i) => before[i] === b)) return table;
+    if (held !== undefined && sameBatches(held, before)) return table;
     this.seenParts.delete(spec.name);
     const src = before.length > 0 ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])` : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
     await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${src}`, `seen index ${spec.name}`);
@@ -605,7 +608,7 @@ export class LocalRunner {
     const spec = this.plan.jobs.find((j) => j.id === `silver.${dataset}`);
     if (held === undefined || spec === undefined || !isScd2(spec)) return undefined;
     const before = this.lake.batches('silver', dataset).filter((b) => b < batch);
-    return before.length === held.length && before.every((b, i) => held[i] === b) ? qi(`silver_history__${dataset}`) : undefined;
+    return sameBatches(held, before) ? qi(`silver_history__${dataset}`) : undefined;
   }
 
   private emptySilver(specs: Map<string, JobSpec>, silverSpec: JobSpec): string {

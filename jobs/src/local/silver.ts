@@ -58,7 +58,7 @@ const RANKED = (dataset: string): string => qi(`s_ranked__${dataset}`);
 /**
  * Conforms, pseudonymises and de-duplicates a batch's bronze rows, leaving them in the
  * dataset's `s_in__`/`s_ranked__` tables: `writeSilverPartition` writes the partition
- * from them, `partitionRowsSql` reads its rows, `dropRanked` drops them.
+ * from them, `partitionRowsSql` reads its rows, `dropRankedSql` drops them.
  */
 export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<SilverResult> {
   const { duck, lake, batch } = ctx;
