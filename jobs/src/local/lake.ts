@@ -46,12 +46,6 @@ export class Lake {
     return this.path(container, table, 'batch=*', 'data.parquet');
   }
 
-  hasPartitions(container: 'bronze' | 'silver' | 'quarantine', table: string): boolean {
-    const dir = this.path(container, table);
-    if (!existsSync(dir)) return false;
-    return readdirSync(dir).some((d) => d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet')));
-  }
-
   /** Batches (dates) that have a committed partition, or one being written (`writing`), sorted. */
   batches(container: 'bronze' | 'silver' | 'quarantine', table: string): string[] {
     const dir = this.path(container, table);
@@ -59,7 +53,7 @@ export class Lake {
     if (existsSync(dir))
       for (const d of readdirSync(dir)) if (d.startsWith('batch=') && existsSync(join(dir, d, 'data.parquet'))) found.add(d.slice('batch='.length));
     const prefix = `${container}/${table}/`;
-    for (const p of this.pending) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) found.add(p.slice(prefix.length));
+    for (const p of this.pending) if (p.startsWith(prefix)) found.add(p.slice(prefix.length));
     return [...found].sort();
   }
 
