@@ -4,21 +4,24 @@
  *   - the runner: every daily batch through bronze → silver → gold → marts on DuckDB,
  *     then publish (SQLite serving, extracts, quality reports) — MB/s landing → silver
  *     (landing bytes ÷ the time of the bronze and silver jobs) and seconds end to end;
- *   - the floor: the same work as one plain DuckDB SQL script over all days at once
- *     (bench-floor.ts);
+ *   - the floor: the same work as one plain DuckDB SQL script over all days at once,
+ *     writing what the runner writes (bronze, quarantine, silver, gold; bench-floor.ts);
+ *     the goal's ratio is against it;
+ *   - the silver-only floor: that script without the bronze layer, a lower bound;
  *   - the peak RSS of each, each side in its own child process (bench-child.ts), so
- *     the two never share a heap or a DuckDB instance.
+ *     no two share a heap or a DuckDB instance.
  * Figures are printed against the goals, never asserted. Generating the landing files
  * is not timed: they are cached under the output folder and reused while their
  * manifest matches the requested scale.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { StreamPulseError, loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import { compileJobs, Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/jobs';
 import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
+import { stringLiteral } from '@streampulse/sql';
 import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';
 import { runBatches } from './lakehouse.js';
 import { table, type Style } from './output.js';
@@ -27,7 +30,7 @@ export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '20
 /** The goals of issue 4: printed with met / not met, never asserted. */
 export const BENCH_GOALS = { minMbPerSecond: 115, maxRatio: 1.3, maxRssBytes: 1e9 } as const;
 /**
- * DuckDB settings: both sides run with 2 threads (the runner's bronze and silver jobs
+ * DuckDB settings: every side runs with 2 threads (the runner's bronze and silver jobs
  * with 1 per connection on its two connections, its gold with 2); the floor with a 1 GB memory_limit
  * (DuckDB's default here), the runner with its own default (RUNNER_MEMORY_LIMIT, lower, so
  * that the process meets the RSS goal; it spills to disk beyond it).
@@ -36,7 +39,13 @@ export const BENCH_DUCKDB = { threads: 2, memory_limit: '1GB', runner_memory_lim
 
 const MB = 1e6;
 
-export type BenchSide = 'runner' | 'floor';
+/**
+ * `floor`: the hand-written script writing what the runner writes (bronze, quarantine,
+ * silver, gold); `floor_silver_only`: the same script without the bronze layer (no
+ * bronze or quarantine files, no audit columns), a lower bound printed beside it.
+ */
+export type BenchSide = 'runner' | 'floor' | 'floor_silver_only';
+export const BENCH_SIDES: readonly BenchSide[] = ['floor', 'floor_silver_only', 'runner'];
 
 export interface LandingInfo {
   readonly dir: string;
@@ -135,6 +144,9 @@ export interface SideResult {
   };
   /** Rows of each dataset's silver (runner: the merged state after the last batch). */
   readonly silver_rows: Readonly<Record<string, number>>;
+  /** Rows of each dataset's bronze and quarantine files, every batch (none for `floor_silver_only`). */
+  readonly bronze_rows: Readonly<Record<string, number>>;
+  readonly quarantine_rows: Readonly<Record<string, number>>;
   readonly mart_rows: Readonly<Record<string, number>>;
   /** process.resourceUsage().maxRSS of the process that ran the side, in bytes. */
   readonly peak_rss_bytes: number;
@@ -148,6 +160,7 @@ function usage(): { peak_rss_bytes: number; cpu_seconds: number } {
 }
 
 const elapsed = (t0: number): number => (performance.now() - t0) / 1000;
+const sqlStr = (v: string): string => stringLiteral(v, 'duckdb');
 
 /** Runs one side in this process. `onLine` gets short progress lines. */
 export async function measureSide(set: ContractSet, req: SideRequest, onLine: (line: string) => void = () => undefined): Promise<SideResult> {
@@ -157,19 +170,21 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   const last = req.dates[req.dates.length - 1];
   if (last === undefined) throw new StreamPulseError('BENCH_NO_DATES', 'the landing manifest lists no dates', { remedy: 'regenerate the landing files (delete the cached folder)' });
 
-  if (req.side === 'floor') {
-    const statements = floorScript(plan, { landingDir: req.landingDir, outDir: req.workDir, salt: req.salt, runDate: last });
+  if (req.side !== 'runner') {
+    const bronze = req.side === 'floor';
+    const statements = floorScript(plan, { landingDir: req.landingDir, outDir: req.workDir, salt: req.salt, runDate: last, bronze });
     writeFileSync(join(req.workDir, 'floor.sql'), floorScriptText(statements));
-    for (const d of ['silver', 'gold']) mkdirSync(join(req.workDir, d), { recursive: true });
+    for (const d of ['silver', 'gold', ...(bronze ? ['bronze', 'quarantine'] : [])]) mkdirSync(join(req.workDir, d), { recursive: true });
     const t0 = performance.now();
     const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: BENCH_DUCKDB.memory_limit });
     const phase = { silver: 0, gold: 0 };
+    const label = req.side === 'floor' ? 'floor' : 'floor-s';
     try {
       for (const [i, s] of statements.entries()) {
         const ts = performance.now();
-        await duck.run(s.sql, `floor ${s.label}`);
+        await duck.run(s.sql, `${label} ${s.label}`);
         phase[s.phase] += elapsed(ts);
-        onLine(`floor   ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
+        onLine(`${label.padEnd(7)} ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
       }
       const end = elapsed(t0);
       const count = async (rel: string): Promise<number> => Number(await duck.scalar(`SELECT count(*) FROM ${rel}`));
@@ -178,9 +193,10 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
       const mart_rows: Record<string, number> = {};
       for (const m of set.marts) mart_rows[m.mart] = await count(floorGold(m.mart));
       return {
-        side: 'floor',
+        side: req.side,
         seconds: { landing_to_silver: phase.silver, gold: phase.gold, publish: 0, end_to_end: end },
         silver_rows,
+        ...(await layerRows(duck, set, req.workDir, bronze)),
         mart_rows,
         ...usage(),
       };
@@ -215,6 +231,7 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   const end = elapsed(t0);
   onLine(`runner  publish ${r.seconds.publish.toFixed(1)}s`);
   const silver_rows: Record<string, number> = {};
+  let layers: Pick<SideResult, 'bronze_rows' | 'quarantine_rows'> = { bronze_rows: {}, quarantine_rows: {} };
   // counted under the runner's own memory limit: the peak RSS reported is the runner's, not this count's
   const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: RUNNER_MEMORY_LIMIT });
   try {
@@ -224,6 +241,7 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
       const sql = silverStateSql(spec, lake, last);
       silver_rows[spec.name] = sql === undefined ? 0 : Number(await duck.scalar(`SELECT count(*) FROM (${sql})`));
     }
+    layers = await layerRows(duck, set, req.workDir, true);
   } finally {
     duck.close();
   }
@@ -231,9 +249,23 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
     side: 'runner',
     seconds: { landing_to_silver: layer.bronze + layer.silver, gold: layer.gold + layer.mart, publish: r.seconds.publish, end_to_end: end },
     silver_rows,
+    ...layers,
     mart_rows: r.publish.martRows,
     ...usage(),
   };
+}
+
+/** Rows of every dataset's bronze and quarantine files under a side's folder (`<layer>/<dataset>/<batch folder>/*.parquet`; none without the bronze layer). */
+async function layerRows(duck: Duck, set: ContractSet, workDir: string, bronze: boolean): Promise<Pick<SideResult, 'bronze_rows' | 'quarantine_rows'>> {
+  const out = { bronze_rows: {} as Record<string, number>, quarantine_rows: {} as Record<string, number> };
+  if (!bronze) return out;
+  for (const [layer, into] of [['bronze', out.bronze_rows], ['quarantine', out.quarantine_rows]] as const)
+    for (const d of set.datasets) {
+      const dir = join(workDir, layer, d.dataset);
+      const files = existsSync(dir) ? readdirSync(dir).flatMap((b) => readdirSync(join(dir, b)).filter((f) => f.endsWith('.parquet')).map((f) => join(dir, b, f))) : [];
+      into[d.dataset] = files.length > 0 ? Number(await duck.scalar(`SELECT count(*) FROM read_parquet([${files.map(sqlStr).join(', ')}])`)) : 0;
+    }
+  return out;
 }
 
 /** Where `tsc -b` puts the child entry point. */
@@ -305,7 +337,7 @@ export interface BenchOptions {
   readonly seed: string;
   readonly start: string;
   readonly salt: string;
-  /** Run each side in its own child process (default); false measures both in this process (RSS is then shared). */
+  /** Run each side in its own child process (default); false measures every side in this process (RSS is then shared). */
   readonly isolate: boolean;
   /** The child script (needed when isolate is true). */
   readonly childScript?: string;
@@ -320,6 +352,8 @@ export interface SideFigures {
   readonly peak_rss_mb: number;
   readonly cpu_seconds: number;
   readonly silver_rows: Readonly<Record<string, number>>;
+  readonly bronze_rows: Readonly<Record<string, number>>;
+  readonly quarantine_rows: Readonly<Record<string, number>>;
   readonly mart_rows: Readonly<Record<string, number>>;
 }
 
@@ -340,11 +374,18 @@ export interface BenchResult {
   readonly isolated: boolean;
   readonly landing: { readonly dir: string; readonly bytes: number; readonly mb: number; readonly files: number; readonly datasets: number; readonly reused: boolean; readonly generate_seconds: number | null };
   readonly runner: SideFigures;
+  /** The hand-written script writing the runner's outputs: bronze, quarantine, silver, gold. */
   readonly floor: SideFigures;
-  /** Runner end to end ÷ floor end to end. */
+  /** The same script without the bronze layer: silver and gold only (a lower bound). */
+  readonly floor_silver_only: SideFigures;
+  /** Runner end to end ÷ floor end to end (the goal's ratio). */
   readonly ratio: number;
-  /** Both sides ended with the same silver row count for every dataset. */
+  /** Runner end to end ÷ the silver-only floor's end to end. */
+  readonly ratio_silver_only: number;
+  /** Every side ended with the same silver row count for every dataset. */
   readonly silver_rows_match: boolean;
+  /** The runner and the floor wrote the same number of bronze rows and of quarantine rows for every dataset. */
+  readonly bronze_rows_match: boolean;
   /** Both sides built every mart with the same number of rows. */
   readonly mart_rows_match: boolean;
   readonly goals: readonly BenchGoal[];
@@ -364,8 +405,16 @@ function figures(r: SideResult, bytes: number): SideFigures {
     peak_rss_mb: round(r.peak_rss_bytes / MB, 1),
     cpu_seconds: round(r.cpu_seconds, 1),
     silver_rows: r.silver_rows,
+    bronze_rows: r.bronze_rows,
+    quarantine_rows: r.quarantine_rows,
     mart_rows: r.mart_rows,
   };
+}
+
+/** Whether every side has the same count for every name. */
+function sameCounts(...sides: readonly Readonly<Record<string, number>>[]): boolean {
+  const names = new Set(sides.flatMap((x) => Object.keys(x)));
+  return [...names].every((n) => sides.every((x) => x[n] === sides[0]![n]));
 }
 
 export async function runBench(set: ContractSet, o: BenchOptions): Promise<BenchResult> {
@@ -378,14 +427,13 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
     return measureSideInChild(o.childScript, req(side), o.env ?? {}, o.onLine);
   };
   const floor = await measure('floor');
+  const floorSilverOnly = await measure('floor_silver_only');
   const runner = await measure('runner');
   const rf = figures(runner, landing.bytes);
   const ff = figures(floor, landing.bytes);
-  const ratio = round(runner.seconds.end_to_end / Math.max(floor.seconds.end_to_end, 1e-9), 2);
-  const names = new Set([...Object.keys(runner.silver_rows), ...Object.keys(floor.silver_rows)]);
-  const silverMatch = [...names].every((n) => runner.silver_rows[n] === floor.silver_rows[n]);
-  const marts = new Set([...Object.keys(runner.mart_rows), ...Object.keys(floor.mart_rows)]);
-  const martMatch = [...marts].every((n) => runner.mart_rows[n] === floor.mart_rows[n]);
+  const fs = figures(floorSilverOnly, landing.bytes);
+  const ratioTo = (f: SideResult): number => round(runner.seconds.end_to_end / Math.max(f.seconds.end_to_end, 1e-9), 2);
+  const ratio = ratioTo(floor);
   const cpuList = cpus();
   return {
     ok: true,
@@ -410,9 +458,12 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
     },
     runner: rf,
     floor: ff,
+    floor_silver_only: fs,
     ratio,
-    silver_rows_match: silverMatch,
-    mart_rows_match: martMatch,
+    ratio_silver_only: ratioTo(floorSilverOnly),
+    silver_rows_match: sameCounts(runner.silver_rows, floor.silver_rows, floorSilverOnly.silver_rows),
+    bronze_rows_match: sameCounts(runner.bronze_rows, floor.bronze_rows) && sameCounts(runner.quarantine_rows, floor.quarantine_rows),
+    mart_rows_match: sameCounts(runner.mart_rows, floor.mart_rows, floorSilverOnly.mart_rows),
     goals: [
       { id: 'throughput', goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`, target: BENCH_GOALS.minMbPerSecond, value: rf.mb_per_s, met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond },
       { id: 'ratio', goal: `end to end ≤ ${BENCH_GOALS.maxRatio}× the floor`, target: BENCH_GOALS.maxRatio, value: ratio, met: ratio <= BENCH_GOALS.maxRatio },
@@ -434,36 +485,36 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 /** The human report of a benchmark result (the `--json` form is the result itself). */
 export function benchReport(r: BenchResult, s: Style, display: (p: string) => string = (p) => p): string[] {
   const rss = (f: SideFigures): string => (r.isolated ? int(f.peak_rss_mb) : `${int(f.peak_rss_mb)}*`);
+  const sides = [r.runner, r.floor, r.floor_silver_only];
+  const row = (label: string, f: (x: SideFigures) => string): string[] => [label, ...sides.map(f)];
   const rows: string[][] = [
-    ['landing → silver (s)', n1(r.runner.seconds.landing_to_silver), n1(r.floor.seconds.landing_to_silver)],
-    ['landing → silver (MB/s)', n1(r.runner.mb_per_s), n1(r.floor.mb_per_s)],
-    ['gold + marts (s)', n1(r.runner.seconds.gold), n1(r.floor.seconds.gold)],
-    ['publish serving (s)', n1(r.runner.seconds.publish), '-'],
-    ['end to end (s)', n1(r.runner.seconds.end_to_end), n1(r.floor.seconds.end_to_end)],
-    ['CPU user+sys (s)', r.isolated ? n1(r.runner.cpu_seconds) : '-', r.isolated ? n1(r.floor.cpu_seconds) : '-'],
-    ['peak RSS (MB)', rss(r.runner), rss(r.floor)],
+    row('landing → silver (s)', (x) => n1(x.seconds.landing_to_silver)),
+    row('landing → silver (MB/s)', (x) => n1(x.mb_per_s)),
+    row('gold + marts (s)', (x) => n1(x.seconds.gold)),
+    [...row('publish serving (s)', (x) => n1(x.seconds.publish)).slice(0, 2), '-', '-'],
+    row('end to end (s)', (x) => n1(x.seconds.end_to_end)),
+    row('CPU user+sys (s)', (x) => (r.isolated ? n1(x.cpu_seconds) : '-')),
+    row('peak RSS (MB)', rss),
   ];
   const datasets = [...new Set([...Object.keys(r.runner.silver_rows), ...Object.keys(r.floor.silver_rows)])].sort();
   const mark = (met: boolean): string => (met ? s.green('met') : s.red('not met'));
   const goalValue = (g: BenchGoal): string => (g.id === 'throughput' ? `${n1(g.value)} MB/s` : g.id === 'ratio' ? `${n2(g.value)}×` : `${int(g.value)} MB`);
+  const counts = (pick: (x: SideFigures) => Readonly<Record<string, number>>, of: readonly SideFigures[]): string[][] =>
+    datasets.map((d) => [d, ...of.map((x) => int(pick(x)[d] ?? 0))]);
   return [
     s.bold(`StreamPulse local benchmark: ${int(r.scale.users)} users × ${r.scale.days} days, seed ${r.scale.seed}`),
-    `  machine: ${r.machine.cpus} cores (${r.machine.cpu_model}), ${n1(r.machine.memory_gb)} GB RAM, Node ${r.machine.node}; DuckDB threads ${r.duckdb.threads} on both sides (runner: bronze and silver 1 per connection × 2 connections, gold ${r.duckdb.threads}), memory_limit ${r.duckdb.runner_memory_limit} (runner) / ${r.duckdb.memory_limit} (floor)`,
+    `  machine: ${r.machine.cpus} cores (${r.machine.cpu_model}), ${n1(r.machine.memory_gb)} GB RAM, Node ${r.machine.node}; DuckDB threads ${r.duckdb.threads} on every side (runner: bronze and silver 1 per connection × 2 connections, gold ${r.duckdb.threads}), memory_limit ${r.duckdb.runner_memory_limit} (runner) / ${r.duckdb.memory_limit} (floors)`,
     `  landing: ${n1(r.landing.mb)} MB in ${int(r.landing.files)} files, ${r.landing.datasets} datasets (${display(r.landing.dir)}; ${r.landing.reused ? 'cached, reused' : `generated in ${n1(r.landing.generate_seconds ?? 0)}s`}, not timed)`,
     '',
-    ...table(['', 'runner', 'floor'], rows, s, '  '),
+    ...table(['', 'runner', 'floor', 'floor, silver only'], rows, s, '  '),
     '',
-    `  runner / floor end to end: ${s.bold(`${n2(r.ratio)}×`)}`,
-    `  silver rows per dataset: ${r.silver_rows_match ? s.green('the same on both sides') : s.red('DIFFERENT (the floor does not do the same work)')}; mart rows: ${r.mart_rows_match ? s.green('the same') : s.yellow('different')}`,
-    ...(r.silver_rows_match
+    `  runner / floor end to end: ${s.bold(`${n2(r.ratio)}×`)}   (runner / silver-only floor: ${n2(r.ratio_silver_only)}×)`,
+    `  silver rows per dataset: ${r.silver_rows_match ? s.green('the same on every side') : s.red('DIFFERENT (the floor does not do the same work)')}; bronze and quarantine rows: ${r.bronze_rows_match ? s.green('the same in the runner and the floor') : s.red('DIFFERENT')}; mart rows: ${r.mart_rows_match ? s.green('the same') : s.yellow('different')}`,
+    ...(r.silver_rows_match ? [] : table(['silver rows', 'runner', 'floor', 'floor, silver only'], counts((x) => x.silver_rows, sides), s, '    ')),
+    ...(r.bronze_rows_match
       ? []
-      : table(
-          ['dataset', 'runner', 'floor'],
-          datasets.map((d) => [d, int(r.runner.silver_rows[d] ?? 0), int(r.floor.silver_rows[d] ?? 0)]),
-          s,
-          '    ',
-        )),
-    ...(r.isolated ? [] : [s.dim('  * both sides ran in this process (--in-process): peak RSS is the process peak, not per side')]),
+      : table(['bronze / quarantine rows', 'runner', 'floor'], datasets.map((d) => [d, ...[r.runner, r.floor].map((x) => `${int(x.bronze_rows[d] ?? 0)} / ${int(x.quarantine_rows[d] ?? 0)}`)]), s, '    ')),
+    ...(r.isolated ? [] : [s.dim('  * every side ran in this process (--in-process): peak RSS is the process peak, not per side')]),
     '',
     s.bold('Goals (printed, not asserted)'),
     ...table(
@@ -473,6 +524,6 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
       '  ',
     ),
     '',
-    s.dim('MB = 10^6 bytes. Runner: every daily batch (bronze, silver, gold, marts) then publish; floor: one DuckDB script over all days (runs/floor/floor.sql).'),
+    s.dim('MB = 10^6 bytes. Runner: every daily batch (bronze, silver, gold, marts) then publish. Floor: one DuckDB script over all days writing bronze, quarantine, silver and gold (runs/floor/floor.sql); silver-only floor: the same without the bronze layer (runs/floor_silver_only/floor.sql).'),
   ];
 }

@@ -37,7 +37,7 @@ export const benchCommand: CommandModule = {
       .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, BENCH_DEFAULTS.start)
       .option('-o, --out <dir>', 'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
-      .option('--in-process', 'measure both sides in this process instead of one child process each (no build needed; peak RSS is then shared)')
+      .option('--in-process', 'measure every side in this process instead of one child process each (no build needed; peak RSS is then shared)')
       .option('--no-progress', 'no progress lines on stderr')
       .option('--json', 'print the result as JSON on stdout')
       .addHelpText(
