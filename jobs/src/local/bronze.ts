@@ -599,11 +599,13 @@ async function loadCsv(
 }
 
 /**
- * COPY a query to Parquet under a temporary name, then rename it into place. zstd at
- * level 1: a fifth less CPU than the default level for files as small (here, smaller).
+ * COPY a query to Parquet under a temporary name, then rename it into place; returns the
+ * rows written. zstd at level 1: a fifth less CPU than the default level for files as
+ * small (here, smaller).
  */
-export async function copyAtomic(duck: Duck, query: string, final: string): Promise<void> {
+export async function copyAtomic(duck: Duck, query: string, final: string): Promise<number> {
   const tmp = tempFor(final);
-  await duck.run(`COPY (${query}) TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`, `write ${final}`);
+  const written = await duck.scalar(`COPY (${query}) TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`, `write ${final}`);
   commit(tmp, final);
+  return Number(written);
 }

@@ -622,15 +622,14 @@ export class LocalRunner {
     return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS _batch_id, NULL::VARCHAR AS _record_hash${scd2} WHERE FALSE`;
   }
 
-  /** Builds a gold model or mart: runs its SQL, writes the table atomically, ordered for determinism. */
+  /** Builds a gold model or mart: runs its SQL straight into the table's file (atomically, ordered for determinism); returns its rows. */
   private async build(job: JobSpec, batch: string): Promise<number> {
     const step = job.steps.find((s) => s.op === 'build');
     if (!step || step.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
     const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) => qi(`${layer}__${name}`));
-    await this.duck.run(`CREATE OR REPLACE TEMP TABLE build_out AS ${sql}`, `build ${job.id}`);
     const file = this.lake.tableFile('gold', job.name);
-    await copyAtomic(this.duck, `SELECT * FROM build_out ORDER BY ALL`, file);
+    const rows = await copyAtomic(this.duck, `SELECT * FROM (${sql}) ORDER BY ALL`, file);
     await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`gold__${job.name}`)} AS SELECT * FROM read_parquet(${sqlStr(file)})`, `gold view ${job.name}`);
-    return Number(await this.duck.scalar(`SELECT count(*) FROM build_out`));
+    return rows;
   }
 }
