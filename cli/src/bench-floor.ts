@@ -261,7 +261,7 @@ function sameOutputsStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlyS
     // whose first non-blank character is { is an object
     source = `(SELECT _source_file, _line_no, _raw_line, _ok, sha256(_raw_line) AS _record_hash,
            CASE WHEN _ok THEN json_extract_string(_raw_line, [${cols.map((c) => str(`$."${c.name}"`)).join(', ')}]) END AS _r,
-           CASE WHEN _ok THEN list_filter(json_keys(_raw_line), k -> NOT list_contains(${declared}, k)) END AS _extra
+           CASE WHEN _ok THEN (CASE WHEN json_keys(_raw_line) = ${declared} THEN []::VARCHAR[] ELSE list_filter(json_keys(_raw_line), k -> NOT list_contains(${declared}, k)) END) END AS _extra
     FROM (SELECT filename AS _source_file, row_number() OVER () AS _line_no, line AS _raw_line,
                  json_valid(line) AND (starts_with(line, '{') OR starts_with(ltrim(line, ${WS}), '{')) AS _ok
           FROM ${lineReader(glob)}

@@ -276,6 +276,37 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
     }
   }, 60_000);
 
+  it('rescues the undeclared keys of a JSON line whatever the order of its declared ones', async () => {
+    const lake = freshLake();
+    const day = '2024-03-03';
+    const parse = compileJobs(set).jobs.find((j) => j.id === 'bronze.users')!.steps.find((st) => st.op === 'parse');
+    const declared = parse?.op === 'parse' ? parse.columns.map((c) => c.name) : [];
+    expect(declared.length).toBeGreaterThan(2);
+    const obj = (keys: readonly string[]): string => `{${keys.map((k) => `"${k}":"${k === 'user_id' ? 'u9' : 'v'}"`).join(',')}}`;
+    const lines = [
+      obj(declared), // every declared key, in the declared order: nothing to rescue
+      obj([...declared].reverse()), // the same keys in another order
+      obj([...declared, 'utm']), // an undeclared key after them
+      obj(['utm', ...declared.slice(1)]), // an undeclared key first, a declared one missing
+      obj(declared.slice(0, 2)), // declared keys only, some missing
+    ];
+    mkdirSync(join(lake, 'landing', 'users', day), { recursive: true });
+    writeFileSync(join(lake, 'landing', 'users', day, 'users.jsonl'), `${lines.join('\n')}\n`);
+    try {
+      await runAll(set, lake, [...DATES, day]);
+      const b = await rows(`SELECT _line_no AS n, _rescued AS r FROM read_parquet('${lake}/bronze/users/batch=${day}/data.parquet') ORDER BY _line_no`);
+      expect(b.map((x) => [Number(x['n']), x['r']])).toEqual([
+        [1, null],
+        [2, null],
+        [3, '{"utm":"v"}'],
+        [4, '{"utm":"v"}'],
+        [5, null],
+      ]);
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a silver job before its bronze job, an unknown job, and a report of an incomplete batch', async () => {
     const lake = freshLake();
     const plan = compileJobs(set);

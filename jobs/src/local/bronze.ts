@@ -501,6 +501,15 @@ const OBJECT_LINE = `CASE WHEN starts_with(line, '{') THEN TRUE ELSE starts_with
 const LINE_READER = (abs: string): string =>
   `read_csv(${sqlStr(abs)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216, buffer_size=33554432)`;
 
+/**
+ * The keys of a JSON object line that the contract does not declare (NULL when the line
+ * is not one, `_ok`). Lines whose keys are exactly the declared ones, in their order (a
+ * producer serialising its records), skip the per-key filter: a list comparison, less
+ * than half the cost of filtering every key with a lambda, for the same result.
+ */
+const UNKNOWN_KEYS = (line: string, declared: string): string =>
+  `CASE WHEN _ok THEN (CASE WHEN json_keys(${line}) = ${declared} THEN []::VARCHAR[] ELSE list_filter(json_keys(${line}), k -> NOT list_contains(${declared}, k)) END) END`;
+
 async function countRows(duck: Duck, abs: string, format: 'jsonl' | 'csv', header: boolean): Promise<number> {
   if (statSync(abs).size === 0) return 0;
   const n = Number(await duck.scalar(`SELECT count(*) FROM ${LINE_READER(abs)} WHERE NOT (${BLANK_LINE})`));
@@ -522,7 +531,7 @@ async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, co
      WITH src AS (SELECT _line_no, line, ${BLANK_LINE} AS _blank FROM b_lines),
      j AS (SELECT _line_no, line, _blank, NOT _blank AND json_valid(line) AND ${OBJECT_LINE} AS _ok FROM src),
      x AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw,
-                     CASE WHEN _ok THEN list_filter(json_keys(line), k -> NOT list_contains(${declared}, k)) END AS _extra FROM j),
+                     ${UNKNOWN_KEYS('line', declared)} AS _extra FROM j),
      t AS (SELECT *, ${typed} FROM x)
      SELECT ${sqlStr(rel)}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
             ${cols.map((c) => qi(c.name)).join(', ')},
