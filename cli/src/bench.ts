@@ -350,6 +350,21 @@ export interface BenchOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onGenerate?: LandingOptions['onGenerate'];
   readonly onLine?: (line: string) => void;
+  /**
+   * Rounds of the three sides (default 1), each round running every side once, the order
+   * rotating from round to round: the figures printed are the round with the median
+   * ratio, and every round's ratios are listed (the machine's other load moves single runs).
+   */
+  readonly rounds?: number;
+}
+
+/** One round's end-to-end seconds per side and its ratios. */
+export interface BenchRound {
+  readonly runner: number;
+  readonly floor: number;
+  readonly floor_silver_only: number;
+  readonly ratio: number;
+  readonly ratio_silver_only: number;
 }
 
 export interface SideFigures {
@@ -394,6 +409,8 @@ export interface BenchResult {
   readonly bronze_rows_match: boolean;
   /** Both sides built every mart with the same number of rows. */
   readonly mart_rows_match: boolean;
+  /** Every round (the figures above are the round with the median ratio). */
+  readonly rounds: readonly BenchRound[];
   readonly goals: readonly BenchGoal[];
 }
 
@@ -432,14 +449,32 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
     if (o.childScript === undefined) throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
     return measureSideInChild(o.childScript, req(side), o.env ?? {}, o.onLine);
   };
-  const floor = await measure('floor');
-  const floorSilverOnly = await measure('floor_silver_only');
-  const runner = await measure('runner');
+  const n = o.rounds ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new StreamPulseError('BENCH_BAD_ROUNDS', `rounds must be a whole number ≥ 1, not ${String(n)}`, { remedy: 'pass --rounds 1, 3, …' });
+  const done: Record<BenchSide, SideResult>[] = [];
+  for (let k = 0; k < n; k++) {
+    // the order rotates, so no side always runs first (or last) on a machine that warms up or gets busier
+    const order = BENCH_SIDES.map((_, j) => BENCH_SIDES[(j + k) % BENCH_SIDES.length]!);
+    const got: Partial<Record<BenchSide, SideResult>> = {};
+    if (n > 1) o.onLine?.(`round ${k + 1}/${n}: ${order.join(', ')}`);
+    for (const side of order) got[side] = await measure(side);
+    done.push(got as Record<BenchSide, SideResult>);
+  }
+  const ratioOf = (r: Record<BenchSide, SideResult>, f: BenchSide): number => round(r.runner.seconds.end_to_end / Math.max(r[f].seconds.end_to_end, 1e-9), 2);
+  const rounds: BenchRound[] = done.map((r) => ({
+    runner: round(r.runner.seconds.end_to_end, 3),
+    floor: round(r.floor.seconds.end_to_end, 3),
+    floor_silver_only: round(r.floor_silver_only.seconds.end_to_end, 3),
+    ratio: ratioOf(r, 'floor'),
+    ratio_silver_only: ratioOf(r, 'floor_silver_only'),
+  }));
+  // the round with the median ratio (the lower middle one of an even count)
+  const median = [...done.keys()].sort((a, b) => rounds[a]!.ratio - rounds[b]!.ratio)[Math.floor((n - 1) / 2)]!;
+  const { runner, floor, floor_silver_only: floorSilverOnly } = done[median]!;
   const rf = figures(runner, landing.bytes);
   const ff = figures(floor, landing.bytes);
   const fs = figures(floorSilverOnly, landing.bytes);
-  const ratioTo = (f: SideResult): number => round(runner.seconds.end_to_end / Math.max(f.seconds.end_to_end, 1e-9), 2);
-  const ratio = ratioTo(floor);
+  const ratio = rounds[median]!.ratio;
   const cpuList = cpus();
   return {
     ok: true,
@@ -466,10 +501,11 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
     floor: ff,
     floor_silver_only: fs,
     ratio,
-    ratio_silver_only: ratioTo(floorSilverOnly),
+    ratio_silver_only: rounds[median]!.ratio_silver_only,
     silver_rows_match: sameCounts(runner.silver_rows, floor.silver_rows, floorSilverOnly.silver_rows),
     bronze_rows_match: sameCounts(runner.bronze_rows, floor.bronze_rows) && sameCounts(runner.quarantine_rows, floor.quarantine_rows),
     mart_rows_match: sameCounts(runner.mart_rows, floor.mart_rows, floorSilverOnly.mart_rows),
+    rounds,
     goals: [
       { id: 'throughput', goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`, target: BENCH_GOALS.minMbPerSecond, value: rf.mb_per_s, met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond },
       { id: 'ratio', goal: `end to end ≤ ${BENCH_GOALS.maxRatio}× the floor`, target: BENCH_GOALS.maxRatio, value: ratio, met: ratio <= BENCH_GOALS.maxRatio },
@@ -515,6 +551,12 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
     ...table(['', 'runner', 'floor', 'floor, silver only'], rows, s, '  '),
     '',
     `  runner / floor end to end: ${s.bold(`${n2(r.ratio)}×`)}   (runner / silver-only floor: ${n2(r.ratio_silver_only)}×)`,
+    ...(r.rounds.length > 1
+      ? [
+          `  ${r.rounds.length} rounds (figures above: the round with the median ratio): runner / floor ${r.rounds.map((x) => `${n2(x.ratio)}×`).join(', ')}; runner / silver-only floor ${r.rounds.map((x) => `${n2(x.ratio_silver_only)}×`).join(', ')}`,
+          `    end to end (s): runner ${r.rounds.map((x) => n1(x.runner)).join(', ')}; floor ${r.rounds.map((x) => n1(x.floor)).join(', ')}; silver-only floor ${r.rounds.map((x) => n1(x.floor_silver_only)).join(', ')}`,
+        ]
+      : []),
     `  silver rows per dataset: ${r.silver_rows_match ? s.green('the same on every side') : s.red('DIFFERENT (the floor does not do the same work)')}; bronze and quarantine rows: ${r.bronze_rows_match ? s.green('the same in the runner and the floor') : s.red('DIFFERENT')}; mart rows: ${r.mart_rows_match ? s.green('the same') : s.yellow('different')}`,
     ...(r.silver_rows_match ? [] : table(['silver rows', 'runner', 'floor', 'floor, silver only'], counts((x) => x.silver_rows, sides), s, '    ')),
     ...(r.bronze_rows_match

@@ -21,7 +21,7 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'streampulse-bench-'));
-    const r = await run(['bench', '--users', '200', '--days', '2', '--seed', '7', '--out', out, '--in-process', '--json'], { cwd: ROOT });
+    const r = await run(['bench', '--users', '200', '--days', '2', '--seed', '7', '--out', out, '--in-process', '--rounds', '2', '--json'], { cwd: ROOT });
     code = r.code;
     err = r.err;
     result = JSON.parse(r.out) as BenchResult;
@@ -48,6 +48,13 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     expect(result.floor_silver_only.seconds.publish).toBe(0);
     expect(result.ratio).toBeGreaterThan(0);
     expect(result.ratio_silver_only).toBeGreaterThan(0);
+    // two rounds; the figures are the round with the median ratio (the lower of two)
+    expect(result.rounds).toHaveLength(2);
+    for (const x of result.rounds) for (const v of Object.values(x)) expect(v).toBeGreaterThan(0);
+    expect(result.ratio).toBe(Math.min(...result.rounds.map((x) => x.ratio)));
+    const median = result.rounds.find((x) => x.ratio === result.ratio)!;
+    expect(median.runner).toBeCloseTo(result.runner.seconds.end_to_end, 2);
+    expect(median.ratio_silver_only).toBe(result.ratio_silver_only);
     expect(result.goals.map((g) => g.id)).toEqual(['throughput', 'ratio', 'memory']);
     expect(result.goals.map((g) => g.target)).toEqual([115, 1.3, 1000]);
     for (const g of result.goals) expect(typeof g.met).toBe('boolean');
@@ -116,6 +123,13 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     expect(text).toMatch(/runner peak RSS < 1000 MB\s+[\d,]+ MB\s+(met|not met)/);
     expect(text).toContain('silver rows per dataset: the same on every side; bronze and quarantine rows: the same in the runner and the floor; mart rows: the same');
     expect(text).toContain('--in-process');
+    expect(text).toMatch(/2 rounds \(figures above: the round with the median ratio\): runner \/ floor [\d.]+×, [\d.]+×/);
+  });
+
+  it('refuses --rounds 0 as a usage error', async () => {
+    const r = await run(['bench', '--rounds', '0', '--out', out], { cwd: ROOT });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--rounds must be a whole number from 1 to 99, got "0"');
   });
 
   it('says so, with the counts, when the floor wrote other bronze rows than the runner', () => {

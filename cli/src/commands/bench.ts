@@ -23,6 +23,7 @@ interface BenchOpts {
   json?: boolean;
   progress: boolean;
   inProcess?: boolean;
+  rounds: number;
 }
 
 export const benchCommand: CommandModule = {
@@ -37,6 +38,7 @@ export const benchCommand: CommandModule = {
       .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, BENCH_DEFAULTS.start)
       .option('-o, --out <dir>', 'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--rounds <n>', 'run every side n times, the order rotating; print the round with the median ratio and every round’s ratios', positiveInt('--rounds', 99), 1)
       .option('--in-process', 'measure every side in this process instead of one child process each (no build needed; peak RSS is then shared)')
       .option('--no-progress', 'no progress lines on stderr')
       .option('--json', 'print the result as JSON on stdout')
@@ -66,6 +68,7 @@ Exit codes: 0 success, 1 failure (a side failed), 2 usage error.`,
           start: opts.start,
           salt: saltFrom(ctx.env).salt,
           isolate,
+          rounds: opts.rounds,
           ...(isolate ? { childScript: benchChildScript(ctx.workspaceRoot()) } : {}),
           env: ctx.env,
           onGenerate: (e) => {
