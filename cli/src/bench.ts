@@ -268,7 +268,8 @@ async function layerRows(duck: Duck, set: ContractSet, workDir: string, bronze: 
   for (const [layer, into] of [['bronze', out.bronze_rows], ['quarantine', out.quarantine_rows]] as const)
     for (const d of set.datasets) {
       const dir = join(workDir, layer, d.dataset);
-      const files = existsSync(dir) ? readdirSync(dir).flatMap((b) => readdirSync(join(dir, b)).filter((f) => f.endsWith('.parquet')).map((f) => join(dir, b, f))) : [];
+      const batches = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
+      const files = batches.flatMap((b) => readdirSync(join(dir, b.name)).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).map((f) => join(dir, b.name, f)));
       into[d.dataset] = files.length > 0 ? Number(await duck.scalar(`SELECT count(*) FROM read_parquet([${files.map(sqlStr).join(', ')}])`)) : 0;
     }
   return out;
@@ -407,7 +408,7 @@ export interface BenchResult {
   readonly silver_rows_match: boolean;
   /** The runner and the floor wrote the same number of bronze rows and of quarantine rows for every dataset. */
   readonly bronze_rows_match: boolean;
-  /** Both sides built every mart with the same number of rows. */
+  /** Every side built every mart with the same number of rows. */
   readonly mart_rows_match: boolean;
   /** Every round (the figures above are the round with the median ratio). */
   readonly rounds: readonly BenchRound[];
