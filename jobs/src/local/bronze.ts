@@ -609,12 +609,12 @@ async function loadCsv(
 
 /**
  * COPY a query to Parquet under a temporary name, then rename it into place; returns the
- * rows written. zstd at level 1: a fifth less CPU than the default level for files as
- * small (here, smaller).
+ * rows written. `what` names the statement in errors (default: the file). zstd at
+ * level 1: a fifth less CPU than the default level for files as small (here, smaller).
  */
-export async function copyAtomic(duck: Duck, query: string, final: string): Promise<number> {
+export async function copyAtomic(duck: Duck, query: string, final: string, what = `write ${final}`): Promise<number> {
   const tmp = tempFor(final);
-  const written = await duck.scalar(`COPY (${query}) TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`, `write ${final}`);
+  const written = await duck.scalar(`COPY (${query}) TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`, what);
   commit(tmp, final);
   return Number(written);
 }

@@ -628,7 +628,8 @@ export class LocalRunner {
     if (!step || step.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
     const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) => qi(`${layer}__${name}`));
     const file = this.lake.tableFile('gold', job.name);
-    const rows = await copyAtomic(this.duck, `SELECT * FROM (${sql}) ORDER BY ALL`, file);
+    // a failing model's error names the job, as when it was built apart from the write
+    const rows = await copyAtomic(this.duck, `SELECT * FROM (${sql}) ORDER BY ALL`, file, `build ${job.id}`);
     await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`gold__${job.name}`)} AS SELECT * FROM read_parquet(${sqlStr(file)})`, `gold view ${job.name}`);
     return rows;
   }
