@@ -51,9 +51,12 @@ export interface FloorOptions {
    * bound that skips the bronze layer.
    */
   readonly bronze?: boolean;
-  /** `_ingested_at` of the bronze rows (default: when the script is generated). */
+  /** `_ingested_at` of every bronze row (default: when the script is generated, once for the whole script). */
   readonly ingestedAt?: string;
 }
+
+/** The options with the script's one ingestion time settled. */
+type ScriptOptions = FloorOptions & { readonly ingestedAt: string };
 
 const qi = (s: string): string => quoteIdent(s, 'duckdb');
 const str = (s: string): string => stringLiteral(s, 'duckdb');
@@ -239,7 +242,7 @@ const lineReader = (glob: string): string =>
  * 3. quarantine (quarantined and dropped rows) and silver (promoted rows: `warn` rules
  *    keep them) read back from the bronze files.
  */
-function sameOutputsStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlySet<string>, o: FloorOptions): string {
+function sameOutputsStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlySet<string>, o: ScriptOptions): string {
   const read = need(bronze, 'read_landing');
   const cols = need(bronze, 'parse').columns;
   const wm = need(bronze, 'watermark');
@@ -248,7 +251,7 @@ function sameOutputsStatement(bronze: JobSpec, silver: JobSpec, built: ReadonlyS
   const glob = str(landingGlob(o.landingDir, read.path));
   const batchOf = `regexp_extract(_source_file, ${str(batchRegex(read.path))}, 1)`;
   const tbl = qi(`floor_parsed__${silver.name}`);
-  const ingested = `CAST(${str(o.ingestedAt ?? new Date().toISOString())} AS TIMESTAMP)`;
+  const ingested = `CAST(${str(o.ingestedAt)} AS TIMESTAMP)`;
   const declared = `[${cols.map((c) => str(c.name)).join(', ')}]`;
   const bronzeDir = join(o.outDir, 'bronze', silver.name);
   const bronzeFiles = `read_parquet(${str(join(bronzeDir, '*', '*.parquet'))}, hive_partitioning = false)`;
@@ -359,7 +362,9 @@ ${silverCopy(silver, ok, o)}`;
 }
 
 /** The whole floor script, in dependency order: every dataset's silver, then gold models and marts. */
-export function floorScript(plan: JobPlan, o: FloorOptions): FloorStatement[] {
+export function floorScript(plan: JobPlan, options: FloorOptions): FloorStatement[] {
+  // one ingestion time for the whole script, as the runner has one per batch
+  const o: ScriptOptions = { ...options, ingestedAt: options.ingestedAt ?? new Date().toISOString() };
   const byId = new Map(plan.jobs.map((j) => [j.id, j]));
   const out: FloorStatement[] = [];
   const built = new Set<string>();
