@@ -18,9 +18,10 @@ import {
 } from '@streampulse/contracts';
 import { dateLiteral, mapType, quoteIdent, renderPredicate, renderValue, stringLiteral, type Dialect } from '@streampulse/sql';
 import { AUDIT_COLUMNS, ENGINES, SPEC_VERSION, type ColumnSpec, type Engine, type EngineSql, type JobPlan, type JobSpec, type QualityCheck, type Step } from './spec.js';
+import { PII_SALT } from './deploy-names.js';
 
 /** The secret (Databricks secret scope key / env var) that holds the pseudonymisation salt. */
-export const PII_SALT_SECRET = 'streampulse-pii-salt';
+export const PII_SALT_SECRET: string = PII_SALT.key;
 
 const perEngine = (f: (d: Engine) => string): EngineSql => ({ duckdb: f('duckdb'), spark: f('spark') });
 

@@ -8,4 +8,5 @@ export { Duck } from './local/duck.js';
 export { SideLane, type LaneTask, type LanePriority } from './local/lane.js';
 export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';
+export { DATABRICKS_STEP_JOB, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_PARAMETERS, DATABRICKS_JOB_IDS_FILE, PII_SALT, RUNTIME_WHEEL, type DatabricksStepParameter } from './deploy-names.js';
 export { databricksJobs, specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';
