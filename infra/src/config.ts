@@ -12,8 +12,16 @@ import { StreamPulseError, closest } from '@streampulse/contracts';
 
 export const CONFIG_NAMESPACE = 'streampulse';
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID such as 00000000-0000-0000-0000-000000000000');
+/** A GUID that is not a stand-in: the nil GUID and GUIDs of one repeated digit (11111111-1111-…) are placeholders. */
+export const isPlaceholderGuid = (g: string): boolean => /^([0-9a-f])\1{7}-\1{4}-\1{4}-\1{4}-\1{12}$/i.test(g);
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID such as 3f2a…-…')
+  .refine((g) => !isPlaceholderGuid(g), 'is a placeholder GUID; set the real Entra object id');
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR range such as 10.40.0.0/16');
+/** RFC 5737 documentation ranges: a firewall that admits only these admits nobody. */
+export const DOCUMENTATION_RANGES = ['192.0.2.', '198.51.100.', '203.0.113.'] as const;
+const clientRange = cidr.refine((r) => !DOCUMENTATION_RANGES.some((p) => r.startsWith(p)), 'is an RFC 5737 documentation range (it admits nobody); set the real client range or remove it');
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address');
 const days = z.number().int().positive();
 
@@ -21,7 +29,7 @@ const networkSchema = z.strictObject({
   /** false: every service that can turns public network access off and is reached through private endpoints. */
   publicNetworkAccess: z.boolean(),
   /** Client IP ranges allowed through the service firewalls while public access is on (dev). */
-  allowedIpRanges: z.array(cidr).default([]),
+  allowedIpRanges: z.array(clientRange).default([]),
   /** The spoke network: required when public network access is off or Databricks uses VNet injection. */
   vnet: z
     .strictObject({
@@ -127,8 +135,8 @@ const observabilitySchema = z.strictObject({
   alertEmails: z.array(email).min(1),
   budget: z.strictObject({
     amount: z.number().positive(),
-    /** First day of the first budget month. */
-    startDate: z.string().regex(/^\d{4}-\d{2}-01$/, 'must be the first day of a month, e.g. 2026-01-01'),
+    /** First day of the first budget month; default: the current month at deploy (Azure requires a start inside the current grain). */
+    startDate: z.string().regex(/^\d{4}-\d{2}-01$/, 'must be the first day of a month, e.g. 2026-01-01').optional(),
     /** Percentages of the amount that notify (actual spend). */
     thresholds: z.array(z.number().positive().max(1000)).min(1),
   }),
@@ -171,7 +179,44 @@ export type StackConfig = z.infer<typeof stackConfigSchema>;
 
 /** Stack secrets: set with `pulumi config set --secret`, never in plain text in a stack file; read as Pulumi secrets. */
 export const SECRET_KEYS = ['metabaseDbAdminPassword'] as const;
+
+/**
+ * Keys that are not in the stack files but set by the deploy workflow before `pulumi up`
+ * (`pulumi config set --path`), from a repository variable of the GitHub environment:
+ * tenant-specific ids that must never be committed as placeholders.
+ */
+export const DEPLOY_TIME_KEYS = [
+  { path: 'sql.adminGroup.objectId', variable: 'SQL_ADMIN_GROUP_OBJECT_ID', what: "the Entra object id of the SQL admin group (streampulse:sql.adminGroup.login)" },
+] as const;
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as readonly (keyof StackConfig)[];
+
+/**
+ * The raw config with every missing deploy-time key set to a stand-in (what the mock tests
+ * and `streampulse preflight` use in place of the repository variable). The stand-in is a
+ * well-formed, non-placeholder GUID that says what it is in its last group.
+ */
+export const DEPLOY_TIME_STAND_IN = '5a5a5a5a-0000-4000-8000-0000deadbeef';
+export function withDeployTimeStandIns(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  for (const k of DEPLOY_TIME_KEYS) {
+    const [top, ...rest] = k.path.split('.');
+    const key = `${CONFIG_NAMESPACE}:${top!}`;
+    const value = out[key];
+    const doc = (typeof value === 'string' ? (decode(value) as unknown) : value) as Record<string, unknown> | undefined;
+    if (doc === undefined || typeof doc !== 'object') continue;
+    const copy = structuredClone(doc);
+    let at: Record<string, unknown> = copy;
+    for (const p of rest.slice(0, -1)) {
+      const next = at[p];
+      if (next === null || typeof next !== 'object') break;
+      at = next as Record<string, unknown>;
+    }
+    const leaf = rest[rest.length - 1]!;
+    if (at[leaf] === undefined) at[leaf] = DEPLOY_TIME_STAND_IN;
+    out[key] = typeof value === 'string' ? JSON.stringify(copy) : copy;
+  }
+  return out;
+}
 
 /** Thrown when a stack file does not validate; lists every problem. */
 export class StackConfigError extends StreamPulseError {
@@ -230,6 +275,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       let at: unknown = values;
       for (const p of issue.path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
       const missing = issue.code === 'invalid_type' && at === undefined;
+      const deployTime = DEPLOY_TIME_KEYS.find((k) => k.path === path);
+      if (missing && deployTime !== undefined) {
+        problems.push(
+          `${prefix}${path}: is missing; it is ${deployTime.what}, set at deploy: \`pulumi config set --path '${prefix}${path}' <value> --stack ${stack}\` (deploy.yml does this from the repository variable ${deployTime.variable})`,
+        );
+        continue;
+      }
       problems.push(`${prefix}${path || '(root)'}: ${missing ? `is missing (required: ${issue.message.replace(/, received undefined$/, '')})` : issue.message}`);
     }
   }

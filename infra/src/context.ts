@@ -39,6 +39,8 @@ export interface Estate {
   readonly network: PrivateNetwork | undefined;
   /** Set once Observability exists. */
   logAnalyticsWorkspaceId: pulumi.Output<string> | undefined;
+  /** The deploy's clock (budget start). */
+  readonly now: Date;
 }
 
 /** `Enabled` / `Disabled` from the stack's network.publicNetworkAccess. */

@@ -21,6 +21,23 @@ export interface Naming {
   readonly lakeAccount: string;
   readonly sourceAccount: string;
   readonly keyVault: string;
+  /** The Data Factory's name: also its system-assigned identity's Entra display name (the SQL loader user). */
+  readonly dataFactory: string;
+  /** Metabase's user-assigned identity: its Entra display name (the SQL reader user). */
+  readonly metabaseIdentity: string;
+}
+
+/** The factory name is `adf-<prefix>` + the generator's `-<env>` suffix (`@streampulse/pipelines` appends the environment). */
+export const FACTORY_BASE_PREFIX = 'adf-';
+
+/**
+ * The Entra principals of the serving database (`CREATE USER … FROM EXTERNAL PROVIDER`):
+ * the one source of truth for infra's components, `streampulse generate`, `sql apply`
+ * and preflight, so the migrations always name what the stack creates.
+ */
+export function servingPrincipals(config: Pick<StackConfig, 'namePrefix' | 'env'>): { readonly metabase: string; readonly dataFactory: string } {
+  const n = naming(config);
+  return { metabase: n.metabaseIdentity, dataFactory: n.dataFactory };
 }
 
 export function naming(config: Pick<StackConfig, 'namePrefix' | 'env'>): Naming {
@@ -43,6 +60,8 @@ export function naming(config: Pick<StackConfig, 'namePrefix' | 'env'>): Naming 
     lakeAccount: storageName(`st${p}lake${env}`),
     sourceAccount: storageName(`st${p}src${env}`),
     keyVault: `kv-${p}-${env}`,
+    dataFactory: `${FACTORY_BASE_PREFIX}${p}-${env}`,
+    metabaseIdentity: dashed('id-metabase'),
   };
 }
 

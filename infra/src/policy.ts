@@ -15,6 +15,12 @@
  *                        looks like a credential (or equals a known secret value)
  *   private-network      (stacks with public access off, i.e. prod) every service that has
  *                        public network access has it Disabled; storage firewalls deny
+ *   keyless-data-plane   no resource writes to a storage account's data plane with shared-key
+ *                        auth when the account has allowSharedKeyAccess false (azure-native's
+ *                        storage:Blob signs with the account key: "Prevent Shared Key
+ *                        authorization for an Azure Storage account" — such requests get 403)
+ *   one-scheduler        Data Factory owns every schedule: no Databricks job in the estate
+ *                        carries a schedule, file-arrival/periodic trigger or continuous mode
  */
 
 export interface MockResource {
@@ -23,8 +29,11 @@ export interface MockResource {
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-export type PolicyName = 'tags' | 'no-public-blob' | 'tls' | 'sql-entra-only' | 'no-secret-values' | 'private-network';
-export const POLICIES: readonly PolicyName[] = ['tags', 'no-public-blob', 'tls', 'sql-entra-only', 'no-secret-values', 'private-network'];
+export type PolicyName = 'tags' | 'no-public-blob' | 'tls' | 'sql-entra-only' | 'no-secret-values' | 'private-network' | 'keyless-data-plane' | 'one-scheduler';
+export const POLICIES: readonly PolicyName[] = ['tags', 'no-public-blob', 'tls', 'sql-entra-only', 'no-secret-values', 'private-network', 'keyless-data-plane', 'one-scheduler'];
+
+/** Resource types that reach a storage account's data plane with its shared key. */
+export const SHARED_KEY_DATA_PLANE_TYPES = ['azure-native:storage:Blob'] as const;
 
 export interface PolicyViolation {
   readonly policy: PolicyName;
@@ -62,6 +71,8 @@ export const TAGGABLE = new Set([
   'azure-native:app:ContainerApp',
   'azure-native:dbforpostgresql:Server',
   'azure-native:network:VirtualNetwork',
+  'azure-native:network:NatGateway',
+  'azure-native:network:PublicIPAddress',
   'azure-native:network:NetworkSecurityGroup',
   'azure-native:network:PrivateEndpoint',
   'azure-native:privatedns:PrivateZone',
@@ -135,9 +146,18 @@ export function checkPolicies(resources: readonly MockResource[], options: Polic
   const fail = (policy: PolicyName, r: MockResource, message: string): void => {
     out.push({ policy, resource: `${r.type}::${r.name}`, message });
   };
+  const keyless = new Set(resources.filter((r) => r.type === 'azure-native:storage:StorageAccount' && r.inputs['allowSharedKeyAccess'] === false).map((r) => String(r.inputs['accountName'])));
   for (const r of resources) {
     const i = r.inputs;
     const azure = r.type.startsWith('azure-native:');
+    // keyless data plane
+    if ((SHARED_KEY_DATA_PLANE_TYPES as readonly string[]).includes(r.type) && keyless.has(String(i['accountName'])))
+      fail('keyless-data-plane', r, `${r.type} authorizes with the account key, which ${String(i['accountName'])} refuses (allowSharedKeyAccess: false); upload with an Entra identity instead (the deploy step \`streampulse deploy control-files\`)`);
+    // one scheduler
+    if (r.type === 'databricks:index/job:Job') {
+      for (const k of ['schedule', 'trigger', 'continuous'] as const)
+        if (i[k] !== undefined && i[k] !== null) fail('one-scheduler', r, `a Databricks job with '${k}' would run the batch a second time: Data Factory's triggers own the schedule`);
+    }
     // tags
     if (azure && TAGGABLE.has(r.type)) {
       const t = i['tags'] as Record<string, unknown> | undefined;

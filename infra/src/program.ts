@@ -7,12 +7,13 @@ import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization/index.js';
 import * as resources from '@pulumi/azure-native/resources/index.js';
 import type { ContractSet } from '@streampulse/contracts';
-import { compileJobs } from '@streampulse/jobs';
+import { PII_SALT, compileJobs } from '@streampulse/jobs';
+import * as random from '@pulumi/random';
 import type { StackConfig } from './config.js';
 import type { Estate } from './context.js';
 import { DataFactory } from './components/data-factory.js';
 import { DataLake, deltaRetention } from './components/data-lake.js';
-import { Databricks } from './components/databricks.js';
+import { Databricks, accessConnector } from './components/databricks.js';
 import { EventHubs } from './components/event-hubs.js';
 import { Metabase } from './components/metabase.js';
 import { Network } from './components/network.js';
@@ -34,8 +35,11 @@ export interface EstateOutputs {
   /** Trigger → the state the deploy workflow puts it in after `pulumi up`. */
   readonly adfTriggerStates: Record<string, 'Started' | 'Stopped'>;
   readonly databricksWorkspaceUrl: pulumi.Output<string>;
-  readonly databricksJobs: string[];
-  readonly databricksWorkspaceRoot: string;
+  /** The lake root the bundle's jobs pass the runtime (`abfss://{layer}@<lake>…`). */
+  readonly databricksStorageRoot: string;
+  readonly databricksSecretScope: string;
+  /** Lake container → Unity Catalog external location URL. */
+  readonly databricksExternalLocations: Record<string, pulumi.Output<string>>;
   readonly kafkaBootstrap: string;
   readonly eventHubs: string[];
   readonly sqlServer: string;
@@ -48,7 +52,12 @@ export interface EstateOutputs {
   readonly deltaRetention: ReturnType<typeof deltaRetention>;
 }
 
-export function createEstate(config: StackConfig, set: ContractSet, secrets: EstateSecrets): EstateOutputs {
+export interface EstateOptions {
+  /** The deploy's clock (the budget starts in its month). Default: now. */
+  readonly now?: Date;
+}
+
+export function createEstate(config: StackConfig, set: ContractSet, secrets: EstateSecrets, options: EstateOptions = {}): EstateOutputs {
   const names = naming(config);
   const domains = dataDomains(set);
   const client = authorization.getClientConfigOutput();
@@ -66,23 +75,28 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     tags: (domain) => tags(config, domain ?? domains),
     network: undefined,
     logAnalyticsWorkspaceId: undefined,
+    now: options.now ?? new Date(),
   };
   const network = config.network.vnet !== undefined ? new Network('network', e) : undefined;
   const estate: Estate = { ...e, network };
   const observability = new Observability('observability', estate);
   estate.logAnalyticsWorkspaceId = observability.workspace.id;
   const security = new Security('security', estate);
-  const lake = new DataLake('datalake', estate);
+  const connector = accessConnector(estate);
+  const lake = new DataLake('datalake', estate, { trustedResources: [connector.id] });
   const eventHubs = new EventHubs('eventhubs', estate, { security });
   const sqlServing = new Sql('sql', estate, { security });
-  const dbw = new Databricks('databricks', estate, { lake, keyVaultId: security.vault.id, keyVaultUri: security.vaultUri });
+  // The pseudonymisation salt: generated once, kept in the state as a secret, written to Key
+  // Vault (its record) and to the Databricks secret scope the jobs read (one name: PII_SALT).
+  const salt = new random.RandomPassword('pii-salt', { length: 48, special: false });
+  security.secret('pii-salt', PII_SALT.keyVaultSecret, salt.result, estate, security);
+  const dbw = new Databricks('databricks', estate, { lake, accessConnector: connector, piiSalt: salt.result });
   const adf = new DataFactory('datafactory', estate, {
     lake,
     keyVaultName: security.vaultName,
     keyVaultId: security.vault.id,
     databricksWorkspaceUrl: dbw.workspaceUrl,
     databricksWorkspaceId: dbw.workspace.id,
-    workspaceRoot: dbw.workspaceRoot,
   });
   observability.alerts(adf.factory.id);
   const metabase = new Metabase('metabase', estate, { security, appDbPassword: secrets.metabaseDbAdminPassword });
@@ -94,8 +108,9 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     dataFactoryName: adf.factoryName,
     adfTriggerStates: adf.triggerStates,
     databricksWorkspaceUrl: dbw.workspaceUrl,
-    databricksJobs: Object.keys(dbw.jobs),
-    databricksWorkspaceRoot: dbw.workspaceRoot,
+    databricksStorageRoot: dbw.storageRoot,
+    databricksSecretScope: PII_SALT.scope,
+    databricksExternalLocations: Object.fromEntries(Object.entries(dbw.externalLocations).map(([fs, l]) => [fs, l.url])),
     kafkaBootstrap: eventHubs.kafkaBootstrap,
     eventHubs: Object.keys(eventHubs.hubs),
     sqlServer: sqlServing.serverName,

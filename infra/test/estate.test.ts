@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, databricksJobs, specFiles } from '@streampulse/jobs';
-import { controlManifest, factoryFileText, generateFactory, NAMES } from '@streampulse/pipelines';
+import { PII_SALT, compileJobs } from '@streampulse/jobs';
+import { generateFactory, NAMES } from '@streampulse/pipelines';
 import { SERVING_DEFAULTS, servingMigrations } from '@streampulse/sql';
 import { join } from 'node:path';
 import { adfEntities } from '../src/adf-mapping.js';
@@ -37,8 +37,9 @@ const stacks = (): [string, Rendered][] => [
 describe('DataLake (Pulumi mocks)', () => {
   it('an ADLS Gen2 account and a source-drop account, hardened', () => {
     for (const [, s] of stacks()) {
-      const accounts = ofType(s, `${T}storage:StorageAccount`);
+      const accounts = [one(s, `${T}storage:StorageAccount`, 'datalake-lake'), one(s, `${T}storage:StorageAccount`, 'datalake-source')];
       expect(accounts.map((a) => a.inputs['isHnsEnabled'])).toEqual([true, false]);
+      expect(ofType(s, `${T}storage:StorageAccount`)).toHaveLength(2);
       for (const a of accounts) expect(a.inputs).toMatchObject({ kind: 'StorageV2', minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, allowSharedKeyAccess: false, enableHttpsTrafficOnly: true });
     }
     expect(one(dev, `${T}storage:StorageAccount`, 'datalake-lake').inputs['accountName']).toBe('stspulselakedev');
@@ -47,7 +48,21 @@ describe('DataLake (Pulumi mocks)', () => {
 
   it('one private container per layer (and the source drop)', () => {
     const names = ofType(dev, `${T}storage:BlobContainer`).map((c) => c.inputs['containerName']);
-    expect(names).toEqual([...LAKE_CONTAINERS, NAMES.sourceContainer]);
+    expect([...names].sort()).toEqual([...LAKE_CONTAINERS, NAMES.sourceContainer].sort());
+  });
+
+  it('the lake firewall admits the Databricks access connector by resource instance (Unity Catalog) and trusted services (Data Factory)', () => {
+    for (const [env, s] of stacks()) {
+      const rules = get(one(s, `${T}storage:StorageAccount`, 'datalake-lake').inputs, 'networkRuleSet') as Record<string, unknown>;
+      expect(rules['bypass']).toBe('AzureServices');
+      expect(rules['resourceAccessRules']).toEqual([{ tenantId: expect.any(String), resourceId: expect.stringContaining('/providers/databricks/spulse-dbac-') }]);
+      // dev: no client ranges, so the public endpoint stays open (Entra only); prod: deny + private endpoints
+      expect(rules['defaultAction']).toBe(env === 'dev' ? 'Allow' : 'Deny');
+    }
+  });
+
+  it('no resource writes to a keyless account with the shared key (the control files are a deploy step)', () => {
+    for (const [, s] of stacks()) expect(ofType(s, `${T}storage:Blob`)).toHaveLength(0);
   });
 
   it("lifecycle rules follow every dataset's retention; Delta layers are never deleted or archived by the lifecycle", () => {
@@ -133,12 +148,6 @@ describe('DataFactory (Pulumi mocks)', () => {
     for (const t of ofType(prod, `${T}datafactory:Trigger`)) expect(get(t.inputs, 'properties', 'runtimeState')).toBeUndefined();
   });
 
-  it('the control manifest is uploaded to the control container', async () => {
-    const blob = one(dev, `${T}storage:Blob`);
-    expect(blob.inputs).toMatchObject({ blobName: NAMES.manifestFile, contentType: 'application/json' });
-    const text = await (get(blob.inputs, 'source') as { text: Promise<string> }).text;
-    expect(text).toBe(factoryFileText(controlManifest(set, compileJobs(set))));
-  });
 });
 
 describe('Databricks (Pulumi mocks)', () => {
@@ -157,22 +166,48 @@ describe('Databricks (Pulumi mocks)', () => {
     expect(String(grants[0]!.inputs['roleDefinitionId'])).toMatch(/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
   });
 
-  it("the generated jobs and spec files, with the schedule paused per stack", () => {
-    const plan = compileJobs(set);
-    const generated = databricksJobs(set, plan) as Record<string, { tasks: unknown[] }>;
-    for (const [env, s] of stacks()) {
-      const jobs = ofType(s, 'databricks:index/job:Job');
-      expect(jobs.map((j) => j.inputs['name']).sort()).toEqual(Object.keys(generated).map((f) => f.replace(/\.json$/, '')).sort());
-      for (const j of jobs) {
-        const g = generated[`${String(j.inputs['name'])}.json`]!;
-        expect((j.inputs['tasks'] as unknown[]).length).toBe(g.tasks.length);
-        expect(get(j.inputs, 'schedule', 'pauseStatus')).toBe(env === 'dev' ? 'PAUSED' : 'UNPAUSED');
-        expect(get(j.inputs, 'jobClusters')).toBeDefined();
-        expect(JSON.stringify(j.inputs)).not.toMatch(/"[a-z]+_[a-z_]+":\s*[{[]/); // no snake_case schema keys left (map keys like spark_conf entries are values)
-      }
-      expect(ofType(s, 'databricks:index/dbfsFile:DbfsFile')).toHaveLength(Object.keys(specFiles(plan)).length);
-      expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: 'streampulse', backendType: 'AZURE_KEYVAULT' });
+  it('no Databricks jobs or DBFS files: the bundle owns the jobs, Data Factory the schedule', () => {
+    for (const [, s] of stacks()) {
+      expect(s.resources.filter((r) => /^databricks:index\/(job|dbfsFile|workspaceFile):/.test(r.type))).toEqual([]);
+      expect(JSON.stringify(s.resources)).not.toContain('dbfs:');
     }
+  });
+
+  it('the salt: one generated value in Key Vault and in a Databricks-backed secret scope, under the PII_SALT names', () => {
+    for (const [, s] of stacks()) {
+      expect(one(s, 'random:index/randomPassword:RandomPassword').inputs).toMatchObject({ length: 48, special: false });
+      expect(ofType(s, `${T}keyvault:Secret`).map((x) => x.inputs['secretName'])).toContain(PII_SALT.keyVaultSecret);
+      // a service principal cannot create a Key Vault-backed scope (it needs a user's Entra token)
+      expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: PII_SALT.scope, backendType: 'DATABRICKS' });
+      const secret = one(s, 'databricks:index/secret:Secret').inputs;
+      expect(secret).toMatchObject({ scope: PII_SALT.scope, key: PII_SALT.key });
+      expect(isPulumiSecret(secret['stringValue'])).toBe(true);
+    }
+  });
+
+  it('Unity Catalog: a storage credential of the access connector and an external location per lake container', () => {
+    for (const [env, s] of stacks()) {
+      const cred = one(s, 'databricks:index/storageCredential:StorageCredential').inputs;
+      expect(cred['name']).toBe(`spulse_${env}_lake`);
+      expect(String(get(cred, 'azureManagedIdentity', 'accessConnectorId'))).toContain('/providers/databricks/spulse-dbac-');
+      const locations = ofType(s, 'databricks:index/externalLocation:ExternalLocation');
+      expect(locations.map((l) => l.inputs['url']).sort()).toEqual(LAKE_CONTAINERS.map((c) => `abfss://${c}@stspulselake${env}.dfs.core.windows.net/`).sort());
+      for (const l of locations) expect(l.inputs['credentialName']).toBe(`spulse_${env}_lake`);
+      // the storage credential waits for the connector's role on the lake
+      expect(s.dependencies.get('databricks-storage-credential')).toEqual(expect.arrayContaining(['dbac-lake-role']));
+    }
+  });
+
+  it('prod: the VNet-injected Databricks subnets have an outbound path (NAT gateway), since subnets have no default outbound access', () => {
+    const nat = one(prod, `${T}network:NatGateway`);
+    expect(nat.inputs).toMatchObject({ sku: { name: 'Standard' } });
+    expect(one(prod, `${T}network:PublicIPAddress`).inputs).toMatchObject({ sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static' });
+    const subnets = ofType(prod, `${T}network:Subnet`);
+    for (const sub of subnets) expect(sub.inputs['defaultOutboundAccess']).toBe(false);
+    const dbw = subnets.filter((x) => String(x.inputs['subnetName']).startsWith('snet-dbw-'));
+    expect(dbw).toHaveLength(2);
+    for (const sub of dbw) expect(get(sub.inputs, 'natGateway', 'id')).toEqual(expect.stringContaining('/providers/network/spulse-nat-prod'));
+    expect(ofType(dev, `${T}network:NatGateway`)).toHaveLength(0);
   });
 });
 
@@ -208,10 +243,7 @@ describe('Sql (Pulumi mocks)', () => {
   });
 
   it('dev: firewall for Azure services and the client ranges; prod: a private endpoint, no firewall rules', () => {
-    expect(ofType(dev, `${T}sql:FirewallRule`).map((f) => [f.inputs['startIpAddress'], f.inputs['endIpAddress']])).toEqual([
-      ['0.0.0.0', '0.0.0.0'],
-      ['203.0.113.0', '203.0.113.255'],
-    ]);
+    expect(ofType(dev, `${T}sql:FirewallRule`).map((f) => [f.inputs['startIpAddress'], f.inputs['endIpAddress']])).toEqual([['0.0.0.0', '0.0.0.0']]);
     expect(ofType(prod, `${T}sql:FirewallRule`)).toHaveLength(0);
     const pe = ofType(prod, `${T}network:PrivateEndpoint`).find((x) => x.name === 'sql-pe')!;
     expect(get(pe.inputs, 'privateLinkServiceConnections')).toEqual([expect.objectContaining({ groupIds: ['sqlServer'] })]);
@@ -248,7 +280,7 @@ describe('SqlMigrations (Pulumi mocks)', () => {
   it('depends on the server (its Entra admin), the database, the network access and both identities', () => {
     const deps = (s: Rendered): readonly string[] => s.dependencies.get('sql-migrations-apply') ?? [];
     const always = ['sql-server', 'sql-serving', 'metabase-identity', 'datafactory-factory'];
-    expect(deps(dev)).toEqual(expect.arrayContaining([...always, 'sql-fw-azure', 'sql-fw-client-1']));
+    expect(deps(dev)).toEqual(expect.arrayContaining([...always, 'sql-fw-azure']));
     expect(deps(prod)).toEqual(expect.arrayContaining([...always, 'sql-pe', 'sql-pe-dns']));
     expect(get(one(dev, `${T}sql:Server`).inputs, 'administrators', 'azureADOnlyAuthentication')).toBe(true);
   });
@@ -345,6 +377,8 @@ describe('policies over every mocked resource of dev and prod (Pulumi mocks)', (
     ['private-network', () => [prod, mutate(prod, `${T}storage:StorageAccount`, (i) => ({ ...i, publicNetworkAccess: 'Enabled' }))]],
     ['private-network', () => [prod, mutate(prod, `${T}keyvault:Vault`, (i) => ({ ...i, properties: { ...(i['properties'] as object), publicNetworkAccess: 'Enabled' } }))]],
     ['private-network', () => [prod, mutate(prod, `${T}dbforpostgresql:Server`, (i) => ({ ...i, network: {} }))]],
+    ['keyless-data-plane', () => [dev, [...dev.resources, { type: `${T}storage:Blob`, name: 'control-manifest', inputs: { accountName: 'stspulselakedev', containerName: 'control', blobName: 'manifest.json' } }]]],
+    ['one-scheduler', () => [prod, [...prod.resources, { type: 'databricks:index/job:Job', name: 'daily', inputs: { name: 'streampulse-daily', schedule: { quartzCronExpression: '0 30 2 * * ?', timezoneId: 'UTC', pauseStatus: 'UNPAUSED' } } }]]],
   ];
   it.each(fixtures.map(([p, f], i) => [`${p} #${i + 1}`, p, f] as const))('a fixture that breaks %s fails the check', (_label, policy, fixture) => {
     const [s, resources] = fixture();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import type { MockResource } from '../src/policy.js';
+import { withDeployTimeStandIns } from '../src/config.js';
 
 export const INFRA_DIR = join(__dirname, '..');
 /** The value the tests give the stack secret; the policies prove it never appears in plain text. */
@@ -28,7 +29,9 @@ export interface Rendered {
 /** The raw config of a stack file, as the Pulumi CLI hands it to the program (objects as JSON text). */
 export function stackConfig(stack: string): Record<string, string> {
   const doc = parse(readFileSync(join(INFRA_DIR, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  // the keys deploy.yml sets from repository variables get their stand-in (as under preflight)
+  return withDeployTimeStandIns(raw) as Record<string, string>;
 }
 
 interface RegisterRequest {

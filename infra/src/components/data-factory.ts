@@ -2,8 +2,8 @@
  * DataFactory: the factory (system-assigned identity, optional git integration for
  * authoring) and EVERY linked service, dataset, pipeline and trigger the generator
  * (`@streampulse/pipelines` generateFactory) produces, as Pulumi resources — iterated
- * from its output, never written by hand — plus the control manifest uploaded to the
- * lake's `control` container, the factory identity's role assignments and diagnostics.
+ * from its output, never written by hand — plus the factory identity's role assignments
+ * and diagnostics. The control files are uploaded by the deploy step (see below).
  *
  * The generator is called with this stack's names (lake and source accounts, Key Vault,
  * Databricks workspace URL and id, schedule settings). The workspace URL and id are
@@ -19,10 +19,10 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as datafactory from '@pulumi/azure-native/datafactory/index.js';
-import * as storage from '@pulumi/azure-native/storage/index.js';
-import { type AdfFactory, type FactoryOptions, NAMES, factoryFileText, generateFactory } from '@streampulse/pipelines';
+import { type AdfFactory, type FactoryOptions, generateFactory } from '@streampulse/pipelines';
 import { type AdfEntity, adfEntities, factoryDocument, triggerStates } from '../adf-mapping.js';
 import { type Estate, diagnostics, grant, publicAccess } from '../context.js';
+import { FACTORY_BASE_PREFIX } from '../naming.js';
 import type { DataLake } from './data-lake.js';
 
 /** The pipeline arguments a generated pipeline may carry (anything else is an error, never dropped). */
@@ -34,8 +34,6 @@ export interface DataFactoryProps {
   readonly keyVaultId: pulumi.Input<string>;
   readonly databricksWorkspaceUrl: pulumi.Input<string>;
   readonly databricksWorkspaceId: pulumi.Input<string>;
-  /** Where the PySpark runtime (entry point, wheel, specs) is deployed — the Databricks jobs' root. */
-  readonly workspaceRoot: string;
 }
 
 export class DataFactory extends pulumi.ComponentResource {
@@ -46,9 +44,9 @@ export class DataFactory extends pulumi.ComponentResource {
   readonly principalId: pulumi.Output<string>;
 
   /** The generator options of this stack (URL and id are the workspace's). */
-  static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName' | 'workspaceRoot'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
+  static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
     return {
-      factoryName: `adf-${e.config.namePrefix}`,
+      factoryName: `${FACTORY_BASE_PREFIX}${e.config.namePrefix}`,
       environment: e.config.env,
       location: e.location,
       lakeAccount: p.lakeAccount,
@@ -56,7 +54,6 @@ export class DataFactory extends pulumi.ComponentResource {
       keyVaultName: p.keyVaultName,
       databricksWorkspaceUrl: url.startsWith('https://') ? url : `https://${url}`,
       databricksWorkspaceResourceId: id,
-      workspaceRoot: p.workspaceRoot,
       ingestBatchCount: e.config.dataFactory.ingestBatchCount,
       triggerStart: e.config.dataFactory.triggerStart,
       scheduleHour: e.config.dataFactory.scheduleHour,
@@ -67,13 +64,15 @@ export class DataFactory extends pulumi.ComponentResource {
     super('streampulse:infra:DataFactory', name, {}, opts);
     const c = e.config;
     const rg = e.resourceGroupName;
-    const names = { keyVaultName: p.keyVaultName, workspaceRoot: p.workspaceRoot, lakeAccount: p.lake.accountName, sourceAccount: p.lake.sourceAccountName };
+    const names = { keyVaultName: p.keyVaultName, lakeAccount: p.lake.accountName, sourceAccount: p.lake.sourceAccountName };
     const generate = (url: string, id: string): AdfFactory => generateFactory(e.set, e.plan, DataFactory.options(e, names, url, id));
     const shape = generate('https://workspace.placeholder', '/placeholder');
     const live = pulumi.all([p.databricksWorkspaceUrl, p.databricksWorkspaceId]).apply(([url, id]) => generate(url, id));
     const liveEntities = live.apply(adfEntities);
 
     const { name: factoryName, doc } = factoryDocument(shape);
+    if (factoryName !== e.names.dataFactory)
+      throw new Error(`the generated factory is named '${factoryName}' but the stack names it '${e.names.dataFactory}' (infra/src/naming.ts): the SQL loader user would not match the factory's identity`);
     this.factoryName = factoryName;
     const props = (doc['properties'] ?? {}) as { globalParameters?: Record<string, { type: string; value: unknown }> };
     this.factory = new datafactory.Factory(
@@ -146,23 +145,10 @@ export class DataFactory extends pulumi.ComponentResource {
     const generated = triggerStates(shape);
     this.triggerStates = Object.fromEntries(Object.entries(generated).map(([t, s]) => [t, c.dataFactory.startTriggers ? s : 'Stopped']));
 
-    // The control manifest the master pipeline looks up (generated with the factory).
-    const manifestPath = `${NAMES.fsControl}/${NAMES.manifestFile}`;
-    const manifest = shape.files[manifestPath];
-    if (manifest === undefined) throw new Error(`the generated factory has no ${manifestPath}`);
-    new storage.Blob(
-      `${name}-control-manifest`,
-      {
-        resourceGroupName: rg,
-        accountName: p.lake.account.name,
-        containerName: p.lake.containers.control.name,
-        blobName: NAMES.manifestFile,
-        type: 'Block',
-        contentType: 'application/json',
-        source: new pulumi.asset.StringAsset(factoryFileText(manifest)),
-      },
-      { parent: this },
-    );
+    // The control files the master pipelines look up (the manifest, and the Databricks job
+    // ids that exist only after `databricks bundle deploy`) are uploaded by the deploy step
+    // `streampulse deploy control-files` with an Entra token: the lake refuses shared-key
+    // auth (allowSharedKeyAccess: false), which azure-native's storage.Blob would use.
 
     // Least privilege for the factory's identity.
     const sp = { principalId: this.principalId, principalType: 'ServicePrincipal' as const };

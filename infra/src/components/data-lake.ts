@@ -93,10 +93,16 @@ export class DataLake extends pulumi.ComponentResource {
   readonly containers: Readonly<Record<LakeFileSystem, storage.BlobContainer>>;
   readonly dfsEndpoint: string;
 
-  constructor(name: string, e: Estate, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * `trustedResources`: Azure resources admitted through the lake's firewall by resource
+   * instance (`networkRuleSet.resourceAccessRules`) — the Databricks access connector, so
+   * Unity Catalog reaches the lake whatever the firewall's IP rules say.
+   */
+  constructor(name: string, e: Estate, props: { readonly trustedResources?: readonly pulumi.Input<string>[] } = {}, opts?: pulumi.ComponentResourceOptions) {
     super('streampulse:infra:DataLake', name, {}, opts);
     const c = e.config;
     const parent = { parent: this };
+    const trusted = props.trustedResources ?? [];
     const hardened = (accountName: string, hns: boolean): storage.StorageAccountArgs => ({
       resourceGroupName: e.resourceGroupName,
       location: e.location,
@@ -116,6 +122,7 @@ export class DataLake extends pulumi.ComponentResource {
         bypass: 'AzureServices',
         defaultAction: !c.network.publicNetworkAccess || c.network.allowedIpRanges.length > 0 ? 'Deny' : 'Allow',
         ipRules: c.network.allowedIpRanges.map((iPAddressOrRange) => ({ iPAddressOrRange, action: 'Allow' })),
+        ...(hns && trusted.length > 0 ? { resourceAccessRules: trusted.map((resourceId) => ({ tenantId: e.tenantId, resourceId })) } : {}),
       },
       tags: e.tags(),
     });

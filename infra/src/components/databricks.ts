@@ -1,38 +1,66 @@
 /**
  * Databricks: the workspace (premium) with its managed resource group, optional VNet
- * injection (no public IP) and private access; the access connector (the identity
- * Unity Catalog and the jobs use to reach the lake) with "Storage Blob Data
- * Contributor" on the lake account only; and, through the Databricks provider
- * (authenticated against the new workspace), what the generator produces:
- *   - every job of `@streampulse/jobs` databricksJobs (one per schedule), mapped to the
- *     provider's Job resource; schedules paused per stack (databricks.jobsPaused)
- *   - every job-spec file (specFiles) as a workspace file under <root>/specs/
- *   - the Key Vault-backed secret scope the runtime reads the pseudonymisation salt from
- * The runtime itself (runtime/databricks_task.py and the streampulse-spark wheel under
- * <root>/dist/) is a build artifact: the deploy workflow builds and uploads it.
+ * injection (no public IP) and private access; the access connector (the identity Unity
+ * Catalog uses to reach the lake) with "Storage Blob Data Contributor" on the lake
+ * account only; and, through the Databricks provider (authenticated against the new
+ * workspace as the deployment identity), the workspace objects the jobs need:
+ *   - the Unity Catalog storage credential of the access connector and one external
+ *     location per lake container (`abfss://<container>@<lake>.dfs.core.windows.net/`),
+ *     so the jobs' `abfss://` paths are governed by Unity Catalog, not by keys;
+ *   - the Databricks-backed secret scope `PII_SALT.scope` with the pseudonymisation salt
+ *     under `PII_SALT.key` (a service principal cannot create a Key Vault-backed scope:
+ *     that needs a user's Entra token; the same value is kept in Key Vault by the program).
+ * The jobs themselves, the runtime wheel and the job specs are NOT created here: the
+ * Databricks Asset Bundle that `streampulse generate` writes owns them (`databricks bundle
+ * deploy -t <env>` in the deploy workflow, as the same identity). Their schedule is Data
+ * Factory's: no job carries one.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as azureDatabricks from '@pulumi/azure-native/databricks/index.js';
 import * as databricks from '@pulumi/databricks';
-import { DATABRICKS_DEFAULTS, databricksJobs, jsonText, lakeStorageRoot, runtimePaths, specFiles } from '@streampulse/jobs';
-import { jobArgs } from '../databricks-mapping.js';
+import { LAKE_FILE_SYSTEMS, PII_SALT, type LakeFileSystem, lakeStorageRoot } from '@streampulse/jobs';
 import { type Estate, diagnostics, grant, privateEndpoint, publicAccess } from '../context.js';
 import type { DataLake } from './data-lake.js';
 
+/** Unity Catalog names of a stack's storage credential and external locations (letters, digits, underscores). */
+export function unityCatalogNames(e: Pick<Estate, 'config'>): { readonly credential: string; readonly location: (fs: LakeFileSystem) => string } {
+  const base = `${e.config.namePrefix}_${e.config.env}`;
+  return { credential: `${base}_lake`, location: (fs) => `${base}_${fs}` };
+}
+
+/** The URL of a lake container as an external location (and as the jobs address it). */
+export const containerUrl = (account: string, fs: LakeFileSystem): string => `abfss://${fs}@${account}.dfs.core.windows.net/`;
+
+/**
+ * The access connector: created before the lake, whose firewall admits it by resource
+ * instance (the lake's `resourceAccessRules`), and before the workspace that uses it.
+ */
+export function accessConnector(e: Estate): azureDatabricks.AccessConnector {
+  return new azureDatabricks.AccessConnector('databricks-connector', {
+    resourceGroupName: e.resourceGroupName,
+    location: e.location,
+    connectorName: e.names.dashed('dbac'),
+    identity: { type: 'SystemAssigned' },
+    tags: e.tags(),
+  });
+}
+
 export interface DatabricksProps {
   readonly lake: DataLake;
-  readonly keyVaultId: pulumi.Input<string>;
-  readonly keyVaultUri: pulumi.Input<string>;
+  readonly accessConnector: azureDatabricks.AccessConnector;
+  /** The pseudonymisation salt (a Pulumi secret). */
+  readonly piiSalt: pulumi.Output<string>;
 }
 
 export class Databricks extends pulumi.ComponentResource {
   readonly workspace: azureDatabricks.Workspace;
   readonly accessConnector: azureDatabricks.AccessConnector;
   readonly workspaceUrl: pulumi.Output<string>;
-  /** Workspace folder of the runtime, the wheel and the specs. */
-  readonly workspaceRoot: string;
+  /** `abfss://{layer}@<lake>.dfs.core.windows.net` — what the bundle's jobs pass the runtime. */
   readonly storageRoot: string;
-  readonly jobs: Readonly<Record<string, databricks.Job>>;
+  readonly secretScope: databricks.SecretScope;
+  readonly storageCredential: databricks.StorageCredential;
+  readonly externalLocations: Readonly<Record<LakeFileSystem, databricks.ExternalLocation>>;
 
   constructor(name: string, e: Estate, p: DatabricksProps, opts?: pulumi.ComponentResourceOptions) {
     super('streampulse:infra:Databricks', name, {}, opts);
@@ -40,11 +68,7 @@ export class Databricks extends pulumi.ComponentResource {
     const parent = { parent: this };
     const net = e.network;
     const isolated = !c.network.publicNetworkAccess;
-    this.accessConnector = new azureDatabricks.AccessConnector(
-      `${name}-connector`,
-      { resourceGroupName: e.resourceGroupName, location: e.location, connectorName: e.names.dashed('dbac'), identity: { type: 'SystemAssigned' }, tags: e.tags() },
-      parent,
-    );
+    this.accessConnector = p.accessConnector;
     const injected = c.databricks.vnetInjection && net !== undefined;
     this.workspace = new azureDatabricks.Workspace(
       `${name}-workspace`,
@@ -73,7 +97,7 @@ export class Databricks extends pulumi.ComponentResource {
       parent,
     );
     this.workspaceUrl = this.workspace.workspaceUrl.apply((u) => `https://${u}`);
-    grant(
+    const lakeAccess = grant(
       e,
       'dbac-lake',
       {
@@ -81,53 +105,41 @@ export class Databricks extends pulumi.ComponentResource {
         principalId: this.accessConnector.identity.apply((i) => i?.principalId ?? ''),
         principalType: 'ServicePrincipal',
         role: 'storageBlobDataContributor',
-        description: 'The Databricks access connector reads and writes the lake layers (bronze, silver, gold, quarantine, reports).',
+        description: 'The Databricks access connector (Unity Catalog storage credential) reads and writes the lake layers.',
       },
       this,
     );
     privateEndpoint(e, 'dbw', { resourceId: this.workspace.id, groupId: 'databricks_ui_api', zone: 'privatelink.azuredatabricks.net' }, this);
     diagnostics(e, `${name}-workspace`, this.workspace.id, this, { metrics: false });
 
-    // ---- the generated jobs, spec files and the secret scope, through the workspace's own API
+    // ---- workspace objects, through the workspace's own API (as the deployment identity)
     const provider = new databricks.Provider(`${name}-provider`, { host: this.workspaceUrl, azureWorkspaceResourceId: this.workspace.id }, parent);
     const inWorkspace = { parent: this, provider };
-    this.workspaceRoot = DATABRICKS_DEFAULTS.workspaceRoot;
     this.storageRoot = lakeStorageRoot(p.lake.accountName);
-    const scope = new databricks.SecretScope(
-      `${name}-secret-scope`,
-      { name: DATABRICKS_DEFAULTS.secretScope, backendType: 'AZURE_KEYVAULT', keyvaultMetadata: { resourceId: p.keyVaultId, dnsName: p.keyVaultUri } },
-      inWorkspace,
+
+    this.secretScope = new databricks.SecretScope(`${name}-secret-scope`, { name: PII_SALT.scope, backendType: 'DATABRICKS' }, inWorkspace);
+    new databricks.Secret(`${name}-secret-pii-salt`, { scope: PII_SALT.scope, key: PII_SALT.key, stringValue: pulumi.secret(p.piiSalt) }, { ...inWorkspace, dependsOn: [this.secretScope] });
+
+    const uc = unityCatalogNames(e);
+    this.storageCredential = new databricks.StorageCredential(
+      `${name}-storage-credential`,
+      {
+        name: uc.credential,
+        comment: `The lake ${p.lake.accountName} through the access connector ${e.names.dashed('dbac')} (managed identity).`,
+        azureManagedIdentity: { accessConnectorId: this.accessConnector.id },
+      },
+      // the connector must hold its role on the lake before Unity Catalog validates the credential
+      { ...inWorkspace, dependsOn: [lakeAccess] },
     );
-    const specs = runtimePaths(this.workspaceRoot, DATABRICKS_DEFAULTS.wheelVersion).specs;
-    const files: pulumi.Resource[] = [];
-    for (const [file, doc] of Object.entries(specFiles(e.plan))) {
-      const rname = `${name}-spec-${file.replace(/\.json$/, '')}`;
-      const contentBase64 = Buffer.from(jsonText(doc)).toString('base64');
-      // DBFS (dbfs:/…) or workspace files (/Workspace/…), wherever the jobs' root is.
-      files.push(
-        specs.startsWith('dbfs:')
-          ? new databricks.DbfsFile(rname, { path: `${specs.slice('dbfs:'.length)}/${file}`, contentBase64 }, inWorkspace)
-          : new databricks.WorkspaceFile(rname, { path: `${specs}/${file}`, contentBase64 }, inWorkspace),
+    const locations: Partial<Record<LakeFileSystem, databricks.ExternalLocation>> = {};
+    for (const fs of LAKE_FILE_SYSTEMS) {
+      locations[fs] = new databricks.ExternalLocation(
+        `${name}-location-${fs}`,
+        { name: uc.location(fs), url: containerUrl(p.lake.accountName, fs), credentialName: uc.credential, comment: `Lake container '${fs}'.` },
+        { ...inWorkspace, dependsOn: [p.lake.containers[fs], this.storageCredential] },
       );
     }
-    const generated = databricksJobs(e.set, e.plan, {
-      environment: c.env,
-      storageRoot: this.storageRoot,
-      workspaceRoot: this.workspaceRoot,
-      sparkVersion: c.databricks.sparkVersion,
-      nodeTypeId: c.databricks.nodeTypeId,
-      minWorkers: c.databricks.minWorkers,
-      maxWorkers: c.databricks.maxWorkers,
-    });
-    const jobs: Record<string, databricks.Job> = {};
-    for (const [file, doc] of Object.entries(generated)) {
-      const key = file.replace(/\.json$/, '');
-      jobs[key] = new databricks.Job(`${name}-job-${key}`, jobArgs(doc, `databricks/${file}`, { paused: c.databricks.jobsPaused }) as databricks.JobArgs, {
-        ...inWorkspace,
-        dependsOn: [scope, ...files],
-      });
-    }
-    this.jobs = jobs;
+    this.externalLocations = locations as Record<LakeFileSystem, databricks.ExternalLocation>;
     this.registerOutputs({ workspaceUrl: this.workspaceUrl });
   }
 }

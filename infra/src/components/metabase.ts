@@ -44,7 +44,7 @@ export class Metabase extends pulumi.ComponentResource {
     const rg = e.resourceGroupName;
     const parent = { parent: this };
     const isolated = !c.network.publicNetworkAccess;
-    this.identityName = e.names.dashed('id-metabase');
+    this.identityName = e.names.metabaseIdentity;
     this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location: e.location, resourceName: this.identityName, tags: e.tags() }, parent);
 
     this.appDb = new dbforpostgresql.Server(

@@ -3,6 +3,13 @@
  * endpoints, the two delegated subnets Databricks VNet injection needs (with their
  * NSG), a delegated subnet for the Container Apps environment, and the private DNS
  * zones (linked to the VNet) the private endpoints register in.
+ *
+ * Outbound: every subnet has `defaultOutboundAccess: false` (Azure retires default
+ * outbound access), so the Databricks subnets get an explicit path — a NAT gateway with a
+ * static public IP (Standard SKU). VNet-injected clusters with secure cluster
+ * connectivity (no public IP) need it to reach the control plane's relay and artifact
+ * repositories ("Deploy Azure Databricks in your Azure virtual network": egress through a
+ * NAT gateway). The lake, Key Vault, SQL and Event Hubs stay on private endpoints.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as network from '@pulumi/azure-native/network/index.js';
@@ -28,6 +35,8 @@ export class Network extends pulumi.ComponentResource implements PrivateNetwork 
   readonly containerAppsSubnetId: pulumi.Output<string>;
   readonly databricksHostSubnetName: string;
   readonly databricksContainerSubnetName: string;
+  /** The Databricks subnets' outbound path. */
+  readonly natGateway: network.NatGateway;
   private readonly zones = new Map<string, privatedns.PrivateZone>();
 
   constructor(name: string, e: Estate, opts?: pulumi.ComponentResourceOptions) {
@@ -56,8 +65,27 @@ export class Network extends pulumi.ComponentResource implements PrivateNetwork 
     const s = vnetConfig.subnets;
     const pe = subnet('private-endpoints', s.privateEndpoints, { privateEndpointNetworkPolicies: 'Enabled' });
     const dbwDelegation = [{ name: 'databricks', serviceName: 'Microsoft.Databricks/workspaces' }];
-    subnet('dbw-host', s.databricksHost, { networkSecurityGroup: { id: nsg.id }, delegations: dbwDelegation });
-    subnet('dbw-container', s.databricksContainer, { networkSecurityGroup: { id: nsg.id }, delegations: dbwDelegation });
+    const egressIp = new network.PublicIPAddress(
+      `${name}-nat-ip`,
+      {
+        resourceGroupName: rg,
+        location: e.location,
+        publicIpAddressName: e.names.dashed('pip-nat'),
+        sku: { name: 'Standard', tier: 'Regional' },
+        publicIPAllocationMethod: 'Static',
+        publicIPAddressVersion: 'IPv4',
+        tags: e.tags(),
+      },
+      parent,
+    );
+    this.natGateway = new network.NatGateway(
+      `${name}-nat`,
+      { resourceGroupName: rg, location: e.location, natGatewayName: e.names.dashed('nat'), sku: { name: 'Standard' }, idleTimeoutInMinutes: 10, publicIpAddresses: [{ id: egressIp.id }], tags: e.tags() },
+      parent,
+    );
+    const egress = { natGateway: { id: this.natGateway.id } };
+    subnet('dbw-host', s.databricksHost, { networkSecurityGroup: { id: nsg.id }, delegations: dbwDelegation, ...egress });
+    subnet('dbw-container', s.databricksContainer, { networkSecurityGroup: { id: nsg.id }, delegations: dbwDelegation, ...egress });
     const aca = subnet('container-apps', s.containerApps, { delegations: [{ name: 'container-apps', serviceName: 'Microsoft.App/environments' }] });
     this.privateEndpointSubnetId = pe.id;
     this.containerAppsSubnetId = aca.id;

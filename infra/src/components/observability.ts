@@ -10,6 +10,7 @@
  * added to contracts/ changes the query, never the number of resources.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { StreamPulseError } from '@streampulse/contracts';
 import * as consumption from '@pulumi/azure-native/consumption/index.js';
 import * as monitor from '@pulumi/azure-native/monitor/index.js';
 import * as operationalinsights from '@pulumi/azure-native/operationalinsights/index.js';
@@ -84,12 +85,14 @@ export class Observability extends pulumi.ComponentResource {
         amount: b.amount,
         category: 'Cost',
         timeGrain: 'Monthly',
-        timePeriod: { startDate: `${b.startDate}T00:00:00Z` },
+        // Azure requires the start inside the current time grain (month) when the budget is
+        // created, and refuses to move it later: computed at deploy, then left alone.
+        timePeriod: { startDate: `${budgetStartDate(e.now, b.startDate)}T00:00:00Z` },
         notifications: Object.fromEntries(
           b.thresholds.map((t) => [`actual-${t}pct`, { enabled: true, operator: 'GreaterThanOrEqualTo', threshold: t, thresholdType: 'Actual', contactEmails: c.observability.alertEmails, contactGroups: [this.actionGroup.id] }]),
         ),
       },
-      parent,
+      { ...parent, ignoreChanges: ['timePeriod.startDate'] },
     );
     this.registerOutputs({ workspaceId: this.workspace.id });
   }
@@ -152,4 +155,24 @@ export class Observability extends pulumi.ComponentResource {
       parent,
     );
   }
+}
+
+/**
+ * The budget's start date (`YYYY-MM-01`). Azure Cost Management requires a monthly
+ * budget to start on the first day of a month, no earlier than the current month, and
+ * at most 12 months ahead. Default: the first day of the current month (UTC) at deploy.
+ * A configured date outside that window is a config error naming the key.
+ */
+export function budgetStartDate(now: Date, configured?: string): string {
+  const month = (y: number, m: number): string => `${String(y).padStart(4, '0')}-${String(m + 1).padStart(2, '0')}-01`;
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const current = month(y, m);
+  if (configured === undefined) return current;
+  const latest = month(y + 1, m);
+  if (configured < current || configured > latest)
+    throw new StreamPulseError('INFRA_BUDGET_START', `streampulse:observability.budget.startDate is ${configured}, outside the window Azure accepts for a new monthly budget (${current} to ${latest})`, {
+      remedy: `Remove streampulse:observability.budget.startDate to start the budget in the current month (${current}), or set a first day of a month from ${current} to ${latest}.`,
+    });
+  return configured;
 }
