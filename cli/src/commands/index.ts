@@ -9,6 +9,7 @@ import { adfCommand } from './adf.js';
 import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
+import { deployCommand } from './deploy.js';
 import { generateCommand } from './generate.js';
 import { serveCommand } from './serve.js';
 import { sourcesCommand } from './sources.js';
@@ -17,4 +18,4 @@ import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand, deployCommand];
