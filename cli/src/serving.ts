@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { basename, join } from 'node:path';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
 import { Duck, Lake } from '@streampulse/jobs';
-import { FACTORY_DEFAULTS } from '@streampulse/pipelines';
+import { isStackName, loadStack, servingPrincipals, STACKS } from '@streampulse/infra';
 import {
   connectMssql,
   MssqlTarget,
@@ -25,12 +25,16 @@ import {
   type ServingTarget,
 } from '@streampulse/sql';
 
-/** The serving options the CLI generates with: Data Factory's identity is the factory's name. */
-export function cliServingOptions(o: { metabasePrincipal?: string; loaderPrincipal?: string } = {}): ServingOptions {
-  return {
-    ...(o.metabasePrincipal !== undefined ? { readerPrincipals: [o.metabasePrincipal] } : {}),
-    loaderPrincipals: [o.loaderPrincipal ?? FACTORY_DEFAULTS.factoryName],
-  };
+/**
+ * The serving options the CLI generates with: the principals are the stack's (infra's
+ * `servingPrincipals`: the factory's system-assigned identity carries the factory's name,
+ * Metabase's user-assigned identity its own), for `--stack` (default dev), unless given.
+ */
+export function cliServingOptions(root: string, o: { metabasePrincipal?: string; loaderPrincipal?: string; stack?: string } = {}): ServingOptions {
+  const stack = o.stack ?? 'dev';
+  if (!isStackName(stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+  const principals = servingPrincipals(loadStack(root, stack).config);
+  return { readerPrincipals: [o.metabasePrincipal ?? principals.metabase], loaderPrincipals: [o.loaderPrincipal ?? principals.dataFactory] };
 }
 
 /** Writes `<out>/sql` (migrations, migrations.json, tests/serving_tests.sql), replacing it; returns the relative paths. */

@@ -241,6 +241,15 @@ export function describeMssqlError(e: unknown, where: string, doing: string): St
       cause: e,
       remedy: 'check User Id / Password, or (Entra) that the identity has a database user: `CREATE USER [name] FROM EXTERNAL PROVIDER` (migration 0007) and that Database= names that database',
     });
+  // CREATE USER … FROM EXTERNAL PROVIDER: 33130 (principal not found / type not supported) and
+  // 33134 (could not be resolved — e.g. "Server identity does not have Azure Active Directory
+  // Readers permission"): Azure SQL resolves the name in Entra through the server's identity.
+  if (number === 33130 || number === 33134 || /principal '.*' could not be (found|resolved)/i.test(msg))
+    return new StreamPulseError('SQL_PRINCIPAL_UNRESOLVED', `${where}: ${msg} (while ${doing})`, {
+      cause: e,
+      remedy:
+        "the SQL server's identity needs the Entra role Directory Readers (or Graph User.Read.All, GroupMember.Read.All, Application.Read.All) to create users FROM EXTERNAL PROVIDER; and the principal must exist with exactly that display name (the stack's names: `streampulse sql apply --stack <env>`, or --metabase-principal / --loader-principal)",
+    });
   if (number === 208 || number === 2812 || /invalid object name|could not find stored procedure/i.test(msg))
     return new StreamPulseError('SQL_OBJECT_MISSING', `${where}: ${msg} (while ${doing})`, { cause: e, remedy: 'apply the serving migrations first: `streampulse sql apply --connection "…"`' });
   if (number === 229 || number === 230 || number === 262 || /permission was denied/i.test(msg))

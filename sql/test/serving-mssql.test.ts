@@ -101,6 +101,15 @@ describe('describeMssqlError (mssql contract, no server here)', () => {
     expect([m.code, m.remedy]).toStrictEqual(['SQL_OBJECT_MISSING', 'apply the serving migrations first: `streampulse sql apply --connection "…"`']);
     const denied = Object.assign(new mssql.RequestError('The EXECUTE permission was denied on the object', 'EREQUEST'), { number: 229 });
     expect(describeMssqlError(denied, 'h', 'x').code).toBe('SQL_PERMISSION_DENIED');
+    // the documented Azure SQL errors of CREATE USER … FROM EXTERNAL PROVIDER without Directory Readers / with a wrong name
+    const unresolved = Object.assign(
+      new mssql.RequestError("Principal 'adf-spulse-dev' could not be resolved. Error message: 'Server identity does not have Azure Active Directory Readers permission.'", 'EREQUEST'),
+      { number: 33134 },
+    );
+    const u = describeMssqlError(unresolved, 'h', 'applying 0007_roles_and_grants');
+    expect(u.code).toBe('SQL_PRINCIPAL_UNRESOLVED');
+    expect(u.remedy).toContain('Directory Readers');
+    expect(describeMssqlError(Object.assign(new mssql.RequestError("Principal 'x' could not be found or this principal type is not supported.", 'EREQUEST'), { number: 33130 }), 'h', 'x').code).toBe('SQL_PRINCIPAL_UNRESOLVED');
     const other = Object.assign(new mssql.RequestError('Arithmetic overflow', 'EREQUEST'), { number: 8115 });
     expect(describeMssqlError(other, 'h', 'merging').message).toBe('h: SQL Server error 8115 while merging: Arithmetic overflow');
   });

@@ -52,7 +52,7 @@ export const generateCommand: CommandModule = {
         const adf = writeAdf(generateFactory(set, plan), out);
         const jobs = databricksJobs(set, plan);
         const dbx = writeDatabricks({ jobs, specs: specFiles(plan) }, out);
-        const sql = writeSqlDir(set, out, cliServingOptions(opts));
+        const sql = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));
         if (ctx.jsonMode) {
           ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx, sql });
           return;

@@ -21,6 +21,7 @@ export const CONNECTION_ENV = 'STREAMPULSE_SQL_CONNECTION';
 interface PrincipalOpts {
   metabasePrincipal?: string;
   loaderPrincipal?: string;
+  stack?: string;
 }
 
 /** The connection string from --connection or the environment, or undefined. */
@@ -33,7 +34,8 @@ export function connectionFrom(ctx: CliContext, flag: string | undefined): strin
 const principalOptions = (c: Command): Command =>
   c
     .option('--metabase-principal <name>', 'Entra principal of Metabase (reader role; sees every row-level-secured row)')
-    .option('--loader-principal <name>', "Entra principal of the loader (default: the Data Factory's managed identity, named after the factory)");
+    .option('--loader-principal <name>', "Entra principal of the loader (default: the stack's Data Factory managed identity, named after the factory)")
+    .option('--stack <stack>', 'the stack whose principals the migrations name (dev | prod; default dev): infra names them', 'dev');
 
 export const sqlCommand: CommandModule = {
   name: 'sql',
@@ -50,7 +52,7 @@ export const sqlCommand: CommandModule = {
       ctx.jsonMode = opts.json === true;
       const set = ctx.loadValid(ctx.contractsDir(opts.dir));
       const out = ctx.resolvePath(opts.out);
-      const files = writeSqlDir(set, out, cliServingOptions(opts));
+      const files = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));
       if (ctx.jsonMode) ctx.printJson({ ok: true, out: join(out, 'sql'), files });
       else ctx.print(`wrote ${count(files.length, 'file')} to ${ctx.display(join(out, 'sql'))}`);
     });
@@ -67,6 +69,8 @@ export const sqlCommand: CommandModule = {
         .addHelpText(
           'after',
           '\nAuthentication: Entra (Authentication=Active Directory Default | Active Directory Managed Identity; a token from @azure/identity)\n' +
+            'Prerequisites: the caller is an Entra admin of the server (member of the stack\'s sql.adminGroup), and the SQL server\'s\n' +
+            'identity holds the Entra role Directory Readers (CREATE USER … FROM EXTERNAL PROVIDER resolves the principals through it).\n' +
             'or SQL authentication (User Id=…;Password=…) for a test server. Exit codes: 0 success, 1 failure, 2 usage error.',
         ),
     ).action(async (opts: { connection?: string; from?: string; dir?: string; progress: boolean; json?: boolean } & PrincipalOpts) => {
@@ -77,7 +81,7 @@ export const sqlCommand: CommandModule = {
           remedy: 'e.g. --connection "Server=tcp:<server>.database.windows.net,1433;Database=<db>;Authentication=Active Directory Default;Encrypt=True"',
         });
       const migrations: Migration[] =
-        opts.from !== undefined ? readMigrationsDir(ctx.resolvePath(opts.from)) : servingMigrations(ctx.loadValid(ctx.contractsDir(opts.dir)), cliServingOptions(opts));
+        opts.from !== undefined ? readMigrationsDir(ctx.resolvePath(opts.from)) : servingMigrations(ctx.loadValid(ctx.contractsDir(opts.dir)), cliServingOptions(ctx.workspaceRoot(), opts));
       const { pool, where } = await connectMssql(conn);
       const progress = createProgress(ctx.stderr, ctx.interactive, opts.progress && !ctx.jsonMode);
       try {
