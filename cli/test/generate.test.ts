@@ -5,9 +5,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { findWorkspaceRoot } from '@streampulse/contracts';
 import { run } from './run.js';
 
+const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
 const TMP = mkdtempSync(join(tmpdir(), 'sp-generate-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -16,10 +18,10 @@ const files = (dir: string): string[] =>
 const snapshot = (dir: string): Record<string, string> => Object.fromEntries(files(dir).sort().map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]));
 
 describe('streampulse generate', () => {
-  it('writes adf/, databricks/ (jobs per schedule + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
+  it('writes adf/, databricks/ (the bundle + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
-    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: 2 Databricks jobs \(streampulse-daily\.json, streampulse-hourly\.json\), \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
+    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
       '0001_schemas.sql',
@@ -33,11 +35,23 @@ describe('streampulse generate', () => {
       'migrations.json',
       'tests',
     ]);
-    // Data Factory's system-assigned identity is the loader principal
-    expect(readFileSync(join(TMP, 'a', 'sql', '0007_roles_and_grants.sql'), 'utf8')).toContain('CREATE USER [adf-streampulse] FROM EXTERNAL PROVIDER;');
+    // Data Factory's system-assigned identity is the loader principal, named as the default stack (dev) names it
+    expect(readFileSync(join(TMP, 'a', 'sql', '0007_roles_and_grants.sql'), 'utf8')).toContain('CREATE USER [adf-spulse-dev] FROM EXTERNAL PROVIDER;');
     const specs = JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', 'index.json'), 'utf8')) as { spec_version: number; jobs: string[] };
     expect(specs.spec_version).toBe(1);
     for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);
+    // the bundle: databricks.yml, a resource file per job, and the artifact path computed from --out
+    const bundle = readdirSync(join(TMP, 'a', 'databricks')).sort();
+    expect(bundle).toStrictEqual(['databricks.yml', 'resources', 'specs']);
+    expect(readdirSync(join(TMP, 'a', 'databricks', 'resources')).sort()).toStrictEqual(['streampulse-daily.job.yml', 'streampulse-step.job.yml']);
+    const yml = readFileSync(join(TMP, 'a', 'databricks', 'databricks.yml'), 'utf8');
+    const artifact = /\n {4}path: (\S+)\n/.exec(yml)![1]!;
+    expect(resolve(TMP, 'a', 'databricks', artifact)).toBe(join(ROOT, 'jobs', 'python'));
+    const step = readFileSync(join(TMP, 'a', 'databricks', 'resources', 'streampulse-step.job.yml'), 'utf8');
+    const whl = /- whl: "([^"]+)"/.exec(step)![1]!;
+    expect(resolve(TMP, 'a', 'databricks', 'resources', whl)).toBe(join(ROOT, 'jobs', 'python', 'dist', '*.whl'));
+    // no generated artifact names DBFS
+    for (const [path, text] of Object.entries(snapshot(join(TMP, 'a')))) expect({ path, dbfs: text.includes('dbfs:/') }).toStrictEqual({ path, dbfs: false });
     const b = await run(['generate', '--out', join(TMP, 'b')]);
     expect(b.code).toBe(0);
     expect(snapshot(join(TMP, 'b'))).toStrictEqual(snapshot(join(TMP, 'a')));

@@ -9,4 +9,22 @@ export { SideLane, type LaneTask, type LanePriority } from './local/lane.js';
 export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';
 export { DATABRICKS_STEP_JOB, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_PARAMETERS, DATABRICKS_JOB_IDS_FILE, PII_SALT, RUNTIME_WHEEL, type DatabricksStepParameter } from './deploy-names.js';
-export { databricksJobs, specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';
+export { specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';
+export {
+  databricksBundle,
+  databricksJobs,
+  bundleJobKey,
+  bundleJobFile,
+  bundleLakeAccount,
+  BUNDLE_DEFAULTS,
+  BUNDLE_TARGETS,
+  BUNDLE_WHEEL_ARTIFACT,
+  BUNDLE_SPECS_PATH,
+  BUNDLE_STORAGE_ROOT,
+  BUNDLE_RUN_AS_VARIABLE,
+  type BundleOptions,
+  type BundleTarget,
+  type BundleJob,
+  type BundleTask,
+} from './bundle.js';
+export { yamlText, yamlScalar, type YamlValue } from './yaml-text.js';

@@ -1,15 +1,18 @@
 /**
  * `streampulse generate --out DIR`: every cloud artifact built so far, from the contracts.
  *   DIR/adf/                 the Data Factory factory (as `adf generate`)
- *   DIR/databricks/*.json    Jobs API 2.1 job definitions, one per schedule
- *   DIR/databricks/specs/    the job specs the PySpark runtime executes (index.json + one file per job)
+ *   DIR/databricks/          the Databricks Asset Bundle: databricks.yml (the runtime wheel as an
+ *                            artifact built from <workspace>/jobs/python, targets dev and prod),
+ *                            resources/<job>.job.yml (the step and daily jobs), specs/ (the job
+ *                            specs the PySpark runtime executes: index.json + one file per job);
+ *                            deploy with `databricks bundle deploy -t dev|prod` from that folder
  *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
  * Deterministic: the same contracts give byte-identical files.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Command } from 'commander';
-import { compileJobs, databricksJobs, jsonText, specFiles } from '@streampulse/jobs';
+import { compileJobs, databricksBundle, databricksJobs } from '@streampulse/jobs';
 import { generateFactory } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
@@ -17,21 +20,22 @@ import { cliServingOptions, writeSqlDir } from '../serving.js';
 import { writeAdf } from './adf.js';
 import type { CommandModule } from './types.js';
 
-/** Writes `<out>/databricks` (job definitions + specs/), replacing what was there; returns the relative paths. */
-export function writeDatabricks(files: { jobs: Record<string, unknown>; specs: Record<string, unknown> }, out: string): string[] {
+/** Writes the bundle's files to `<out>/databricks`, replacing what was there; returns the paths relative to `out`. */
+export function writeDatabricks(files: Record<string, string>, out: string): string[] {
   const dir = join(out, 'databricks');
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'specs'), { recursive: true });
   const written: string[] = [];
-  for (const [name, doc] of Object.entries(files.jobs)) {
-    writeFileSync(join(dir, name), jsonText(doc));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
     written.push(`databricks/${name}`);
   }
-  for (const [name, doc] of Object.entries(files.specs)) {
-    writeFileSync(join(dir, 'specs', name), jsonText(doc));
-    written.push(`databricks/specs/${name}`);
-  }
   return written;
+}
+
+/** The runtime's Python project (`<workspace>/jobs/python`) relative to the bundle root `<out>/databricks`, as the bundle's artifact path. */
+export function wheelProjectPath(workspaceRoot: string, out: string): string {
+  return relative(join(out, 'databricks'), join(workspaceRoot, 'jobs', 'python')).split(sep).join('/');
 }
 
 export const generateCommand: CommandModule = {
@@ -39,7 +43,7 @@ export const generateCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('generate')
-      .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), Databricks jobs and job specs (databricks/), Azure SQL migrations (sql/)')
+      .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), the Databricks Asset Bundle with the job specs (databricks/), Azure SQL migrations (sql/)')
       .requiredOption('-o, --out <dir>', 'output folder')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--metabase-principal <name>', 'Entra principal of Metabase in the SQL grants (reader role)')
@@ -50,8 +54,9 @@ export const generateCommand: CommandModule = {
         const plan = compileJobs(set);
         const out = ctx.resolvePath(opts.out);
         const adf = writeAdf(generateFactory(set, plan), out);
-        const jobs = databricksJobs(set, plan);
-        const dbx = writeDatabricks({ jobs, specs: specFiles(plan) }, out);
+        const bundleOptions = { artifactPath: wheelProjectPath(ctx.workspaceRoot(), out) };
+        const jobs = Object.values(databricksJobs(set, plan, bundleOptions)).map((j) => j.name);
+        const dbx = writeDatabricks(databricksBundle(set, plan, bundleOptions), out);
         const sql = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));
         if (ctx.jsonMode) {
           ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx, sql });
@@ -59,7 +64,7 @@ export const generateCommand: CommandModule = {
         }
         ctx.print(
           `wrote ${count(adf.length, 'file')} to ${ctx.display(join(out, 'adf'))} and ${count(dbx.length, 'file')} to ${ctx.display(join(out, 'databricks'))}: ` +
-            `${count(Object.keys(jobs).length, 'Databricks job')} (${Object.keys(jobs).join(', ')}), ${count(plan.jobs.length, 'job spec')} in databricks/specs/; ` +
+            `a Databricks Asset Bundle with ${count(jobs.length, 'job')} (${jobs.join(', ')}) and ${count(plan.jobs.length, 'job spec')} in databricks/specs/; ` +
             `${count(sql.length, 'file')} to ${ctx.display(join(out, 'sql'))} (T-SQL migrations + serving tests)`,
         );
       });

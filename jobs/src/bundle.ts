@@ -1,0 +1,336 @@
+/**
+ * The Databricks Asset Bundle generated from the contracts and the job plan: what
+ * `databricks bundle deploy -t <dev|prod>` deploys. Pure: contracts + plan + options in,
+ * a file map (bundle-relative path → text) out; stable key order, no timestamps.
+ *
+ *   databricks.yml                  bundle, include, variables, artifacts (the runtime wheel,
+ *                                   type whl, built from jobs/python), sync (specs/), targets
+ *                                   dev and prod (mode production, workspace root under the
+ *                                   deploying identity's /Workspace/Users folder, run_as a
+ *                                   service principal, the lake account per target)
+ *   resources/<job>.job.yml         one job resource each: DATABRICKS_STEP_JOB (one task: one
+ *                                   step of the plan, chosen by job parameters, what Data
+ *                                   Factory starts) and DATABRICKS_DAILY_JOB (the whole task
+ *                                   graph bronze → silver → gold → marts → export)
+ *   specs/index.json, <id>.json     the job specs the runtime executes, synced as workspace
+ *                                   files (`${workspace.file_path}/specs` on the cluster)
+ *
+ * Every task is a `python_wheel_task` (package streampulse_spark, entry point
+ * streampulse-spark) with the wheel as its library, a path relative to the resource file
+ * that the CLI uploads to the bundle's workspace artifact folder: no DBFS path anywhere.
+ * No job carries a schedule, trigger or continuous setting: Data Factory owns the
+ * schedule. Job clusters: the pinned LTS runtime, autoscale, spot with on-demand
+ * fallback, cost tags, single-user (dedicated) access mode; the pseudonymisation salt is
+ * read by the runtime from the secret scope PII_SALT.scope, key PII_SALT.key.
+ */
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import { DATABRICKS_DAILY_JOB, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, PII_SALT, RUNTIME_WHEEL } from './deploy-names.js';
+import { jsonText, lakeStorageRoot, specFiles, taskKey } from './databricks.js';
+import type { JobPlan, JobSpec } from './spec.js';
+import { yamlText, type YamlValue } from './yaml-text.js';
+
+/** The bundle's deployment targets, one per stack. */
+export const BUNDLE_TARGETS = ['dev', 'prod'] as const;
+export type BundleTarget = (typeof BUNDLE_TARGETS)[number];
+
+export interface BundleOptions {
+  /** `bundle.name`. Default `streampulse`. */
+  readonly name?: string;
+  /**
+   * The runtime's Python project (jobs/python) relative to the bundle root, POSIX, e.g.
+   * `../../../jobs/python` for a bundle written to `<workspace>/out/gen/databricks`
+   * (the default); `streampulse generate` computes it from its `--out` folder.
+   */
+  readonly artifactPath?: string;
+  /** Name prefix of the stacks (infra's `namePrefix`): the lake account is `st<prefix>lake<target>`. Default `spulse`. */
+  readonly namePrefix?: string;
+  /** The lake account per target, when the stack names it otherwise (preflight passes the stack's names). */
+  readonly lakeAccounts?: Partial<Record<BundleTarget, string>>;
+  /** Pinned Databricks Runtime (LTS, Spark 3.5 line — the wheel's `spark` extra). Default `15.4.x-scala2.12`. */
+  readonly sparkVersion?: string;
+  /** VM size of driver and workers. Default `Standard_D4ds_v5`. */
+  readonly nodeTypeId?: string;
+  /** Autoscale range of the daily job's cluster. Default 1–4 workers. */
+  readonly minWorkers?: number;
+  readonly maxWorkers?: number;
+  /** Autoscale maximum of the step job's cluster (one dataset or layer per run). Default 2. */
+  readonly stepMaxWorkers?: number;
+  /**
+   * Runs of the step job at once; more are queued. Data Factory starts one run per
+   * dataset of a wave (its ForEach batch count) and the hourly refresh beside the daily
+   * batch. Default 8.
+   */
+  readonly stepMaxConcurrentRuns?: number;
+}
+
+export const BUNDLE_DEFAULTS: Required<Omit<BundleOptions, 'lakeAccounts'>> = {
+  name: 'streampulse',
+  artifactPath: '../../../jobs/python',
+  namePrefix: 'spulse',
+  sparkVersion: '15.4.x-scala2.12',
+  nodeTypeId: 'Standard_D4ds_v5',
+  minWorkers: 1,
+  maxWorkers: 4,
+  stepMaxWorkers: 2,
+  stepMaxConcurrentRuns: 8,
+};
+
+/** Bundle resource key of a job (`resources.jobs.<key>`): the job name with underscores. */
+export const bundleJobKey = (jobName: string): string => jobName.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** The file of a job's resource in the bundle. */
+export const bundleJobFile = (jobName: string): string => `resources/${jobName}.job.yml`;
+
+/** The bundle's artifact key of the runtime wheel. */
+export const BUNDLE_WHEEL_ARTIFACT = RUNTIME_WHEEL.packageName;
+
+/** The lake account of a target: `st<prefix>lake<target>` unless given. */
+export function bundleLakeAccount(target: BundleTarget, options: BundleOptions = {}): string {
+  return options.lakeAccounts?.[target] ?? `st${options.namePrefix ?? BUNDLE_DEFAULTS.namePrefix}lake${target}`;
+}
+
+/** Where the bundle syncs the job specs in the workspace, as the runtime's `--plan` takes it. */
+export const BUNDLE_SPECS_PATH = '${workspace.file_path}/specs';
+/** The runtime's storage root in the bundle: the target's lake account variable in `abfss://{layer}@….dfs.core.windows.net`. */
+export const BUNDLE_STORAGE_ROOT = lakeStorageRoot('${var.lake_account}');
+/** The variable holding the run-as service principal (its application id). */
+export const BUNDLE_RUN_AS_VARIABLE = 'run_as_service_principal';
+
+/** A job resource as the bundle declares it (the Jobs API's job settings, snake_case). */
+export interface BundleJob {
+  readonly name: string;
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly max_concurrent_runs: number;
+  readonly queue: { readonly enabled: boolean };
+  readonly timeout_seconds: number;
+  readonly parameters: readonly { readonly name: string; readonly default: string }[];
+  readonly email_notifications: { readonly on_failure: readonly string[] };
+  readonly notification_settings: { readonly no_alert_for_skipped_runs: boolean };
+  readonly job_clusters: readonly { readonly job_cluster_key: string; readonly new_cluster: Readonly<Record<string, YamlValue>> }[];
+  readonly tasks: readonly BundleTask[];
+}
+
+export interface BundleTask {
+  readonly task_key: string;
+  readonly description: string;
+  readonly depends_on?: readonly { readonly task_key: string }[];
+  readonly job_cluster_key: string;
+  readonly python_wheel_task: { readonly package_name: string; readonly entry_point: string; readonly parameters: readonly string[] };
+  readonly libraries: readonly { readonly whl: string }[];
+  readonly max_retries: number;
+  readonly min_retry_interval_millis: number;
+  readonly retry_on_timeout: boolean;
+  readonly timeout_seconds: number;
+}
+
+/** Per layer: [max_retries, min_retry_interval_millis, timeout_seconds]. */
+const RETRY: Record<JobSpec['layer'] | 'export' | 'step', [number, number, number]> = {
+  bronze: [2, 120_000, 3600],
+  silver: [2, 120_000, 3600],
+  gold: [1, 60_000, 3600],
+  mart: [1, 60_000, 1800],
+  export: [2, 60_000, 1800],
+  // one step of any layer; Data Factory's activity retries the run as a whole
+  step: [1, 120_000, 3600],
+};
+
+const param = (name: string): string => `{{job.parameters.${name}}}`;
+
+function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts'>>, accounts: Record<BundleTarget, string>): void {
+  const p = o.artifactPath;
+  if (p === '' || p.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) || p.includes('\\') || p.split('/').some((s) => s === '')) {
+    throw new StreamPulseError('BUNDLE_ARTIFACT_PATH', `the wheel's project path "${p}" must be a relative POSIX path from the bundle root (e.g. ../../../jobs/python)`, {
+      remedy: 'pass artifactPath as path.posix.relative(<bundle root>, <workspace>/jobs/python); `streampulse generate` computes it from --out',
+    });
+  }
+  for (const [target, account] of Object.entries(accounts)) {
+    if (!/^[a-z0-9]{3,24}$/.test(account)) {
+      throw new StreamPulseError('BUNDLE_LAKE_ACCOUNT', `the lake account of target ${target} "${account}" is not a storage account name (3–24 lower-case letters and digits)`, {
+        remedy: 'pass the stack\'s lake account name (infra: `st<prefix>lake<env>`), or a namePrefix of lower-case letters and digits',
+      });
+    }
+  }
+  const counts: [string, number][] = [['minWorkers', o.minWorkers], ['maxWorkers', o.maxWorkers], ['stepMaxWorkers', o.stepMaxWorkers], ['stepMaxConcurrentRuns', o.stepMaxConcurrentRuns]];
+  for (const [k, n] of counts) {
+    if (!Number.isInteger(n) || n < 1) throw new StreamPulseError('BUNDLE_OPTION', `${k} must be a positive whole number, got ${n}`, { remedy: `set ${k} to 1 or more` });
+  }
+  if (o.maxWorkers < o.minWorkers || o.stepMaxWorkers < o.minWorkers) {
+    throw new StreamPulseError('BUNDLE_OPTION', `the autoscale range ${o.minWorkers}–${o.maxWorkers} (step job: –${o.stepMaxWorkers}) ends below its start`, { remedy: 'make maxWorkers and stepMaxWorkers at least minWorkers' });
+  }
+}
+
+/**
+ * The bundle's two job resources, keyed by resource key (`bundleJobKey(name)`): the job
+ * settings the YAML declares, for checks that read them as objects (preflight).
+ */
+export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleOptions = {}): Record<string, BundleJob> {
+  const o = { ...BUNDLE_DEFAULTS, ...options };
+  checkOptions(o, Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, bundleLakeAccount(t, options)])) as Record<BundleTarget, string>);
+  // relative to the resource file (resources/), as the bundle resolves local library paths
+  const library = [{ whl: `../${o.artifactPath}/dist/*.whl` }];
+  const contracts = [...set.datasets, ...set.models, ...set.marts];
+  const domains = [...new Set(contracts.map((c) => c.domain))].sort().join('+');
+  const owners = [...new Set(contracts.map((c) => c.owner))].filter((x) => /^[^\s@]+@[^\s@]+$/.test(x)).sort();
+  const common = ['--plan', BUNDLE_SPECS_PATH, '--storage-root', BUNDLE_STORAGE_ROOT];
+  const salt = ['--secret-scope', PII_SALT.scope, '--secret-key', PII_SALT.key];
+
+  const tags = (job: string, started: string): Record<string, string> => ({
+    project: 'streampulse',
+    environment: '${bundle.target}',
+    cost_center: 'data-platform',
+    domains,
+    started_by: started,
+    managed_by: 'streampulse-generate',
+    job,
+  });
+  const cluster = (key: string, maxWorkers: number, jobTags: Record<string, string>): BundleJob['job_clusters'][number] => ({
+    job_cluster_key: key,
+    new_cluster: {
+      spark_version: o.sparkVersion,
+      node_type_id: o.nodeTypeId,
+      driver_node_type_id: o.nodeTypeId,
+      autoscale: { min_workers: o.minWorkers, max_workers: maxWorkers },
+      azure_attributes: { availability: 'SPOT_WITH_FALLBACK_AZURE', first_on_demand: 1, spot_bid_max_price: -1 },
+      spark_conf: {
+        'spark.sql.session.timeZone': 'UTC',
+        'spark.sql.mapKeyDedupPolicy': 'LAST_WIN',
+        'spark.sql.ansi.enabled': 'false',
+        'spark.databricks.delta.optimizeWrite.enabled': 'true',
+      },
+      custom_tags: jobTags,
+      data_security_mode: 'SINGLE_USER',
+      runtime_engine: 'STANDARD',
+      enable_elastic_disk: true,
+    },
+  });
+  const task = (key: string, description: string, deps: string[], clusterKey: string, parameters: string[], retry: keyof typeof RETRY): BundleTask => {
+    const [retries, interval, timeout] = RETRY[retry];
+    return {
+      task_key: key,
+      description,
+      ...(deps.length === 0 ? {} : { depends_on: deps.map((d) => ({ task_key: d })) }),
+      job_cluster_key: clusterKey,
+      python_wheel_task: { package_name: RUNTIME_WHEEL.packageName, entry_point: RUNTIME_WHEEL.entryPoint, parameters },
+      libraries: library,
+      max_retries: retries,
+      min_retry_interval_millis: interval,
+      retry_on_timeout: true,
+      timeout_seconds: timeout,
+    };
+  };
+
+  // ---- the step job: one step of the plan per run, what Data Factory's activities start
+  const stepTags = tags(DATABRICKS_STEP_JOB, 'data-factory');
+  const stepDefaults: Record<(typeof DATABRICKS_STEP_PARAMETERS)[number], string> = { command: 'run', job: '', layer: '', run_date: '', freshness: 'enforce' };
+  const step: BundleJob = {
+    name: DATABRICKS_STEP_JOB,
+    description:
+      'StreamPulse: one step of the job plan per run, started by Data Factory with the job parameters ' +
+      `${DATABRICKS_STEP_PARAMETERS.join(', ')} (command run|export; job: a job spec id, e.g. bronze.<dataset>; ` +
+      'layer: bronze|silver|gold|mart, comma-separated; empty job and layer: every job; run_date: YYYY-MM-DD; freshness: enforce|report). No schedule: Data Factory owns it.',
+    tags: stepTags,
+    max_concurrent_runs: o.stepMaxConcurrentRuns,
+    queue: { enabled: true },
+    timeout_seconds: RETRY.step[2] * 2,
+    parameters: DATABRICKS_STEP_PARAMETERS.map((name) => ({ name, default: stepDefaults[name] })),
+    email_notifications: { on_failure: owners },
+    notification_settings: { no_alert_for_skipped_runs: true },
+    job_clusters: [cluster('step_etl', o.stepMaxWorkers, stepTags)],
+    tasks: [
+      task(
+        'step',
+        'streampulse-spark <command> for one job spec, layer or the whole plan of one run date',
+        [],
+        'step_etl',
+        [param('command'), ...common, '--run-date', param('run_date'), '--job', param('job'), '--layer', param('layer'), '--freshness', param('freshness'), ...salt],
+        'step',
+      ),
+    ],
+  };
+
+  // ---- the daily job: the whole task graph of one batch, unscheduled (manual runs, backfills)
+  const dailyTags = tags(DATABRICKS_DAILY_JOB, 'manual');
+  const ids = new Set(plan.jobs.map((j) => j.id));
+  const tasks: BundleTask[] = plan.jobs.map((j) => {
+    const what = j.layer === 'bronze' ? 'landing files → bronze + quarantine' : j.layer === 'silver' ? 'bronze → silver (dedupe, conform, PII, MERGE)' : `${j.layer} table rebuild`;
+    // bronze evaluates the freshness rules: the job parameter says whether a failed `fail` rule stops the run
+    const fresh = j.layer === 'bronze' ? ['--freshness', param('freshness')] : [];
+    const deps = j.depends_on.filter((d) => ids.has(d)).map(taskKey);
+    return task(taskKey(j.id), `${j.id}: ${what} (${j.contract})`, deps, 'daily_etl', ['run', ...common, '--run-date', param('run_date'), '--job', j.id, ...fresh, ...salt], j.layer);
+  });
+  const sinks = plan.jobs.filter((j) => j.layer === 'mart').map((j) => taskKey(j.id));
+  tasks.push(task('export', 'every mart as a CSV extract for the serving copy, and the batch quality summary', sinks, 'daily_etl', ['export', ...common, '--run-date', param('run_date'), ...salt], 'export'));
+  const daily: BundleJob = {
+    name: DATABRICKS_DAILY_JOB,
+    description:
+      `StreamPulse daily batch: ${set.datasets.length} datasets, ${set.models.length} gold models, ${set.marts.length} marts, export, for the job parameter run_date (YYYY-MM-DD). ` +
+      'Unscheduled (Data Factory owns the schedule and runs the batch step by step): for manual runs and backfills.',
+    tags: dailyTags,
+    max_concurrent_runs: 1,
+    queue: { enabled: true },
+    timeout_seconds: 4 * 3600,
+    parameters: [
+      { name: 'run_date', default: '' },
+      // enforce: a failed freshness rule with action `fail` stops the run; report: a backfill of sparse history
+      { name: 'freshness', default: 'enforce' },
+    ],
+    email_notifications: { on_failure: owners },
+    notification_settings: { no_alert_for_skipped_runs: true },
+    job_clusters: [cluster('daily_etl', o.maxWorkers, dailyTags)],
+    tasks,
+  };
+  return { [bundleJobKey(step.name)]: step, [bundleJobKey(daily.name)]: daily };
+}
+
+const HEADER = ['Generated by `streampulse generate` from the contracts: do not edit (regenerate instead).'];
+
+/**
+ * The bundle as files: `databricks.yml`, `resources/<job>.job.yml` per job and
+ * `specs/*.json`. `databricks bundle deploy -t dev|prod` from the folder holding them
+ * builds the wheel, uploads it and the specs to the target's workspace root and
+ * creates or updates the jobs.
+ */
+export function databricksBundle(set: ContractSet, plan: JobPlan, options: BundleOptions = {}): Record<string, string> {
+  const o = { ...BUNDLE_DEFAULTS, ...options };
+  const jobs = databricksJobs(set, plan, options);
+  const target = (t: BundleTarget): YamlValue => ({
+    mode: 'production',
+    workspace: {
+      // production mode wants an explicit root (one copy per target); a folder of the deploying identity, not /Workspace/Shared (writable by every user)
+      root_path: '/Workspace/Users/${workspace.current_user.userName}/.bundle/${bundle.name}/${bundle.target}',
+    },
+    variables: { lake_account: bundleLakeAccount(t, options) },
+    run_as: { service_principal_name: `\${var.${BUNDLE_RUN_AS_VARIABLE}}` },
+  });
+  const root: YamlValue = {
+    bundle: { name: o.name },
+    include: ['resources/*.yml'],
+    variables: {
+      lake_account: { description: 'ADLS Gen2 account of the lake (one file system per zone); set per target' },
+      [BUNDLE_RUN_AS_VARIABLE]: {
+        description:
+          'application (client) id of the service principal the jobs run as: the identity that deploys the bundle, so it owns the workspace root it reads the wheel and specs from; ' +
+          `pass it at deploy (--var ${BUNDLE_RUN_AS_VARIABLE}=<id> or BUNDLE_VAR_${BUNDLE_RUN_AS_VARIABLE})`,
+      },
+    },
+    artifacts: {
+      [BUNDLE_WHEEL_ARTIFACT]: {
+        type: 'whl',
+        path: o.artifactPath,
+        build: 'python3 -m pip wheel --no-deps --wheel-dir dist .',
+      },
+    },
+    // the job specs, also when the generated folder is git-ignored
+    sync: { include: ['specs/*.json'] },
+    targets: Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, target(t)])),
+  };
+  const files: Record<string, string> = {
+    'databricks.yml': yamlText(root, [...HEADER, 'Deploy: `databricks bundle deploy -t dev|prod` from this folder (the current Databricks CLI).']),
+  };
+  for (const job of Object.values(jobs)) {
+    files[bundleJobFile(job.name)] = yamlText({ resources: { jobs: { [bundleJobKey(job.name)]: job as unknown as YamlValue } } }, HEADER);
+  }
+  for (const [name, doc] of Object.entries(specFiles(plan))) files[`specs/${name}`] = jsonText(doc);
+  return files;
+}
