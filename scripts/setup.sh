@@ -55,3 +55,47 @@ setup_python() {
   fi
 }
 setup_python
+
+# ---- the workflow linters (tests/test/workflows.test.ts): actionlint, built from source with
+# `go install` through the Go module proxy into .cache/bin (no release binary is downloaded),
+# and shellcheck from Debian (actionlint runs it on every `run:` script). Like the Delta jars
+# above: a second run only checks `actionlint -version`. Without Go (>= the version actionlint's
+# go.mod asks for) or root for apt-get this part warns, and the workflow test fails.
+ACTIONLINT_VERSION=1.7.12 # its go.mod needs go >= 1.25
+APT_UPDATED=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    log "WARNING: $1 is missing and this is not root: install it (apt-get install $1), the workflow test needs it"
+    return 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    APT_UPDATED=1
+  fi
+  log "apt-get install $1"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >&2
+}
+setup_lint_tools() {
+  local bin="$ROOT/.cache/bin"
+  if ! command -v shellcheck >/dev/null 2>&1; then
+    apt_install shellcheck || true
+  fi
+  if [ -x "$bin/actionlint" ] && [ "$("$bin/actionlint" -version 2>/dev/null | head -n1)" = "v$ACTIONLINT_VERSION" ]; then
+    return 0
+  fi
+  local go
+  go="$(command -v go || true)"
+  if [ -z "$go" ] && [ -x /usr/local/go/bin/go ]; then go=/usr/local/go/bin/go; fi
+  if [ -z "$go" ]; then
+    apt_install golang-go || return 0
+    go="$(command -v go || true)"
+    [ -n "$go" ] || { log "WARNING: no go command after installing golang-go; actionlint not built"; return 0; }
+  fi
+  log "actionlint v$ACTIONLINT_VERSION: go install with $("$go" version | cut -d' ' -f3) into .cache/bin"
+  mkdir -p "$bin"
+  if ! GOBIN="$bin" GOFLAGS=-mod=mod "$go" install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" >&2; then
+    log "WARNING: could not build actionlint v$ACTIONLINT_VERSION (it needs go >= 1.25; this is $("$go" version | cut -d' ' -f3)); the workflow test will fail"
+  fi
+}
+setup_lint_tools
