@@ -3,14 +3,16 @@
  * (`<lake>/<file system or container>/<folder>/<file>`), the local DuckDB runner for
  * Databricks, the SQLite serving database for the stored procedures.
  *
- * The Databricks activities pass the PySpark runtime's command line
- * (`run|export --plan … --storage-root … --run-date D [--job ID | --layer L,…]`); the
- * binding runs the same job specs on the local runner:
- *   run --job ID        LocalRunner.runJobs(D, [ID])          (a dataset's Bronze or Silver activity)
- *   run --layer L,…     LocalRunner.runJobs(D, jobs of those layers)   (the Gold activity)
- *   export              LocalRunner.finishBatch(D)            (batch report, conservation check)
- * One runner (one DuckDB) serves the whole run; activities that the executor runs in
- * parallel (a ForEach with batchCount) take turns on it.
+ * The Databricks activities are `DatabricksJob` activities starting the step job
+ * (DATABRICKS_STEP_JOB) with its job parameters (DATABRICKS_STEP_PARAMETERS); the binding
+ * runs the same job specs on the local runner:
+ *   command run, job ID           LocalRunner.runJobs(run_date, [ID])            (a dataset's Bronze or Silver)
+ *   command run, layer L,…        LocalRunner.runJobs(run_date, jobs of those layers)   (the Gold activity)
+ *   command export                LocalRunner.finishBatch(run_date)              (batch report, conservation check)
+ * The activity's jobId must be the step job's id in the local lake's
+ * `control/DATABRICKS_JOB_IDS_FILE` (what the master pipelines look up), so the job-id
+ * path is rehearsed as well. One runner (one DuckDB) serves the whole run; activities
+ * that the executor runs in parallel (a ForEach with batchCount) take turns on it.
  *
  * `runBatchesViaAdf` is what `streampulse demo` and `streampulse run` call: every daily
  * batch is a run of the generated master pipeline.
@@ -18,8 +20,22 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, FRESHNESS_MODES, isFreshnessMode, LocalRunner, type BatchReport, type FreshnessMode, type JobPlan, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
-import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
+import {
+  compileJobs,
+  DATABRICKS_DAILY_JOB,
+  DATABRICKS_STEP_JOB,
+  DATABRICKS_STEP_PARAMETERS,
+  FRESHNESS_MODES,
+  isFreshnessMode,
+  LocalRunner,
+  type BatchReport,
+  type DatabricksStepParameter,
+  type FreshnessMode,
+  type JobPlan,
+  type ProgressEvent,
+  type PublishResult,
+} from '@streampulse/jobs';
+import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type BoundActivity, type DatabricksJobIds, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
 import { allBatchReports } from './lake-reports.js';
 
 /** The local path of a dataset's location inside the lake folder. */
@@ -49,16 +65,28 @@ export interface LocalBindingOptions {
   readonly onBatch?: (r: BatchReport) => void;
 }
 
-/** The runtime's command line: the command (`run`/`export`) and its flags. */
-export function runtimeArgs(params: Json): { command: string | undefined; flag: (f: string) => string | undefined } {
-  const list = Array.isArray(params) ? params.map(String) : [];
-  return {
-    command: list[0]?.startsWith('--') ? undefined : list[0],
-    flag: (f) => {
-      const i = list.indexOf(f);
-      return i >= 0 ? list[i + 1] : undefined;
-    },
-  };
+/**
+ * The local lake's `control/DATABRICKS_JOB_IDS_FILE`: the ids the deploy step would write
+ * after `databricks bundle deploy`, here fixed local ids per job of the bundle.
+ */
+export const LOCAL_DATABRICKS_JOB_IDS: DatabricksJobIds = { jobs: { [DATABRICKS_STEP_JOB]: 1001, [DATABRICKS_DAILY_JOB]: 1002 } };
+
+/** A DatabricksJob activity's job parameters (the step job's, each a string; an empty value means "not given"). */
+export function stepJobParameters(a: BoundActivity): { jobId: string; params: Record<DatabricksStepParameter, string> } {
+  if (a.type !== 'DatabricksJob')
+    throw new StreamPulseError('ADF_DATABRICKS_ACTIVITY', `activity '${a.name}' is a ${a.type} activity; the local Databricks binding runs DatabricksJob activities`, {
+      remedy: `start the ${DATABRICKS_STEP_JOB} job with a DatabricksJob activity (typeProperties jobId + jobParameters), as the generated factory does`,
+    });
+  const raw = a.typeProperties['jobParameters'];
+  const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, Json>) : {};
+  const unknown = Object.keys(given).filter((k) => !(DATABRICKS_STEP_PARAMETERS as readonly string[]).includes(k));
+  if (unknown.length > 0)
+    throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes job parameter(s) ${unknown.join(', ')}, which the ${DATABRICKS_STEP_JOB} job does not take`, {
+      remedy: `pass only ${DATABRICKS_STEP_PARAMETERS.join(', ')}`,
+    });
+  const params = Object.fromEntries(DATABRICKS_STEP_PARAMETERS.map((k) => [k, given[k] === undefined || given[k] === null ? '' : String(given[k])])) as Record<DatabricksStepParameter, string>;
+  const id = a.typeProperties['jobId'];
+  return { jobId: id === undefined || id === null ? '' : String(id), params };
 }
 
 export async function localBindings(set: ContractSet, lakeRoot: string, salt: string, o: LocalBindingOptions = {}): Promise<LocalBindings> {
@@ -102,32 +130,35 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       throw new StreamPulseError('ADF_COPY_SOURCE_MISSING', `no file at ${from} (and none landed at ${to})`, { remedy: 'generate sources first (`streampulse sources generate --out <lake>/landing`)' });
     },
     databricks: async (a): Promise<Json> => {
-      const { command, flag } = runtimeArgs(a.typeProperties['parameters'] ?? null);
-      const runDate = flag('--run-date');
-      if (runDate === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes no --run-date`, { remedy: 'pass --run-date YYYY-MM-DD' });
+      const { jobId, params } = stepJobParameters(a);
+      const stepId = String(LOCAL_DATABRICKS_JOB_IDS.jobs[DATABRICKS_STEP_JOB]);
+      if (jobId !== stepId)
+        throw new StreamPulseError('ADF_DATABRICKS_JOB_ID', `activity '${a.name}' starts Databricks job '${jobId}', not the ${DATABRICKS_STEP_JOB} job (${stepId} in ${NAMES.fsControl}/${NAMES.jobIdsFile})`, {
+          remedy: `pass the id the master pipeline looks up in ${NAMES.fsControl}/${NAMES.jobIdsFile} (the pipeline parameter ${NAMES.jobIdParameter})`,
+        });
+      const { command, job, layer, run_date: runDate, freshness } = params;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes run_date '${runDate}'`, { remedy: 'pass the job parameter run_date as YYYY-MM-DD' });
       if (command === 'export') {
         const r = await serial(async () => (await open()).finishBatch(runDate));
         reports.push(r);
         o.onBatch?.(r);
-        return { runDate, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
+        return { jobId, runDate, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
       }
       if (command !== 'run')
-        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' runs command '${command ?? '(none)'}'`, { remedy: 'the runtime takes `run` or `export` as its first parameter' });
-      const job = flag('--job');
-      const layers = flag('--layer')?.split(',').filter((l) => l !== '');
-      const ids = job !== undefined ? [job] : layers !== undefined ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
-      if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no --job or --layer`, { remedy: 'pass --job <id> or --layer gold,mart' });
-      const freshness = flag('--freshness');
-      if (freshness !== undefined && !isFreshnessMode(freshness))
-        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes --freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' runs command '${command}'`, { remedy: 'the job parameter command is `run` or `export`' });
+      const layers = layer.split(',').filter((l) => l !== '');
+      const ids = job !== '' ? [job] : layers.length > 0 ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
+      if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no job and no layer`, { remedy: 'pass the job parameter job (a job id) or layer (e.g. gold,mart)' });
+      if (freshness !== '' && !isFreshnessMode(freshness))
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
       try {
-        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== undefined ? { freshness } : {}));
+        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== '' ? { freshness: freshness as FreshnessMode } : {}));
       } catch (e) {
         // a Databricks activity's error is the task's output, where the runtime prints its remedy too
         if (e instanceof StreamPulseError) throw new StreamPulseError(e.code, `${e.message}. Fix: ${e.remedy}`, { remedy: e.remedy, cause: e });
         throw e;
       }
-      return { runDate, jobs: ids.length, ...(job !== undefined ? { job } : { layers: layers ?? [] }) };
+      return { jobId, runDate, jobs: ids.length, ...(job !== '' ? { job } : { layers }) };
     },
     storedProcedure: async (a): Promise<Json> => {
       const name = String(a.typeProperties['storedProcedureName']);
@@ -160,12 +191,17 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
   };
 }
 
-/** Uploads the control manifest to the lake's control file system, as the deployment does in the cloud. */
-export function uploadControlManifest(lakeRoot: string, files: Readonly<Record<string, unknown>>): void {
+/**
+ * Writes the control files the master pipelines look up into the lake's control file
+ * system, as the deploy step does in the cloud: the generated manifest and the Databricks
+ * job ids (`LOCAL_DATABRICKS_JOB_IDS`, standing in for the ids of the deployed bundle).
+ */
+export function uploadControlFiles(lakeRoot: string, files: Readonly<Record<string, unknown>>): void {
+  const dir = join(lakeRoot, NAMES.fsControl);
+  mkdirSync(dir, { recursive: true });
   const manifest = files[`control/${NAMES.manifestFile}`];
-  if (manifest === undefined) return;
-  mkdirSync(join(lakeRoot, NAMES.fsControl), { recursive: true });
-  writeFileSync(join(lakeRoot, NAMES.fsControl, NAMES.manifestFile), `${JSON.stringify(manifest, null, 4)}\n`);
+  if (manifest !== undefined) writeFileSync(join(dir, NAMES.manifestFile), `${JSON.stringify(manifest, null, 4)}\n`);
+  writeFileSync(join(dir, NAMES.jobIdsFile), `${JSON.stringify(LOCAL_DATABRICKS_JOB_IDS, null, 4)}\n`);
 }
 
 /** Writes a pipeline run as ADF's run output (`pipelineRun` + `value`: the activity runs). */
@@ -202,7 +238,7 @@ export interface AdfBatchesResult {
  */
 export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): Promise<AdfBatchesResult> {
   const files = generateFactory(set, compileJobs(set)).files;
-  uploadControlManifest(o.lakeRoot, files);
+  uploadControlFiles(o.lakeRoot, files);
   const local = await localBindings(set, o.lakeRoot, o.salt, {
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.onJob ? { onJob: o.onJob } : {}),

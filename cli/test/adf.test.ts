@@ -15,9 +15,9 @@ describe('streampulse adf', () => {
   it('generates a factory that validates clean', async () => {
     const g = await run(['adf', 'generate', '--out', TMP]);
     expect(g.code).toBe(0);
-    expect(g.out).toMatch(/^wrote 17 files to .*adf: 5 linked services, 5 datasets, 3 pipelines, 2 triggers, the control manifest \(\d+ datasets\)\n$/);
+    expect(g.out).toMatch(/^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\n$/);
     const v = await run(['adf', 'validate', join(TMP, 'adf')]);
-    expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 17 files, no problems\n`]);
+    expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 19 files, no problems\n`]);
   });
 
   it('validate reports a broken factory with exit code 1', async () => {
@@ -45,8 +45,34 @@ describe('streampulse adf', () => {
     expect(out.run.activityRuns.filter((a) => a.activityName === 'Record completion').map((a) => a.status)).toStrictEqual(['Succeeded']);
     expect(existsSync(join(lake, 'serving', 'streampulse.sqlite'))).toBe(true);
     expect(existsSync(join(lake, 'reports', 'batches', '2026-01-25.json'))).toBe(true);
-    const log = JSON.parse(readFileSync(out.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string }[] };
+    const log = JSON.parse(readFileSync(out.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string; activityType: string; input: { jobId?: string } }[] };
     expect(log.pipelineRun.status).toBe('Succeeded');
     expect(log.value.length).toBe(out.run.activityRuns.length);
+    // the control files the master pipeline looks up, as the deploy step writes them in the cloud
+    const ids = JSON.parse(readFileSync(join(lake, 'control', 'databricks_jobs.json'), 'utf8')) as { jobs: Record<string, number> };
+    expect(Object.keys(ids.jobs).sort()).toStrictEqual(['streampulse-daily', 'streampulse-step']);
+    expect(existsSync(join(lake, 'control', 'manifest.json'))).toBe(true);
+    // every Databricks step is a DatabricksJob activity started with the step job's looked-up id
+    const dbx = log.value.filter((a) => a.activityType.startsWith('Databricks'));
+    expect(dbx.length).toBeGreaterThan(2);
+    expect([...new Set(dbx.map((a) => `${a.activityType} ${a.input.jobId}`))]).toStrictEqual([`DatabricksJob ${ids.jobs['streampulse-step']}`]);
+  }, 120_000);
+
+  it('the local Databricks binding refuses a DatabricksJob activity that does not start the looked-up step job', async () => {
+    const p = join(TMP, 'adf', 'pipeline', 'pl_ingest_dataset.json');
+    const saved = readFileSync(p, 'utf8');
+    const doc = JSON.parse(saved) as { properties: { activities: { name: string; typeProperties: { jobId: unknown } }[] } };
+    doc.properties.activities.find((a) => a.name === 'Bronze')!.typeProperties.jobId = '9';
+    writeFileSync(p, JSON.stringify(doc));
+    try {
+      const r = await run(['adf', 'run', 'pl_daily_master', '--dir', join(TMP, 'adf'), '--lake', join(TMP, 'lake'), '--param', 'runDate=2026-01-25', '--json']);
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.out) as { run: { activityRuns: { activityName: string; status: string; error: { message: string } | null }[] } };
+      const bronze = out.run.activityRuns.filter((a) => a.activityName === 'Bronze' && a.status === 'Failed');
+      expect(bronze.length).toBeGreaterThan(0);
+      expect(bronze[0]!.error!.message).toBe("activity 'Bronze' starts Databricks job '9', not the streampulse-step job (1001 in control/databricks_jobs.json)");
+    } finally {
+      writeFileSync(p, saved);
+    }
   }, 120_000);
 });

@@ -11,7 +11,7 @@
  * - Retries: `policy.retry` more attempts, `policy.retryIntervalInSeconds` apart; each
  *   attempt is an activity run (retryAttempt 0, 1, …) like in ADF's monitor.
  * - Control flow: ForEach (sequential, or batches of batchCount), IfCondition,
- *   Switch, Until, SetVariable, AppendVariable, Lookup, ExecutePipeline, Wait, Fail.
+ *   Switch, Until, Filter, SetVariable, AppendVariable, Lookup, ExecutePipeline, Wait, Fail.
  * - Engines are injected: Copy, Databricks and stored-procedure activities call
  *   `bindings`; the executor itself knows no engine.
  */
@@ -94,7 +94,7 @@ export type Binding = (activity: BoundActivity) => Promise<Json>;
 export interface ActivityBindings {
   /** Copy activities. */
   readonly copy?: Binding;
-  /** DatabricksNotebook, DatabricksSparkPython and DatabricksSparkJar activities. */
+  /** DatabricksJob, DatabricksNotebook, DatabricksSparkPython and DatabricksSparkJar activities (the binding sees the type). */
   readonly databricks?: Binding;
   /** SqlServerStoredProcedure activities. */
   readonly storedProcedure?: Binding;
@@ -519,6 +519,19 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       if (r.failedActivity) throw new ActivityFailure('ActivityFailed', `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`);
       return { case: hit ? on : 'default' };
     }
+    case 'Filter': {
+      // documented output: `@activity('<filter>').output.value` (ADF's run output names it Value; property names are case-insensitive)
+      const items = ev(tp['items']);
+      if (!Array.isArray(items)) throw new ActivityFailure('InvalidTemplate', `Filter items must be an Array, got ${JSON.stringify(items)}`);
+      setInput({ items: items.length });
+      const kept: Json[] = [];
+      for (const item of items) {
+        const keep = evaluateDeep(tp['condition'], evalCtx(state, new Scope(scope, item)));
+        if (typeof keep !== 'boolean') throw new ActivityFailure('InvalidTemplate', `the Filter condition must be a Boolean, got ${JSON.stringify(keep)} for item ${JSON.stringify(item)}`);
+        if (keep) kept.push(item);
+      }
+      return { ItemsCount: items.length, FilteredItemsCount: kept.length, Value: kept };
+    }
     case 'Until': {
       const max = 1000;
       for (let i = 1; i <= max; i++) {
@@ -579,6 +592,7 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
     }
     case 'Copy':
       return callBinding(bindings.copy, 'Copy');
+    case 'DatabricksJob':
     case 'DatabricksNotebook':
     case 'DatabricksSparkPython':
     case 'DatabricksSparkJar':

@@ -2,34 +2,50 @@
  * The Data Factory generator (pure: contracts + job plan in, files out).
  *
  * Metadata-driven: the factory has a FIXED set of entities — linked services,
- * datasets, three pipelines, two triggers — and a generated control manifest
+ * datasets, four pipelines, three triggers — and a generated control manifest
  * (`control/manifest.json`, uploaded to the lake's `control` file system) lists the
- * datasets, in dependency waves, and the marts. The daily master pipeline looks the
- * manifest up and fans out over it, so adding a dataset to `contracts/` changes the
- * manifest, never the number of ADF entities.
+ * datasets, in dependency waves, and the marts. The master pipelines look the manifest
+ * up and fan out over it, so adding a dataset to `contracts/` changes the manifest,
+ * never the number of ADF entities.
  *
- *   pl_daily_master   Lookup manifest → ForEach wave (sequential) → Execute
- *                     pl_ingest_wave → Gold (Databricks: gold + mart job specs) →
- *                     Export (Databricks: mart CSV extracts, batch report, conservation)
- *                     → ForEach mart: Copy extract → Azure SQL staging →
+ *   pl_daily_master   Lookup manifest + Lookup Databricks job ids → ForEach wave
+ *                     (sequential) → Execute pl_ingest_wave → Gold (DatabricksJob) →
+ *                     Export (DatabricksJob: mart CSV extracts, batch report,
+ *                     conservation) → ForEach mart: Copy extract → Azure SQL staging →
  *                     stored-procedure MERGE → completion record;
  *                     any failure → failure record → Fail.
+ *   pl_hourly_master  The running day's refresh of the datasets whose contract says
+ *                     `source.schedule: hourly`: Lookup manifest + job ids → ForEach wave
+ *                     (sequential) → Filter the wave's hourly datasets → Execute
+ *                     pl_ingest_wave (bronze + silver only); failure record → Fail.
  *   pl_ingest_wave    ForEach dataset of one wave (parallel, batchCount) → Execute
  *                     pl_ingest_dataset. A wave's datasets only reference datasets of
  *                     earlier waves, so a bronze job's referential checks see its
  *                     parents' silver state of the same run date.
- *   pl_ingest_dataset Copy source drop → ADLS landing → Bronze → Silver (Databricks);
+ *   pl_ingest_dataset Copy source drop → ADLS landing → Bronze → Silver (DatabricksJob);
  *                     any failure → failure record → Fail.
  *
- * The Databricks activities call the same entry point, wheel, spec files and storage
- * root as the Databricks jobs (`@streampulse/jobs` DATABRICKS_DEFAULTS/runtimePaths).
+ * Databricks: every Databricks activity is a `DatabricksJob` activity (documented:
+ * `typeProperties.jobId` + `jobParameters`) that starts the bundle's step job
+ * (`DATABRICKS_STEP_JOB`, one step of the job plan) with the job parameters
+ * `DATABRICKS_STEP_PARAMETERS` (command, job, layer, run_date, freshness). The job's id
+ * exists only after `databricks bundle deploy`: the deploy step writes it to
+ * `control/DATABRICKS_JOB_IDS_FILE`, each master pipeline looks it up and passes it down
+ * as the pipeline parameter `databricksJobId`. The wheel, its entry point, the spec
+ * files, the storage root and the salt's secret scope are the job's own settings.
+ *
+ * Schedules: Data Factory owns every schedule (the Databricks jobs carry none). Exactly
+ * one trigger per batch is Started: `tr_daily_schedule` (pl_daily_master, yesterday's
+ * batch) and `tr_hourly_schedule` (pl_hourly_master, the running day); the tumbling
+ * window `tr_daily_window` (backfills) is generated Stopped.
  *
  * Secrets: none. ADLS, Blob, Databricks and Key Vault use the factory's managed
- * identity; the SQL connection string is a Key Vault secret reference.
+ * identity; the SQL connection string is a Key Vault secret reference; the Databricks
+ * jobs read the pseudonymisation salt from their own secret scope.
  * Output is deterministic: fixed key order, no timestamps.
  */
-import type { ContractSet } from '@streampulse/contracts';
-import { DATABRICKS_DEFAULTS, lakeStorageRoot, runtimePaths, type JobPlan } from '@streampulse/jobs';
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import { DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, type DatabricksStepParameter, type JobPlan } from '@streampulse/jobs';
 
 export interface FactoryOptions {
   readonly factoryName?: string;
@@ -42,18 +58,14 @@ export interface FactoryOptions {
   readonly keyVaultName?: string;
   readonly databricksWorkspaceUrl?: string;
   readonly databricksWorkspaceResourceId?: string;
-  /** Workspace folder of the PySpark runtime (`runtime/databricks_task.py`, the wheel, `specs/`); the Databricks jobs use the same. */
-  readonly workspaceRoot?: string;
-  /** Version of the streampulse-spark wheel. */
-  readonly wheelVersion?: string;
-  /** Secret scope of the pseudonymisation salt. */
-  readonly secretScope?: string;
   /** Parallel ingestion runs in the master's ForEach (ADF allows 1..50). */
   readonly ingestBatchCount?: number;
   /** First trigger window / schedule start (UTC). */
   readonly triggerStart?: string;
   /** Hour (UTC) the daily schedule fires. */
   readonly scheduleHour?: number;
+  /** Minute past every hour (UTC) the hourly schedule fires. */
+  readonly hourlyMinute?: number;
 }
 
 export const FACTORY_DEFAULTS = {
@@ -66,12 +78,10 @@ export const FACTORY_DEFAULTS = {
   databricksWorkspaceUrl: 'https://adb-0000000000000000.0.azuredatabricks.net',
   databricksWorkspaceResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-streampulse-dev/providers/Microsoft.Databricks/workspaces/dbw-streampulse-dev',
-  workspaceRoot: DATABRICKS_DEFAULTS.workspaceRoot,
-  wheelVersion: DATABRICKS_DEFAULTS.wheelVersion,
-  secretScope: DATABRICKS_DEFAULTS.secretScope,
   ingestBatchCount: 4,
   triggerStart: '2026-01-01T00:00:00Z',
   scheduleHour: 2,
+  hourlyMinute: 15,
 } as const satisfies Required<FactoryOptions>;
 
 /** Names of the fixed entities (the executor, validator and CLI refer to them). */
@@ -83,14 +93,25 @@ export const NAMES = {
   lsSql: 'ls_azure_sql_serving',
   dsSource: 'ds_source_file',
   dsLanding: 'ds_landing_file',
-  dsManifest: 'ds_control_manifest',
+  /** A JSON file of the lake's control file system (parameter `fileName`): the manifest, the Databricks job ids. */
+  dsControl: 'ds_control_file',
   dsExtract: 'ds_mart_extract',
   dsSql: 'ds_sql_table',
   plIngest: 'pl_ingest_dataset',
   plWave: 'pl_ingest_wave',
   plMaster: 'pl_daily_master',
+  plHourly: 'pl_hourly_master',
+  /** The daily batch's one Started trigger. */
   trSchedule: 'tr_daily_schedule',
+  /** Tumbling windows over the daily batch for backfills: generated Stopped (start it only with tr_daily_schedule stopped). */
   trWindow: 'tr_daily_window',
+  /** The hourly refresh's one Started trigger. */
+  trHourly: 'tr_hourly_schedule',
+  /** Activities of the master pipelines that read the control files. */
+  lookupManifest: 'Lookup control manifest',
+  lookupJobIds: 'Lookup Databricks job ids',
+  /** Pipeline parameter carrying the step job's id from the master pipelines down to the DatabricksJob activities. */
+  jobIdParameter: 'databricksJobId',
   /** Stored procedures (created by the Azure SQL serving migrations). */
   spMerge: '[serving].[usp_merge_marts]',
   spRecordRun: '[ops].[usp_record_pipeline_run]',
@@ -100,6 +121,8 @@ export const NAMES = {
   fsControl: 'control',
   sourceContainer: 'source-drop',
   manifestFile: 'manifest.json',
+  /** `control/<this>`: `{ "jobs": { "<job name>": <job id> } }`, written by the deploy step after `databricks bundle deploy`. */
+  jobIdsFile: DATABRICKS_JOB_IDS_FILE,
   sqlStagingSchema: 'staging',
   sqlSecretName: 'sql-serving-connection-string',
 } as const;
@@ -126,6 +149,11 @@ export interface ControlManifest {
    */
   readonly waves: readonly (readonly ManifestDataset[])[];
   readonly marts: readonly { readonly mart: string; readonly job: string }[];
+}
+
+/** `control/DATABRICKS_JOB_IDS_FILE`: the deployed Databricks jobs' ids by job name (the bundle's job keys). */
+export interface DatabricksJobIds {
+  readonly jobs: Readonly<Record<string, number | string>>;
 }
 
 /** The factory in Data Factory's git layout: relative path → JSON document. */
@@ -233,21 +261,13 @@ function linkedServices(o: Required<FactoryOptions>): Record<string, unknown>[] 
     {
       name: NAMES.lsDatabricks,
       properties: {
-        description: 'Databricks workspace; a new job cluster per activity (autoscaling 1 to 4 workers). Managed identity.',
+        description: `Databricks workspace for the DatabricksJob activities, which start the bundle's ${DATABRICKS_STEP_JOB} job: the job defines its own compute, wheel and secrets, so no cluster is configured here. Managed identity.`,
         annotations: [],
         type: 'AzureDatabricks',
         typeProperties: {
           domain: o.databricksWorkspaceUrl,
           authentication: 'MSI',
           workspaceResourceId: o.databricksWorkspaceResourceId,
-          newClusterVersion: '15.4.x-scala2.12',
-          newClusterNumOfWorker: '1:4',
-          newClusterNodeType: 'Standard_D4ds_v5',
-          newClusterSparkConf: {
-            'spark.databricks.delta.optimizeWrite.enabled': 'true',
-            'spark.streampulse.pii_salt': '{{secrets/streampulse/pii-salt}}',
-          },
-          newClusterCustomTags: { project: 'streampulse', environment: o.environment, cost_center: 'data-platform' },
         },
       },
     },
@@ -295,13 +315,14 @@ function datasets(): Record<string, unknown>[] {
       },
     },
     {
-      name: NAMES.dsManifest,
+      name: NAMES.dsControl,
       properties: {
-        description: 'The generated control manifest: the datasets and marts the master pipeline iterates over.',
+        description: `A JSON file of the lake's control file system: the generated control manifest (${NAMES.manifestFile}: the datasets and marts the master pipelines iterate over) or the deployed Databricks job ids (${NAMES.jobIdsFile}).`,
         linkedServiceName: lake,
+        parameters: { fileName: { type: 'String' } },
         annotations: [],
         type: 'Json',
-        typeProperties: { location: { type: 'AzureBlobFSLocation', fileName: NAMES.manifestFile, fileSystem: NAMES.fsControl } },
+        typeProperties: { location: { type: 'AzureBlobFSLocation', fileName: expr('@dataset().fileName'), fileSystem: NAMES.fsControl } },
         schema: {},
       },
     },
@@ -339,22 +360,46 @@ function datasets(): Record<string, unknown>[] {
   ];
 }
 
+/** A dynamic value as Data Factory Studio saves it, or a literal. */
+type StepValue = string | Record<string, unknown>;
+
 /**
- * A Databricks activity running the PySpark runtime's CLI
- * (`streampulse-spark run|export --plan … --storage-root … --run-date … [--job …|--layer …]`).
+ * A `DatabricksJob` activity (documented: `typeProperties.jobId` required, `jobParameters`
+ * optional) starting the step job with all of its parameters: an empty `job` or `layer`
+ * means "not this selector" to the runtime's CLI, so no value falls back to a job default.
  */
-function databricksTask(name: string, description: string, command: 'run' | 'export', args: string[], runDate: string, o: Required<FactoryOptions>, dependsOn: unknown[]): Record<string, unknown> {
-  const rt = runtimePaths(o.workspaceRoot, o.wheelVersion);
-  const parameters = [command, '--plan', rt.specs, '--storage-root', lakeStorageRoot(o.lakeAccount), '--run-date', runDate, '--secret-scope', o.secretScope, ...args];
+function databricksJob(name: string, description: string, jobId: string, parameters: Readonly<Record<DatabricksStepParameter, StepValue>>, dependsOn: unknown[]): Record<string, unknown> {
+  const jobParameters: Record<string, StepValue> = {};
+  for (const k of DATABRICKS_STEP_PARAMETERS) jobParameters[k] = parameters[k];
   return {
     name,
     description,
-    type: 'DatabricksSparkPython',
+    type: 'DatabricksJob',
     dependsOn,
     policy: policy('0.04:00:00', 1, 120),
     userProperties: [],
-    typeProperties: { pythonFile: rt.pythonFile, parameters, libraries: [{ whl: rt.wheel }] },
+    typeProperties: { jobId: expr(jobId), jobParameters },
     linkedServiceName: ref(NAMES.lsDatabricks, 'LinkedServiceReference'),
+  };
+}
+
+/** The step job's id in the job-ids file looked up by a master pipeline (a string: jobId's documented result type). */
+const lookedUpJobId = `@string(activity('${NAMES.lookupJobIds}').output.firstRow.jobs['${DATABRICKS_STEP_JOB}'])`;
+const jobIdParam = `@pipeline().parameters.${NAMES.jobIdParameter}`;
+
+/** A Lookup of one file of the control file system (first row: the file's one JSON object). */
+function lookupControl(name: string, fileName: string): Record<string, unknown> {
+  return {
+    name,
+    type: 'Lookup',
+    dependsOn: [],
+    policy: policy('0.00:10:00', 2, 30),
+    userProperties: [],
+    typeProperties: {
+      source: { type: 'JsonSource', storeSettings: { type: 'AzureBlobFSReadSettings', recursive: false }, formatSettings: { type: 'JsonReadSettings' } },
+      dataset: ref(NAMES.dsControl, 'DatasetReference', { fileName }),
+      firstRowOnly: true,
+    },
   };
 }
 
@@ -385,9 +430,16 @@ function recordRun(name: string, status: string, dependsOn: unknown[], runDate: 
  */
 const FRESHNESS_PARAMETER = { type: 'String', defaultValue: 'enforce' } as const;
 
-function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
+function ingestPipeline(): Record<string, unknown> {
   const p = (n: string): string => `pipeline().parameters.${n}`;
   const folder = `@replace(${p('landingFolder')}, '{date}', ${p('runDate')})`;
+  const step = (job: string): Record<DatabricksStepParameter, StepValue> => ({
+    command: 'run',
+    job: expr(`@${p(job)}`),
+    layer: '',
+    run_date: expr(`@${p('runDate')}`),
+    freshness: expr(`@${p('freshness')}`),
+  });
   return {
     name: NAMES.plIngest,
     properties: {
@@ -404,27 +456,11 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
             sink: { type: 'BinarySink', storeSettings: { type: 'AzureBlobFSWriteSettings' } },
             enableStaging: false,
           },
-          inputs: [ref(NAMES.dsSource, 'DatasetReference', { folderPath: folder, fileName: `@${p('landingFile')}` })],
-          outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: folder, fileName: `@${p('landingFile')}` })],
+          inputs: [ref(NAMES.dsSource, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
+          outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
         },
-        databricksTask(
-          'Bronze',
-          'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).',
-          'run',
-          ['--job', `@${p('bronzeJob')}`, '--freshness', `@${p('freshness')}`],
-          `@${p('runDate')}`,
-          o,
-          [dep('Copy source to landing', 'Succeeded')],
-        ),
-        databricksTask(
-          'Silver',
-          'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).',
-          'run',
-          ['--job', `@${p('silverJob')}`],
-          `@${p('runDate')}`,
-          o,
-          [dep('Bronze', 'Succeeded')],
-        ),
+        databricksJob('Bronze', 'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).', jobIdParam, step('bronzeJob'), [dep('Copy source to landing', 'Succeeded')]),
+        databricksJob('Silver', 'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).', jobIdParam, step('silverJob'), [dep('Bronze', 'Succeeded')]),
         recordRun(
           'Record ingestion failure',
           'Failed',
@@ -438,7 +474,7 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           dependsOn: [dep('Record ingestion failure', 'Succeeded', 'Failed')],
           userProperties: [],
           typeProperties: {
-            message: `@concat('ingestion of ', ${p('dataset')}, ' for ', ${p('runDate')}, ' failed; see the activity runs of this pipeline run')`,
+            message: expr(`@concat('ingestion of ', ${p('dataset')}, ' for ', ${p('runDate')}, ' failed; see the activity runs of this pipeline run')`),
             errorCode: 'STREAMPULSE_INGEST_FAILED',
           },
         },
@@ -452,6 +488,7 @@ function ingestPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
         silverJob: { type: 'String' },
         runDate: { type: 'String' },
         freshness: FRESHNESS_PARAMETER,
+        [NAMES.jobIdParameter]: { type: 'String' },
       },
       folder: { name: 'streampulse' },
       annotations: ['streampulse', 'generated'],
@@ -484,14 +521,15 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                   pipeline: ref(NAMES.plIngest, 'PipelineReference'),
                   waitOnCompletion: true,
                   parameters: {
-                    dataset: '@item().dataset',
-                    system: '@item().system',
-                    landingFolder: '@item().landingFolder',
-                    landingFile: '@item().landingFile',
-                    bronzeJob: '@item().bronzeJob',
-                    silverJob: '@item().silverJob',
-                    runDate: '@pipeline().parameters.runDate',
-                    freshness: '@pipeline().parameters.freshness',
+                    dataset: expr('@item().dataset'),
+                    system: expr('@item().system'),
+                    landingFolder: expr('@item().landingFolder'),
+                    landingFile: expr('@item().landingFile'),
+                    bronzeJob: expr('@item().bronzeJob'),
+                    silverJob: expr('@item().silverJob'),
+                    runDate: expr('@pipeline().parameters.runDate'),
+                    freshness: expr('@pipeline().parameters.freshness'),
+                    [NAMES.jobIdParameter]: expr(jobIdParam),
                   },
                 },
               },
@@ -499,60 +537,66 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           },
         },
       ],
-      parameters: { datasets: { type: 'Array' }, runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
+      parameters: { datasets: { type: 'Array' }, runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER, [NAMES.jobIdParameter]: { type: 'String' } },
       folder: { name: 'streampulse' },
       annotations: ['streampulse', 'generated'],
     },
   };
 }
 
+/** The activities that start a master pipeline: the two control-file lookups. */
+const lookups = (): Record<string, unknown>[] => [lookupControl(NAMES.lookupManifest, NAMES.manifestFile), lookupControl(NAMES.lookupJobIds, NAMES.jobIdsFile)];
+const afterLookups = (): unknown[] => [dep(NAMES.lookupManifest, 'Succeeded'), dep(NAMES.lookupJobIds, 'Succeeded')];
+
+/** Execute pl_ingest_wave for `datasets` (inside a ForEach over the manifest's waves). */
+function ingestWave(datasets: string, dependsOn: unknown[]): Record<string, unknown> {
+  return {
+    name: 'Ingest wave',
+    type: 'ExecutePipeline',
+    dependsOn,
+    userProperties: [],
+    typeProperties: {
+      pipeline: ref(NAMES.plWave, 'PipelineReference'),
+      waitOnCompletion: true,
+      parameters: {
+        datasets: expr(datasets),
+        runDate: expr('@pipeline().parameters.runDate'),
+        freshness: expr('@pipeline().parameters.freshness'),
+        [NAMES.jobIdParameter]: expr(lookedUpJobId),
+      },
+    },
+  };
+}
+
 function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   const runDate = '@pipeline().parameters.runDate';
-  const manifest = "activity('Lookup control manifest').output.firstRow";
+  const manifest = `activity('${NAMES.lookupManifest}').output.firstRow`;
+  const step = (command: 'run' | 'export', layer: string): Record<DatabricksStepParameter, StepValue> => ({
+    command,
+    job: '',
+    layer,
+    run_date: expr(runDate),
+    freshness: expr('@pipeline().parameters.freshness'),
+  });
   return {
     name: NAMES.plMaster,
     properties: {
       description: 'The daily batch: the datasets of the control manifest wave by wave (each wave in parallel), then gold and the marts, the export, then the serving database.',
       activities: [
-        {
-          name: 'Lookup control manifest',
-          type: 'Lookup',
-          dependsOn: [],
-          policy: policy('0.00:10:00', 2, 30),
-          userProperties: [],
-          typeProperties: {
-            source: { type: 'JsonSource', storeSettings: { type: 'AzureBlobFSReadSettings', recursive: false }, formatSettings: { type: 'JsonReadSettings' } },
-            dataset: ref(NAMES.dsManifest, 'DatasetReference'),
-            firstRowOnly: true,
-          },
-        },
+        ...lookups(),
         {
           name: 'For each wave',
           type: 'ForEach',
-          dependsOn: [dep('Lookup control manifest', 'Succeeded')],
+          dependsOn: afterLookups(),
           userProperties: [],
           typeProperties: {
             items: expr(`@${manifest}.waves`),
             isSequential: true,
-            activities: [
-              {
-                name: 'Ingest wave',
-                type: 'ExecutePipeline',
-                dependsOn: [],
-                userProperties: [],
-                typeProperties: {
-                  pipeline: ref(NAMES.plWave, 'PipelineReference'),
-                  waitOnCompletion: true,
-                  parameters: { datasets: '@item()', runDate, freshness: '@pipeline().parameters.freshness' },
-                },
-              },
-            ],
+            activities: [ingestWave('@item()', [])],
           },
         },
-        databricksTask('Gold', 'Builds the gold models and the marts of the run date (job specs of layer gold and mart).', 'run', ['--layer', 'gold,mart'], runDate, o, [
-          dep('For each wave', 'Succeeded'),
-        ]),
-        databricksTask('Export', "Writes each mart's CSV extract and the batch report; fails when rows are not conserved.", 'export', [], runDate, o, [dep('Gold', 'Succeeded')]),
+        databricksJob('Gold', 'Builds the gold models and the marts of the run date (job specs of layer gold and mart).', lookedUpJobId, step('run', 'gold,mart'), [dep('For each wave', 'Succeeded')]),
+        databricksJob('Export', "Writes each mart's CSV extract and the batch report; fails when rows are not conserved.", lookedUpJobId, step('export', ''), [dep('Gold', 'Succeeded')]),
         {
           name: 'For each mart',
           type: 'ForEach',
@@ -575,11 +619,11 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                     storeSettings: { type: 'AzureBlobFSReadSettings', recursive: true, wildcardFileName: '*.csv' },
                     formatSettings: { type: 'DelimitedTextReadSettings' },
                   },
-                  sink: { type: 'AzureSqlSink', preCopyScript: `@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`, writeBehavior: 'insert', tableOption: 'none' },
+                  sink: { type: 'AzureSqlSink', preCopyScript: expr(`@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`), writeBehavior: 'insert', tableOption: 'none' },
                   enableStaging: false,
                 },
-                inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: '@item().mart' })],
-                outputs: [ref(NAMES.dsSql, 'DatasetReference', { schema: NAMES.sqlStagingSchema, table: '@item().mart' })],
+                inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: expr('@item().mart') })],
+                outputs: [ref(NAMES.dsSql, 'DatasetReference', { schema: NAMES.sqlStagingSchema, table: expr('@item().mart') })],
               },
             ],
           },
@@ -603,7 +647,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           type: 'Fail',
           dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
           userProperties: [],
-          typeProperties: { message: "@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')", errorCode: 'STREAMPULSE_DAILY_FAILED' },
+          typeProperties: { message: expr("@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')"), errorCode: 'STREAMPULSE_DAILY_FAILED' },
         },
       ],
       parameters: { runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
@@ -613,13 +657,72 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   };
 }
 
+/** The Filter of the hourly master: the hourly datasets of the current wave. */
+const HOURLY_FILTER = 'Hourly datasets of the wave';
+
+function hourlyPipeline(): Record<string, unknown> {
+  const runDate = '@pipeline().parameters.runDate';
+  return {
+    name: NAMES.plHourly,
+    properties: {
+      description:
+        "The hourly refresh: bronze and silver of the running day for the datasets whose contract says `source.schedule: hourly` (the control manifest's `schedule`), wave by wave; gold, the marts and serving wait for the daily batch. One run at a time.",
+      activities: [
+        ...lookups(),
+        {
+          name: 'For each wave',
+          type: 'ForEach',
+          dependsOn: afterLookups(),
+          userProperties: [],
+          typeProperties: {
+            items: expr(`@activity('${NAMES.lookupManifest}').output.firstRow.waves`),
+            isSequential: true,
+            activities: [
+              {
+                name: HOURLY_FILTER,
+                type: 'Filter',
+                dependsOn: [],
+                userProperties: [],
+                typeProperties: { items: expr('@item()'), condition: expr("@equals(item().schedule, 'hourly')") },
+              },
+              ingestWave(`@activity('${HOURLY_FILTER}').output.value`, [dep(HOURLY_FILTER, 'Succeeded')]),
+            ],
+          },
+        },
+        recordRun('Record completion', 'Succeeded', [dep('For each wave', 'Succeeded')], runDate, "@concat('hourly refresh of ', pipeline().parameters.runDate)"),
+        recordRun('Record failure', 'Failed', [dep('For each wave', 'Failed', 'Skipped')], runDate, "@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed')"),
+        {
+          name: 'Fail hourly refresh',
+          type: 'Fail',
+          dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
+          userProperties: [],
+          typeProperties: { message: expr("@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed; see the activity runs')"), errorCode: 'STREAMPULSE_HOURLY_FAILED' },
+        },
+      ],
+      parameters: { runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
+      concurrency: 1,
+      folder: { name: 'streampulse' },
+      annotations: ['streampulse', 'generated'],
+    },
+  };
+}
+
+/** `start` moved `minutes` later, as an ISO time without milliseconds. */
+function plusMinutes(start: string, minutes: number): string {
+  const t = new Date(start);
+  if (Number.isNaN(t.getTime())) throw new StreamPulseError('ADF_BAD_OPTION', `triggerStart '${start}' is not an ISO date-time`, { remedy: 'pass triggerStart as e.g. 2026-01-01T00:00:00Z' });
+  return new Date(t.getTime() + minutes * 60_000).toISOString().replace(/\.000Z$/, 'Z');
+}
+
 function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
   const start = o.triggerStart;
+  if (!Number.isInteger(o.hourlyMinute) || o.hourlyMinute < 0 || o.hourlyMinute > 59)
+    throw new StreamPulseError('ADF_BAD_OPTION', `hourlyMinute must be a whole minute 0..59, got ${o.hourlyMinute}`, { remedy: 'pass the minute past each hour the hourly refresh starts, e.g. 15' });
   return [
     {
       name: NAMES.trSchedule,
       properties: {
-        description: "Runs yesterday's batch every day.",
+        description: "Runs yesterday's batch every day. The daily batch's one active trigger (keep tr_daily_window stopped while this one runs).",
         annotations: [],
         runtimeState: 'Started',
         pipelines: [
@@ -637,7 +740,7 @@ function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
     {
       name: NAMES.trWindow,
       properties: {
-        description: 'Daily windows for backfills and re-runs: one run per window, retried on failure. Start it to backfill from its start time.',
+        description: `Daily windows for backfills and re-runs: one run per window, retried on failure. Generated stopped: to backfill, stop ${NAMES.trSchedule} and start this one (one active trigger per batch).`,
         annotations: [],
         runtimeState: 'Stopped',
         pipeline: {
@@ -653,6 +756,25 @@ function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
           maxConcurrency: 1,
           retryPolicy: { count: 3, intervalInSeconds: 900 },
           dependsOn: [],
+        },
+      },
+    },
+    {
+      name: NAMES.trHourly,
+      properties: {
+        description: `Refreshes bronze and silver of the running day for the hourly datasets, every hour at minute ${o.hourlyMinute}; freshness is reported, not enforced, until the daily batch closes the day. The hourly refresh's one active trigger.`,
+        annotations: [],
+        runtimeState: 'Started',
+        pipelines: [
+          {
+            pipelineReference: ref(NAMES.plHourly, 'PipelineReference'),
+            // the running day is not closed: its freshness rules are reported here and enforced by the daily batch
+            parameters: { runDate: "@formatDateTime(trigger().scheduledTime, 'yyyy-MM-dd')", freshness: 'report' },
+          },
+        ],
+        type: 'ScheduleTrigger',
+        typeProperties: {
+          recurrence: { frequency: 'Hour', interval: 1, startTime: plusMinutes(start, o.hourlyMinute), timeZone: 'UTC' },
         },
       },
     },
@@ -672,7 +794,7 @@ export function generateFactory(set: ContractSet, plan: JobPlan, options: Factor
   };
   for (const ls of linkedServices(o)) files[`linkedService/${ls['name'] as string}.json`] = ls;
   for (const ds of datasets()) files[`dataset/${ds['name'] as string}.json`] = ds;
-  for (const pl of [ingestPipeline(o), wavePipeline(o), masterPipeline(o)]) files[`pipeline/${pl['name'] as string}.json`] = pl;
+  for (const pl of [ingestPipeline(), wavePipeline(o), masterPipeline(o), hourlyPipeline()]) files[`pipeline/${pl['name'] as string}.json`] = pl;
   for (const tr of triggers(o)) files[`trigger/${tr['name'] as string}.json`] = tr;
   files[`control/${NAMES.manifestFile}`] = controlManifest(set, plan);
   const sorted: Record<string, unknown> = {};

@@ -35,6 +35,8 @@ export type ValidationRule =
   | 'nesting'
   | 'activity-limit'
   | 'unknown-activity-type'
+  | 'activity-contract'
+  | 'one-active-schedule'
   | 'expression-syntax'
   | 'unknown-function'
   | 'function-arity'
@@ -48,6 +50,38 @@ export const MAX_BATCH_COUNT = 50;
 export const PARAMETER_TYPES = ['String', 'Int', 'Float', 'Bool', 'Array', 'Object', 'SecureString'] as const;
 export const VARIABLE_TYPES = ['String', 'Bool', 'Boolean', 'Array', 'Integer'] as const;
 export const DEPENDENCY_CONDITIONS = ['Succeeded', 'Failed', 'Skipped', 'Completed'] as const;
+
+/** How a documented property's value is checked. */
+type PropertyKind = 'string-or-expression' | 'parameter-map';
+
+export interface ActivityContract {
+  /** Where the contract is documented. */
+  readonly source: string;
+  /** Type of the linked service the activity must reference (execution activities: linkedServiceName is required). */
+  readonly linkedServiceType: string;
+  /** Every documented `typeProperties` key: required or not, and its value kind. */
+  readonly typeProperties: Readonly<Record<string, { readonly required: boolean; readonly kind: PropertyKind; readonly description: string }>>;
+}
+
+/**
+ * Activity types Data Factory documents but the Data Factory SDK here
+ * (@azure/arm-datafactory 12.0.0, the newest available) does not model: checked against
+ * their documented contract instead of being accepted unchecked.
+ */
+export const DOCUMENTED_ACTIVITY_CONTRACTS: Readonly<Record<string, ActivityContract>> = {
+  DatabricksJob: {
+    source:
+      "Data Factory docs 'Transform data by running a Databricks job' (type DatabricksJob; jobId required, jobParameters optional) and the REST API's DatabricksJobActivity (api-version 2018-06-01: an ExecutionActivity whose typeProperties are jobId, required, and jobParameters)",
+    linkedServiceType: 'AzureDatabricks',
+    typeProperties: {
+      jobId: { required: true, kind: 'string-or-expression', description: 'the id of the Databricks job to run (string, or Expression with resultType string)' },
+      jobParameters: { required: false, kind: 'parameter-map', description: "the job parameters of the run, by name (a name not given takes the job's default)" },
+    },
+  },
+};
+
+/** The properties an execution activity may carry (the REST API's Activity + ExecutionActivity). */
+const EXECUTION_ACTIVITY_KEYS = new Set(['name', 'type', 'description', 'state', 'onInactiveMarkAs', 'dependsOn', 'userProperties', 'linkedServiceName', 'policy', 'typeProperties']);
 
 const ITERATION = new Set(['ForEach', 'Until']);
 const CONDITIONAL = new Set(['IfCondition', 'Switch']);
@@ -351,7 +385,9 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       const where = `activity '${a.name}'`;
       if (seen.has(a.name)) add(file, where, 'duplicate-activity', `activity name '${a.name}' is used more than once in pipeline '${name}'`);
       seen.add(a.name);
-      if (!s.activityTypes.has(a.type))
+      const contract = DOCUMENTED_ACTIVITY_CONTRACTS[a.type];
+      if (contract) for (const message of contractProblems(a, contract, linkedServices)) add(file, where, 'activity-contract', message);
+      else if (!s.activityTypes.has(a.type))
         add(file, where, 'unknown-activity-type', `activity '${a.name}' has unknown type '${a.type}'`);
       // nesting limits
       if (ITERATION.has(a.type)) {
@@ -425,6 +461,14 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
   }
 
   // -- triggers
+  for (const [pipeline, started] of Object.entries(startedTriggersByPipeline(files)))
+    if (started.length > 1)
+      add(
+        `trigger/${started[1]}.json`,
+        started[1]!,
+        'one-active-schedule',
+        `pipeline '${pipeline}' is started by ${started.length} Started triggers (${started.join(', ')}); one batch has one active schedule: set runtimeState Stopped on all but one`,
+      );
   for (const [file, doc] of byFolder('trigger')) {
     const name = str(doc['name']) ?? '';
     const p = props(doc);
@@ -445,6 +489,64 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     }
   }
   return problems;
+}
+
+/** The pipelines a trigger starts (`pipelines` of schedule triggers, `pipeline` of tumbling windows). */
+function triggerPipelines(p: Obj): string[] {
+  return [...asArray(p['pipelines']), ...(isObj(p['pipeline']) ? [p['pipeline']] : [])]
+    .filter(isObj)
+    .map((r) => (isObj(r['pipelineReference']) ? (str(r['pipelineReference']['referenceName']) ?? '') : ''));
+}
+
+/** Per pipeline, the triggers with runtimeState Started that start it (sorted): one active schedule per batch means at most one each. */
+export function startedTriggersByPipeline(files: Readonly<Record<string, unknown>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [path, doc] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!path.startsWith('trigger/') || !isObj(doc) || !isObj(doc['properties'])) continue;
+    if (doc['properties']['runtimeState'] !== 'Started') continue;
+    for (const pl of triggerPipelines(doc['properties'])) (out[pl] ??= []).push(str(doc['name']) ?? path);
+  }
+  return out;
+}
+
+const isExpression = (v: unknown): boolean => isObj(v) && v['type'] === 'Expression' && typeof v['value'] === 'string' && Object.keys(v).length === 2;
+
+/** What breaks an activity's documented contract (for types the SDK does not model). */
+function contractProblems(a: ActivityAt, c: ActivityContract, linkedServices: ReadonlyMap<string, Obj>): string[] {
+  const out: string[] = [];
+  const what = `${a.type} '${a.name}'`;
+  const documented = Object.keys(c.typeProperties).join(', ');
+  for (const k of Object.keys(a.activity)) if (!EXECUTION_ACTIVITY_KEYS.has(k)) out.push(`${what} has property '${k}', which the documented ${a.type} activity does not have (see ${c.source})`);
+  const ls = a.activity['linkedServiceName'];
+  if (ls === undefined) out.push(`${what} has no linkedServiceName; it must reference an ${c.linkedServiceType} linked service`);
+  else {
+    const target = isObj(ls) ? linkedServices.get(str(ls['referenceName']) ?? '') : undefined;
+    const type = target && isObj(target['properties']) ? str(target['properties']['type']) : undefined;
+    if (target && type !== c.linkedServiceType) out.push(`${what} references linked service '${str(isObj(ls) ? ls['referenceName'] : '')}' of type ${JSON.stringify(type ?? null)}; it must be an ${c.linkedServiceType} linked service`);
+  }
+  const tp = a.activity['typeProperties'];
+  if (!isObj(tp)) {
+    out.push(`${what} has no typeProperties (documented: ${documented})`);
+    return out;
+  }
+  for (const k of Object.keys(tp)) if (!(k in c.typeProperties)) out.push(`${what} has typeProperties.${k}, which is not documented for ${a.type} (documented: ${documented})`);
+  for (const [k, spec] of Object.entries(c.typeProperties)) {
+    const v = tp[k];
+    if (v === undefined || v === null) {
+      if (spec.required) out.push(`${what} has no typeProperties.${k}, which is required: ${spec.description}`);
+      continue;
+    }
+    if (spec.kind === 'string-or-expression' && !((typeof v === 'string' && v.trim() !== '') || isExpression(v)))
+      out.push(`${what} has typeProperties.${k} ${JSON.stringify(v)}; it must be ${spec.description}: a non-empty string or {"value": "@…", "type": "Expression"}`);
+    if (spec.kind === 'parameter-map') {
+      if (!isObj(v)) out.push(`${what} has typeProperties.${k} ${JSON.stringify(v)}; it must be an object of name → value (${spec.description})`);
+      else
+        for (const [name, x] of Object.entries(v))
+          if (!(typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || isExpression(x)))
+            out.push(`${what} passes ${k}.${name} = ${JSON.stringify(x)}; a value must be a string, number, boolean or {"value": "@…", "type": "Expression"}`);
+    }
+  }
+  return out;
 }
 
 function findKeyVaultRefs(v: unknown, path: string, out: { path: string; value: Obj }[] = []): { path: string; value: Obj }[] {

@@ -184,6 +184,22 @@ describe('control flow and variables', () => {
     expect(r.activityRuns.find((x) => x.activityName === 'Count')!.output).toStrictEqual({ iterations: 3 });
   });
 
+  it("Filter keeps the items whose condition holds (item() is the element) and outputs them as value, as documented", async () => {
+    const filter = {
+      name: 'Big',
+      type: 'Filter',
+      dependsOn: [],
+      typeProperties: { items: { value: '@pipeline().parameters.xs', type: 'Expression' }, condition: { value: '@greater(item().n, 1)', type: 'Expression' } },
+    };
+    const use = { name: 'Use', type: 'SetVariable', dependsOn: [on('Big', 'Succeeded')], typeProperties: { variableName: 'v', value: "@string(activity('Big').output.value)" } };
+    const more = { parameters: { xs: { type: 'Array' } }, variables: { v: { type: 'String' } } };
+    const r = await run([filter, use], more, { parameters: { xs: [{ n: 1 }, { n: 2 }, { n: 3 }] } });
+    expect(r.activityRuns[0]!.output).toStrictEqual({ ItemsCount: 3, FilteredItemsCount: 2, Value: [{ n: 2 }, { n: 3 }] });
+    expect(r.activityRuns[1]!.output).toStrictEqual({ name: 'v', value: '[{"n":2},{"n":3}]' });
+    const notBool = await run([{ ...filter, typeProperties: { ...filter.typeProperties, condition: { value: '@item().n', type: 'Expression' } } }], more, { parameters: { xs: [{ n: 1 }] } });
+    expect(notBool.activityRuns[0]!.error?.message).toBe('the Filter condition must be a Boolean, got 1 for item {"n":1}');
+  });
+
   it('an expression error fails the activity with InvalidTemplate', async () => {
     const r = await run([{ name: 'Bad', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'v', value: "@int('x')" } }], { variables: { v: { type: 'String' } } });
     expect(r.activityRuns[0]!.error).toStrictEqual({ errorCode: 'InvalidTemplate', message: "at column 2: int(): 'x' is not an integer", failureType: 'UserError', target: 'Bad' });
@@ -220,25 +236,34 @@ describe('control flow and variables', () => {
 describe('the generated pipelines, with fake bindings', () => {
   const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
   const files = readFactoryDir(join(ROOT, 'pipelines', 'test', 'golden', 'adf'));
-  const manifest = files['control/manifest.json'] as { datasets: { dataset: string }[]; waves: { dataset: string }[][]; marts: unknown[] };
-  const fakes = (failJob?: string): { bindings: ActivityBindings; calls: string[] } => {
+  type Entry = { dataset: string; schedule: string };
+  const manifest = files['control/manifest.json'] as { datasets: Entry[]; waves: Entry[][]; marts: unknown[] };
+  const STEP_JOB_ID = 4242;
+  const fakes = (failJob?: string): { bindings: ActivityBindings; calls: string[]; lookups: string[] } => {
     const calls: string[] = [];
+    const lookups: string[] = [];
     return {
       calls,
+      lookups,
       bindings: {
-        lookup: async () => ({ firstRow: manifest as unknown as Json }),
+        // the control file system: the manifest and the deploy step's job-ids file
+        lookup: async (a) => {
+          const file = a.dataset?.location?.fileName ?? '';
+          lookups.push(`${a.dataset?.location?.fileSystem}/${file}`);
+          if (file === 'manifest.json') return { firstRow: manifest as unknown as Json };
+          if (file === 'databricks_jobs.json') return { firstRow: { jobs: { 'streampulse-daily': 7, 'streampulse-step': STEP_JOB_ID } } };
+          throw new Error(`no control file ${file}`);
+        },
         copy: async (a) => {
           calls.push(`copy ${a.outputs[0]!.location?.folderPath ?? a.outputs[0]!.parameters['table']}`);
           return { filesWritten: 1 };
         },
         databricks: async (a) => {
-          const p = a.typeProperties['parameters'] as string[];
-          const flag = (f: string): string | undefined => (p.includes(f) ? p[p.indexOf(f) + 1] : undefined);
-          const job = flag('--job');
-          const layer = flag('--layer');
-          calls.push(`databricks ${p[0]}${job ? ` --job ${job}` : ''}${layer ? ` --layer ${layer}` : ''} --run-date ${flag('--run-date')}`);
-          if (job !== undefined && job === failJob) throw new Error(`job ${failJob} failed`);
-          return { runOutput: null };
+          expect(a.type).toBe('DatabricksJob');
+          const p = a.typeProperties['jobParameters'] as Record<string, string>;
+          calls.push(`databricks ${a.typeProperties['jobId']} ${p['command']} job=${p['job']} layer=${p['layer']} run_date=${p['run_date']} freshness=${p['freshness']}`);
+          if (p['job'] === failJob) throw new Error(`job ${failJob} failed`);
+          return { runPageUrl: 'local' };
         },
         storedProcedure: async (a) => {
           calls.push(`sp ${String(a.typeProperties['storedProcedureName'])} ${JSON.stringify(a.typeProperties['storedProcedureParameters'])}`);
@@ -247,19 +272,24 @@ describe('the generated pipelines, with fake bindings', () => {
       },
     };
   };
+  const step = (command: string, job: string, layer: string, runDate: string, freshness = 'enforce'): string =>
+    `databricks ${STEP_JOB_ID} ${command} job=${job} layer=${layer} run_date=${runDate} freshness=${freshness}`;
 
   it('the daily master ingests every dataset, builds gold, loads serving and records completion', async () => {
     const f = fakes();
     const r = await executePipeline('pl_daily_master', { files, parameters: { runDate: '2026-01-25' }, bindings: f.bindings, sleep: async () => {} });
     expect(r.status).toBe('Succeeded');
+    expect(f.lookups.sort()).toStrictEqual(['control/databricks_jobs.json', 'control/manifest.json']);
     const n = manifest.datasets.length;
-    expect(f.calls.filter((c) => c.startsWith('databricks run --job bronze.')).length).toBe(n);
-    expect(f.calls.filter((c) => c.startsWith('databricks run --job silver.')).length).toBe(n);
-    const gold = f.calls.indexOf('databricks run --layer gold,mart --run-date 2026-01-25');
-    const exp = f.calls.indexOf('databricks export --run-date 2026-01-25');
+    // every DatabricksJob activity started the step job with the id looked up in the job-ids file
+    expect(f.calls.filter((c) => c.startsWith('databricks ')).every((c) => c.startsWith(`databricks ${STEP_JOB_ID} `))).toBe(true);
+    expect(f.calls.filter((c) => c.includes(' run job=bronze.')).length).toBe(n);
+    expect(f.calls.filter((c) => c.includes(' run job=silver.')).length).toBe(n);
+    const gold = f.calls.indexOf(step('run', '', 'gold,mart', '2026-01-25'));
+    const exp = f.calls.indexOf(step('export', '', '', '2026-01-25'));
     expect([gold >= 0, exp > gold]).toStrictEqual([true, true]);
     // waves: every job of a wave runs after every job of the wave before it
-    const at = (job: string): number => f.calls.indexOf(`databricks run --job ${job} --run-date 2026-01-25`);
+    const at = (job: string): number => f.calls.indexOf(step('run', job, '', '2026-01-25'));
     for (const [i, w] of manifest.waves.entries()) {
       if (i === 0) continue;
       const lastBefore = Math.max(...manifest.waves[i - 1]!.map((d) => at(`silver.${d.dataset}`)));
@@ -272,6 +302,35 @@ describe('the generated pipelines, with fake bindings', () => {
     expect(statuses({ activityRuns: r.activityRuns.filter((x) => x.pipelineName === 'pl_daily_master') })).toMatchObject({ 'Record failure': 'Skipped', 'Fail daily batch': 'Skipped' });
   });
 
+  it('the hourly master refreshes bronze and silver of the hourly datasets only, wave by wave, with no gold or serving', async () => {
+    const f = fakes();
+    const r = await executePipeline('pl_hourly_master', { files, parameters: { runDate: '2026-01-26', freshness: 'report' }, bindings: f.bindings, sleep: async () => {} });
+    expect(r.status).toBe('Succeeded');
+    const hourly = manifest.datasets.filter((d) => d.schedule === 'hourly').map((d) => d.dataset);
+    expect(hourly.length).toBeGreaterThan(0);
+    expect(hourly.length).toBeLessThan(manifest.datasets.length);
+    const ran = f.calls.filter((c) => c.startsWith('databricks '));
+    expect(ran.sort()).toStrictEqual(hourly.flatMap((d) => [step('run', `bronze.${d}`, '', '2026-01-26', 'report'), step('run', `silver.${d}`, '', '2026-01-26', 'report')]).sort());
+    // a referential parent of the same refresh is ingested in an earlier wave
+    const at = (job: string): number => f.calls.indexOf(step('run', job, '', '2026-01-26', 'report'));
+    const waveOf = new Map(manifest.waves.flatMap((w, i) => w.map((d) => [d.dataset, i] as const)));
+    for (const a of hourly) for (const b of hourly) if (waveOf.get(a)! < waveOf.get(b)!) expect(at(`silver.${a}`)).toBeLessThan(at(`bronze.${b}`));
+    expect(f.calls.filter((c) => c.startsWith('sp ')).map((c) => c.split(' ')[1])).toStrictEqual(['[ops].[usp_record_pipeline_run]']);
+    const filters = r.activityRuns.filter((x) => x.activityType === 'Filter');
+    expect(filters.length).toBe(manifest.waves.length);
+  });
+
+  it('a job-ids file without the step job fails the batch before any Databricks job starts', async () => {
+    const f = fakes();
+    const bindings: ActivityBindings = { ...f.bindings, lookup: async (a) => (a.dataset?.location?.fileName === 'manifest.json' ? { firstRow: manifest as unknown as Json } : { firstRow: { jobs: { 'streampulse-daily': 7 } } }) };
+    const r = await executePipeline('pl_daily_master', { files, parameters: { runDate: '2026-01-25' }, bindings, sleep: async () => {} });
+    expect(r.status).toBe('Failed');
+    expect(f.calls.filter((c) => c.startsWith('databricks '))).toStrictEqual([]);
+    const failed = r.activityRuns.find((x) => x.activityName === 'Ingest wave' && x.status === 'Failed')!;
+    expect(failed.error!.errorCode).toBe('InvalidTemplate');
+    expect(failed.error!.message).toContain('streampulse-step');
+  });
+
   it('a failing silver job is recorded, fails its ingestion run, skips gold and fails the daily batch', async () => {
     const bad = `silver.${manifest.datasets[0]!.dataset}`;
     const f = fakes(bad);
@@ -279,7 +338,7 @@ describe('the generated pipelines, with fake bindings', () => {
     expect(r.status).toBe('Failed');
     const failedIngest = r.activityRuns.filter((x) => x.pipelineName === 'pl_ingest_dataset' && x.status === 'Failed').map((x) => `${x.activityName}:${x.retryAttempt}`);
     expect(failedIngest).toStrictEqual(['Silver:0', 'Silver:1', 'Fail ingestion:null']);
-    expect(f.calls.some((c) => c.startsWith('databricks run --layer gold'))).toBe(false);
+    expect(f.calls.some((c) => c.includes('layer=gold'))).toBe(false);
     expect(f.calls.filter((c) => c.includes('"Status":{"value":"Failed"')).length).toBe(2);
     expect(r.message).toBe('Operation on target Fail daily batch failed: daily batch 2026-01-25 failed; see the activity runs');
   });

@@ -1,14 +1,15 @@
 /**
  * The factory generator: golden files of the StreamPulse factory (regenerate with
- * UPDATE_GOLDEN=1), determinism, no secrets, and a constant entity count as the
- * number of datasets grows (8 vs 80 synthetic datasets).
+ * UPDATE_GOLDEN=1), determinism, no secrets, a constant entity count as the number of
+ * datasets grows (8 vs 80 synthetic datasets), the DatabricksJob activities against the
+ * documented contract, and one active schedule per batch.
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, databricksJobs } from '@streampulse/jobs';
-import { entityCounts, factoryFileText, generateFactory, NAMES, type ControlManifest } from '@streampulse/pipelines';
+import { compileJobs, DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS } from '@streampulse/jobs';
+import { entityCounts, factoryFileText, generateFactory, NAMES, startedTriggersByPipeline, type ControlManifest } from '@streampulse/pipelines';
 
 const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
 const GOLDEN = join(ROOT, 'pipelines', 'test', 'golden', 'adf');
@@ -46,7 +47,7 @@ describe('generateFactory', () => {
   });
 
   it('is the git layout: factory, linked services, datasets, pipelines, triggers (+ the control manifest)', () => {
-    expect(entityCounts(factory)).toStrictEqual({ factory: 1, linkedService: 5, dataset: 5, pipeline: 3, trigger: 2 });
+    expect(entityCounts(factory)).toStrictEqual({ factory: 1, linkedService: 5, dataset: 5, pipeline: 4, trigger: 3 });
     expect(Object.keys(factory.files).filter((p) => p.startsWith('control/'))).toStrictEqual(['control/manifest.json']);
   });
 
@@ -108,24 +109,101 @@ describe('generateFactory', () => {
     expect(m.waves.length).toBeGreaterThan(1);
   });
 
-  it("calls the same runtime entry point, wheel, spec files, storage root and secret scope as the Databricks jobs", () => {
-    type Act = { name: string; type: string; typeProperties: { pythonFile?: string; parameters?: string[]; libraries?: unknown; activities?: Act[] } };
-    const acts = (pl: string): Act[] => {
-      const top = (factory.files[`pipeline/${pl}.json`] as { properties: { activities: Act[] } }).properties.activities;
-      return top.flatMap((a) => [a, ...(a.typeProperties.activities ?? [])]);
-    };
-    const spark = [...acts(NAMES.plIngest), ...acts(NAMES.plMaster)].filter((a) => a.type === 'DatabricksSparkPython');
-    expect(spark.map((a) => a.name)).toStrictEqual(['Bronze', 'Silver', 'Gold', 'Export']);
-    const jobs = databricksJobs(set, compileJobs(set)) as Record<string, { tasks: { task_key: string; spark_python_task: { python_file: string; parameters: string[] }; libraries: unknown }[] }>;
-    const task = jobs['streampulse-daily.json']!.tasks.find((t) => t.task_key === 'export')!;
-    const flag = (args: readonly string[], f: string): string | undefined => args[args.indexOf(f) + 1];
-    for (const a of spark) {
-      const args = a.typeProperties.parameters!;
-      expect(a.typeProperties.pythonFile).toBe(task.spark_python_task.python_file);
-      expect(a.typeProperties.libraries).toStrictEqual(task.libraries);
-      expect(args[0]).toBe(a.name === 'Export' ? 'export' : 'run');
-      for (const f of ['--plan', '--storage-root', '--secret-scope']) expect(flag(args, f)).toBe(flag(task.spark_python_task.parameters, f));
-      expect(flag(args, '--storage-root')).toContain('{layer}');
+  type Act = { name: string; type: string; typeProperties: Record<string, any>; linkedServiceName?: { referenceName: string }; activities?: Act[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Every activity of a pipeline, inner activities of containers included. */
+  const acts = (pl: string): Act[] => {
+    const walk = (list: Act[]): Act[] => list.flatMap((a) => [a, ...walk((a.typeProperties['activities'] as Act[] | undefined) ?? [])]);
+    return walk((factory.files[`pipeline/${pl}.json`] as { properties: { activities: Act[] } }).properties.activities);
+  };
+  const pipelines = Object.keys(factory.files)
+    .filter((p) => p.startsWith('pipeline/'))
+    .map((p) => p.slice('pipeline/'.length, -'.json'.length));
+  const exprOf = (v: unknown): string => {
+    expect(v).toStrictEqual({ value: expect.stringMatching(/^@/), type: 'Expression' });
+    return (v as { value: string }).value;
+  };
+
+  it('runs every Databricks step as a DatabricksJob activity, as documented: typeProperties jobId (string or Expression) + jobParameters', () => {
+    // documented contract (Data Factory 'Transform data by running a Databricks job'; REST DatabricksJobActivity):
+    // type DatabricksJob, linkedServiceName of an AzureDatabricks linked service, typeProperties.jobId required, jobParameters optional
+    const dbx = pipelines.flatMap((pl) => acts(pl).filter((a) => a.type.startsWith('Databricks')).map((a) => ({ pl, a })));
+    expect(dbx.map(({ pl, a }) => `${pl}/${a.name}`).sort()).toStrictEqual(['pl_daily_master/Export', 'pl_daily_master/Gold', 'pl_ingest_dataset/Bronze', 'pl_ingest_dataset/Silver']);
+    const ls = factory.files[`linkedService/${NAMES.lsDatabricks}.json`] as { properties: { type: string } };
+    expect(ls.properties.type).toBe('AzureDatabricks');
+    const commands: Record<string, unknown> = {};
+    for (const { a } of dbx) {
+      expect(a.type).toBe('DatabricksJob');
+      expect(a.linkedServiceName?.referenceName).toBe(NAMES.lsDatabricks);
+      expect(Object.keys(a.typeProperties)).toStrictEqual(['jobId', 'jobParameters']);
+      exprOf(a.typeProperties['jobId']);
+      // the step job's parameters, every one of them, in its order
+      expect(Object.keys(a.typeProperties['jobParameters'])).toStrictEqual([...DATABRICKS_STEP_PARAMETERS]);
+      const p = a.typeProperties['jobParameters'] as Record<string, unknown>;
+      commands[a.name] = [p['command'], p['job'], p['layer']];
+      expect(exprOf(p['run_date'])).toBe('@pipeline().parameters.runDate');
+      expect(exprOf(p['freshness'])).toBe('@pipeline().parameters.freshness');
     }
+    const ex = (v: string): unknown => ({ value: v, type: 'Expression' });
+    expect(commands).toStrictEqual({
+      Bronze: ['run', ex('@pipeline().parameters.bronzeJob'), ''],
+      Silver: ['run', ex('@pipeline().parameters.silverJob'), ''],
+      Gold: ['run', '', 'gold,mart'],
+      Export: ['export', '', ''],
+    });
+  });
+
+  it("takes the step job's id from a Lookup of the control job-ids file in each master pipeline, passed down as a pipeline parameter", () => {
+    const lookedUp = `@string(activity('${NAMES.lookupJobIds}').output.firstRow.jobs['${DATABRICKS_STEP_JOB}'])`;
+    const fromParam = `@pipeline().parameters.${NAMES.jobIdParameter}`;
+    for (const master of [NAMES.plMaster, NAMES.plHourly]) {
+      const lookup = acts(master).find((a) => a.name === NAMES.lookupJobIds)!;
+      expect(lookup.type).toBe('Lookup');
+      expect(lookup.typeProperties['dataset']).toStrictEqual({ referenceName: NAMES.dsControl, type: 'DatasetReference', parameters: { fileName: DATABRICKS_JOB_IDS_FILE } });
+      expect(lookup.typeProperties['firstRowOnly']).toBe(true);
+      const wave = acts(master).find((a) => a.name === 'Ingest wave')!;
+      expect(exprOf(wave.typeProperties['parameters'][NAMES.jobIdParameter])).toBe(lookedUp);
+    }
+    for (const a of acts(NAMES.plMaster).filter((x) => x.type === 'DatabricksJob')) expect(exprOf(a.typeProperties['jobId'])).toBe(lookedUp);
+    const ingestDataset = acts(NAMES.plWave).find((a) => a.type === 'ExecutePipeline')!;
+    expect(exprOf(ingestDataset.typeProperties['parameters'][NAMES.jobIdParameter])).toBe(fromParam);
+    for (const a of acts(NAMES.plIngest).filter((x) => x.type === 'DatabricksJob')) expect(exprOf(a.typeProperties['jobId'])).toBe(fromParam);
+    const ds = factory.files[`dataset/${NAMES.dsControl}.json`] as { properties: { typeProperties: { location: Record<string, unknown> } } };
+    expect(ds.properties.typeProperties.location).toStrictEqual({ type: 'AzureBlobFSLocation', fileName: { value: '@dataset().fileName', type: 'Expression' }, fileSystem: NAMES.fsControl });
+  });
+
+  it('references no Databricks secret and no DBFS path in any generated file; the linked service configures no cluster', () => {
+    for (const [path, doc] of Object.entries(factory.files)) {
+      const text = factoryFileText(doc);
+      expect({ path, secrets: text.includes('{{secrets/') }).toStrictEqual({ path, secrets: false });
+      expect({ path, dbfs: /dbfs:/i.test(text) }).toStrictEqual({ path, dbfs: false });
+    }
+    // documented: the Job activity runs the job's own compute, so the linked service needs only the workspace and its auth
+    const ls = factory.files[`linkedService/${NAMES.lsDatabricks}.json`] as { properties: { typeProperties: Record<string, unknown> } };
+    expect(Object.keys(ls.properties.typeProperties)).toStrictEqual(['domain', 'authentication', 'workspaceResourceId']);
+  });
+
+  it('has exactly one Started trigger per batch: tr_daily_schedule for the daily master, tr_hourly_schedule for the hourly refresh', () => {
+    expect(startedTriggersByPipeline(factory.files)).toStrictEqual({ [NAMES.plMaster]: [NAMES.trSchedule], [NAMES.plHourly]: [NAMES.trHourly] });
+    const window = factory.files[`trigger/${NAMES.trWindow}.json`] as { properties: { runtimeState: string; pipeline: { pipelineReference: { referenceName: string } } } };
+    expect([window.properties.runtimeState, window.properties.pipeline.pipelineReference.referenceName]).toStrictEqual(['Stopped', NAMES.plMaster]);
+    // every batch (master pipeline) has its active schedule; the ingestion pipelines are only executed by them
+    expect(Object.keys(startedTriggersByPipeline(factory.files)).sort()).toStrictEqual(pipelines.filter((p) => p.endsWith('_master')).sort());
+  });
+
+  it('refreshes the hourly datasets every hour: a schedule trigger for the running day, the manifest filtered on schedule hourly', () => {
+    const tr = factory.files[`trigger/${NAMES.trHourly}.json`] as { properties: { type: string; pipelines: { parameters: Record<string, string> }[]; typeProperties: { recurrence: Record<string, unknown> } } };
+    expect(tr.properties.type).toBe('ScheduleTrigger');
+    expect(tr.properties.typeProperties.recurrence).toStrictEqual({ frequency: 'Hour', interval: 1, startTime: '2026-01-01T00:15:00Z', timeZone: 'UTC' });
+    expect(tr.properties.pipelines[0]!.parameters).toStrictEqual({ runDate: "@formatDateTime(trigger().scheduledTime, 'yyyy-MM-dd')", freshness: 'report' });
+    const filter = acts(NAMES.plHourly).find((a) => a.type === 'Filter')!;
+    expect(exprOf(filter.typeProperties['condition'])).toBe("@equals(item().schedule, 'hourly')");
+    // the hourly pipeline ingests only: no gold, export or serving activity
+    expect(acts(NAMES.plHourly).filter((a) => a.type === 'DatabricksJob' || a.name === 'Merge serving')).toStrictEqual([]);
+    const m = factory.files['control/manifest.json'] as ControlManifest;
+    const hourly = set.datasets.filter((d) => d.source.schedule === 'hourly').map((d) => d.dataset).sort();
+    expect(hourly.length).toBeGreaterThan(0); // the shipped contracts have hourly datasets
+    expect(m.datasets.filter((d) => d.schedule === 'hourly').map((d) => d.dataset)).toStrictEqual(hourly);
+    expect(generateFactory(set, compileJobs(set), { hourlyMinute: 40 }).files[`trigger/${NAMES.trHourly}.json`]).toMatchObject({ properties: { typeProperties: { recurrence: { startTime: '2026-01-01T00:40:00Z' } } } });
+    expect(() => generateFactory(set, compileJobs(set), { hourlyMinute: 60 })).toThrow('hourlyMinute must be a whole minute 0..59, got 60');
   });
 });

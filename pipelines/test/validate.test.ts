@@ -97,7 +97,7 @@ describe('validateFactory', () => {
         act(ingest(f), 'Copy source to landing')['inputs'][0]['referenceName'] = 'ds_nope';
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_manifest, ds_landing_file, ds_mart_extract, ds_source_file, ds_sql_table) [missing-dataset]",
+        "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_file, ds_landing_file, ds_mart_extract, ds_source_file, ds_sql_table) [missing-dataset]",
       ],
     ],
     [
@@ -114,15 +114,15 @@ describe('validateFactory', () => {
       (f) => {
         act(wave(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['pipeline']['referenceName'] = 'pl_nope';
       },
-      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
+      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
     ],
     [
       'missing-parameter: an expression names an undeclared pipeline parameter',
       (f) => {
-        act(ingest(f), 'Bronze')['typeProperties']['parameters'][6] = '@pipeline().parameters.run_date';
+        act(ingest(f), 'Bronze')['typeProperties']['jobParameters']['run_date'] = { value: '@pipeline().parameters.run_date', type: 'Expression' };
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.parameters[6]: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate, freshness) [missing-parameter]",
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze' typeProperties.jobParameters.run_date.value: pipeline().parameters.run_date is not a parameter of this pipeline (parameters: dataset, system, landingFolder, landingFile, bronzeJob, silverJob, runDate, freshness, databricksJobId) [missing-parameter]",
       ],
     ],
     [
@@ -174,6 +174,59 @@ describe('validateFactory', () => {
       ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' has unknown type 'DatabricksPython' [unknown-activity-type]"],
     ],
     [
+      'activity-contract: a DatabricksJob without typeProperties.jobId (documented as required)',
+      (f) => {
+        delete act(ingest(f), 'Bronze')['typeProperties']['jobId'];
+      },
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': DatabricksJob 'Bronze' has no typeProperties.jobId, which is required: the id of the Databricks job to run (string, or Expression with resultType string) [activity-contract]"],
+    ],
+    [
+      "activity-contract: 'jobID' (the spelling of the documentation's sample) is not the documented property jobId",
+      (f) => {
+        const tp = act(ingest(f), 'Bronze')['typeProperties'];
+        tp['jobID'] = tp['jobId'];
+        delete tp['jobId'];
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': DatabricksJob 'Bronze' has typeProperties.jobID, which is not documented for DatabricksJob (documented: jobId, jobParameters) [activity-contract]",
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': DatabricksJob 'Bronze' has no typeProperties.jobId, which is required: the id of the Databricks job to run (string, or Expression with resultType string) [activity-contract]",
+      ],
+    ],
+    [
+      'activity-contract: the old Spark Python properties on a DatabricksJob, an empty jobId, a list as a job parameter',
+      (f) => {
+        const a = act(ingest(f), 'Silver');
+        a['typeProperties']['jobId'] = ' ';
+        a['typeProperties']['libraries'] = [{ whl: 'streampulse_spark.whl' }];
+        a['typeProperties']['jobParameters']['layer'] = ['gold', 'mart'];
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Silver': DatabricksJob 'Silver' has typeProperties.libraries, which is not documented for DatabricksJob (documented: jobId, jobParameters) [activity-contract]",
+        'pipeline/pl_ingest_dataset.json: activity \'Silver\': DatabricksJob \'Silver\' has typeProperties.jobId " "; it must be the id of the Databricks job to run (string, or Expression with resultType string): a non-empty string or {"value": "@…", "type": "Expression"} [activity-contract]',
+        'pipeline/pl_ingest_dataset.json: activity \'Silver\': DatabricksJob \'Silver\' passes jobParameters.layer = ["gold","mart"]; a value must be a string, number, boolean or {"value": "@…", "type": "Expression"} [activity-contract]',
+      ],
+    ],
+    [
+      'activity-contract: a DatabricksJob must run on an AzureDatabricks linked service',
+      (f) => {
+        act(master(f), 'Gold')['linkedServiceName']['referenceName'] = 'ls_azure_sql_serving';
+        delete act(master(f), 'Export')['linkedServiceName'];
+      },
+      [
+        "pipeline/pl_daily_master.json: activity 'Gold': DatabricksJob 'Gold' references linked service 'ls_azure_sql_serving' of type \"AzureSqlDatabase\"; it must be an AzureDatabricks linked service [activity-contract]",
+        "pipeline/pl_daily_master.json: activity 'Export': DatabricksJob 'Export' has no linkedServiceName; it must reference an AzureDatabricks linked service [activity-contract]",
+      ],
+    ],
+    [
+      'one-active-schedule: the tumbling window started beside the daily schedule',
+      (f) => {
+        f['trigger/tr_daily_window.json']!['properties']['runtimeState'] = 'Started';
+      },
+      [
+        "trigger/tr_daily_window.json: tr_daily_window: pipeline 'pl_daily_master' is started by 2 Started triggers (tr_daily_schedule, tr_daily_window); one batch has one active schedule: set runtimeState Stopped on all but one [one-active-schedule]",
+      ],
+    ],
+    [
       'expression-syntax',
       (f) => {
         act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@concat('ingestion of ', pipeline().parameters.dataset";
@@ -220,7 +273,7 @@ describe('validateFactory', () => {
       (f) => {
         f['trigger/tr_daily_schedule.json']!['properties']['pipelines'][0]['pipelineReference']['referenceName'] = 'pl_daily';
       },
-      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
+      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
     ],
   ])('%s', async (_rule, edit, expected) => {
     expect(await problems(broken(edit))).toStrictEqual(expected);

@@ -20,7 +20,7 @@ import {
   type AdfFactory,
 } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
-import { localBindings, uploadControlManifest, writeRunLog } from '../adf-local.js';
+import { localBindings, uploadControlFiles, writeRunLog } from '../adf-local.js';
 import { saltFrom } from '../lakehouse.js';
 import { count } from '../output.js';
 import type { CommandModule } from './types.js';
@@ -98,8 +98,8 @@ export const adfCommand: CommandModule = {
         const set = ctx.loadValid(ctx.contractsDir(opts.contracts));
         const files = opts.dir !== undefined ? readFactoryDir(ctx.resolvePath(opts.dir)) : generateFactory(set, compileJobs(set)).files;
         const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
-        // the control manifest is uploaded to the lake's control file system, as in the cloud
-        uploadControlManifest(lake, files);
+        // the control files (manifest, Databricks job ids) go to the lake's control file system, as the deploy step does in the cloud
+        uploadControlFiles(lake, files);
         const local = await localBindings(set, lake, saltFrom(ctx.env).salt);
         try {
           const result = await local.run(pipeline, files, opts.param, ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`));
