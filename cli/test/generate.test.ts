@@ -21,7 +21,7 @@ describe('streampulse generate', () => {
   it('writes adf/, databricks/ (the bundle + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
-    expect(a.out).toMatch(/^wrote 17 files to .*adf and \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
+    expect(a.out).toMatch(/^wrote 19 files to .*adf and \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
       '0001_schemas.sql',
