@@ -96,7 +96,6 @@ describe('DataFactory (Pulumi mocks)', () => {
       keyVaultName: `kv-spulse-${env}`,
       databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
       databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/databricks/spulse-dbw-${env}`,
-      workspaceRoot: 'dbfs:/streampulse',
       ingestBatchCount: env === 'prod' ? 8 : 4,
       triggerStart: '2026-01-01T00:00:00Z',
       scheduleHour: 2,
@@ -143,8 +142,9 @@ describe('DataFactory (Pulumi mocks)', () => {
   });
 
   it('triggers: started per stack setting (dev none, prod the generated schedule)', async () => {
-    expect(dev.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Stopped', [NAMES.trWindow]: 'Stopped' });
-    expect(prod.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Started', [NAMES.trWindow]: 'Stopped' });
+    expect(dev.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Stopped', [NAMES.trWindow]: 'Stopped', [NAMES.trHourly]: 'Stopped' });
+    // exactly one Started trigger per batch: the daily schedule (pl_daily_master) and the hourly one (pl_hourly_master)
+    expect(prod.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Started', [NAMES.trWindow]: 'Stopped', [NAMES.trHourly]: 'Started' });
     for (const t of ofType(prod, `${T}datafactory:Trigger`)) expect(get(t.inputs, 'properties', 'runtimeState')).toBeUndefined();
   });
 

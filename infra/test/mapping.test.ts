@@ -79,16 +79,18 @@ describe('helpers', () => {
 });
 
 describe('deploy workflow', () => {
-  it('on merge to main: the tests, then pulumi up per stack, dev before prod', () => {
+  it('on merge to main: the tests, then pulumi up per stack (deploy-stack.yml), dev before prod', () => {
     const wf = parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', 'deploy.yml'), 'utf8')) as {
       on: { push: { branches: string[] } };
-      jobs: { test: { steps: { run?: string }[] }; deploy: { needs: string; strategy: { 'max-parallel': number; matrix: { stack: string[] } }; steps: { run?: string }[] } };
+      jobs: Record<string, { needs?: string | string[]; uses?: string; with?: Record<string, string>; steps?: { run?: string }[] }>;
     };
     expect(wf.on.push.branches).toEqual(['main']);
-    expect(wf.jobs.test.steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
-    expect(wf.jobs.deploy.needs).toBe('test');
-    expect(wf.jobs.deploy.strategy).toMatchObject({ 'max-parallel': 1, matrix: { stack: ['dev', 'prod'] } });
-    const runs = wf.jobs.deploy.steps.map((s) => s.run ?? '').join('\n');
+    expect(wf.jobs['test']!.steps!.some((s) => s.run === 'bash .ci/run')).toBe(true);
+    expect(wf.jobs['dev']).toMatchObject({ needs: 'test', uses: './.github/workflows/deploy-stack.yml', with: { stack: 'dev' } });
+    expect(wf.jobs['prod']).toMatchObject({ uses: './.github/workflows/deploy-stack.yml', with: { stack: 'prod' } });
+    expect(wf.jobs['prod']!.needs).toEqual(expect.arrayContaining(['dev']));
+    const stack = parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', 'deploy-stack.yml'), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
+    const runs = Object.values(stack.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).join('\n');
     expect(runs).toContain('pulumi up --yes --stack "$STACK"');
     expect(runs.indexOf('trigger stop')).toBeLessThan(runs.indexOf('pulumi up'));
     expect(runs.indexOf('pulumi up')).toBeLessThan(runs.indexOf('trigger start'));
