@@ -30,3 +30,4 @@ export { servingPrincipals, FACTORY_BASE_PREFIX } from './naming.js';
 export { DEPLOY_TIME_KEYS, DEPLOY_TIME_STAND_IN, withDeployTimeStandIns, isPlaceholderGuid, DOCUMENTATION_RANGES } from './config.js';
 export { budgetStartDate } from './components/observability.js';
 export { unityCatalogNames, containerUrl } from './components/databricks.js';
+export { preflight, formatPreflight, runChecks, prerequisites, PREFLIGHT_CHECKS, loadPreflightEstate, type PreflightReport, type PreflightEstate, type Check } from './preflight.js';
