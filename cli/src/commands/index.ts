@@ -11,6 +11,7 @@ import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
 import { deployCommand } from './deploy.js';
 import { generateCommand } from './generate.js';
+import { preflightCommand } from './preflight.js';
 import { serveCommand } from './serve.js';
 import { sourcesCommand } from './sources.js';
 import { sqlCommand } from './sql.js';
@@ -18,4 +19,4 @@ import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand, deployCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand, deployCommand, preflightCommand];
