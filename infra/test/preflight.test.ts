@@ -229,3 +229,21 @@ describe('a stack file that does not validate', () => {
     }
   });
 });
+
+describe("infra/README.md 'What a real deploy needs' and preflight's prerequisites", () => {
+  const readme = readFileSync(join(ROOT, 'infra', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## What a real deploy needs'), readme.indexOf('\n## ', readme.indexOf('## What a real deploy needs') + 5));
+  const phrases = [...section.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]!.toLowerCase());
+
+  it('is short, and every bold phrase names a prerequisite preflight lists (for prod, which has them all)', () => {
+    expect(section.length).toBeGreaterThan(0);
+    expect((section.match(/^\d+\. /gm) ?? []).length).toBeLessThanOrEqual(10);
+    const listed = prerequisites('prod', prod).map((p) => p.toLowerCase());
+    for (const phrase of phrases) expect([phrase, listed.some((p) => p.includes(phrase))]).toEqual([phrase, true]);
+  });
+
+  it('every prerequisite preflight prints for either stack is one of the README items', () => {
+    for (const [stack, e] of [['dev', dev], ['prod', prod]] as const)
+      for (const p of prerequisites(stack, e)) expect([p, phrases.some((ph) => p.toLowerCase().includes(ph))]).toEqual([p, true]);
+  });
+});
