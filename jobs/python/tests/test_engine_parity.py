@@ -153,8 +153,8 @@ def _write_result(name: str, doc: dict[str, Any]) -> None:
 
 
 def test_cli_runs_one_job_from_a_specs_folder_and_exports(spark, spark_run: dict[str, Any], reference: dict[str, Any], tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    """The Databricks task entry point, in-process: one gold job from a specs folder
-    (the layout `streampulse generate` writes), then the export task."""
+    """The wheel's entry point (the bundle's python_wheel_task), in-process: one gold job
+    from a specs folder (the layout `streampulse generate` writes), then the export task."""
     from streampulse_spark.cli import main
 
     specs = tmp_path / "specs"
@@ -165,7 +165,9 @@ def test_cli_runs_one_job_from_a_specs_folder_and_exports(spark, spark_run: dict
     root, last = str(spark_run["root"]), reference["dates"][-1]
     gold = next(j for j in spark_run["plan"] if j["layer"] == "gold")
     assert main(["run", "--plan", str(specs), "--storage-root", root, "--run-date", last, "--job", gold["id"]]) == 0
-    assert main(["--plan", str(specs), "--storage-root", root, "--run-date", last, "--layer", "bogus"]) == 2
+    with pytest.raises(SystemExit) as usage:  # a usage error, before any Spark work
+        main(["run", "--plan", str(specs), "--storage-root", root, "--run-date", last, "--layer", "bogus"])
+    assert usage.value.code == 2
     assert main(["export", "--plan", str(specs), "--storage-root", root, "--run-date", last]) == 0
     for m in (j["name"] for j in spark_run["plan"] if j["layer"] == "mart"):
         assert list((spark_run["root"] / "serving" / "extracts" / m).glob("part-*.csv")), m
