@@ -4,7 +4,6 @@
  * Databricks jobs themselves are the Asset Bundle's (`bundle.ts`: `databricksBundle`).
  * Pure: no clock, no I/O.
  */
-import { PII_SALT } from './deploy-names.js';
 import type { JobPlan } from './spec.js';
 
 /**
@@ -17,45 +16,6 @@ export type LakeFileSystem = (typeof LAKE_FILE_SYSTEMS)[number];
 /** The storage root the PySpark runtime takes for a lake account: `abfss://{layer}@<account>.dfs.core.windows.net`. */
 export function lakeStorageRoot(account: string): string {
   return `abfss://{layer}@${account}.dfs.core.windows.net`;
-}
-
-/**
- * @deprecated The runtime is deployed by the Databricks Asset Bundle (`databricksBundle`):
- * the wheel as a bundle artifact, the specs as workspace files. Kept only while the Data
- * Factory generator still reads it; nothing is deployed to these paths.
- */
-export interface DatabricksOptions {
-  readonly sparkVersion?: string;
-  readonly nodeTypeId?: string;
-  readonly minWorkers?: number;
-  readonly maxWorkers?: number;
-  readonly storageRoot?: string;
-  readonly workspaceRoot?: string;
-  readonly secretScope?: string;
-  readonly environment?: string;
-  readonly wheelVersion?: string;
-}
-
-/** @deprecated See DatabricksOptions: the bundle (`BUNDLE_DEFAULTS`) holds the deployed settings. */
-export const DATABRICKS_DEFAULTS: Required<DatabricksOptions> = {
-  sparkVersion: '15.4.x-scala2.12',
-  nodeTypeId: 'Standard_D4ds_v5',
-  minWorkers: 1,
-  maxWorkers: 4,
-  storageRoot: lakeStorageRoot('stspulselakedev'),
-  workspaceRoot: '/Workspace/streampulse',
-  secretScope: PII_SALT.scope,
-  environment: 'dev',
-  wheelVersion: '0.1.0',
-};
-
-/** @deprecated See DatabricksOptions: the bundle's tasks run the wheel's entry point, not a Python file. */
-export function runtimePaths(workspaceRoot: string, wheelVersion: string): { pythonFile: string; wheel: string; specs: string } {
-  return {
-    pythonFile: `${workspaceRoot}/runtime/databricks_task.py`,
-    wheel: `${workspaceRoot}/dist/streampulse_spark-${wheelVersion}-py3-none-any.whl`,
-    specs: `${workspaceRoot}/specs`,
-  };
 }
 
 /** A job spec id as a task key: `bronze.users` → `bronze__users`. */

@@ -9,7 +9,7 @@ export { SideLane, type LaneTask, type LanePriority } from './local/lane.js';
 export { silverStateSql } from './local/silver.js';
 export { qualitySummary, type PublishResult } from './local/publish.js';
 export { DATABRICKS_STEP_JOB, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_PARAMETERS, DATABRICKS_JOB_IDS_FILE, PII_SALT, RUNTIME_WHEEL, type DatabricksStepParameter } from './deploy-names.js';
-export { specFiles, taskKey, jsonText, DATABRICKS_DEFAULTS, LAKE_FILE_SYSTEMS, lakeStorageRoot, runtimePaths, type DatabricksOptions, type LakeFileSystem } from './databricks.js';
+export { specFiles, taskKey, jsonText, LAKE_FILE_SYSTEMS, lakeStorageRoot, type LakeFileSystem } from './databricks.js';
 export {
   databricksBundle,
   databricksJobs,
