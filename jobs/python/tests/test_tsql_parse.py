@@ -110,12 +110,24 @@ def golden_files() -> list[Path]:
 def test_the_cli_writes_the_golden_files(tmp_path: Path) -> None:
     if not (REPO / "cli" / "dist" / "src" / "bin.js").exists():
         pytest.fail("the workspace is not built (cli/dist missing): run scripts/setup.sh (tsc -b) first")
-    p = subprocess.run(["node", "cli/dist/src/bin.js", "sql", "generate", "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    # the golden files name the sql package's default principals; the CLI names a stack's unless told
+    defaults = ["--metabase-principal", "id-streampulse-metabase", "--loader-principal", "adf-streampulse"]
+    p = subprocess.run(["node", "cli/dist/src/bin.js", "sql", "generate", "--out", str(tmp_path), *defaults], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     written = {f.name: f.read_text() for f in (tmp_path / "sql").glob("*.sql")}
     written["serving_tests.sql"] = (tmp_path / "sql" / "tests" / "serving_tests.sql").read_text()
     golden = {f.name: f.read_text() for f in (GOLDEN / "streampulse").glob("*.sql")}
     assert written == golden
+
+
+def test_the_cli_names_the_stacks_principals(tmp_path: Path) -> None:
+    # without flags, the users are the dev stack's (infra names them: adf-<prefix>-<env>, <prefix>-id-metabase-<env>)
+    for stack, flags in (("dev", []), ("prod", ["--stack", "prod"])):
+        out = tmp_path / stack
+        p = subprocess.run(["node", "cli/dist/src/bin.js", "sql", "generate", "--out", str(out), *flags], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        users = [strip_comments(c) for c in parse_file(out / "sql" / "0007_roles_and_grants.sql")[1] if fallback_kind(c) == "create_user_external"]
+        assert users == [f"CREATE USER [spulse-id-metabase-{stack}] FROM EXTERNAL PROVIDER", f"CREATE USER [adf-spulse-{stack}] FROM EXTERNAL PROVIDER"]
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
