@@ -40,16 +40,22 @@ describe('streampulse generate', () => {
     const specs = JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', 'index.json'), 'utf8')) as { spec_version: number; jobs: string[] };
     expect(specs.spec_version).toBe(1);
     for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);
-    // the bundle: databricks.yml, a resource file per job, and the artifact path computed from --out
+    // the bundle: databricks.yml, a resource file per job, the specs, and the runtime project the wheel is built from
     const bundle = readdirSync(join(TMP, 'a', 'databricks')).sort();
-    expect(bundle).toStrictEqual(['databricks.yml', 'resources', 'specs']);
+    expect(bundle).toStrictEqual(['databricks.yml', 'resources', 'runtime', 'specs']);
     expect(readdirSync(join(TMP, 'a', 'databricks', 'resources')).sort()).toStrictEqual(['streampulse-daily.job.yml', 'streampulse-step.job.yml']);
     const yml = readFileSync(join(TMP, 'a', 'databricks', 'databricks.yml'), 'utf8');
     const artifact = /\n {4}path: (\S+)\n/.exec(yml)![1]!;
-    expect(resolve(TMP, 'a', 'databricks', artifact)).toBe(join(ROOT, 'jobs', 'python'));
+    // inside the bundle root: the bundle deploys from wherever --out put it
+    expect(resolve(TMP, 'a', 'databricks', artifact)).toBe(join(TMP, 'a', 'databricks', 'runtime'));
     const step = readFileSync(join(TMP, 'a', 'databricks', 'resources', 'streampulse-step.job.yml'), 'utf8');
     const whl = /- whl: "([^"]+)"/.exec(step)![1]!;
-    expect(resolve(TMP, 'a', 'databricks', 'resources', whl)).toBe(join(ROOT, 'jobs', 'python', 'dist', '*.whl'));
+    expect(resolve(TMP, 'a', 'databricks', 'resources', whl)).toBe(join(TMP, 'a', 'databricks', 'runtime', 'dist', '*.whl'));
+    // the runtime project is jobs/python's pyproject.toml and sources, byte for byte (no tests, jars or caches)
+    const runtime = snapshot(join(TMP, 'a', 'databricks', 'runtime'));
+    expect(runtime['/pyproject.toml']).toBe(readFileSync(join(ROOT, 'jobs', 'python', 'pyproject.toml'), 'utf8'));
+    expect(runtime['/src/streampulse_spark/cli.py']).toBe(readFileSync(join(ROOT, 'jobs', 'python', 'src', 'streampulse_spark', 'cli.py'), 'utf8'));
+    expect(Object.keys(runtime).filter((k) => !(k === '/pyproject.toml' || (k.startsWith('/src/') && k.endsWith('.py'))))).toStrictEqual([]);
     // no generated artifact names DBFS
     for (const [path, text] of Object.entries(snapshot(join(TMP, 'a')))) expect({ path, dbfs: text.toLowerCase().includes('dbfs:') }).toStrictEqual({ path, dbfs: false });
     const b = await run(['generate', '--out', join(TMP, 'b')]);

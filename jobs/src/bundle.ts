@@ -4,7 +4,7 @@
  * a file map (bundle-relative path → text) out; stable key order, no timestamps.
  *
  *   databricks.yml                  bundle, include, variables, artifacts (the runtime wheel,
- *                                   type whl, built from jobs/python), sync (specs/), targets
+ *                                   type whl, built from runtime/), sync (specs/), targets
  *                                   dev and prod (mode production, workspace root under the
  *                                   deploying identity's /Workspace/Users folder, run_as a
  *                                   service principal, the lake account per target)
@@ -14,6 +14,10 @@
  *                                   graph bronze → silver → gold → marts → export)
  *   specs/index.json, <id>.json     the job specs the runtime executes, synced as workspace
  *                                   files (`${workspace.file_path}/specs` on the cluster)
+ *   runtime/…                       the runtime's Python project (pyproject.toml + src/), given
+ *                                   by the caller: the wheel is built inside the bundle root, so
+ *                                   the bundle deploys from any folder (a library path outside
+ *                                   the bundle's sync root is refused by the CLI)
  *
  * Every task is a `python_wheel_task` (package streampulse_spark, entry point
  * streampulse-spark) with the wheel as its library, a path relative to the resource file
@@ -37,11 +41,11 @@ export interface BundleOptions {
   /** `bundle.name`. Default `streampulse`. */
   readonly name?: string;
   /**
-   * The runtime's Python project (jobs/python) relative to the bundle root, POSIX, e.g.
-   * `../../../jobs/python` for a bundle written to `<workspace>/out/gen/databricks`
-   * (the default); `streampulse generate` computes it from its `--out` folder.
+   * The runtime's Python project files (path relative to jobs/python → text: pyproject.toml
+   * and src/…), written under `runtime/`, where the wheel artifact is built. The CLI reads
+   * them; without them the bundle names `runtime/` but holds no files there.
    */
-  readonly artifactPath?: string;
+  readonly runtimeFiles?: Readonly<Record<string, string>>;
   /** Name prefix of the stacks (infra's `namePrefix`): the lake account is `st<prefix>lake<target>`. Default `spulse`. */
   readonly namePrefix?: string;
   /** The lake account per target, when the stack names it otherwise (preflight passes the stack's names). */
@@ -63,9 +67,11 @@ export interface BundleOptions {
   readonly stepMaxConcurrentRuns?: number;
 }
 
-export const BUNDLE_DEFAULTS: Required<Omit<BundleOptions, 'lakeAccounts'>> = {
+/** The folder (bundle-relative) that holds the runtime's Python project, where the wheel is built. */
+export const BUNDLE_RUNTIME_DIR = 'runtime';
+
+export const BUNDLE_DEFAULTS: Required<Omit<BundleOptions, 'lakeAccounts' | 'runtimeFiles'>> = {
   name: 'streampulse',
-  artifactPath: '../../../jobs/python',
   namePrefix: 'spulse',
   sparkVersion: '15.4.x-scala2.12',
   nodeTypeId: 'Standard_D4ds_v5',
@@ -137,13 +143,16 @@ const RETRY: Record<JobSpec['layer'] | 'export' | 'step', [number, number, numbe
 
 const param = (name: string): string => `{{job.parameters.${name}}}`;
 
-function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts'>>, accounts: Record<BundleTarget, string>): void {
-  const p = o.artifactPath;
-  if (p === '' || p.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) || p.includes('\\') || p.split('/').some((s) => s === '')) {
-    throw new StreamPulseError('BUNDLE_ARTIFACT_PATH', `the wheel's project path "${p}" must be a relative POSIX path from the bundle root (e.g. ../../../jobs/python)`, {
-      remedy: 'pass artifactPath as path.posix.relative(<bundle root>, <workspace>/jobs/python); `streampulse generate` computes it from --out',
-    });
+function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts' | 'runtimeFiles'>>, accounts: Record<BundleTarget, string>, runtime: Readonly<Record<string, string>>): void {
+  for (const p of Object.keys(runtime)) {
+    if (p === '' || p.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new StreamPulseError('BUNDLE_RUNTIME_FILE', `the runtime file path "${p}" must be a relative POSIX path inside the runtime project (e.g. src/streampulse_spark/cli.py)`, {
+        remedy: 'pass runtimeFiles keyed by paths relative to jobs/python; `streampulse generate` reads them',
+      });
+    }
   }
+  if (Object.keys(runtime).length > 0 && runtime['pyproject.toml'] === undefined)
+    throw new StreamPulseError('BUNDLE_RUNTIME_FILE', 'the runtime files have no pyproject.toml: the wheel artifact cannot be built', { remedy: 'include jobs/python/pyproject.toml in runtimeFiles' });
   for (const [target, account] of Object.entries(accounts)) {
     if (!/^[a-z0-9]{3,24}$/.test(account)) {
       throw new StreamPulseError('BUNDLE_LAKE_ACCOUNT', `the lake account of target ${target} "${account}" is not a storage account name (3–24 lower-case letters and digits)`, {
@@ -166,9 +175,10 @@ function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts'>>, accounts
  */
 export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleOptions = {}): Record<string, BundleJob> {
   const o = { ...BUNDLE_DEFAULTS, ...options };
-  checkOptions(o, Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, bundleLakeAccount(t, options)])) as Record<BundleTarget, string>);
-  // relative to the resource file (resources/), as the bundle resolves local library paths
-  const library = [{ whl: `../${o.artifactPath}/dist/*.whl` }];
+  checkOptions(o, Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, bundleLakeAccount(t, options)])) as Record<BundleTarget, string>, options.runtimeFiles ?? {});
+  // relative to the resource file (resources/), as the bundle resolves local library paths;
+  // inside the bundle root, which the CLI requires of a local library it uploads
+  const library = [{ whl: `../${BUNDLE_RUNTIME_DIR}/dist/*.whl` }];
   const contracts = [...set.datasets, ...set.models, ...set.marts];
   const domains = [...new Set(contracts.map((c) => c.domain))].sort().join('+');
   const owners = [...new Set(contracts.map((c) => c.owner))].filter((x) => /^[^\s@]+@[^\s@]+$/.test(x)).sort();
@@ -317,12 +327,13 @@ export function databricksBundle(set: ContractSet, plan: JobPlan, options: Bundl
     artifacts: {
       [BUNDLE_WHEEL_ARTIFACT]: {
         type: 'whl',
-        path: o.artifactPath,
+        path: BUNDLE_RUNTIME_DIR,
         build: 'python3 -m pip wheel --no-deps --wheel-dir dist .',
       },
     },
-    // the job specs, also when the generated folder is git-ignored
-    sync: { include: ['specs/*.json'] },
+    // the job specs, also when the generated folder is git-ignored; the runtime's sources
+    // reach the workspace only as the wheel (an artifact, uploaded on its own)
+    sync: { include: ['specs/*.json'], exclude: [`${BUNDLE_RUNTIME_DIR}/**`] },
     targets: Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, target(t)])),
   };
   const files: Record<string, string> = {
@@ -332,5 +343,6 @@ export function databricksBundle(set: ContractSet, plan: JobPlan, options: Bundl
     files[bundleJobFile(job.name)] = yamlText({ resources: { jobs: { [bundleJobKey(job.name)]: job as unknown as YamlValue } } }, HEADER);
   }
   for (const [name, doc] of Object.entries(specFiles(plan))) files[`specs/${name}`] = jsonText(doc);
+  for (const [path, text] of Object.entries(options.runtimeFiles ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) files[`${BUNDLE_RUNTIME_DIR}/${path}`] = text;
   return files;
 }

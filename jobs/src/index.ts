@@ -17,6 +17,7 @@ export {
   bundleJobFile,
   bundleLakeAccount,
   BUNDLE_DEFAULTS,
+  BUNDLE_RUNTIME_DIR,
   BUNDLE_TARGETS,
   BUNDLE_WHEEL_ARTIFACT,
   BUNDLE_SPECS_PATH,

@@ -12,6 +12,7 @@ import { dirname, join, posix } from 'node:path';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, StreamPulseError } from '@streampulse/contracts';
 import {
   BUNDLE_TARGETS,
+  BUNDLE_RUNTIME_DIR,
   DATABRICKS_DAILY_JOB,
   DATABRICKS_STEP_JOB,
   DATABRICKS_STEP_PARAMETERS,
@@ -169,8 +170,10 @@ describe('databricksBundle', () => {
     expect(Object.keys(main.artifacts!)).toStrictEqual([RUNTIME_WHEEL.packageName]);
     const art = main.artifacts![RUNTIME_WHEEL.packageName]!;
     expect(art.type).toBe('whl');
-    // paths in a bundle file are relative to that file: the artifact's to databricks.yml (the bundle root)
-    expect(art.path).toBe('../../../jobs/python');
+    // paths in a bundle file are relative to that file: the artifact's to databricks.yml (the bundle root);
+    // the runtime project sits inside the bundle root (a local library outside the sync root is refused)
+    expect(art.path).toBe(BUNDLE_RUNTIME_DIR);
+    expect(main.sync).toStrictEqual({ include: ['specs/*.json'], exclude: [`${BUNDLE_RUNTIME_DIR}/**`] });
     expect(art.build).toMatch(/^python3 -m pip wheel --no-deps --wheel-dir dist \.$/);
     for (const [file, , job] of resourceJobs()) {
       for (const t of job.tasks) {
@@ -272,15 +275,19 @@ describe('databricksBundle', () => {
     ]);
   });
 
-  it('options: the lake account per target from the name prefix or given, the artifact path from the caller; bad values are refused', () => {
+  it('options: the lake account per target from the name prefix or given, the runtime project from the caller; bad values are refused', () => {
     const target = (o: Parameters<typeof databricksBundle>[2]): Doc => YAML.parse(databricksBundle(set, plan, o)['databricks.yml']!) as Doc;
     expect(target({ namePrefix: 'acme' }).targets!['prod']!.variables).toStrictEqual({ lake_account: 'stacmelakeprod' });
     expect(target({ lakeAccounts: { dev: 'stotherlake' } }).targets!['dev']!.variables).toStrictEqual({ lake_account: 'stotherlake' });
-    const other = databricksBundle(set, plan, { artifactPath: '../jobs/python' });
-    expect(other[bundleJobFile(DATABRICKS_STEP_JOB)]).toContain('- whl: "../../jobs/python/dist/*.whl"');
-    for (const artifactPath of ['/work/jobs/python', 'C:\\jobs\\python', 'file:../jobs/python', '', '../jobs//python']) {
-      expect(() => databricksBundle(set, plan, { artifactPath })).toThrow(StreamPulseError);
+    const runtime = { 'pyproject.toml': '[project]\nname = "streampulse-spark"\n', 'src/streampulse_spark/cli.py': 'def main(): ...\n' };
+    const withRuntime = databricksBundle(set, plan, { runtimeFiles: runtime });
+    expect(withRuntime[`${BUNDLE_RUNTIME_DIR}/pyproject.toml`]).toBe(runtime['pyproject.toml']);
+    expect(withRuntime[`${BUNDLE_RUNTIME_DIR}/src/streampulse_spark/cli.py`]).toBe(runtime['src/streampulse_spark/cli.py']);
+    expect(withRuntime[bundleJobFile(DATABRICKS_STEP_JOB)]).toContain(`- whl: "../${BUNDLE_RUNTIME_DIR}/dist/*.whl"`);
+    for (const bad of ['/work/jobs/python/x.py', 'C:\\jobs\\x.py', 'file:x.py', '', '../x.py', 'src//x.py']) {
+      expect(() => databricksBundle(set, plan, { runtimeFiles: { 'pyproject.toml': '', [bad]: '' } })).toThrow(StreamPulseError);
     }
+    expect(() => databricksBundle(set, plan, { runtimeFiles: { 'src/x.py': '' } })).toThrow(/no pyproject\.toml/);
     expect(() => databricksBundle(set, plan, { lakeAccounts: { prod: 'St-Lake' } })).toThrow(/not a storage account name/);
     expect(() => databricksBundle(set, plan, { minWorkers: 3, stepMaxWorkers: 2 })).toThrow(/ends below its start/);
   });

@@ -9,7 +9,7 @@
  *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
  * Deterministic: the same contracts give byte-identical files.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import { compileJobs, databricksBundle, databricksJobs } from '@streampulse/jobs';
@@ -33,9 +33,24 @@ export function writeDatabricks(files: Record<string, string>, out: string): str
   return written;
 }
 
-/** The runtime's Python project (`<workspace>/jobs/python`) relative to the bundle root `<out>/databricks`, as the bundle's artifact path. */
-export function wheelProjectPath(workspaceRoot: string, out: string): string {
-  return relative(join(out, 'databricks'), join(workspaceRoot, 'jobs', 'python')).split(sep).join('/');
+/**
+ * The runtime's Python project as the bundle holds it (`runtime/`): pyproject.toml and every
+ * source file under src/, keyed by POSIX path relative to `<workspace>/jobs/python`, sorted.
+ * Tests, jars, caches and build output are not part of the wheel's source.
+ */
+export function runtimeProjectFiles(workspaceRoot: string): Record<string, string> {
+  const project = join(workspaceRoot, 'jobs', 'python');
+  const files: Record<string, string> = { 'pyproject.toml': readFileSync(join(project, 'pyproject.toml'), 'utf8') };
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== '__pycache__' && !e.name.endsWith('.egg-info')) walk(p);
+      } else if (e.name.endsWith('.py')) files[relative(project, p).split(sep).join('/')] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(join(project, 'src'));
+  return files;
 }
 
 export const generateCommand: CommandModule = {
@@ -54,7 +69,7 @@ export const generateCommand: CommandModule = {
         const plan = compileJobs(set);
         const out = ctx.resolvePath(opts.out);
         const adf = writeAdf(generateFactory(set, plan), out);
-        const bundleOptions = { artifactPath: wheelProjectPath(ctx.workspaceRoot(), out) };
+        const bundleOptions = { runtimeFiles: runtimeProjectFiles(ctx.workspaceRoot()) };
         const jobs = Object.values(databricksJobs(set, plan, bundleOptions)).map((j) => j.name);
         const dbx = writeDatabricks(databricksBundle(set, plan, bundleOptions), out);
         const sql = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));

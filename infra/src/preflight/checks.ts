@@ -10,7 +10,7 @@
  * start Azure accepts, Unity Catalog-capable clusters, …).
  */
 import { formatProblem, innerActivityLists, NAMES, validateFactory } from '@streampulse/pipelines';
-import { DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, LAKE_FILE_SYSTEMS, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
+import { BUNDLE_RUNTIME_DIR, DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, LAKE_FILE_SYSTEMS, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
 import { CONFIG_NAMESPACE, DEPLOY_TIME_KEYS, DOCUMENTATION_RANGES, isPlaceholderGuid, parseStackConfig, SECRET_KEYS, StackConfigError, stackFile } from '../config.js';
 import { streamTopics } from '../components/event-hubs.js';
 import { ROLES, type RoleName } from '../naming.js';
@@ -525,7 +525,7 @@ function wheelEntryPoint(e: PreflightEstate): Check {
   const artifacts = get(bundleRoot(e), 'artifacts');
   const whl = isObj(artifacts) ? Object.entries(artifacts).filter(([, a]) => get(a, 'type') === 'whl') : [];
   if (whl.length === 0) problems.push('databricks.yml builds no wheel artifact (artifacts.<name>.type: whl)');
-  for (const [k, a] of whl) if (!/(^|\/)jobs\/python\/?$/.test(str(get(a, 'path')) ?? '')) problems.push(`artifact ${k} builds ${String(get(a, 'path'))}, not jobs/python`);
+  for (const [k, a] of whl) if (get(a, 'path') !== BUNDLE_RUNTIME_DIR) problems.push(`artifact ${k} builds ${String(get(a, 'path'))}, not the bundle's ${BUNDLE_RUNTIME_DIR}/ (the copy of jobs/python that \`streampulse generate\` writes)`);
   return result(
     'wheel-entry-point',
     `${tasks.length} bundle task(s) against RUNTIME_WHEEL (${RUNTIME_WHEEL.packageName} / ${RUNTIME_WHEEL.entryPoint}), jobs/python/pyproject.toml (${py.name ?? '?'}, ${RUNTIME_WHEEL.entryPoint} = ${script ?? '?'}) and the bundle's wheel artifact`,

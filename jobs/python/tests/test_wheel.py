@@ -12,7 +12,6 @@ from __future__ import annotations
 import configparser
 import email.parser
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -35,19 +34,30 @@ def _marker(requirement: str) -> str:
     return requirement.split(";", 1)[1].strip() if ";" in requirement else ""
 
 
+REPO = PROJECT.parents[1]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    # a copy of the project, so the in-tree build leaves no build/ or *.egg-info behind
-    src = tmp_path_factory.mktemp("project")
-    shutil.copy(PROJECT / "pyproject.toml", src / "pyproject.toml")
-    shutil.copytree(PROJECT / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    # built where the bundle's artifact build builds it: the runtime/ folder `streampulse
+    # generate` writes into the bundle (a copy of this project's pyproject.toml and src/)
+    if not (REPO / "cli" / "dist" / "src" / "bin.js").exists():
+        pytest.fail("the workspace is not built (cli/dist missing): run scripts/setup.sh (tsc -b) first")
+    gen = tmp_path_factory.mktemp("generated")
+    done = subprocess.run(["node", "cli/dist/src/bin.js", "generate", "--out", str(gen)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    src = gen / "databricks" / "runtime"
+    modules = sorted(p.name for p in (PROJECT / "src" / "streampulse_spark").glob("*.py"))
+    assert sorted(p.name for p in (src / "src" / "streampulse_spark").glob("*.py")) == modules
     out = tmp_path_factory.mktemp("dist")
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "--wheel-dir", str(out), str(src)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     wheels = sorted(out.glob("*.whl"))
     assert [w.name for w in wheels] == ["streampulse_spark-0.1.0-py3-none-any.whl"]
-    return zipfile.ZipFile(wheels[0])
+    whl = zipfile.ZipFile(wheels[0])
+    assert sorted(n.split("/")[-1] for n in whl.namelist() if n.startswith("streampulse_spark/")) == modules
+    return whl
 
 
 def _dist_info(whl: zipfile.ZipFile, name: str) -> str:
