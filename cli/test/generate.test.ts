@@ -63,3 +63,23 @@ describe('streampulse generate', () => {
     expect(snapshot(join(TMP, 'b'))).toStrictEqual(snapshot(join(TMP, 'a')));
   });
 });
+
+describe('streampulse generate --stack', () => {
+  it("every artifact carries the stack's names: the factory, its lake and Key Vault, the SQL users, the bundle's cluster size", async () => {
+    const r = await run(['generate', '--out', join(TMP, 'prod'), '--stack', 'prod']);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(TMP, 'prod', 'adf', 'factory'))).toStrictEqual(['adf-spulse-prod.json']);
+    const all = snapshot(join(TMP, 'prod', 'adf'));
+    const text = Object.values(all).join('\n');
+    expect(text).toContain('https://stspulselakeprod.dfs.core.windows.net/');
+    expect(text).toContain('https://kv-spulse-prod.vault.azure.net/');
+    expect(text).not.toMatch(/stspulselakedev|kv-spulse-dev|streampulse-dev/);
+    const grants = readFileSync(join(TMP, 'prod', 'sql', '0007_roles_and_grants.sql'), 'utf8');
+    expect(grants).toContain('CREATE USER [adf-spulse-prod] FROM EXTERNAL PROVIDER;');
+    expect(grants).toContain('CREATE USER [spulse-id-metabase-prod] FROM EXTERNAL PROVIDER;');
+    expect(readFileSync(join(TMP, 'prod', 'databricks', 'resources', 'streampulse-daily.job.yml'), 'utf8')).toContain('max_workers: 8');
+    const bad = await run(['generate', '--out', join(TMP, 'qa'), '--stack', 'qa']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err + bad.out).toContain("unknown stack 'qa'");
+  });
+});

@@ -25,7 +25,7 @@ export { Security } from './components/security.js';
 export { Observability, freshnessQuery } from './components/observability.js';
 export { Network, PRIVATE_DNS_ZONES } from './components/network.js';
 export { checkPolicies, POLICIES, type MockResource, type PolicyViolation } from './policy.js';
-export { readStackFile, loadStack, STACKS, isStackName, type StackName } from './stack-file.js';
+export { readStackFile, loadStack, stackFactoryOptions, STACKS, isStackName, type StackName } from './stack-file.js';
 export { servingPrincipals, FACTORY_BASE_PREFIX } from './naming.js';
 export { DEPLOY_TIME_KEYS, DEPLOY_TIME_STAND_IN, withDeployTimeStandIns, isPlaceholderGuid, DOCUMENTATION_RANGES } from './config.js';
 export { budgetStartDate } from './components/observability.js';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { StreamPulseError } from '@streampulse/contracts';
 import { type StackConfig, parseStackConfig, stackFile, withDeployTimeStandIns } from './config.js';
-import { type Naming, naming } from './naming.js';
+import { type Naming, FACTORY_BASE_PREFIX, naming } from './naming.js';
+import type { FactoryOptions } from '@streampulse/pipelines';
 
 export const STACKS = ['dev', 'prod'] as const;
 export type StackName = (typeof STACKS)[number];
@@ -29,4 +30,28 @@ export function loadStack(root: string, stack: string): { readonly config: Stack
   const raw = withDeployTimeStandIns({ ...readStackFile(root, stack), 'streampulse:metabaseDbAdminPassword': '(not read outside pulumi)' });
   const config = parseStackConfig(raw, stack);
   return { config, names: naming(config) };
+}
+
+/**
+ * The Data Factory generator's options for a stack: the names the stack's program passes
+ * (infra's DataFactory component uses the same function), with the workspace URL and
+ * resource id the deployment gives — before it, placeholders that name no real workspace.
+ */
+export function stackFactoryOptions(config: StackConfig, workspace?: { readonly url: string; readonly id: string }): FactoryOptions {
+  const names = naming(config);
+  const url = workspace?.url ?? 'https://adb-0000000000000000.0.azuredatabricks.net';
+  return {
+    factoryName: `${FACTORY_BASE_PREFIX}${config.namePrefix}`,
+    environment: config.env,
+    location: config.location,
+    lakeAccount: names.lakeAccount,
+    sourceAccount: names.sourceAccount,
+    keyVaultName: names.keyVault,
+    databricksWorkspaceUrl: url.startsWith('https://') ? url : `https://${url}`,
+    databricksWorkspaceResourceId:
+      workspace?.id ?? `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${names.resourceGroup}/providers/Microsoft.Databricks/workspaces/${names.dashed('dbw')}`,
+    ingestBatchCount: config.dataFactory.ingestBatchCount,
+    triggerStart: config.dataFactory.triggerStart,
+    scheduleHour: config.dataFactory.scheduleHour,
+  };
 }

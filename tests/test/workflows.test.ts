@@ -361,7 +361,8 @@ describe('deploy-stack.yml', () => {
       ['stop the triggers', runs('az datafactory trigger stop')],
       ['the Azure SQL token', runs('az account get-access-token --resource https://database.windows.net/')],
       ['pulumi up', runs('pulumi up --yes --stack "$STACK"')],
-      ['streampulse generate', runs(`streampulse generate --out "${ARTIFACTS}"`)],
+      // the artifacts carry the stack's names (factory, lake, Key Vault, SQL users, cluster sizes)
+      ['streampulse generate', runs(`streampulse generate --stack "$STACK" --out "${ARTIFACTS}"`)],
       ['databricks bundle deploy', runs('databricks bundle deploy -t "$STACK"')],
       ['databricks bundle summary', runs(`databricks bundle summary -t "$STACK" --output json > "${SUMMARY}"`)],
       ['streampulse deploy control-files', runs(`streampulse deploy control-files --stack "$STACK" --bundle-summary "${SUMMARY}"`)],

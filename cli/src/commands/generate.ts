@@ -13,6 +13,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import { compileJobs, databricksBundle, databricksJobs } from '@streampulse/jobs';
+import { StreamPulseError } from '@streampulse/contracts';
+import { isStackName, loadStack, stackFactoryOptions, STACKS } from '@streampulse/infra';
 import { generateFactory } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
@@ -61,18 +63,31 @@ export const generateCommand: CommandModule = {
       .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), the Databricks Asset Bundle with the job specs (databricks/), Azure SQL migrations (sql/)')
       .requiredOption('-o, --out <dir>', 'output folder')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option('--stack <stack>', "the stack whose names the artifacts carry (dev | prod): factory, lake and source accounts, Key Vault, SQL principals, the bundle's cluster settings", 'dev')
       .option('--metabase-principal <name>', 'Entra principal of Metabase in the SQL grants (reader role)')
       .option('--json', 'print the summary as JSON')
-      .action((opts: { out: string; dir?: string; json?: boolean; metabasePrincipal?: string }) => {
+      .action((opts: { out: string; dir?: string; json?: boolean; metabasePrincipal?: string; stack: string }) => {
         ctx.jsonMode = opts.json === true;
+        if (!isStackName(opts.stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+        const root = ctx.workspaceRoot();
+        const { config } = loadStack(root, opts.stack);
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const plan = compileJobs(set);
         const out = ctx.resolvePath(opts.out);
-        const adf = writeAdf(generateFactory(set, plan), out);
-        const bundleOptions = { runtimeFiles: runtimeProjectFiles(ctx.workspaceRoot()) };
+        // every artifact carries the stack's names (the workspace URL and id only exist after `pulumi up`)
+        const adf = writeAdf(generateFactory(set, plan, stackFactoryOptions(config)), out);
+        const bundleOptions = {
+          runtimeFiles: runtimeProjectFiles(root),
+          namePrefix: config.namePrefix,
+          lakeAccounts: Object.fromEntries(STACKS.map((s) => [s, loadStack(root, s).names.lakeAccount])),
+          sparkVersion: config.databricks.sparkVersion,
+          nodeTypeId: config.databricks.nodeTypeId,
+          minWorkers: config.databricks.minWorkers,
+          maxWorkers: config.databricks.maxWorkers,
+        };
         const jobs = Object.values(databricksJobs(set, plan, bundleOptions)).map((j) => j.name);
         const dbx = writeDatabricks(databricksBundle(set, plan, bundleOptions), out);
-        const sql = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));
+        const sql = writeSqlDir(set, out, cliServingOptions(root, opts));
         if (ctx.jsonMode) {
           ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx, sql });
           return;

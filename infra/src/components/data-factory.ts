@@ -22,7 +22,7 @@ import * as datafactory from '@pulumi/azure-native/datafactory/index.js';
 import { type AdfFactory, type FactoryOptions, generateFactory } from '@streampulse/pipelines';
 import { type AdfEntity, adfEntities, factoryDocument, triggerStates } from '../adf-mapping.js';
 import { type Estate, diagnostics, grant, publicAccess } from '../context.js';
-import { FACTORY_BASE_PREFIX } from '../naming.js';
+import { stackFactoryOptions } from '../stack-file.js';
 import type { DataLake } from './data-lake.js';
 
 /** The pipeline arguments a generated pipeline may carry (anything else is an error, never dropped). */
@@ -43,21 +43,12 @@ export class DataFactory extends pulumi.ComponentResource {
   readonly triggerStates: Record<string, 'Started' | 'Stopped'>;
   readonly principalId: pulumi.Output<string>;
 
-  /** The generator options of this stack (URL and id are the workspace's). */
+  /** The generator options of this stack (URL and id are the workspace's): `stackFactoryOptions`, which `streampulse generate --stack` uses too. */
   static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
-    return {
-      factoryName: `${FACTORY_BASE_PREFIX}${e.config.namePrefix}`,
-      environment: e.config.env,
-      location: e.location,
-      lakeAccount: p.lakeAccount,
-      sourceAccount: p.sourceAccount,
-      keyVaultName: p.keyVaultName,
-      databricksWorkspaceUrl: url.startsWith('https://') ? url : `https://${url}`,
-      databricksWorkspaceResourceId: id,
-      ingestBatchCount: e.config.dataFactory.ingestBatchCount,
-      triggerStart: e.config.dataFactory.triggerStart,
-      scheduleHour: e.config.dataFactory.scheduleHour,
-    };
+    const o = stackFactoryOptions(e.config, { url, id });
+    if (o.lakeAccount !== p.lakeAccount || o.sourceAccount !== p.sourceAccount || o.keyVaultName !== p.keyVaultName)
+      throw new Error(`the factory's names (${o.lakeAccount}, ${o.sourceAccount}, ${o.keyVaultName}) differ from the resources' (${p.lakeAccount}, ${p.sourceAccount}, ${p.keyVaultName})`);
+    return o;
   }
 
   constructor(name: string, e: Estate, p: DataFactoryProps, opts?: pulumi.ComponentResourceOptions) {
