@@ -163,6 +163,7 @@ const breaks: [string, 'dev' | 'prod', string, () => PreflightEstate][] = [
   ['a bundle cluster in no-isolation shared mode', 'dev', 'uc-access-mode', () => bundle(dev, (f) => void (stepJob(f).job_clusters[0].new_cluster.data_security_mode = 'NONE'))],
   ['the prod target in development mode', 'prod', 'bundle-targets', () => bundle(prod, (f) => void (f['databricks.yml'].targets.prod.mode = 'development'))],
   ['a deploy workflow that never deploys the bundle', 'prod', 'workflow-bundle-deploy', () => workflows(prod, dropLines(/databricks\s+bundle\s+deploy/))],
+  ['a deploy workflow generating without --stack (the dev names on prod)', 'prod', 'workflow-bundle-deploy', () => workflows(prod, (t) => t.replace(/generate --stack "\$STACK"/g, 'generate'))],
   ['a deploy workflow that never uploads the control files', 'dev', 'workflow-control-files', () => workflows(dev, dropLines(/deploy\s+control-files/))],
   ['a deploy workflow that does not set the deploy-time key', 'dev', 'workflow-deploy-time-keys', () => workflows(dev, dropLines(/pulumi\s+config\s+set\s+--path/))],
   ['no workflow running preflight', 'prod', 'workflow-preflight', () => workflows(prod, dropLines(/preflight\s+--stack/))],

@@ -912,13 +912,18 @@ function workflowBundleDeploy(e: PreflightEstate): Check {
   const [path, text] = wf;
   const deploy = firstAt(text, /databricks\s+bundle\s+deploy\b/);
   const up = firstAt(text, /pulumi\s+up\b/);
-  const generate = firstAt(text, /\bgenerate\s+(?:--out|-o)\b/);
+  const generate = firstAt(text, /\bstreampulse\s+generate\b/);
   if (deploy < 0) problems.push(`${path} never runs \`databricks bundle deploy\``);
   else {
     const line = text.slice(deploy, text.indexOf('\n', deploy) < 0 ? undefined : text.indexOf('\n', deploy));
     if (!/(\s-t\s|\s--target[\s=])/.test(`${line} `)) problems.push(`${path}: \`databricks bundle deploy\` names no target (-t <stack>)`);
     if (up >= 0 && deploy < up) problems.push(`${path} deploys the bundle before \`pulumi up\` (the workspace, secret scope and external locations come from pulumi up)`);
-    if (generate < 0 || generate > deploy) problems.push(`${path} does not generate the bundle (\`streampulse generate --out …\`) before deploying it`);
+    if (generate < 0 || generate > deploy) problems.push(`${path} does not generate the bundle (\`streampulse generate --stack <stack> --out …\`) before deploying it`);
+    else {
+      const gen = text.slice(generate, text.indexOf('\n', generate) < 0 ? undefined : text.indexOf('\n', generate));
+      // without --stack, generate names the dev stack's factory, lake and SQL users
+      if (!/--stack[\s=]"?\$\{?(STACK|\{\s*inputs\.stack\s*\})/.test(gen)) problems.push(`${path}: \`streampulse generate\` does not pass --stack "$STACK" (the artifacts would carry the dev stack's names)`);
+    }
   }
   if (/databricks\s+workspace\s+import\b/.test(text)) problems.push(`${path} still uploads files with \`databricks workspace import\` (the bundle deploys the wheel and the specs)`);
   if (/databricks-cli\b/.test(text)) problems.push(`${path} installs the legacy pip package databricks-cli (the bundle needs the current Databricks CLI)`);
