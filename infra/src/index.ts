@@ -2,7 +2,6 @@
 export { parseStackConfig, stackConfigSchema, StackConfigError, stackFile, CONFIG_NAMESPACE, SECRET_KEYS, STACK_CONFIG_KEYS, type StackConfig } from './config.js';
 export { naming, tags, dataDomains, stableGuid, ROLES, REQUIRED_TAGS, type Naming, type Tags } from './naming.js';
 export { adfEntities, triggerStates, factoryDocument, flattenTypeProperties, mapActivity, AdfMappingError, type AdfEntity } from './adf-mapping.js';
-export { jobArgs, KNOWN_JOB_KEYS, DatabricksMappingError } from './databricks-mapping.js';
 export { createEstate, type EstateOutputs, type EstateSecrets } from './program.js';
 export { DataLake, LAKE_CONTAINERS, lifecycleRules, landingPrefix, deltaRetention } from './components/data-lake.js';
 export { DataFactory } from './components/data-factory.js';

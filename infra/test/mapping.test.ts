@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { AdfMappingError, adfEntities, flattenTypeProperties, mapActivity } from '../src/adf-mapping.js';
-import { DatabricksMappingError, jobArgs } from '../src/databricks-mapping.js';
 import { cidrRange } from '../src/components/sql.js';
 import { landingPrefix } from '../src/components/data-lake.js';
 import { stableGuid } from '../src/naming.js';
@@ -43,27 +42,6 @@ describe('ADF mapping', () => {
     });
     expect(trigger).toEqual({ kind: 'trigger', name: 't', path: 'trigger/t.json', args: { properties: { type: 'ScheduleTrigger', recurrence: { frequency: 'Day' } } } });
     expect(pipeline?.args).toEqual({ description: 'x', activities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }] });
-  });
-});
-
-describe('Databricks job mapping', () => {
-  it('camelCases the schema, pluralises lists, keeps map keys, applies the pause status', () => {
-    const args = jobArgs(
-      { name: 'j', schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' }, email_notifications: { on_failure: ['a@b.c'] }, tasks: [{ task_key: 'b', depends_on: [{ task_key: 'a' }] }], job_clusters: [{ job_cluster_key: 'k', new_cluster: { spark_conf: { 'spark.sql.ansi.enabled': 'false' }, custom_tags: { cost_center: 'x' } } }] },
-      'j.json',
-      { paused: true },
-    );
-    expect(args).toEqual({
-      name: 'j',
-      schedule: { quartzCronExpression: '0 0 * * * ?', timezoneId: 'UTC', pauseStatus: 'PAUSED' },
-      emailNotifications: { onFailures: ['a@b.c'] },
-      tasks: [{ taskKey: 'b', dependsOns: [{ taskKey: 'a' }] }],
-      jobClusters: [{ jobClusterKey: 'k', newCluster: { sparkConf: { 'spark.sql.ansi.enabled': 'false' }, customTags: { cost_center: 'x' } } }],
-    });
-  });
-
-  it('an unknown Jobs API key is an error', () => {
-    expect(() => jobArgs({ name: 'j', git_source: {} }, 'j.json', { paused: false })).toThrow(DatabricksMappingError);
   });
 });
 
