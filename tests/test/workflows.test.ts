@@ -204,6 +204,15 @@ describe('ci.yml', () => {
     expect(wf.on).toMatchObject({ pull_request: null, push: { branches: ['main'] } });
     expect(Object.values(wf.jobs).some((j) => (j.steps ?? []).some((s) => s.run?.trim() === 'bash .ci/run'))).toBe(true);
   });
+
+  it('runs streampulse preflight for both stacks after the tests (it fails the job on any ✗)', () => {
+    const wf = load('ci.yml');
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps ?? []);
+    const tests = steps.findIndex((s) => s.run?.trim() === 'bash .ci/run');
+    const pre = steps.findIndex((s) => /preflight --stack "\$stack"/.test(s.run ?? ''));
+    expect(pre).toBeGreaterThan(tests);
+    expect(steps[pre]!.run).toMatch(/for stack in dev prod; do/);
+  });
 });
 
 // ---------------------------------------------------------------------------
