@@ -20,21 +20,8 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import {
-  compileJobs,
-  DATABRICKS_DAILY_JOB,
-  DATABRICKS_STEP_JOB,
-  DATABRICKS_STEP_PARAMETERS,
-  FRESHNESS_MODES,
-  isFreshnessMode,
-  LocalRunner,
-  type BatchReport,
-  type DatabricksStepParameter,
-  type FreshnessMode,
-  type JobPlan,
-  type ProgressEvent,
-  type PublishResult,
-} from '@streampulse/jobs';
+import { compileJobs, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, FRESHNESS_MODES, isFreshnessMode, type DatabricksStepParameter, type FreshnessMode, type JobPlan } from '@streampulse/jobs';
+import { LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/engine';
 import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type BoundActivity, type DatabricksJobIds, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
 import { allBatchReports } from './lake-reports.js';
 

@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { StreamPulseError, loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/jobs';
+import { compileJobs } from '@streampulse/jobs';
+import { Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/engine';
 import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
 import { stringLiteral } from '@streampulse/sql';
 import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';

@@ -1,7 +1,7 @@
 /** Small readers of what a lake holds, shared by the direct runner path and the Data Factory path. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BatchReport } from '@streampulse/jobs';
+import type { BatchReport } from '@streampulse/engine';
 
 /** Every batch report the lake holds (reports/batches/*.json), in date order. */
 export function allBatchReports(lakeRoot: string): BatchReport[] {

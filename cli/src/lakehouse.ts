@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport, type FreshnessMode, type ProgressEvent, type PublishResult } from '@streampulse/jobs';
+import { compileJobs, type FreshnessMode } from '@streampulse/jobs';
+import { LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/engine';
 import type { ActivityRun } from '@streampulse/pipelines';
 import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
 import { runBatchesViaAdf, type AdfBatchesResult } from './adf-local.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
-import { Duck, Lake } from '@streampulse/jobs';
+import { Duck, Lake } from '@streampulse/engine';
 import { isStackName, loadStack, servingPrincipals, STACKS } from '@streampulse/infra';
 import {
   connectMssql,

@@ -32,11 +32,12 @@ const ALLOWED: ReadonlyArray<readonly [folder: string, mayImport: readonly strin
   ['contracts', []],
   ['sql', ['contracts']],
   ['jobs', ['contracts', 'sql']],
+  ['engine', ['contracts', 'sql', 'jobs']],
   ['pipelines', ['contracts', 'jobs']],
   ['sources', ['contracts']],
   ['dashboards', ['contracts', 'sql']],
   ['infra', ['contracts', 'pipelines', 'jobs', 'sql']],
-  ['cli', ['contracts', 'sql', 'jobs', 'pipelines', 'sources', 'dashboards', 'infra']],
+  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'infra']],
 ];
 /** The cross-package tests folder (not a library): may import every package. */
 const TESTS_FOLDER = 'tests';
@@ -314,6 +315,23 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
     );
     expect(upward).toEqual([]);
     expect([...workspaceFolders()].sort()).toEqual([...PACKAGES, TESTS_FOLDER].sort());
+  });
+
+  it('the pure generator packages reach no native engine or I/O driver, directly or through a workspace package', () => {
+    // runtime dependencies only (devDependencies serve tests), followed through @streampulse/* packages
+    const FORBIDDEN = ['@duckdb/node-api', 'better-sqlite3', 'mssql'];
+    // Still reached through @streampulse/sql until its loaders move to their own package
+    // (issue 17, stage 2): the SQLite and Azure SQL loaders live in sql/src/serving-*.ts.
+    const PENDING: Readonly<Record<string, readonly string[]>> = { sql: ['better-sqlite3', 'mssql'] };
+    const deps = (pkg: string): Record<string, string> => readJson<{ dependencies?: Record<string, string> }>(join(ROOT, pkg, 'package.json')).dependencies ?? {};
+    const reach = (pkg: string, via: string[] = []): { dep: string; path: string[] }[] =>
+      Object.keys(deps(pkg)).flatMap((d) =>
+        d.startsWith(SCOPE) ? reach(d.slice(SCOPE.length), [...via, pkg]) : FORBIDDEN.includes(d) && !(PENDING[pkg] ?? []).includes(d) ? [{ dep: d, path: [...via, pkg] }] : [],
+      );
+    const violations = ['contracts', 'sql', 'jobs', 'pipelines', 'dashboards', 'infra'].flatMap((pkg) => reach(pkg).map((r) => `${pkg} reaches ${r.dep} through ${r.path.join(' -> ')}`));
+    expect(violations).toEqual([]);
+    // and the engine is where DuckDB lives now
+    expect(Object.keys(deps('engine'))).toContain('@duckdb/node-api');
   });
 
   it('(a) package.json and tsconfig.json depend only on allowed @streampulse packages', () => {

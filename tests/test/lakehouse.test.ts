@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import type { BatchReport } from '@streampulse/jobs';
+import type { BatchReport } from '@streampulse/engine';
 import { DEFECT_KINDS, generateSources, type InjectedDefect, type Manifest } from '@streampulse/sources';
 import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDailyBatches, runDemo, type DemoResult } from '@streampulse/cli';
 

@@ -84,7 +84,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadContractsOrThrow } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport } from '@streampulse/jobs';
+import { compileJobs } from '@streampulse/jobs';
+import { LocalRunner, type BatchReport } from '@streampulse/engine';
 
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'streampulse');

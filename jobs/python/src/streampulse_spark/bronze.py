@@ -1,6 +1,6 @@
 """Bronze on Spark + Delta: one batch's landing files → typed rows with audit columns,
 every quality check of the spec evaluated, bad rows quarantined with their reasons.
-Mirrors the local DuckDB runner (jobs/src/local/bronze.ts) step for step; casts and
+Mirrors the local DuckDB runner (engine/src/bronze.ts) step for step; casts and
 row checks are the spec's ``spark`` SQL.
 
 Differences from the local runner, by design:

@@ -126,7 +126,7 @@ def run_silver(spark: SparkSession, storage: Storage, spec: JobSpec, batch: str,
 
 def state_sql(merge: dict[str, Any], source: str) -> str:
     """The current state over a history relation: the local runner's merge-on-read
-    (jobs/src/local/silver.ts silverStateSql) in Spark SQL."""
+    (engine/src/silver.ts silverStateSql) in Spark SQL."""
     key = ", ".join(qi(k) for k in merge["key"])
     ordered = f"{_order_sql(merge['order_by'])}, _batch_id DESC, _record_hash"
     cols = ", ".join(qi(c) for c in merge["columns"])

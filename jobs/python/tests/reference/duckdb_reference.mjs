@@ -14,7 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
 const cli = await import(join(root, 'cli', 'dist', 'src', 'index.js'));
 const { loadContractsOrThrow } = await import(join(root, 'contracts', 'dist', 'src', 'index.js'));
-const { compileJobs, LocalRunner } = await import(join(root, 'jobs', 'dist', 'src', 'index.js'));
+const { compileJobs } = await import(join(root, 'jobs', 'dist', 'src', 'index.js'));
+const { LocalRunner } = await import(join(root, 'engine', 'dist', 'src', 'index.js'));
 const { DEFECT_KINDS } = await import(join(root, 'sources', 'dist', 'src', 'index.js'));
 
 const [out, users, days, seed, start] = process.argv.slice(2);

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, Duck, Lake, LocalRunner, SideLane, type BatchReport } from '@streampulse/jobs';
+import { compileJobs } from '@streampulse/jobs';
+import { Duck, Lake, LocalRunner, SideLane, type BatchReport } from '@streampulse/engine';
 
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'jobs', 'test', 'fixtures', 'landing');
+const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
 const DATES = ['2024-03-01', '2024-03-02'];
 
 function freshLake(): string {

@@ -10,11 +10,12 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContractFiles, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, evaluateFreshness, LocalRunner, type BatchReport, type FreshnessMode, type QualityCheck } from '@streampulse/jobs';
+import { compileJobs, evaluateFreshness, type FreshnessMode, type QualityCheck } from '@streampulse/jobs';
+import { LocalRunner, type BatchReport } from '@streampulse/engine';
 
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'jobs', 'test', 'fixtures', 'landing');
+const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
 
 interface Case {
   readonly case: string;

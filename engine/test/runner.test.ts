@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, LocalRunner, type BatchReport } from '@streampulse/jobs';
+import { compileJobs } from '@streampulse/jobs';
+import { LocalRunner, type BatchReport } from '@streampulse/engine';
 
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'jobs', 'test', 'fixtures', 'landing');
+const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
 const DATES = ['2024-03-01', '2024-03-02'];
 const GOLD = ['dim_user', 'fact_payments', 'analytics_revenue'];
 
@@ -172,7 +173,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
   it('survives a process killed while committing a gold file: nothing partial is read, the re-run matches', async () => {
     const expected = await goldHashes(lake);
     const crashed = freshLake();
-    const child = spawn(process.execPath, [join(ROOT, 'jobs', 'test', 'helpers', 'run-batches.mjs'), CONTRACTS, crashed, ...DATES], {
+    const child = spawn(process.execPath, [join(ROOT, 'engine', 'test', 'helpers', 'run-batches.mjs'), CONTRACTS, crashed, ...DATES], {
       env: { ...process.env, STREAMPULSE_TEST_HOLD_COMMIT: `gold/fact_payments/data.parquet` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

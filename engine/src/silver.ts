@@ -6,7 +6,7 @@
  * batch rewrites exactly one partition and is idempotent.
  */
 import { StreamPulseError } from '@streampulse/contracts';
-import type { JobSpec, Step } from '../spec.js';
+import type { JobSpec, Step } from '@streampulse/jobs';
 import { copyAtomic } from './bronze.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import type { Lake } from './lake.js';

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
-import type { ColumnSpec, JobSpec, QualityCheck, Step } from '../spec.js';
+import type { ColumnSpec, JobSpec, QualityCheck, Step } from '@streampulse/jobs';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, tempFor, commit, writeFileAtomic } from './lake.js';
 import type { SideLane } from './lane.js';
-import { evaluateFreshness, type FreshnessMode } from '../freshness.js';
+import { evaluateFreshness, type FreshnessMode } from '@streampulse/jobs';
 
 export interface RuleStat {
   readonly id: string;

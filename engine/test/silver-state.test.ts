@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, Duck, Lake, LocalRunner, silverStateSql } from '@streampulse/jobs';
-import { mergeSilverState, partitionsSql } from '../src/local/silver.js';
+import { compileJobs } from '@streampulse/jobs';
+import { Duck, Lake, LocalRunner, silverStateSql } from '@streampulse/engine';
+import { mergeSilverState, partitionsSql } from '../src/silver.js';
 
 // The runner keeps each dataset's silver state in a table and, batch after batch, merges
 // the new partition into it instead of re-reading every partition (SCD2: from the
@@ -14,7 +15,7 @@ import { mergeSilverState, partitionsSql } from '../src/local/silver.js';
 // consecutive batches gives the same gold as a fresh runner per batch (full rebuilds).
 const ROOT = process.cwd();
 const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'jobs', 'test', 'fixtures', 'landing');
+const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
 const DATES = ['2024-03-01', '2024-03-02'];
 const GOLD = ['dim_user', 'fact_payments', 'analytics_revenue'];
 

@@ -2,7 +2,8 @@
 // crash-safety test as a separate process that the test kills.
 // usage: node run-batches.mjs <contractsDir> <lakeRoot> <date>...
 import { loadContractsOrThrow } from '@streampulse/contracts';
-import { compileJobs, LocalRunner } from '@streampulse/jobs';
+import { compileJobs } from '@streampulse/jobs';
+import { LocalRunner } from '@streampulse/engine';
 
 const [contractsDir, lakeRoot, ...dates] = process.argv.slice(2);
 const set = loadContractsOrThrow(contractsDir);
