@@ -24,7 +24,7 @@ import { Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/en
 import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
 import { stringLiteral } from '@streampulse/sql';
 import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';
-import { runBatches } from './lakehouse.js';
+import { runBatches } from '@streampulse/rehearsal';
 import { table, type Style } from './output.js';
 
 export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '2026-01-25' } as const;

@@ -1,29 +1,14 @@
 /**
- * The CLI's edge of the serving layer: the generated `sql/` folder on disk, the lake's
- * gold marts as a load source (read with DuckDB), and the target a command asks for
- * (SQLite file, or Azure SQL through a connection string).
+ * The CLI's edge of the serving layer: the stack's principals for the migrations, and
+ * the generated `sql/` folder on disk. The load itself (the lake's gold marts as a source,
+ * the target a command asks for) is the rehearsal's (`@streampulse/rehearsal`).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
-import { Duck, Lake } from '@streampulse/engine';
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { isStackName, loadStack, servingPrincipals, STACKS } from '@streampulse/infra';
-import {
-  connectMssql,
-  MssqlTarget,
-  servingMigrations,
-  servingTests,
-  servingTestsSql,
-  splitBatches,
-  SqliteTarget,
-  type ConnectOptions,
-  type MartData,
-  type Migration,
-  type ServingOptions,
-  type ServingSource,
-  type ServingTarget,
-} from '@streampulse/sql';
+import { servingMigrations, servingTests, servingTestsSql, splitBatches, type Migration, type ServingOptions } from '@streampulse/sql';
 
 /**
  * The serving options the CLI generates with: the principals are the stack's (infra's
@@ -75,44 +60,3 @@ export function readMigrationsDir(dirIn: string): Migration[] {
 }
 
 /** The lake's gold marts (Parquet), read with DuckDB; the fingerprint is the file's SHA-256. */
-export class LakeMartSource implements ServingSource {
-  private duck: Duck | undefined;
-  private readonly lake: Lake;
-
-  constructor(readonly lakeRoot: string) {
-    this.lake = new Lake(lakeRoot);
-  }
-
-  /** Fails before anything is loaded when a mart has no gold table in the lake. */
-  check(set: ContractSet): void {
-    const missing = set.marts.filter((m) => !existsSync(this.lake.tableFile('gold', m.mart))).map((m) => m.mart);
-    if (missing.length > 0)
-      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${missing.join(', ')} (looked for ${this.lake.tableFile('gold', missing[0]!)})`, {
-        remedy: 'build the marts first: `streampulse demo`, or `streampulse run --date YYYY-MM-DD --lake <lake>`; or pass --lake',
-      });
-  }
-
-  async read(m: MartContract): Promise<MartData> {
-    const file = this.lake.tableFile('gold', m.mart);
-    if (!existsSync(file))
-      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${m.mart} (${file})`, { remedy: 'build the marts first: `streampulse demo` or `streampulse run --date …`' });
-    this.duck ??= await Duck.open({ threads: 1 });
-    const path = file.replace(/'/g, "''");
-    const r = await this.duck.con.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`);
-    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][], fingerprint: createHash('sha256').update(readFileSync(file)).digest('hex') };
-  }
-
-  close(): void {
-    this.duck?.close();
-    this.duck = undefined;
-  }
-}
-
-/** The target a command asked for: Azure SQL when a connection string is given, else the SQLite file. */
-export async function openTarget(set: ContractSet, o: { connection?: string; sqlite: string; connect?: ConnectOptions }): Promise<ServingTarget> {
-  if (o.connection !== undefined) {
-    const { pool, where } = await connectMssql(o.connection, o.connect);
-    return new MssqlTarget(pool, where, set);
-  }
-  return new SqliteTarget(o.sqlite, set);
-}

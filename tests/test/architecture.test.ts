@@ -36,8 +36,9 @@ const ALLOWED: ReadonlyArray<readonly [folder: string, mayImport: readonly strin
   ['pipelines', ['contracts', 'jobs']],
   ['sources', ['contracts']],
   ['dashboards', ['contracts', 'sql']],
+  ['rehearsal', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources']],
   ['infra', ['contracts', 'pipelines', 'jobs', 'sql']],
-  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'infra']],
+  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'infra']],
 ];
 /** The cross-package tests folder (not a library): may import every package. */
 const TESTS_FOLDER = 'tests';

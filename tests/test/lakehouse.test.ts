@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import type { BatchReport } from '@streampulse/engine';
 import { DEFECT_KINDS, generateSources, type InjectedDefect, type Manifest } from '@streampulse/sources';
-import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDailyBatches, runDemo, type DemoResult } from '@streampulse/cli';
+import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDailyBatches, runDemo, type DemoResult } from '@streampulse/rehearsal';
 
 const ROOT = process.cwd();
 const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));

@@ -18,7 +18,8 @@ import { loadContractsOrThrow, parseLogicalType } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import { generateFactory, NAMES } from '@streampulse/pipelines';
 import { SERVING_OBJECTS, servingColumns, servingMigrations } from '@streampulse/sql';
-import { LOCAL_DEMO_SALT, main, runDemo } from '@streampulse/cli';
+import { main } from '@streampulse/cli';
+import { LOCAL_DEMO_SALT, runDemo } from '@streampulse/rehearsal';
 import { refusingSqlServer } from './tds-responder.js';
 
 const ROOT = process.cwd();

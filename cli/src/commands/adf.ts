@@ -20,8 +20,8 @@ import {
   type AdfFactory,
 } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
-import { localBindings, uploadControlFiles, writeRunLog } from '../adf-local.js';
-import { saltFrom } from '../lakehouse.js';
+import { localBindings, uploadControlFiles, writeRunLog } from '@streampulse/rehearsal';
+import { saltFrom } from '@streampulse/rehearsal';
 import { count } from '../output.js';
 import type { CommandModule } from './types.js';
 

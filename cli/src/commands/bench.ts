@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { BENCH_DEFAULTS, benchChildScript, benchReport, runBench } from '../bench.js';
-import { saltFrom } from '../lakehouse.js';
+import { saltFrom } from '@streampulse/rehearsal';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';
 import type { CommandModule } from './types.js';

@@ -13,7 +13,7 @@ import { StreamPulseError } from '@streampulse/contracts';
 import { FRESHNESS_MODES, isFreshnessMode, type FreshnessMode } from '@streampulse/jobs';
 import { type BatchReport } from '@streampulse/engine';
 import type { CliContext } from '../context.js';
-import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '../lakehouse.js';
+import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';
 import { bar, createProgress, layerOf } from '../progress.js';
 import type { CommandModule } from './types.js';

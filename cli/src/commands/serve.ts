@@ -12,12 +12,12 @@ import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { loadServing, servingTests, type LoadEvent } from '@streampulse/sql';
 import type { CliContext } from '../context.js';
-import { allBatchReports } from '../lake-reports.js';
+import { allBatchReports } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';
 import { CONNECTION_ENV, connectionFrom } from './sql.js';
-import { LakeMartSource, openTarget } from '../serving.js';
+import { LakeMartSource, openTarget } from '@streampulse/rehearsal';
 import type { CommandModule } from './types.js';
 
 interface TargetOpts {

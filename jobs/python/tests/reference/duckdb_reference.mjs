@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
-const cli = await import(join(root, 'cli', 'dist', 'src', 'index.js'));
+const cli = await import(join(root, 'rehearsal', 'dist', 'src', 'index.js'));
 const { loadContractsOrThrow } = await import(join(root, 'contracts', 'dist', 'src', 'index.js'));
 const { compileJobs } = await import(join(root, 'jobs', 'dist', 'src', 'index.js'));
 const { LocalRunner } = await import(join(root, 'engine', 'dist', 'src', 'index.js'));
