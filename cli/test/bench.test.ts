@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContractsOrThrow } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
-import { benchReport, ensureLanding, landingDirFor, type BenchResult } from '../src/bench.js';
-import { batchRegex, floorScript, landingGlob } from '../src/bench-floor.js';
+import { ensureLanding, landingDirFor, type BenchResult } from '@streampulse/bench';
+import { benchReport } from '../src/bench-report.js';
+import { batchRegex, floorScript, landingGlob } from '@streampulse/bench';
 import { createStyle } from '../src/output.js';
 import { ROOT, run } from './run.js';
 

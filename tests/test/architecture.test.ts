@@ -37,8 +37,9 @@ const ALLOWED: ReadonlyArray<readonly [folder: string, mayImport: readonly strin
   ['sources', ['contracts']],
   ['dashboards', ['contracts', 'sql']],
   ['rehearsal', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources']],
+  ['bench', ['contracts', 'sql', 'jobs', 'engine', 'sources', 'rehearsal']],
   ['infra', ['contracts', 'pipelines', 'jobs', 'sql']],
-  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'infra']],
+  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'bench', 'infra']],
 ];
 /** The cross-package tests folder (not a library): may import every package. */
 const TESTS_FOLDER = 'tests';

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { BENCH_DEFAULTS, benchChildScript, benchReport, runBench } from '../bench.js';
+import { BENCH_DEFAULTS, benchChildScript, runBench } from '@streampulse/bench';
+import { benchReport } from '../bench-report.js';
 import { saltFrom } from '@streampulse/rehearsal';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';

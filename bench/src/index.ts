@@ -1,0 +1,8 @@
+/**
+ * @streampulse/bench: the benchmark of the local runner against the engine's floors —
+ * the landing it measures on, the hand-written DuckDB floor scripts (same outputs, and
+ * silver only), each side in a child process of its own (peak RSS), rounds and ratios.
+ * The `streampulse bench` command renders its result.
+ */
+export * from './bench.js';
+export { floorScript, floorScriptText, floorSilver, landingGlob, batchRegex, type FloorStatement, type FloorOptions } from './bench-floor.js';
