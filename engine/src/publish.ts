@@ -3,7 +3,7 @@
  * (Metabase-ready), `reports/quality.json` and the readable `reports/quality.md`.
  */
 import type { ContractSet } from '@streampulse/contracts';
-import { writeSqliteServing, type MartRows, type QualityRow } from '@streampulse/sql';
+import { writeSqliteServing, type MartRows, type QualityRow } from '@streampulse/serving';
 import { sqlStr, type Duck } from './duck.js';
 import { commit, tempFor, writeFileAtomic, type Lake } from './lake.js';
 import type { BatchReport, DatasetBatchReport } from './runner.js';

@@ -1,20 +1,28 @@
 /**
  * The dynamic provider behind `SqlMigrations`: during `pulumi up` it applies the
  * generated serving migrations to the Azure SQL database with the same function
- * `streampulse sql apply` uses (`connectMssql` + `applyMigrations` of @streampulse/sql):
+ * `streampulse sql apply` uses (`connectMssql` + `applyMigrations` of @streampulse/serving):
  * an Entra access token of the deployment identity (DefaultAzureCredential — in the
  * deploy workflow, the `az login` of `azure/login`), each new or changed migration in
  * one transaction, the journal `[ops].[schema_migrations]` skipping the unchanged ones.
  *
  * Pulumi serializes this provider's functions into the resource's `__provider` input
  * and runs them in its dynamic-provider process, so they must capture nothing but each
- * other and plain values: @streampulse/sql is loaded there at apply time (resolved from
- * the Pulumi project folder, infra/), never captured; the token is fetched at apply
- * time and is never an input or an output.
+ * other and plain values: the serving loaders are loaded there at apply time — from the
+ * workspace's `serving/` package beside the Pulumi project folder (infra/), which infra
+ * does not depend on: the Pulumi program and its install carry no database driver
+ * (mssql) and no native module; the token is fetched at apply time and is never an input
+ * or an output.
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type * as contractsModule from '@streampulse/contracts';
 import type * as sqlModule from '@streampulse/sql';
+
+/** What the provider calls of @streampulse/serving (structural: infra does not import that package). */
+export interface ServingRuntime {
+  connectMssql(connectionString: string, options?: { readonly credential?: unknown }): Promise<{ pool: { close(): Promise<void> }; where: string }>;
+  applyMigrations(pool: never, where: string, migrations: readonly (MigrationInput & { readonly batches: readonly string[] })[]): Promise<{ readonly applied: readonly string[]; readonly skipped: readonly string[] }>;
+}
 
 /** One generated migration as the resource holds it: the file, its id and checksum. */
 export interface MigrationInput {
@@ -46,15 +54,16 @@ export interface SqlMigrationsOutputs extends SqlMigrationsInputs {
 
 /** What the provider uses at apply time. */
 export interface SqlRuntime {
-  readonly sql: Pick<typeof sqlModule, 'connectMssql' | 'applyMigrations' | 'splitBatches'>;
+  readonly sql: Pick<typeof sqlModule, 'splitBatches'>;
+  readonly serving: ServingRuntime;
   readonly contracts: Pick<typeof contractsModule, 'StreamPulseError'>;
 }
 
 export interface SqlMigrationsProviderOptions {
-  /** Loads the runtime (default: @streampulse/sql and @streampulse/contracts resolved from the current folder). */
+  /** Loads the runtime (default: @streampulse/sql and @streampulse/contracts resolved from the current folder, @streampulse/serving from ../serving). */
   readonly load?: () => Promise<SqlRuntime>;
   /** The Entra credential (default: DefaultAzureCredential, from the connection's Authentication=Active Directory Default). */
-  readonly credential?: sqlModule.ConnectOptions['credential'];
+  readonly credential?: unknown;
   /** Attempts to connect while a serverless database resumes (40613), a new firewall rule takes effect (40615) or the connection times out (default 6). */
   readonly connectAttempts?: number;
   /** Wait between those attempts (default 30 s). */
@@ -66,7 +75,7 @@ export function migrationsConnectionString(i: Pick<SqlMigrationsInputs, 'server'
   return `Server=tcp:${i.server},${i.port};Database=${i.database};Authentication=Active Directory Default;Encrypt=True;TrustServerCertificate=False;Connection Timeout=60`;
 }
 
-/** @streampulse/sql and @streampulse/contracts, required from the folder `pulumi` runs in (infra/). */
+/** @streampulse/sql and @streampulse/contracts, required from the folder `pulumi` runs in (infra/); @streampulse/serving from the workspace's serving/ beside it. */
 async function loadSqlRuntime(): Promise<SqlRuntime> {
   const cwd = process.cwd();
   let req: (id: string) => unknown;
@@ -77,17 +86,21 @@ async function loadSqlRuntime(): Promise<SqlRuntime> {
     throw new Error(`the SqlMigrations provider needs Node.js 20.16 or later (process.getBuiltinModule): ${(e as Error).message}`);
   }
   try {
-    return { sql: req('@streampulse/sql') as SqlRuntime['sql'], contracts: req('@streampulse/contracts') as SqlRuntime['contracts'] };
+    const { join } = process.getBuiltinModule('node:path');
+    const { createRequire } = process.getBuiltinModule('node:module');
+    // the serving package resolves itself (and its drivers) from its own folder
+    const serving = createRequire(join(cwd, '..', 'serving', 'package.json'))('@streampulse/serving') as SqlRuntime['serving'];
+    return { sql: req('@streampulse/sql') as SqlRuntime['sql'], serving, contracts: req('@streampulse/contracts') as SqlRuntime['contracts'] };
   } catch (e) {
     throw new Error(
-      `the SqlMigrations provider could not load @streampulse/sql from ${cwd}: ${(e as Error).message}. Run pulumi from infra/ after \`tsc -b\` (scripts/setup.sh), with Node.js 20.19 or later (it requires the packages' ES modules).`,
+      `the SqlMigrations provider could not load @streampulse/sql, @streampulse/contracts from ${cwd} or @streampulse/serving from ${cwd}/../serving: ${(e as Error).message}. Run pulumi from infra/ of the built workspace after \`tsc -b\` (scripts/setup.sh), with Node.js 20.19 or later (it requires the packages' ES modules).`,
     );
   }
 }
 
 /** Runs the migrations the journal does not have (or has with another checksum). */
 async function applySqlMigrations(inputs: SqlMigrationsInputs, options: SqlMigrationsProviderOptions): Promise<SqlMigrationsOutputs> {
-  const { sql, contracts } = await (options.load ?? loadSqlRuntime)();
+  const { sql, serving, contracts } = await (options.load ?? loadSqlRuntime)();
   const { StreamPulseError } = contracts;
   const where = `${inputs.server},${inputs.port}/${inputs.database}`;
   const { createHash } = process.getBuiltinModule('node:crypto');
@@ -119,14 +132,14 @@ async function applySqlMigrations(inputs: SqlMigrationsInputs, options: SqlMigra
   let connected: { pool: { close(): Promise<void> }; where: string } | undefined;
   for (let attempt = 1; connected === undefined; attempt++) {
     try {
-      connected = await sql.connectMssql(migrationsConnectionString(inputs), options.credential !== undefined ? { credential: options.credential } : {});
+      connected = await serving.connectMssql(migrationsConnectionString(inputs), options.credential !== undefined ? { credential: options.credential } : {});
     } catch (e) {
       if (attempt >= attempts || !retryable(e)) throw fail(e);
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 30_000));
     }
   }
   try {
-    const r = await sql.applyMigrations(connected.pool as Parameters<typeof sql.applyMigrations>[0], connected.where, migrations);
+    const r = await serving.applyMigrations(connected.pool as never, connected.where, migrations);
     return { ...inputs, applied: [...r.applied], unchanged: [...r.skipped] };
   } catch (e) {
     throw fail(e);

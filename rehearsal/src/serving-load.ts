@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
 import { Duck, Lake } from '@streampulse/engine';
-import { connectMssql, MssqlTarget, SqliteTarget, type ConnectOptions, type MartData, type ServingSource, type ServingTarget } from '@streampulse/sql';
+import { connectMssql, MssqlTarget, SqliteTarget, type ConnectOptions, type MartData, type ServingSource, type ServingTarget } from '@streampulse/serving';
 
 export class LakeMartSource implements ServingSource {
   private duck: Duck | undefined;

@@ -12,7 +12,7 @@ export {
 } from './dialect.js';
 export { FUNCTION_TABLE, TRUNC_UNITS, type Cell, type Renderer, type Unsupported } from './functions.js';
 export { renderValue, renderPredicate, UnsupportedSqlError, type RenderContext } from './render.js';
-export { servingColumns, type ColumnFacts, type PiiSource, type PiiClass, type PiiPolicy } from './serving-columns.js';
+export { servingColumns, lakeScalar, type ColumnFacts, type PiiSource, type PiiClass, type PiiPolicy } from './serving-columns.js';
 export { PII_MASKS, DEFAULT_MASK, maskFor } from './masking.js';
 export {
   SERVING_SCHEMAS,
@@ -38,46 +38,3 @@ export {
   type Migration,
   type ServingOptions,
 } from './serving-tsql.js';
-export {
-  sqliteServingDdl,
-  sqliteViewDdl,
-  sqliteMergeSql,
-  sqliteName,
-  prepareSqliteServing,
-  migrateSqliteServing,
-  writeSqliteServing,
-  coerceSqlite,
-  type MartRows,
-  type QualityRow,
-} from './serving-sqlite.js';
-export {
-  loadServing,
-  checkFailed,
-  SqliteTarget,
-  DEFAULT_LOAD_BATCH,
-  type ServingSource,
-  type ServingTarget,
-  type MartData,
-  type MergeCounts,
-  type StageProgress,
-  type LoadEvent,
-  type LoadOptions,
-  type LoadResult,
-  type TestResult,
-} from './serving-load.js';
-export {
-  parseConnectionString,
-  redact,
-  mssqlConfig,
-  connectMssql,
-  describeMssqlError,
-  applyMigrations,
-  coerceMssql,
-  MssqlTarget,
-  AZURE_SQL_SCOPE,
-  type ConnectionSettings,
-  type AuthMode,
-  type ConnectOptions,
-  type ApplyEvent,
-  type ApplyResult,
-} from './serving-mssql.js';

@@ -32,14 +32,15 @@ const ALLOWED: ReadonlyArray<readonly [folder: string, mayImport: readonly strin
   ['contracts', []],
   ['sql', ['contracts']],
   ['jobs', ['contracts', 'sql']],
-  ['engine', ['contracts', 'sql', 'jobs']],
+  ['serving', ['contracts', 'sql']],
+  ['engine', ['contracts', 'sql', 'jobs', 'serving']],
   ['pipelines', ['contracts', 'jobs']],
   ['sources', ['contracts']],
   ['dashboards', ['contracts', 'sql']],
-  ['rehearsal', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources']],
-  ['bench', ['contracts', 'sql', 'jobs', 'engine', 'sources', 'rehearsal']],
+  ['rehearsal', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'pipelines', 'sources']],
+  ['bench', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'sources', 'rehearsal']],
   ['infra', ['contracts', 'pipelines', 'jobs', 'sql']],
-  ['cli', ['contracts', 'sql', 'jobs', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'bench', 'infra']],
+  ['cli', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'bench', 'infra']],
 ];
 /** The cross-package tests folder (not a library): may import every package. */
 const TESTS_FOLDER = 'tests';
@@ -322,9 +323,7 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
   it('the pure generator packages reach no native engine or I/O driver, directly or through a workspace package', () => {
     // runtime dependencies only (devDependencies serve tests), followed through @streampulse/* packages
     const FORBIDDEN = ['@duckdb/node-api', 'better-sqlite3', 'mssql'];
-    // Still reached through @streampulse/sql until its loaders move to their own package
-    // (issue 17, stage 2): the SQLite and Azure SQL loaders live in sql/src/serving-*.ts.
-    const PENDING: Readonly<Record<string, readonly string[]>> = { sql: ['better-sqlite3', 'mssql'] };
+    const PENDING: Readonly<Record<string, readonly string[]>> = {};
     const deps = (pkg: string): Record<string, string> => readJson<{ dependencies?: Record<string, string> }>(join(ROOT, pkg, 'package.json')).dependencies ?? {};
     const reach = (pkg: string, via: string[] = []): { dep: string; path: string[] }[] =>
       Object.keys(deps(pkg)).flatMap((d) =>
@@ -332,8 +331,9 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
       );
     const violations = ['contracts', 'sql', 'jobs', 'pipelines', 'dashboards', 'infra'].flatMap((pkg) => reach(pkg).map((r) => `${pkg} reaches ${r.dep} through ${r.path.join(' -> ')}`));
     expect(violations).toEqual([]);
-    // and the engine is where DuckDB lives now
+    // DuckDB lives in the engine, the database drivers in serving
     expect(Object.keys(deps('engine'))).toContain('@duckdb/node-api');
+    expect(Object.keys(deps('serving'))).toEqual(expect.arrayContaining(['better-sqlite3', 'mssql']));
   });
 
   it('(a) package.json and tsconfig.json depend only on allowed @streampulse packages', () => {

@@ -10,7 +10,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
-import { loadServing, servingTests, type LoadEvent } from '@streampulse/sql';
+import { servingTests } from '@streampulse/sql';
+import { loadServing, type LoadEvent } from '@streampulse/serving';
 import type { CliContext } from '../context.js';
 import { allBatchReports } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';

@@ -6,14 +6,17 @@
  * The connection string may come from STREAMPULSE_SQL_CONNECTION instead of the flag
  * (keeps a password out of the shell history).
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
-import { applyMigrations, connectMssql, redact, servingMigrations, type Migration } from '@streampulse/sql';
+import { servingMigrations, type Migration } from '@streampulse/sql';
+import { applyMigrations, connectMssql, redact } from '@streampulse/serving';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
 import { createProgress } from '../progress.js';
-import { cliServingOptions, readMigrationsDir, writeSqlDir } from '../serving.js';
+import { generateInput } from '../generate/input.js';
+import { target } from '../generate/targets.js';
+import { cliServingOptions, readMigrationsDir } from '../serving.js';
+import { generatedLine, generateTargets } from './generate.js';
 import type { CommandModule } from './types.js';
 
 export const CONNECTION_ENV = 'STREAMPULSE_SQL_CONNECTION';
@@ -44,17 +47,16 @@ export const sqlCommand: CommandModule = {
     principalOptions(
       group
         .command('generate')
-        .description('write the T-SQL migrations and serving tests generated from the contracts to <out>/sql')
+        .description('write the T-SQL migrations and serving tests generated from the contracts to <out>/sql (only ever replacing a sql/ folder it wrote)')
         .requiredOption('-o, --out <dir>', 'output folder (the files go to <dir>/sql)')
         .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
         .option('--json', 'print the summary as JSON'),
     ).action((opts: { out: string; dir?: string; json?: boolean } & PrincipalOpts) => {
       ctx.jsonMode = opts.json === true;
-      const set = ctx.loadValid(ctx.contractsDir(opts.dir));
-      const out = ctx.resolvePath(opts.out);
-      const files = writeSqlDir(set, out, cliServingOptions(ctx.workspaceRoot(), opts));
-      if (ctx.jsonMode) ctx.printJson({ ok: true, out: join(out, 'sql'), files });
-      else ctx.print(`wrote ${count(files.length, 'file')} to ${ctx.display(join(out, 'sql'))}`);
+      const input = generateInput(ctx.workspaceRoot(), ctx.loadValid(ctx.contractsDir(opts.dir)), opts);
+      const [sql] = generateTargets(ctx.resolvePath(opts.out), [target('sql')], input);
+      if (ctx.jsonMode) ctx.printJson({ ok: true, out: sql!.dir, files: sql!.files.map((f) => `sql/${f}`) });
+      else ctx.print(generatedLine(ctx, sql!));
     });
 
     principalOptions(

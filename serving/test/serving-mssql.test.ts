@@ -9,8 +9,12 @@ import { describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import mssql from 'mssql';
 import { StreamPulseError } from '@streampulse/contracts';
-import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, MssqlTarget, mssqlConfig, parseConnectionString, redact, servingMigrations } from '@streampulse/sql';
-import { load, shippedFiles } from './contract-fixtures.js';
+import { servingMigrations } from '@streampulse/sql';
+import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, MssqlTarget, mssqlConfig, parseConnectionString, redact } from '@streampulse/serving';
+import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
+import { join } from 'node:path';
+/** The shipped contracts. */
+const shipped = () => loadContractsOrThrow(join(findWorkspaceRoot(process.cwd())!, STREAMPULSE_CONTRACTS_DIR));
 
 const SQL_AUTH = 'Server=127.0.0.1,14330;Database=serving;User Id=loader;Password=p@ss;Encrypt=false';
 
@@ -134,7 +138,7 @@ describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
 
   it('applyMigrations reports a failing journal bootstrap instead of throwing the driver error', async () => {
     const failing = { request: () => ({ batch: async () => Promise.reject(Object.assign(new mssql.RequestError('CREATE SCHEMA permission denied in database', 'EREQUEST'), { number: 262 })) }) };
-    await expect(applyMigrations(failing as unknown as mssql.ConnectionPool, 'h,1433/db', servingMigrations(load(shippedFiles())))).rejects.toThrow(
+    await expect(applyMigrations(failing as unknown as mssql.ConnectionPool, 'h,1433/db', servingMigrations(shipped()))).rejects.toThrow(
       expect.objectContaining({ code: 'SQL_PERMISSION_DENIED', message: 'h,1433/db: CREATE SCHEMA permission denied in database (while creating the migration journal [ops].[schema_migrations])' }),
     );
   });
@@ -142,7 +146,7 @@ describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
 
 describe('MssqlTarget (mssql contract, no server here)', () => {
   it('refuses to load into a database whose migrations have not run, naming the missing objects', async () => {
-    const set = load(shippedFiles());
+    const set = shipped();
     const queries: string[] = [];
     const pool = {
       request: () => ({

@@ -11,11 +11,11 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import mssql from 'mssql';
 import { closest, StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { parseLogicalType } from '@streampulse/contracts';
-import { lakeScalar, type ColumnFacts } from './serving-columns.js';
-import { describeCheck, failingRowsSql, type ServingCheck } from './serving-checks.js';
+import { lakeScalar, type ColumnFacts } from '@streampulse/sql';
+import { describeCheck, failingRowsSql, type ServingCheck } from '@streampulse/sql';
 import { checkFailed, type MergeCounts, type ServingTarget, type StageProgress, type TestResult } from './serving-load.js';
-import { SERVING_OBJECTS, servingName } from './serving-names.js';
-import { journalBootstrap, type Migration } from './serving-tsql.js';
+import { SERVING_OBJECTS, servingName } from '@streampulse/sql';
+import { journalBootstrap, type Migration } from '@streampulse/sql';
 
 /** The Entra scope of Azure SQL Database tokens. */
 export const AZURE_SQL_SCOPE = 'https://database.windows.net/.default';

@@ -19,8 +19,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
-import { describeCheck, failingRowsSql, stagingChecks, type ServingCheck } from './serving-checks.js';
-import { servingColumns, type ColumnFacts } from './serving-columns.js';
+import { describeCheck, failingRowsSql, stagingChecks, type ServingCheck } from '@streampulse/sql';
+import { servingColumns, type ColumnFacts } from '@streampulse/sql';
 import { coerceSqlite, columnIndexes, prepareSqliteServing, sqliteMergeSql, sqliteName } from './serving-sqlite.js';
 
 /** A mart's rows as read from the lake, with a fingerprint of their content. */

@@ -11,20 +11,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContractSet, MartContract } from '@streampulse/contracts';
-import {
-  loadServing,
-  servingColumns,
-  servingTests,
-  SqliteTarget,
-  writeSqliteServing,
-  type LoadEvent,
-  type MartData,
-  type ServingSource,
-  type ServingTarget,
-} from '@streampulse/sql';
-import { load, shippedFiles } from './contract-fixtures.js';
+import { servingColumns, servingTests } from '@streampulse/sql';
+import { loadServing, SqliteTarget, writeSqliteServing, type LoadEvent, type MartData, type ServingSource, type ServingTarget } from '@streampulse/serving';
+import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
+/** The shipped contracts. */
+const shipped = () => loadContractsOrThrow(join(findWorkspaceRoot(process.cwd())!, STREAMPULSE_CONTRACTS_DIR));
 
-const SET = load(shippedFiles());
+const SET = shipped();
 const dirs: string[] = [];
 const tmpDb = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'sp-serving-'));

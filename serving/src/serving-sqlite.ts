@@ -15,9 +15,9 @@ import { renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
-import { mapType, quoteIdent } from './dialect.js';
-import { lakeScalar, servingColumns, type ColumnFacts } from './serving-columns.js';
-import { servingName } from './serving-names.js';
+import { mapType, quoteIdent } from '@streampulse/sql';
+import { lakeScalar, servingColumns, type ColumnFacts } from '@streampulse/sql';
+import { servingName } from '@streampulse/sql';
 
 const q = (s: string): string => quoteIdent(s, 'sqlite');
 export const sqliteName = (schema: 'staging' | 'gold' | 'serving' | 'ops', name: string): string => servingName(schema, name, 'sqlite');

@@ -14,11 +14,11 @@ import { dirname, join } from 'node:path';
 import * as contracts from '@streampulse/contracts';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, StreamPulseError } from '@streampulse/contracts';
 import * as sql from '@streampulse/sql';
-import { migrationInput, servingOptionsFor } from '../src/components/sql-migrations.js';
-import { diffSqlMigrations, sqlMigrationsProvider, type SqlMigrationsInputs, type SqlMigrationsOutputs } from '../src/sql-migrations-provider.js';
-import { INFRA_DIR } from './harness.js';
+import * as serving from '@streampulse/serving';
+import { diffSqlMigrations, migrationInput, servingOptionsFor, sqlMigrationsProvider, type SqlMigrationsInputs, type SqlMigrationsOutputs } from '@streampulse/infra';
 
 const ROOT = findWorkspaceRoot()!;
+const INFRA_DIR = join(ROOT, 'infra');
 const PRINCIPALS = { metabase: 'spulse-id-metabase-dev', dataFactory: 'adf-spulse-dev' };
 let inputs: SqlMigrationsInputs;
 let closedPort: number;
@@ -44,7 +44,7 @@ beforeAll(async () => {
   };
 });
 
-const runtime = async () => ({ sql, contracts });
+const runtime = async () => ({ sql, serving: serving as never, contracts });
 const scopes: unknown[] = [];
 const credential = { getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'test-only-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
 
@@ -68,7 +68,7 @@ describe('SqlMigrations provider: create / update (mssql contract, no server her
     expect(e.message).toMatch(/ECONNREFUSED/);
     expect(e.remedy).toContain('firewall');
     expect(e.remedy).toContain('streampulse:sql.adminGroup');
-    expect(scopes).toStrictEqual([sql.AZURE_SQL_SCOPE]);
+    expect(scopes).toStrictEqual([serving.AZURE_SQL_SCOPE]);
     // update applies the same way (the journal skips what is unchanged)
     const u = await failure(provider.update!('id', { ...inputs, applied: [], unchanged: [] }, inputs));
     expect(u.code).toBe('SQL_CONNECTION_REFUSED');
@@ -104,8 +104,8 @@ describe('SqlMigrations provider: the apply path with a stand-in driver', () => 
     const calls: string[] = [];
     let closed = 0;
     const stub = {
-      sql: {
-        splitBatches: sql.splitBatches,
+      sql: { splitBatches: sql.splitBatches },
+      serving: {
         connectMssql: async (conn: string) => {
           calls.push(conn);
           if (calls.length === 1) throw new StreamPulseError('SQL_LOGIN_FAILED', "Database 'serving' on server '127.0.0.1' is not currently available (40613)", { remedy: 'wait' });
@@ -150,10 +150,11 @@ describe('SqlMigrations provider: diff', () => {
 });
 
 describe('SqlMigrations provider as Pulumi runs it (serialized, loaded in another process; no server here)', () => {
-  it('the compiled program serializes it; loaded like the dynamic-provider host loads it, it reaches @streampulse/sql and reports the refused connection', () => {
+  it('the compiled program serializes it; loaded like the dynamic-provider host loads it, it reaches @streampulse/serving beside infra/ and reports the refused connection', () => {
     const compiled = join(INFRA_DIR, 'dist', 'src', 'sql-migrations-provider.js');
     const sqlDist = join(ROOT, 'sql', 'dist', 'src', 'index.js');
-    for (const f of [compiled, sqlDist]) if (!existsSync(f)) throw new Error(`${f} does not exist: build first with \`node_modules/.bin/tsc -b\` (scripts/test.sh does)`);
+    const servingDist = join(ROOT, 'serving', 'dist', 'src', 'index.js');
+    for (const f of [compiled, sqlDist, servingDist]) if (!existsSync(f)) throw new Error(`${f} does not exist: build first with \`node_modules/.bin/tsc -b\` (scripts/test.sh does)`);
     const pulumiDir = dirname(require.resolve('@pulumi/pulumi/package.json', { paths: [INFRA_DIR] }));
     const script = `
       import { createRequire } from 'node:module';
