@@ -30,3 +30,4 @@ export { DEPLOY_TIME_KEYS, DEPLOY_TIME_STAND_IN, withDeployTimeStandIns, isPlace
 export { budgetStartDate } from './components/observability.js';
 export { unityCatalogNames, containerUrl } from './components/databricks.js';
 export { preflight, formatPreflight, runChecks, prerequisites, PREFLIGHT_CHECKS, loadPreflightEstate, type PreflightReport, type PreflightEstate, type Check } from './preflight.js';
+export { controlFiles, entraFileSystem, jobIdsFromBundleSummary, readBundleSummary, uploadControlFiles, REQUIRED_BUNDLE_JOBS, type ControlFileSystem } from './control-files.js';

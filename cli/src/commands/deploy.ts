@@ -6,19 +6,11 @@
  */
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
-import { isStackName, loadStack, STACKS } from '@streampulse/infra';
+import { controlFiles, entraFileSystem, isStackName, loadStack, readBundleSummary, STACKS, uploadControlFiles } from '@streampulse/infra';
 import { compileJobs } from '@streampulse/jobs';
 import { NAMES } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
-import { controlFiles, readBundleSummary, uploadControlFiles, type ControlFileSystem } from '../control-files.js';
 import type { CommandModule } from './types.js';
-
-/** The DFS file system client of a lake container, authenticated as the deployment identity (no key). */
-export async function entraFileSystem(account: string, fileSystem: string): Promise<ControlFileSystem> {
-  const { DataLakeServiceClient } = await import('@azure/storage-file-datalake');
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  return new DataLakeServiceClient(`https://${account}.dfs.core.windows.net`, new DefaultAzureCredential()).getFileSystemClient(fileSystem);
-}
 
 export const deployCommand: CommandModule = {
   name: 'deploy',

@@ -1,5 +1,6 @@
 /**
- * The lake's control files, and their upload with an Entra identity.
+ * The lake's control files, and their upload with an Entra identity: the deploy step
+ * `streampulse deploy control-files` (the CLI command is its thin front).
  *
  *   control/manifest.json          the control manifest (pure: `controlManifest` of the contracts)
  *   control/databricks_jobs.json   `{ "jobs": { "<job name>": "<job id>" } }`, from the output of
@@ -18,6 +19,13 @@ import type { ContractSet } from '@streampulse/contracts';
 import { NAMES, controlManifest, factoryFileText } from '@streampulse/pipelines';
 
 /** The jobs the estate's control file must name (Data Factory starts the step job). */
+/** The DFS file system client of a lake container, authenticated as the deployment identity (no key). */
+export async function entraFileSystem(account: string, fileSystem: string): Promise<ControlFileSystem> {
+  const { DataLakeServiceClient } = await import('@azure/storage-file-datalake');
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new DataLakeServiceClient(`https://${account}.dfs.core.windows.net`, new DefaultAzureCredential()).getFileSystemClient(fileSystem);
+}
+
 export const REQUIRED_BUNDLE_JOBS = [DATABRICKS_STEP_JOB, DATABRICKS_DAILY_JOB] as const;
 
 /** Job name → job id from `databricks bundle summary -o json` (`resources.jobs.<key>.{name,id}`). */
