@@ -6,4 +6,6 @@ export { main, buildProgram, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, type MainOptions
 export { COMMANDS, type CommandModule } from './commands/index.js';
 export type { CliContext, Writer, Env } from './context.js';
 export { VERSION } from './version.js';
-export { writeSqlDir, readMigrationsDir, cliServingOptions } from './serving.js';
+export { readMigrationsDir, cliServingOptions } from './serving.js';
+export { TARGETS, selectTargets, type GenerateTarget, type GenerateInput, type FileMap } from './generate/targets.js';
+export { writeGenerated, GENERATED_MARKER, type FolderFiles, type WrittenFolder } from './generate/writer.js';

@@ -1,12 +1,14 @@
 /**
  * `streampulse generate --out DIR`: the Data Factory factory and the Databricks job
- * definitions + job specs, written deterministically (a second run gives the same bytes).
+ * definitions + job specs, written deterministically (a second run gives the same bytes);
+ * every folder owned through its marker: never a folder generate did not write.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findWorkspaceRoot } from '@streampulse/contracts';
+import { GENERATED_MARKER } from '@streampulse/cli';
 import { run } from './run.js';
 
 const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
@@ -21,9 +23,12 @@ describe('streampulse generate', () => {
   it('writes adf/, databricks/ (the bundle + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
-    expect(a.out).toMatch(/^wrote 19 files to .*adf and \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in databricks\/specs\/; 10 files to .*sql \(T-SQL migrations \+ serving tests\)\n$/);
+    expect(a.out).toMatch(
+      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\n$/,
+    );
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
+      GENERATED_MARKER,
       '0001_schemas.sql',
       '0002_staging_tables.sql',
       '0003_gold_tables.sql',
@@ -42,7 +47,7 @@ describe('streampulse generate', () => {
     for (const id of specs.jobs) expect(JSON.parse(readFileSync(join(TMP, 'a', 'databricks', 'specs', `${id}.json`), 'utf8')).id).toBe(id);
     // the bundle: databricks.yml, a resource file per job, the specs, and the runtime project the wheel is built from
     const bundle = readdirSync(join(TMP, 'a', 'databricks')).sort();
-    expect(bundle).toStrictEqual(['databricks.yml', 'resources', 'runtime', 'specs']);
+    expect(bundle).toStrictEqual([GENERATED_MARKER, 'databricks.yml', 'resources', 'runtime', 'specs']);
     expect(readdirSync(join(TMP, 'a', 'databricks', 'resources')).sort()).toStrictEqual(['streampulse-daily.job.yml', 'streampulse-step.job.yml']);
     const yml = readFileSync(join(TMP, 'a', 'databricks', 'databricks.yml'), 'utf8');
     const artifact = /\n {4}path: (\S+)\n/.exec(yml)![1]!;
@@ -81,5 +86,71 @@ describe('streampulse generate --stack', () => {
     const bad = await run(['generate', '--out', join(TMP, 'qa'), '--stack', 'qa']);
     expect(bad.code).not.toBe(0);
     expect(bad.err + bad.out).toContain("unknown stack 'qa'");
+  });
+});
+
+describe('streampulse generate owns its folders', () => {
+  it('refuses `generate --out .` where sql/ is not its own (the repository root): exit 1, nothing deleted, nothing written', async () => {
+    // the repository root as generate sees it: a sql/ package folder that carries no marker
+    const root = join(TMP, 'repo-like');
+    mkdirSync(join(root, 'sql', 'src'), { recursive: true });
+    writeFileSync(join(root, 'sql', 'keep.txt'), 'not generated\n');
+    writeFileSync(join(root, 'sql', 'src', 'index.ts'), 'export {};\n');
+    writeFileSync(join(root, 'package.json'), '{}\n');
+    const before = snapshot(root);
+    const r = await run(['generate', '--out', '.'], { cwd: root, workspaceRoot: ROOT });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`error GENERATE_FOLDER_NOT_OURS: ${join(root, 'sql')} is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)`);
+    expect(r.err).toContain(`fix: choose a new or empty --out folder, or delete ${join(root, 'sql')} yourself`);
+    expect(readFileSync(join(root, 'sql', 'keep.txt'), 'utf8')).toBe('not generated\n');
+    // adf/ and databricks/ were free, but a refusal writes nothing at all
+    expect(snapshot(root)).toStrictEqual(before);
+    expect(readdirSync(root).sort()).toStrictEqual(['package.json', 'sql']);
+    // `sql generate` and `adf generate` go through the same writer
+    const s = await run(['sql', 'generate', '--out', root]);
+    expect([s.code, s.err.split('\n')[0]]).toStrictEqual([1, expect.stringContaining('GENERATE_FOLDER_NOT_OURS')]);
+    expect(snapshot(root)).toStrictEqual(before);
+  });
+
+  it('replaces only its own folders: a re-run removes stale files in them and leaves everything else under --out', async () => {
+    const out = join(TMP, 'rerun');
+    expect((await run(['generate', '--out', out])).code).toBe(0);
+    const first = snapshot(out);
+    expect(readFileSync(join(out, 'sql', GENERATED_MARKER), 'utf8').split('\n')[0]).toBe('sql');
+    writeFileSync(join(out, 'sql', '0099_stale.sql'), 'stale\n');
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    mkdirSync(join(out, 'other'));
+    writeFileSync(join(out, 'other', 'keep.txt'), 'mine\n');
+    expect((await run(['generate', '--out', out])).code).toBe(0);
+    expect(existsSync(join(out, 'sql', '0099_stale.sql'))).toBe(false);
+    expect(snapshot(out)).toStrictEqual({ ...first, '/notes.txt': 'mine\n', '/other/keep.txt': 'mine\n' });
+    // no temporary sibling left behind
+    expect(readdirSync(out).sort()).toStrictEqual(['adf', 'databricks', 'notes.txt', 'other', 'sql']);
+  });
+
+  it('--target writes the chosen targets only; an unknown target is a user error', async () => {
+    const out = join(TMP, 'only-sql');
+    const r = await run(['generate', '--out', out, '--target', 'sql']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^wrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\n$/);
+    expect(readdirSync(out)).toStrictEqual(['sql']);
+    const bad = await run(['generate', '--out', join(TMP, 'dbt'), '--target', 'sql,dbt']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("error GENERATE_UNKNOWN_TARGET: unknown target 'dbt'");
+    expect(bad.err).toContain('fix: pass --target with a comma-separated list of: adf, databricks, sql');
+    expect(existsSync(join(TMP, 'dbt'))).toBe(false);
+  });
+
+  it('--json lists each target with its folder and files', async () => {
+    const out = join(TMP, 'json');
+    const r = await run(['generate', '--out', out, '--target', 'adf,sql', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { ok: boolean; out: string; targets: { target: string; dir: string; files: string[] }[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.targets.map((t) => [t.target, t.dir, t.files.length])).toStrictEqual([
+      ['adf', join(out, 'adf'), 19],
+      ['sql', join(out, 'sql'), 10],
+    ]);
+    expect(doc.targets[1]!.files).toContain('tests/serving_tests.sql');
   });
 });

@@ -4,33 +4,19 @@
  *   adf validate DIR                  the SDK's serializer + StreamPulse's own checks
  *   adf run <pipeline> [--param k=v]  run a pipeline on the local executor over a lake
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
-import {
-  entityCounts,
-  formatActivityRun,
-  formatProblem,
-  generateFactory,
-  readFactoryDir,
-  validateFactory,
-  writeFactoryDir,
-  type AdfFactory,
-} from '@streampulse/pipelines';
+import { entityCounts, formatActivityRun, formatProblem, generateFactory, readFactoryDir, validateFactory } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
+import { generateInput } from '../generate/input.js';
+import { target } from '../generate/targets.js';
 import { localBindings, uploadControlFiles, writeRunLog } from '@streampulse/rehearsal';
 import { saltFrom } from '@streampulse/rehearsal';
 import { count } from '../output.js';
+import { generatedLine, generateTargets } from './generate.js';
 import type { CommandModule } from './types.js';
-
-/** Writes the generated factory to `<out>/adf` and returns the files written. */
-export function writeAdf(factory: AdfFactory, out: string): string[] {
-  const dir = join(out, 'adf');
-  mkdirSync(dir, { recursive: true });
-  return writeFactoryDir(dir, factory);
-}
 
 const collect = (v: string, acc: Record<string, string>): Record<string, string> => {
   const i = v.indexOf('=');
@@ -44,24 +30,20 @@ export const adfCommand: CommandModule = {
     const group = program.command('adf').description('Azure Data Factory: generate the factory, validate it, run its pipelines locally');
     group
       .command('generate')
-      .description('write the Data Factory factory (git layout) generated from the contracts to <out>/adf')
+      .description('write the Data Factory factory (git layout) generated from the contracts to <out>/adf (only ever replacing an adf/ folder it wrote)')
       .requiredOption('-o, --out <dir>', 'output folder (the factory goes to <dir>/adf)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--json', 'print the summary as JSON')
       .action((opts: { out: string; dir?: string; json?: boolean }) => {
         ctx.jsonMode = opts.json === true;
-        const set = ctx.loadValid(ctx.contractsDir(opts.dir));
-        const factory = generateFactory(set, compileJobs(set));
-        const out = ctx.resolvePath(opts.out);
-        const files = writeAdf(factory, out);
+        // no stack: the factory carries the generator's default names, as it always has here
+        const input = generateInput(ctx.workspaceRoot(), ctx.loadValid(ctx.contractsDir(opts.dir)));
+        const [adf] = generateTargets(ctx.resolvePath(opts.out), [target('adf')], input);
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, out: join(out, 'adf'), files, entities: entityCounts(factory) });
+          ctx.printJson({ ok: true, out: adf!.dir, files: adf!.files, entities: entityCounts({ files: adf!.fileMap }) });
           return;
         }
-        const c = entityCounts(factory);
-        ctx.print(
-          `wrote ${count(files.length, 'file')} to ${ctx.display(join(out, 'adf'))}: ${c.linkedService} linked services, ${c.dataset} datasets, ${c.pipeline} pipelines, ${c.trigger} triggers, the control manifest (${count(set.datasets.length, 'dataset')})`,
-        );
+        ctx.print(generatedLine(ctx, adf!));
       });
 
     group

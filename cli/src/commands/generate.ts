@@ -1,58 +1,46 @@
 /**
- * `streampulse generate --out DIR`: every cloud artifact built so far, from the contracts.
+ * `streampulse generate --out DIR [--stack dev|prod] [--target adf,databricks,sql]`: the
+ * cloud artifacts generated from the contracts, one folder per target of the registry
+ * (`../generate/targets.ts`):
  *   DIR/adf/                 the Data Factory factory (as `adf generate`)
  *   DIR/databricks/          the Databricks Asset Bundle: databricks.yml (the runtime wheel as an
- *                            artifact built from <workspace>/jobs/python, targets dev and prod),
+ *                            artifact built from runtime/, targets dev and prod),
  *                            resources/<job>.job.yml (the step and daily jobs), specs/ (the job
  *                            specs the PySpark runtime executes: index.json + one file per job);
  *                            deploy with `databricks bundle deploy -t dev|prod` from that folder
  *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
- * Deterministic: the same contracts give byte-identical files.
+ * The writer (`../generate/writer.ts`) owns each folder through its `.streampulse-generated`
+ * marker: it never deletes a folder it did not write. Deterministic: the same contracts give
+ * byte-identical files.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
 import type { Command } from 'commander';
-import { compileJobs, databricksBundle, databricksJobs } from '@streampulse/jobs';
-import { StreamPulseError } from '@streampulse/contracts';
-import { isStackName, loadStack, stackFactoryOptions, STACKS } from '@streampulse/infra';
-import { generateFactory } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
+import { generateInput } from '../generate/input.js';
+import { selectTargets, TARGETS, type FileMap, type GenerateInput, type GenerateTarget } from '../generate/targets.js';
+import { writeGenerated, type WrittenFolder } from '../generate/writer.js';
 import { count } from '../output.js';
-import { cliServingOptions, writeSqlDir } from '../serving.js';
-import { writeAdf } from './adf.js';
 import type { CommandModule } from './types.js';
 
-/** Writes the bundle's files to `<out>/databricks`, replacing what was there; returns the paths relative to `out`. */
-export function writeDatabricks(files: Record<string, string>, out: string): string[] {
-  const dir = join(out, 'databricks');
-  rmSync(dir, { recursive: true, force: true });
-  const written: string[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-    written.push(`databricks/${name}`);
-  }
-  return written;
+export interface GeneratedTarget extends WrittenFolder {
+  /** The files as generated (relative path → text). */
+  readonly fileMap: FileMap;
+  /** The summary line's detail (`target.summary`). */
+  readonly summary: string;
 }
 
-/**
- * The runtime's Python project as the bundle holds it (`runtime/`): pyproject.toml and every
- * source file under src/, keyed by POSIX path relative to `<workspace>/jobs/python`, sorted.
- * Tests, jars, caches and build output are not part of the wheel's source.
- */
-export function runtimeProjectFiles(workspaceRoot: string): Record<string, string> {
-  const project = join(workspaceRoot, 'jobs', 'python');
-  const files: Record<string, string> = { 'pyproject.toml': readFileSync(join(project, 'pyproject.toml'), 'utf8') };
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== '__pycache__' && !e.name.endsWith('.egg-info')) walk(p);
-      } else if (e.name.endsWith('.py')) files[relative(project, p).split(sep).join('/')] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(join(project, 'src'));
-  return files;
+/** Generates `targets` from `input` and writes them under `out` through the one writer. */
+export function generateTargets(out: string, targets: readonly GenerateTarget[], input: GenerateInput): GeneratedTarget[] {
+  const maps = new Map<string, FileMap>(targets.map((t) => [t.name, t.files(input)]));
+  const written = writeGenerated(
+    out,
+    targets.map((t) => ({ target: t.name, folder: t.folder, files: maps.get(t.name)! })),
+  );
+  return written.map((w, i) => ({ ...w, fileMap: maps.get(w.target)!, summary: targets[i]!.summary(input, maps.get(w.target)!) }));
+}
+
+/** `wrote N files to DIR: <summary>`, one line per target. */
+export function generatedLine(ctx: CliContext, t: GeneratedTarget): string {
+  return `wrote ${count(t.files.length, 'file')} to ${ctx.display(t.dir)}: ${t.summary}`;
 }
 
 export const generateCommand: CommandModule = {
@@ -60,43 +48,25 @@ export const generateCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('generate')
-      .description('write the cloud artifacts generated from the contracts: Data Factory (adf/), the Databricks Asset Bundle with the job specs (databricks/), Azure SQL migrations (sql/)')
-      .requiredOption('-o, --out <dir>', 'output folder')
+      .description(`write the cloud artifacts generated from the contracts, one folder per target: ${TARGETS.map((t) => `${t.folder}/ (${t.describe})`).join('; ')}`)
+      .requiredOption('-o, --out <dir>', 'output folder; each target writes <dir>/<target>/ and only ever replaces a folder it wrote (marked by a .streampulse-generated file)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--stack <stack>', "the stack whose names the artifacts carry (dev | prod): factory, lake and source accounts, Key Vault, SQL principals, the bundle's cluster settings", 'dev')
+      .option('--target <names>', `comma-separated targets to write (default: all): ${TARGETS.map((t) => t.name).join(', ')}`)
       .option('--metabase-principal <name>', 'Entra principal of Metabase in the SQL grants (reader role)')
       .option('--json', 'print the summary as JSON')
-      .action((opts: { out: string; dir?: string; json?: boolean; metabasePrincipal?: string; stack: string }) => {
+      .action((opts: { out: string; dir?: string; json?: boolean; metabasePrincipal?: string; stack: string; target?: string }) => {
         ctx.jsonMode = opts.json === true;
-        if (!isStackName(opts.stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+        const targets = selectTargets(opts.target);
         const root = ctx.workspaceRoot();
-        const { config } = loadStack(root, opts.stack);
-        const set = ctx.loadValid(ctx.contractsDir(opts.dir));
-        const plan = compileJobs(set);
+        const input = generateInput(root, ctx.loadValid(ctx.contractsDir(opts.dir)), { stack: opts.stack, metabasePrincipal: opts.metabasePrincipal });
         const out = ctx.resolvePath(opts.out);
-        // every artifact carries the stack's names (the workspace URL and id only exist after `pulumi up`)
-        const adf = writeAdf(generateFactory(set, plan, stackFactoryOptions(config)), out);
-        const bundleOptions = {
-          runtimeFiles: runtimeProjectFiles(root),
-          namePrefix: config.namePrefix,
-          lakeAccounts: Object.fromEntries(STACKS.map((s) => [s, loadStack(root, s).names.lakeAccount])),
-          sparkVersion: config.databricks.sparkVersion,
-          nodeTypeId: config.databricks.nodeTypeId,
-          minWorkers: config.databricks.minWorkers,
-          maxWorkers: config.databricks.maxWorkers,
-        };
-        const jobs = Object.values(databricksJobs(set, plan, bundleOptions)).map((j) => j.name);
-        const dbx = writeDatabricks(databricksBundle(set, plan, bundleOptions), out);
-        const sql = writeSqlDir(set, out, cliServingOptions(root, opts));
+        const written = generateTargets(out, targets, input);
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, out, adf: adf.length, databricks: dbx, sql });
+          ctx.printJson({ ok: true, out, targets: written.map((w) => ({ target: w.target, dir: w.dir, files: w.files })) });
           return;
         }
-        ctx.print(
-          `wrote ${count(adf.length, 'file')} to ${ctx.display(join(out, 'adf'))} and ${count(dbx.length, 'file')} to ${ctx.display(join(out, 'databricks'))}: ` +
-            `a Databricks Asset Bundle with ${count(jobs.length, 'job')} (${jobs.join(', ')}) and ${count(plan.jobs.length, 'job spec')} in databricks/specs/; ` +
-            `${count(sql.length, 'file')} to ${ctx.display(join(out, 'sql'))} (T-SQL migrations + serving tests)`,
-        );
+        ctx.print(...written.map((w) => generatedLine(ctx, w)));
       });
   },
 };

@@ -1,0 +1,108 @@
+/**
+ * The registry of `streampulse generate`: every artifact folder it writes, one entry each.
+ * A target names its folder under --out and is a pure function of the contracts, the job
+ * plan and the stack's options to that folder's files (POSIX path relative to the folder
+ * → text). Nothing here touches the disk: the writer (`writer.ts`) owns the folders.
+ *
+ * Adding a target (metabase, dbt, odcs are planned) is adding one entry to TARGETS.
+ */
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import { databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
+import { entityCounts, factoryFileText, generateFactory, type FactoryOptions } from '@streampulse/pipelines';
+import { servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
+import { count } from '../output.js';
+
+/** What every target is generated from: the contracts, their job plan and the stack's options (read at the CLI's edge). */
+export interface GenerateInput {
+  readonly set: ContractSet;
+  readonly plan: JobPlan;
+  /** The Data Factory's names; `{}` is the generator's defaults (what `adf generate` writes). */
+  readonly factory: FactoryOptions;
+  /** The bundle's names, cluster settings and the runtime project's files. */
+  readonly bundle: BundleOptions;
+  /** The principals the SQL migrations grant to. */
+  readonly serving: ServingOptions;
+}
+
+/** A file map: POSIX path relative to the target's folder → the file's text. */
+export type FileMap = Readonly<Record<string, string>>;
+
+export interface GenerateTarget {
+  /** The name `--target` takes; also what the folder's marker file holds. */
+  readonly name: string;
+  /** The folder under --out that the target owns (one path segment). */
+  readonly folder: string;
+  /** What the folder holds, in a few words (help, README). */
+  readonly describe: string;
+  /** The folder's files. Pure and deterministic: the same input gives the same bytes. */
+  files(input: GenerateInput): FileMap;
+  /** What the summary line says about the files, after "wrote N files to DIR: ". */
+  summary(input: GenerateInput, files: FileMap): string;
+}
+
+/** `adf/`: the Data Factory factory in git layout (4-space JSON) with `control/manifest.json`. */
+const adf: GenerateTarget = {
+  name: 'adf',
+  folder: 'adf',
+  describe: 'the Data Factory factory in git layout + control/manifest.json',
+  files: (i) => Object.fromEntries(Object.entries(generateFactory(i.set, i.plan, i.factory).files).map(([path, value]) => [path, factoryFileText(value)])),
+  summary: (i, files) => {
+    const c = entityCounts({ files });
+    return `${c.linkedService} linked services, ${c.dataset} datasets, ${c.pipeline} pipelines, ${c.trigger} triggers, the control manifest (${count(i.set.datasets.length, 'dataset')})`;
+  },
+};
+
+/** `databricks/`: the Databricks Asset Bundle (databricks.yml, resources/, specs/, runtime/). */
+const databricks: GenerateTarget = {
+  name: 'databricks',
+  folder: 'databricks',
+  describe: 'the Databricks Asset Bundle: databricks.yml, resources/, the job specs (specs/), the runtime project (runtime/)',
+  files: (i) => databricksBundle(i.set, i.plan, i.bundle),
+  summary: (i) => {
+    const jobs = Object.values(databricksJobs(i.set, i.plan, i.bundle)).map((j) => j.name);
+    return `a Databricks Asset Bundle with ${count(jobs.length, 'job')} (${jobs.join(', ')}) and ${count(i.plan.jobs.length, 'job spec')} in specs/`;
+  },
+};
+
+/** `sql/`: the Azure SQL serving migrations (NNNN_*.sql), their index and the serving tests. */
+const sql: GenerateTarget = {
+  name: 'sql',
+  folder: 'sql',
+  describe: 'the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql',
+  files: (i) => {
+    const migrations = servingMigrations(i.set, i.serving);
+    const files: Record<string, string> = {};
+    for (const m of migrations) files[m.file] = m.text;
+    const index = { migrations: migrations.map((m) => ({ id: m.id, file: m.file, description: m.description, batches: m.batches.length, checksum: m.checksum })) };
+    files['migrations.json'] = `${JSON.stringify(index, null, 2)}\n`;
+    files['tests/serving_tests.sql'] = servingTestsSql(servingTests(i.set));
+    return files;
+  },
+  summary: (_i, files) => `${count(Object.keys(files).filter((f) => /^\d{4}_[^/]+\.sql$/.test(f)).length, 'T-SQL migration')}, migrations.json and the serving tests`,
+};
+
+/** Every target, in the order `generate` writes and reports them. */
+export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql];
+
+/** The target called `name`; throws (a bug) for an unknown one — user input goes through `selectTargets`. */
+export function target(name: string): GenerateTarget {
+  const t = TARGETS.find((x) => x.name === name);
+  if (t === undefined) throw new Error(`no generate target '${name}'`);
+  return t;
+}
+
+/**
+ * The targets a `--target a,b` list names, in registry order (every target when the list is
+ * absent); an unknown or empty name is a user error naming the known ones.
+ */
+export function selectTargets(list: string | undefined): GenerateTarget[] {
+  if (list === undefined) return [...TARGETS];
+  const names = list.split(',').map((n) => n.trim());
+  const known = TARGETS.map((t) => t.name).join(', ');
+  for (const n of names)
+    if (!TARGETS.some((t) => t.name === n))
+      throw new StreamPulseError('GENERATE_UNKNOWN_TARGET', n === '' ? `--target '${list}' names an empty target` : `unknown target '${n}'`, {
+        remedy: `pass --target with a comma-separated list of: ${known}`,
+      });
+  return TARGETS.filter((t) => names.includes(t.name));
+}

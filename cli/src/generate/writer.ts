@@ -1,0 +1,169 @@
+/**
+ * The one writer of generated folders. Each target's folder under --out is owned through a
+ * marker file (`.streampulse-generated`, holding the target's name), as the demo owns its
+ * lake through `.streampulse-lake`:
+ *   - a folder that is absent or empty is created;
+ *   - a folder that carries the marker of the same target is replaced: the new files are
+ *     written to a sibling (`.<folder>.streampulse-new`), the old folder is renamed aside
+ *     (`.<folder>.streampulse-old`), the new one renamed into place, the old one removed —
+ *     a crash leaves the old or the new folder (a later run clears both siblings);
+ *   - anything else (a folder without the marker, another target's marker, a file, a
+ *     symbolic link) is refused with GENERATE_FOLDER_NOT_OURS before anything is written.
+ * Every folder is checked before the first is written, so a refusal touches nothing.
+ * The marker is the writer's, not part of any target's file map.
+ */
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { StreamPulseError } from '@streampulse/contracts';
+
+export const GENERATED_MARKER = '.streampulse-generated';
+
+/** The marker's text: the target's name on the first line, then what the file means. */
+export function markerText(target: string): string {
+  return `${target}\nWritten by \`streampulse generate\`, which deletes and rewrites this folder on every run. Remove this file to keep it from being replaced.\n`;
+}
+
+/** One folder to write: the target that owns it, its name under --out, its files (relative POSIX path → text). */
+export interface FolderFiles {
+  readonly target: string;
+  readonly folder: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface WrittenFolder {
+  readonly target: string;
+  /** The folder's absolute path. */
+  readonly dir: string;
+  /** The files written, relative to `dir`, in the file map's order (the marker not included). */
+  readonly files: readonly string[];
+}
+
+type FolderState = { readonly kind: 'absent' | 'empty' | 'ours' } | { readonly kind: 'foreign'; readonly why: string };
+
+const errnoCode = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** Who owns `dir`, for `target`: nobody yet (absent, empty), this target (its marker), or someone else. */
+function folderState(dir: string, target: string): FolderState {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return { kind: 'absent' };
+    throw e;
+  }
+  if (st.isSymbolicLink()) return { kind: 'foreign', why: 'is a symbolic link' };
+  if (!st.isDirectory()) return { kind: 'foreign', why: 'is a file, not a folder' };
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return { kind: 'empty' };
+  if (!entries.includes(GENERATED_MARKER)) return { kind: 'foreign', why: `is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)` };
+  const marker = join(dir, GENERATED_MARKER);
+  if (!lstatSync(marker).isFile()) return { kind: 'foreign', why: `has a ${GENERATED_MARKER} that is not a file` };
+  const owner = (readFileSync(marker, 'utf8').split('\n')[0] ?? '').trim();
+  if (owner !== target) return { kind: 'foreign', why: `carries the marker of target '${owner}', not '${target}'` };
+  return { kind: 'ours' };
+}
+
+/** A generator's path must stay inside its folder and not be the marker: a bug otherwise. */
+function checkFiles(f: FolderFiles): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f.folder)) throw new Error(`generate target '${f.target}': folder '${f.folder}' is not one plain path segment`);
+  for (const path of Object.keys(f.files)) {
+    const segments = path.split('/');
+    if (path.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..') || path === GENERATED_MARKER)
+      throw new Error(`generate target '${f.target}': file path '${path}' is not a relative path inside its folder (or is the marker)`);
+  }
+}
+
+/** A file-system failure (EACCES, ENOTDIR, ENOSPC, …) as a user error with the path and the fix. */
+function fsError(e: unknown, fallbackPath: string): StreamPulseError {
+  const path = (e as { path?: unknown }).path;
+  return new StreamPulseError('GENERATE_CANNOT_WRITE', `cannot write ${typeof path === 'string' ? path : fallbackPath} (${errnoCode(e) ?? 'error'})`, {
+    remedy: 'choose an --out folder you can write to (check its permissions and the free space)',
+    cause: e,
+  });
+}
+
+const siblings = (out: string, folder: string): { fresh: string; old: string } => ({
+  fresh: join(out, `.${folder}.streampulse-new`),
+  old: join(out, `.${folder}.streampulse-old`),
+});
+
+/**
+ * Writes each folder under `out` (created when absent), replacing only folders that carry
+ * the same target's marker; refuses, touching nothing, when any folder is not ours.
+ */
+export function writeGenerated(out: string, folders: readonly FolderFiles[]): WrittenFolder[] {
+  for (const f of folders) checkFiles(f);
+  if (new Set(folders.map((f) => f.folder)).size !== folders.length) throw new Error('two generate targets share a folder');
+  try {
+    let outIsFolder = false;
+    try {
+      outIsFolder = statSync(out).isDirectory();
+      if (!outIsFolder)
+        throw new StreamPulseError('GENERATE_OUT_NOT_A_FOLDER', `--out ${out} is a file, not a folder; nothing was written`, { remedy: 'pass --out a new or empty folder' });
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    // every folder (and the siblings of an interrupted run) checked before anything is written
+    const states = new Map<string, FolderState>();
+    const refused: string[] = [];
+    const refusedPaths: string[] = [];
+    for (const f of folders) {
+      const dir = join(out, f.folder);
+      const state = outIsFolder ? folderState(dir, f.target) : ({ kind: 'absent' } as const);
+      states.set(f.folder, state);
+      if (state.kind === 'foreign') {
+        refused.push(`${dir} ${state.why}`);
+        refusedPaths.push(dir);
+      }
+      if (!outIsFolder) continue;
+      for (const sibling of Object.values(siblings(out, f.folder))) {
+        const s = folderState(sibling, f.target);
+        if (s.kind === 'foreign') {
+          refused.push(`${sibling} ${s.why}`);
+          refusedPaths.push(sibling);
+        }
+      }
+    }
+    if (refused.length > 0)
+      throw new StreamPulseError(
+        'GENERATE_FOLDER_NOT_OURS',
+        `${refused.join('; ')}; generate only replaces folders it wrote, so nothing was written`,
+        { remedy: `choose a new or empty --out folder, or delete ${refusedPaths.join(' and ')} yourself if you no longer need ${refusedPaths.length === 1 ? 'it' : 'them'}` },
+      );
+    mkdirSync(out, { recursive: true });
+    return folders.map((f) => replaceFolder(out, f, states.get(f.folder)!));
+  } catch (e) {
+    if (e instanceof StreamPulseError || errnoCode(e) === undefined) throw e;
+    throw fsError(e, out);
+  }
+}
+
+/** Writes the new folder beside the old one, then swaps them. */
+function replaceFolder(out: string, f: FolderFiles, state: FolderState): WrittenFolder {
+  const dir = join(out, f.folder);
+  const { fresh, old } = siblings(out, f.folder);
+  // leftovers of an interrupted run: ours (checked), so removed
+  rmSync(fresh, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+  const written: string[] = [];
+  try {
+    mkdirSync(fresh);
+    writeFileSync(join(fresh, GENERATED_MARKER), markerText(f.target));
+    for (const [path, text] of Object.entries(f.files)) {
+      mkdirSync(dirname(join(fresh, path)), { recursive: true });
+      writeFileSync(join(fresh, path), text);
+      written.push(path);
+    }
+  } catch (e) {
+    rmSync(fresh, { recursive: true, force: true });
+    throw e;
+  }
+  if (state.kind === 'empty') rmdirSync(dir); // only ever removes an empty folder
+  else if (state.kind === 'ours') renameSync(dir, old);
+  renameSync(fresh, dir);
+  rmSync(old, { recursive: true, force: true });
+  return { target: f.target, dir, files: written };
+}
