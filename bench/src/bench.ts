@@ -174,7 +174,8 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   mkdirSync(req.workDir, { recursive: true });
   const plan = compileJobs(set);
   const last = req.dates[req.dates.length - 1];
-  if (last === undefined) throw new StreamPulseError('BENCH_NO_DATES', 'the landing manifest lists no dates', { remedy: 'regenerate the landing files (delete the cached folder)' });
+  if (last === undefined)
+    throw new StreamPulseError('BENCH_NO_DATES', 'the landing manifest lists no dates', { remedy: 'regenerate the landing files (delete the cached folder)' });
 
   if (req.side !== 'runner') {
     const bronze = req.side === 'floor';
@@ -265,11 +266,18 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
 async function layerRows(duck: Duck, set: ContractSet, workDir: string, bronze: boolean): Promise<Pick<SideResult, 'bronze_rows' | 'quarantine_rows'>> {
   const out = { bronze_rows: {} as Record<string, number>, quarantine_rows: {} as Record<string, number> };
   if (!bronze) return out;
-  for (const [layer, into] of [['bronze', out.bronze_rows], ['quarantine', out.quarantine_rows]] as const)
+  for (const [layer, into] of [
+    ['bronze', out.bronze_rows],
+    ['quarantine', out.quarantine_rows],
+  ] as const)
     for (const d of set.datasets) {
       const dir = join(workDir, layer, d.dataset);
       const batches = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
-      const files = batches.flatMap((b) => readdirSync(join(dir, b.name)).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).map((f) => join(dir, b.name, f)));
+      const files = batches.flatMap((b) =>
+        readdirSync(join(dir, b.name))
+          .filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))
+          .map((f) => join(dir, b.name, f)),
+      );
       into[d.dataset] = files.length > 0 ? Number(await duck.scalar(`SELECT count(*) FROM read_parquet([${files.map(sqlStr).join(', ')}])`)) : 0;
     }
   return out;
@@ -394,7 +402,15 @@ export interface BenchResult {
   readonly duckdb: typeof BENCH_DUCKDB;
   /** Each side ran in its own process (peak RSS per side); false: both in one process. */
   readonly isolated: boolean;
-  readonly landing: { readonly dir: string; readonly bytes: number; readonly mb: number; readonly files: number; readonly datasets: number; readonly reused: boolean; readonly generate_seconds: number | null };
+  readonly landing: {
+    readonly dir: string;
+    readonly bytes: number;
+    readonly mb: number;
+    readonly files: number;
+    readonly datasets: number;
+    readonly reused: boolean;
+    readonly generate_seconds: number | null;
+  };
   readonly runner: SideFigures;
   /** The hand-written script writing the runner's outputs: bronze, quarantine, silver, gold. */
   readonly floor: SideFigures;
@@ -442,16 +458,32 @@ function sameCounts(...sides: readonly Readonly<Record<string, number>>[]): bool
 }
 
 export async function runBench(set: ContractSet, o: BenchOptions): Promise<BenchResult> {
-  const landing = ensureLanding(set, { outDir: o.outDir, users: o.users, days: o.days, seed: o.seed, start: o.start, ...(o.onGenerate ? { onGenerate: o.onGenerate } : {}) });
+  const landing = ensureLanding(set, {
+    outDir: o.outDir,
+    users: o.users,
+    days: o.days,
+    seed: o.seed,
+    start: o.start,
+    ...(o.onGenerate ? { onGenerate: o.onGenerate } : {}),
+  });
   const runs = join(o.outDir, 'runs');
-  const req = (side: BenchSide): SideRequest => ({ side, contractsDir: o.contractsDir, landingDir: landing.dir, workDir: join(runs, side), salt: o.salt, dates: landing.dates });
+  const req = (side: BenchSide): SideRequest => ({
+    side,
+    contractsDir: o.contractsDir,
+    landingDir: landing.dir,
+    workDir: join(runs, side),
+    salt: o.salt,
+    dates: landing.dates,
+  });
   const measure = async (side: BenchSide): Promise<SideResult> => {
     if (!o.isolate) return measureSide(set, req(side), o.onLine);
-    if (o.childScript === undefined) throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
+    if (o.childScript === undefined)
+      throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
     return measureSideInChild(o.childScript, req(side), o.env ?? {}, o.onLine);
   };
   const n = o.rounds ?? 1;
-  if (!Number.isInteger(n) || n < 1) throw new StreamPulseError('BENCH_BAD_ROUNDS', `rounds must be a whole number ≥ 1, not ${String(n)}`, { remedy: 'pass --rounds 1, 3, …' });
+  if (!Number.isInteger(n) || n < 1)
+    throw new StreamPulseError('BENCH_BAD_ROUNDS', `rounds must be a whole number ≥ 1, not ${String(n)}`, { remedy: 'pass --rounds 1, 3, …' });
   const done: Record<BenchSide, SideResult>[] = [];
   for (let k = 0; k < n; k++) {
     // the order rotates, so no side always runs first (or last) on a machine that warms up or gets busier
@@ -508,7 +540,13 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
     mart_rows_match: sameCounts(runner.mart_rows, floor.mart_rows, floorSilverOnly.mart_rows),
     rounds,
     goals: [
-      { id: 'throughput', goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`, target: BENCH_GOALS.minMbPerSecond, value: rf.mb_per_s, met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond },
+      {
+        id: 'throughput',
+        goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`,
+        target: BENCH_GOALS.minMbPerSecond,
+        value: rf.mb_per_s,
+        met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond,
+      },
       { id: 'ratio', goal: `end to end ≤ ${BENCH_GOALS.maxRatio}× the floor`, target: BENCH_GOALS.maxRatio, value: ratio, met: ratio <= BENCH_GOALS.maxRatio },
       {
         id: 'memory',

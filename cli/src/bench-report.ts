@@ -40,10 +40,22 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
         ]
       : []),
     `  silver rows per dataset: ${r.silver_rows_match ? s.green('the same on every side') : s.red('DIFFERENT (the floor does not do the same work)')}; bronze and quarantine rows: ${r.bronze_rows_match ? s.green('the same in the runner and the floor') : s.red('DIFFERENT')}; mart rows: ${r.mart_rows_match ? s.green('the same') : s.yellow('different')}`,
-    ...(r.silver_rows_match ? [] : table(['silver rows', 'runner', 'floor', 'floor, silver only'], counts((x) => x.silver_rows, sides), s, '    ')),
+    ...(r.silver_rows_match
+      ? []
+      : table(
+          ['silver rows', 'runner', 'floor', 'floor, silver only'],
+          counts((x) => x.silver_rows, sides),
+          s,
+          '    ',
+        )),
     ...(r.bronze_rows_match
       ? []
-      : table(['bronze / quarantine rows', 'runner', 'floor'], datasets.map((d) => [d, ...[r.runner, r.floor].map((x) => `${int(x.bronze_rows[d] ?? 0)} / ${int(x.quarantine_rows[d] ?? 0)}`)]), s, '    ')),
+      : table(
+          ['bronze / quarantine rows', 'runner', 'floor'],
+          datasets.map((d) => [d, ...[r.runner, r.floor].map((x) => `${int(x.bronze_rows[d] ?? 0)} / ${int(x.quarantine_rows[d] ?? 0)}`)]),
+          s,
+          '    ',
+        )),
     ...(r.isolated ? [] : [s.dim('  * every side ran in this process (--in-process): peak RSS is the process peak, not per side')]),
     '',
     s.bold('Goals (printed, not asserted)'),
@@ -54,6 +66,8 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
       '  ',
     ),
     '',
-    s.dim('MB = 10^6 bytes. Runner: every daily batch (bronze, silver, gold, marts) then publish. Floor: one DuckDB script over all days writing bronze, quarantine, silver and gold (runs/floor/floor.sql); silver-only floor: the same without the bronze layer (runs/floor_silver_only/floor.sql).'),
+    s.dim(
+      'MB = 10^6 bytes. Runner: every daily batch (bronze, silver, gold, marts) then publish. Floor: one DuckDB script over all days writing bronze, quarantine, silver and gold (runs/floor/floor.sql); silver-only floor: the same without the bronze layer (runs/floor_silver_only/floor.sql).',
+    ),
   ];
 }

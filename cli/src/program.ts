@@ -128,7 +128,15 @@ function reportError(ctx: CliContext, err: unknown): number {
   }
   // Not a StreamPulseError: a bug. Show the stack so it can be reported.
   const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-  if (ctx.jsonMode) ctx.printJson({ ok: false, error: { code: 'CLI_INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err), remedy: 'this is a bug in streampulse: please report it with the command you ran' } });
+  if (ctx.jsonMode)
+    ctx.printJson({
+      ok: false,
+      error: {
+        code: 'CLI_INTERNAL_ERROR',
+        message: err instanceof Error ? err.message : String(err),
+        remedy: 'this is a bug in streampulse: please report it with the command you ran',
+      },
+    });
   else ctx.stderr(`${ctx.errStyle.red('internal error')} (a bug in streampulse; please report it with the command you ran)\n${text}\n`);
   return EXIT_FAILURE;
 }

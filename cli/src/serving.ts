@@ -27,12 +27,16 @@ export function cliServingOptions(root: string, o: { metabasePrincipal?: string;
 export function readMigrationsDir(dirIn: string): Migration[] {
   const dir = existsSync(join(dirIn, 'sql')) && !existsSync(join(dirIn, '0001_schemas.sql')) ? join(dirIn, 'sql') : dirIn;
   if (!existsSync(dir))
-    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} does not exist`, { remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)' });
+    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} does not exist`, {
+      remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)',
+    });
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort();
   if (files.length === 0)
-    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} holds no migration files (NNNN_name.sql)`, { remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)' });
+    throw new StreamPulseError('SQL_NO_MIGRATIONS', `${dir} holds no migration files (NNNN_name.sql)`, {
+      remedy: 'pass --from the sql/ folder written by `streampulse generate --out DIR` (DIR/sql)',
+    });
   return files.map((file) => {
     const text = readFileSync(join(dir, file), 'utf8');
     const id = basename(file, '.sql');

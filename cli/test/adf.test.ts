@@ -45,7 +45,10 @@ describe('streampulse adf', () => {
     expect(out.run.activityRuns.filter((a) => a.activityName === 'Record completion').map((a) => a.status)).toStrictEqual(['Succeeded']);
     expect(existsSync(join(lake, 'serving', 'streampulse.sqlite'))).toBe(true);
     expect(existsSync(join(lake, 'reports', 'batches', '2026-01-25.json'))).toBe(true);
-    const log = JSON.parse(readFileSync(out.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string; activityType: string; input: { jobId?: string } }[] };
+    const log = JSON.parse(readFileSync(out.log, 'utf8')) as {
+      pipelineRun: { status: string };
+      value: { activityName: string; activityType: string; input: { jobId?: string } }[];
+    };
     expect(log.pipelineRun.status).toBe('Succeeded');
     expect(log.value.length).toBe(out.run.activityRuns.length);
     // the control files the master pipeline looks up, as the deploy step writes them in the cloud
@@ -70,7 +73,9 @@ describe('streampulse adf', () => {
       const out = JSON.parse(r.out) as { run: { activityRuns: { activityName: string; status: string; error: { message: string } | null }[] } };
       const bronze = out.run.activityRuns.filter((a) => a.activityName === 'Bronze' && a.status === 'Failed');
       expect(bronze.length).toBeGreaterThan(0);
-      expect(bronze[0]!.error!.message).toBe("activity 'Bronze' starts Databricks job '9', not the streampulse-step job (1001 in control/databricks_jobs.json)");
+      expect(bronze[0]!.error!.message).toBe(
+        "activity 'Bronze' starts Databricks job '9', not the streampulse-step job (1001 in control/databricks_jobs.json)",
+      );
     } finally {
       writeFileSync(p, saved);
     }

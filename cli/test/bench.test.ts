@@ -114,7 +114,15 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     const lines = benchReport(result, createStyle(false));
     const text = lines.join('\n');
     expect(lines[0]).toBe('StreamPulse local benchmark: 200 users × 2 days, seed 7');
-    for (const label of ['landing → silver (s)', 'landing → silver (MB/s)', 'gold + marts (s)', 'end to end (s)', 'CPU user+sys (s)', 'peak RSS (MB)', 'runner / floor end to end:'])
+    for (const label of [
+      'landing → silver (s)',
+      'landing → silver (MB/s)',
+      'gold + marts (s)',
+      'end to end (s)',
+      'CPU user+sys (s)',
+      'peak RSS (MB)',
+      'runner / floor end to end:',
+    ])
       expect(text).toContain(label);
     expect(text).toMatch(/runner\s+floor\s+floor, silver only/);
     expect(text).toContain('runner / silver-only floor:');
@@ -122,7 +130,9 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     expect(text).toMatch(/landing → silver ≥ 115 MB\/s\s+[\d.,]+ MB\/s\s+(met|not met)/);
     expect(text).toMatch(/end to end ≤ 1\.3× the floor\s+[\d.,]+×\s+(met|not met)/);
     expect(text).toMatch(/runner peak RSS < 1000 MB\s+[\d,]+ MB\s+(met|not met)/);
-    expect(text).toContain('silver rows per dataset: the same on every side; bronze and quarantine rows: the same in the runner and the floor; mart rows: the same');
+    expect(text).toContain(
+      'silver rows per dataset: the same on every side; bronze and quarantine rows: the same in the runner and the floor; mart rows: the same',
+    );
     expect(text).toContain('--in-process');
     expect(text).toMatch(/2 rounds \(figures above: the round with the median ratio\): runner \/ floor [\d.]+×, [\d.]+×/);
   });
@@ -147,7 +157,12 @@ describe('the floor script', () => {
   const statements = floorScript(compileJobs(set), { landingDir: '/l', outDir: '/o', salt: 's', runDate: '2026-02-01' });
 
   it('has one landing → silver statement per dataset, then every gold model and mart', () => {
-    expect(statements.filter((s) => s.phase === 'silver').map((s) => s.label).sort()).toEqual(set.datasets.map((d) => `silver.${d.dataset}`).sort());
+    expect(
+      statements
+        .filter((s) => s.phase === 'silver')
+        .map((s) => s.label)
+        .sort(),
+    ).toEqual(set.datasets.map((d) => `silver.${d.dataset}`).sort());
     expect(statements.filter((s) => s.phase === 'gold')).toHaveLength(set.models.length + set.marts.length);
     const firstGold = statements.findIndex((s) => s.phase === 'gold');
     expect(statements.slice(firstGold).every((s) => s.phase === 'gold')).toBe(true);

@@ -12,9 +12,16 @@ import { run } from './run.js';
 const summary = (jobs: Record<string, { name: string; id?: string }>): string =>
   JSON.stringify({
     bundle: { name: 'streampulse', target: 'dev' },
-    resources: { jobs: Object.fromEntries(Object.entries(jobs).map(([k, j]) => [k, { ...j, url: j.id === undefined ? undefined : `https://adb-1.2.azuredatabricks.net/jobs/${j.id}` }])) },
+    resources: {
+      jobs: Object.fromEntries(
+        Object.entries(jobs).map(([k, j]) => [k, { ...j, url: j.id === undefined ? undefined : `https://adb-1.2.azuredatabricks.net/jobs/${j.id}` }]),
+      ),
+    },
   });
-const DEPLOYED = summary({ streampulse_step: { name: DATABRICKS_STEP_JOB, id: '1122334455' }, streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '998877' } });
+const DEPLOYED = summary({
+  streampulse_step: { name: DATABRICKS_STEP_JOB, id: '1122334455' },
+  streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '998877' },
+});
 
 const TMP = mkdtempSync(join(tmpdir(), 'sp-deploy-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -23,7 +30,18 @@ describe('streampulse deploy control-files', () => {
   it("--dry-run --json names the stack's lake and the files, uploads nothing", async () => {
     const f = join(TMP, 'summary.json');
     writeFileSync(f, DEPLOYED);
-    const r = await run(['deploy', 'control-files', '--stack', 'prod', '--bundle-summary', f, '--dry-run', '--json', '--dir', join(findWorkspaceRoot(process.cwd())!, STREAMPULSE_CONTRACTS_DIR)]);
+    const r = await run([
+      'deploy',
+      'control-files',
+      '--stack',
+      'prod',
+      '--bundle-summary',
+      f,
+      '--dry-run',
+      '--json',
+      '--dir',
+      join(findWorkspaceRoot(process.cwd())!, STREAMPULSE_CONTRACTS_DIR),
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as { target: string; files: { file: string }[]; jobs: Record<string, string> };
     expect(out.target).toBe('abfss://control@stspulselakeprod.dfs.core.windows.net');
@@ -36,4 +54,3 @@ describe('streampulse deploy control-files', () => {
     expect(r.err + r.out).toMatch(/unknown stack 'qa'[\s\S]*--stack dev or --stack prod/);
   });
 });
-

@@ -19,7 +19,12 @@ const fresh = (): string => join(TMP, `case-${++n}`);
 
 const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-const snapshot = (dir: string): Record<string, string> => Object.fromEntries(files(dir).sort().map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]));
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    files(dir)
+      .sort()
+      .map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]),
+  );
 
 const A = { target: 'a', folder: 'a', files: { 'x.txt': 'x\n', 'sub/y.txt': 'y\n' } };
 const B = { target: 'b', folder: 'b', files: { 'z.txt': 'z\n' } };
@@ -103,8 +108,16 @@ describe('writeGenerated', () => {
   });
 
   it.each([
-    ['a non-empty folder without the marker', (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, 'keep.txt'), 'mine\n')), 'is not empty and was not written by streampulse generate'],
-    ['the marker of another target', (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, GENERATED_MARKER), 'b\n')), "carries the marker of target 'b', not 'a'"],
+    [
+      'a non-empty folder without the marker',
+      (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, 'keep.txt'), 'mine\n')),
+      'is not empty and was not written by streampulse generate',
+    ],
+    [
+      'the marker of another target',
+      (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, GENERATED_MARKER), 'b\n')),
+      "carries the marker of target 'b', not 'a'",
+    ],
     ['a file', (dir: string) => writeFileSync(dir, 'mine\n'), 'is a file, not a folder'],
     ['a symbolic link to a folder', (dir: string) => (mkdirSync(`${dir}-real`), symlinkSync(`${dir}-real`, dir)), 'is a symbolic link'],
   ])('refuses %s with GENERATE_FOLDER_NOT_OURS and writes nothing (not even the other, free folders)', (_what, make, why) => {
@@ -132,7 +145,7 @@ describe('writeGenerated', () => {
     expect(e.remedy).toContain(`delete ${join(out, 'a')} and ${join(out, 'b')} yourself`);
   });
 
-  it("clears its own siblings left by an interrupted run, and refuses a sibling that is not its own", () => {
+  it('clears its own siblings left by an interrupted run, and refuses a sibling that is not its own', () => {
     const out = fresh();
     writeGenerated(out, [A]);
     // interrupted between the two renames: the old folder aside, the new one complete beside it
@@ -159,7 +172,8 @@ describe('writeGenerated', () => {
 
   it('a generator path outside its folder, or the marker itself, is a bug', () => {
     const out = fresh();
-    for (const bad of ['../x', '/x', 'a//b', GENERATED_MARKER]) expect(() => writeGenerated(out, [{ ...A, files: { [bad]: '' } }])).toThrow(/is not a relative path inside its folder/);
+    for (const bad of ['../x', '/x', 'a//b', GENERATED_MARKER])
+      expect(() => writeGenerated(out, [{ ...A, files: { [bad]: '' } }])).toThrow(/is not a relative path inside its folder/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -17,7 +17,12 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-const snapshot = (dir: string): Record<string, string> => Object.fromEntries(files(dir).sort().map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]));
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    files(dir)
+      .sort()
+      .map((p) => [p.slice(dir.length), readFileSync(p, 'utf8')]),
+  );
 
 describe('streampulse generate', () => {
   it('writes adf/, databricks/ (the bundle + specs) and sql/ (migrations + serving tests), the same bytes every time', async () => {
@@ -62,7 +67,8 @@ describe('streampulse generate', () => {
     expect(runtime['/src/streampulse_spark/cli.py']).toBe(readFileSync(join(ROOT, 'jobs', 'python', 'src', 'streampulse_spark', 'cli.py'), 'utf8'));
     expect(Object.keys(runtime).filter((k) => !(k === '/pyproject.toml' || (k.startsWith('/src/') && k.endsWith('.py'))))).toStrictEqual([]);
     // no generated artifact names DBFS
-    for (const [path, text] of Object.entries(snapshot(join(TMP, 'a')))) expect({ path, dbfs: text.toLowerCase().includes('dbfs:') }).toStrictEqual({ path, dbfs: false });
+    for (const [path, text] of Object.entries(snapshot(join(TMP, 'a'))))
+      expect({ path, dbfs: text.toLowerCase().includes('dbfs:') }).toStrictEqual({ path, dbfs: false });
     const b = await run(['generate', '--out', join(TMP, 'b')]);
     expect(b.code).toBe(0);
     expect(snapshot(join(TMP, 'b'))).toStrictEqual(snapshot(join(TMP, 'a')));
@@ -100,7 +106,9 @@ describe('streampulse generate owns its folders', () => {
     const before = snapshot(root);
     const r = await run(['generate', '--out', '.'], { cwd: root, workspaceRoot: ROOT });
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`error GENERATE_FOLDER_NOT_OURS: ${join(root, 'sql')} is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)`);
+    expect(r.err).toContain(
+      `error GENERATE_FOLDER_NOT_OURS: ${join(root, 'sql')} is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)`,
+    );
     expect(r.err).toContain(`fix: choose a new or empty --out folder, or delete ${join(root, 'sql')} yourself`);
     expect(readFileSync(join(root, 'sql', 'keep.txt'), 'utf8')).toBe('not generated\n');
     // adf/ and databricks/ were free, but a refusal writes nothing at all

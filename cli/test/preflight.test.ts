@@ -24,7 +24,10 @@ const broken = mkdtempSync(join(tmpdir(), 'sp-preflight-cli-'));
 afterAll(() => rmSync(broken, { recursive: true, force: true }));
 writeFileSync(join(broken, 'pnpm-workspace.yaml'), 'packages: []\n');
 mkdirSync(join(broken, 'infra'));
-writeFileSync(join(broken, 'infra', 'Pulumi.dev.yaml'), readFileSync(join(ROOT, 'infra', 'Pulumi.dev.yaml'), 'utf8').replace('namePrefix: spulse', 'namePrefix: SP'));
+writeFileSync(
+  join(broken, 'infra', 'Pulumi.dev.yaml'),
+  readFileSync(join(ROOT, 'infra', 'Pulumi.dev.yaml'), 'utf8').replace('namePrefix: spulse', 'namePrefix: SP'),
+);
 
 describe('streampulse preflight (the built binary)', () => {
   it('--stack dev --json prints {stack, checks: [{id, ok, detail}], prerequisites}; at least 20 checks; exit 0 exactly when every check passes', () => {
@@ -53,7 +56,9 @@ describe('streampulse preflight (the built binary)', () => {
     expect(report.checks[0]!.detail).toContain('streampulse:namePrefix');
     const text = preflight(broken, '--stack', 'dev');
     expect(text.status).toBe(1);
-    expect(text.stdout).toMatch(/^preflight of stack dev: 1 checks, 1 failed\n✗ config-valid: infra\/Pulumi\.dev\.yaml \(parseStackConfig\)\. Wrong: streampulse:namePrefix: .+ Fix: /);
+    expect(text.stdout).toMatch(
+      /^preflight of stack dev: 1 checks, 1 failed\n✗ config-valid: infra\/Pulumi\.dev\.yaml \(parseStackConfig\)\. Wrong: streampulse:namePrefix: .+ Fix: /,
+    );
     expect(text.stdout).toContain('\nManual prerequisites (cannot be checked offline):\n  - ');
   }, 60_000);
 

@@ -104,11 +104,15 @@ describe('streampulse demo / run (real DuckDB and SQLite, fixture contracts)', (
     // 30 users: too few payments for the 30-hour rule on the first day
     const stopped = await run(['demo', '--dir', shipped, '--out', small, '--users', '30', '--days', '3', '--no-progress']);
     expect(stopped.code).toBe(1);
-    expect(stopped.err).toContain("error ADF_RUN_FAILED: the daily batch 2026-01-25 failed in activity 'Bronze' of pl_ingest_dataset: payments batch 2026-01-25: freshness rule payments_feed_fresh failed");
+    expect(stopped.err).toContain(
+      "error ADF_RUN_FAILED: the daily batch 2026-01-25 failed in activity 'Bronze' of pl_ingest_dataset: payments batch 2026-01-25: freshness rule payments_feed_fresh failed",
+    );
     expect(stopped.err).toContain('run with --freshness report');
     const reported = await run(['demo', '--dir', shipped, '--out', small, '--users', '30', '--days', '3', '--no-progress', '--freshness', 'report']);
     expect(reported.code).toBe(0);
-    expect(reported.out).toMatch(/^ {2}freshness rules: 24 evaluations, 1 failed and noted \(1 of action fail, not enforced: --freshness report\); see the quality report$/m);
+    expect(reported.out).toMatch(
+      /^ {2}freshness rules: 24 evaluations, 1 failed and noted \(1 of action fail, not enforced: --freshness report\); see the quality report$/m,
+    );
   }, 90_000);
 
   it('`run --date` re-runs one batch of an existing lake and prints its table', async () => {
@@ -158,8 +162,19 @@ describe('output helpers', () => {
   });
 
   it('tables align on plain text, JSON keys are sorted at every level, nouns are counted', () => {
-    expect(table(['A', 'BB'], [['xxx', 'y'], ['z', '']], createStyle(false))).toEqual(['A    BB', 'xxx  y', 'z']);
-    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe('{\n  "a": {\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n');
+    expect(
+      table(
+        ['A', 'BB'],
+        [
+          ['xxx', 'y'],
+          ['z', ''],
+        ],
+        createStyle(false),
+      ),
+    ).toEqual(['A    BB', 'xxx  y', 'z']);
+    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
+      '{\n  "a": {\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n',
+    );
     expect([count(1, 'mart'), count(7, 'mart'), count(2, 'branch', 'branches')]).toEqual(['1 mart', '7 marts', '2 branches']);
   });
 });

@@ -52,7 +52,9 @@ describe('streampulse contracts show <name>', () => {
     expect(mart.out).toMatch(/viewers +bigint +count\(distinct f\.subscriber_id\) +active_viewers +Subscribers with at least one playback that day\./);
 
     const metrics = await show('metrics');
-    expect(metrics.out).toMatch(/completion_rate +Completion rate +derived +ratio +active_viewers +analytics_watch_daily\.completion_rate +.*Formula: completed playbacks \/ playbacks/);
+    expect(metrics.out).toMatch(
+      /completion_rate +Completion rate +derived +ratio +active_viewers +analytics_watch_daily\.completion_rate +.*Formula: completed playbacks \/ playbacks/,
+    );
     expect(metrics.out).toMatch(/\$completion_threshold_pct +90/);
     expect(metrics.out).toMatch(/\$run_date +\(built in\)/);
 
@@ -67,7 +69,13 @@ describe('streampulse contracts show <name>', () => {
   it('--json: the parsed contract (defaults applied) with kind, name and file, sorted keys', async () => {
     const r = await show('subscribers', '--json');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as { ok: boolean; kind: string; name: string; file: string; contract: Record<string, unknown> & { columns: { name: string; pii?: unknown }[] } };
+    const doc = JSON.parse(r.out) as {
+      ok: boolean;
+      kind: string;
+      name: string;
+      file: string;
+      contract: Record<string, unknown> & { columns: { name: string; pii?: unknown }[] };
+    };
     expect(Object.keys(doc)).toEqual(['contract', 'file', 'kind', 'name', 'ok']);
     expect(doc).toMatchObject({ ok: true, kind: 'dataset', name: 'subscribers', file: 'test/fixtures/valid/datasets/subscribers.yaml' });
     expect(doc.contract['retention']).toEqual({ bronze_days: 365, landing_days: 30, quarantine_days: 90, silver_days: 730 });

@@ -9,10 +9,22 @@ describe('streampulse contracts validate — a valid folder', () => {
     expect(r.err).toBe('');
     expect(r.out).toContain('contracts in test/fixtures/valid');
     expect(r.out).toMatch(/^KIND +NAME +FILE +DETAILS$/m);
-    for (const name of ['subscribers', 'playbacks', 'dim_subscriber', 'fact_playback', 'analytics_watch_daily', 'metrics', 'viewing_board', 'viewers_trend', 'completion_by_country'])
+    for (const name of [
+      'subscribers',
+      'playbacks',
+      'dim_subscriber',
+      'fact_playback',
+      'analytics_watch_daily',
+      'metrics',
+      'viewing_board',
+      'viewers_trend',
+      'completion_by_country',
+    ])
       expect(r.out).toMatch(new RegExp(`^\\w+ +${name} `, 'm'));
     // kind-specific details: dataset columns / rules / PII; mart grain / measures; dashboard cards
-    expect(r.out).toMatch(/^dataset +subscribers +test\/fixtures\/valid\/datasets\/subscribers\.yaml +6 columns, 2 quality rules, PII: email, full_name \(jsonl, daily\)$/m);
+    expect(r.out).toMatch(
+      /^dataset +subscribers +test\/fixtures\/valid\/datasets\/subscribers\.yaml +6 columns, 2 quality rules, PII: email, full_name \(jsonl, daily\)$/m,
+    );
     expect(r.out).toMatch(/^mart +analytics_watch_daily .* grain: play_date, country; measures: viewers, minutes_watched, completion_rate$/m);
     expect(r.out).toMatch(/^dashboard +viewing_board .* "Viewing board", 2 cards$/m);
     expect(r.out).toMatch(/^card +viewers_trend +test\/fixtures\/valid\/dashboard\.yaml +line of viewers by play_date from analytics_watch_daily$/m);
@@ -119,7 +131,11 @@ describe('streampulse contracts validate --json', () => {
       file: 'test/fixtures/valid/datasets/subscribers.yaml',
       details: { columns: 6, format: 'jsonl', pii_columns: ['email', 'full_name'], quality_rules: 2, schedule: 'daily' },
     });
-    expect(contracts[4]?.details).toEqual({ dimensions: ['play_date', 'country'], grain: ['play_date', 'country'], measures: ['viewers', 'minutes_watched', 'completion_rate'] });
+    expect(contracts[4]?.details).toEqual({
+      dimensions: ['play_date', 'country'],
+      grain: ['play_date', 'country'],
+      measures: ['viewers', 'minutes_watched', 'completion_rate'],
+    });
     expect((doc['files'] as unknown[]).length).toBe(7);
     // canonical: the text is byte-identical run to run, and keys are sorted at every level
     expect((await run(['contracts', 'validate', VALID, '--json'])).out).toBe(r.out);
@@ -129,7 +145,13 @@ describe('streampulse contracts validate --json', () => {
   it('broken: ok false, every issue located, exit 1', async () => {
     const r = await run(['contracts', 'validate', BROKEN, '--json']);
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.out) as { ok: boolean; counts: unknown; contracts: unknown[]; issues: { code: string; file: string; line: number; column: number; path: string }[]; files: { file: string; valid: boolean }[] };
+    const doc = JSON.parse(r.out) as {
+      ok: boolean;
+      counts: unknown;
+      contracts: unknown[];
+      issues: { code: string; file: string; line: number; column: number; path: string }[];
+      files: { file: string; valid: boolean }[];
+    };
     expect(doc.ok).toBe(false);
     expect(doc.counts).toBeNull();
     expect(doc.contracts).toEqual([]);

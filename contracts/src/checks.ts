@@ -7,15 +7,7 @@ import type { ContractIssue } from './errors.js';
 import { columnRefs, ExprSyntaxError, FUNCTIONS, isAggregate, parseExpr, walkExpr, type Expr } from './expr.js';
 import type { LoadedFile } from './loader.js';
 import { BUILTIN_PARAMETERS, RLS_TYPES, UNION_ALIAS } from './model.js';
-import type {
-  ContractSet,
-  DashboardContract,
-  DatasetContract,
-  MartContract,
-  MetricsContract,
-  ModelContract,
-  SourceRef,
-} from './model.js';
+import type { ContractSet, DashboardContract, DatasetContract, MartContract, MetricsContract, ModelContract, SourceRef } from './model.js';
 import { formatPath } from './schema-issues.js';
 import { didYouMean, listOf } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
@@ -62,7 +54,11 @@ interface Relation {
   opaque?: boolean;
 }
 
-export function crossCheck(files: readonly LoadedFile[], root: string, broken: ReadonlySet<string> = new Set()): { issues: ContractIssue[]; contracts?: ContractSet } {
+export function crossCheck(
+  files: readonly LoadedFile[],
+  root: string,
+  broken: ReadonlySet<string> = new Set(),
+): { issues: ContractIssue[]; contracts?: ContractSet } {
   brokenNames = broken;
   const issues: ContractIssue[] = [];
   const byKind = <K extends LoadedFile['kind']>(k: K) => files.filter((f) => f.kind === k);
@@ -78,7 +74,12 @@ export function crossCheck(files: readonly LoadedFile[], root: string, broken: R
     const other = seen.get(f.name);
     if (other) {
       const r = new Reporter(f);
-      r.add('CONTRACT_DUPLICATE_NAME', [f.kind], `${f.kind} name "${f.name}" is already used by the ${other.kind} in ${other.file}`, 'rename one of them or delete the duplicate file');
+      r.add(
+        'CONTRACT_DUPLICATE_NAME',
+        [f.kind],
+        `${f.kind} name "${f.name}" is already used by the ${other.kind} in ${other.file}`,
+        'rename one of them or delete the duplicate file',
+      );
       issues.push(...r.issues);
     } else seen.set(f.name, f);
   }
@@ -90,7 +91,10 @@ export function crossCheck(files: readonly LoadedFile[], root: string, broken: R
       line: 1,
       column: 1,
       path: '',
-      message: metricsFiles.length === 0 ? 'no metrics contract (a file starting with "metrics:") was found' : `a second metrics contract; the first is ${metricsFiles[0]!.file}`,
+      message:
+        metricsFiles.length === 0
+          ? 'no metrics contract (a file starting with "metrics:") was found'
+          : `a second metrics contract; the first is ${metricsFiles[0]!.file}`,
       remedy: metricsFiles.length === 0 ? 'add metrics.yaml with the metric definitions and parameters' : 'merge the metric lists into one metrics file',
     });
   }
@@ -123,12 +127,21 @@ export function crossCheck(files: readonly LoadedFile[], root: string, broken: R
     issues,
     contracts: {
       root,
-      datasets: byName(datasetFiles.map((f) => withFile<DatasetContract>(f)), (d) => d.dataset),
+      datasets: byName(
+        datasetFiles.map((f) => withFile<DatasetContract>(f)),
+        (d) => d.dataset,
+      ),
       // models are in dependency order (a model after everything it reads), ties by name
       models: modelOrder.map((f) => withFile<ModelContract>(f)),
-      marts: byName(martFiles.map((f) => withFile<MartContract>(f)), (m) => m.mart),
+      marts: byName(
+        martFiles.map((f) => withFile<MartContract>(f)),
+        (m) => m.mart,
+      ),
       metrics: withFile<MetricsContract>(metricsFiles[0]),
-      dashboards: byName(dashboardFiles.map((f) => withFile<DashboardContract>(f)), (d) => d.dashboard),
+      dashboards: byName(
+        dashboardFiles.map((f) => withFile<DashboardContract>(f)),
+        (d) => d.dashboard,
+      ),
     },
   };
 }
@@ -136,7 +149,8 @@ export function crossCheck(files: readonly LoadedFile[], root: string, broken: R
 function checkUniqueNames(r: Reporter, items: readonly { name: string }[], listPath: string, what: string): void {
   const seen = new Set<string>();
   items.forEach((c, i) => {
-    if (seen.has(c.name)) r.add('CONTRACT_DUPLICATE_NAME', [listPath, i, 'name'], `${what} "${c.name}" is declared twice`, `rename or remove the second "${c.name}"`);
+    if (seen.has(c.name))
+      r.add('CONTRACT_DUPLICATE_NAME', [listPath, i, 'name'], `${what} "${c.name}" is declared twice`, `rename or remove the second "${c.name}"`);
     seen.add(c.name);
   });
 }
@@ -149,37 +163,61 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
   const names = [...cols.keys()];
   const needColumn = (path: Path, col: string, why: string): boolean => {
     if (cols.has(col)) return true;
-    r.add('CONTRACT_UNKNOWN_COLUMN', path, `${why} "${col}" is not a declared column${didYouMean(col, names)}`, `declare "${col}" under columns, or use one of: ${listOf(names)}`);
+    r.add(
+      'CONTRACT_UNKNOWN_COLUMN',
+      path,
+      `${why} "${col}" is not a declared column${didYouMean(col, names)}`,
+      `declare "${col}" under columns, or use one of: ${listOf(names)}`,
+    );
     return false;
   };
   d.primary_key.forEach((k, i) => {
     if (!cols.has(k))
-      r.add('CONTRACT_KEY_NOT_DECLARED', ['primary_key', i], `primary key column "${k}" is not declared under columns${didYouMean(k, names)}`, `add a column named "${k}" (required: true) or fix the key`);
+      r.add(
+        'CONTRACT_KEY_NOT_DECLARED',
+        ['primary_key', i],
+        `primary key column "${k}" is not declared under columns${didYouMean(k, names)}`,
+        `add a column named "${k}" (required: true) or fix the key`,
+      );
     else if (!cols.get(k)!.required)
       r.add('CONTRACT_KEY_NOT_REQUIRED', ['primary_key', i], `primary key column "${k}" is not marked required`, `set "required: true" on column "${k}"`);
     else if (cols.get(k)!.pii?.policy === 'drop')
-      r.add('CONTRACT_KEY_DROPPED', ['primary_key', i], `primary key column "${k}" has PII policy "drop", so silver could not key on it`, `use policy "pseudonymise" for "${k}"`);
+      r.add(
+        'CONTRACT_KEY_DROPPED',
+        ['primary_key', i],
+        `primary key column "${k}" has PII policy "drop", so silver could not key on it`,
+        `use policy "pseudonymise" for "${k}"`,
+      );
   });
   if (needColumn(['event_time'], d.event_time, 'event_time')) {
     const t = cols.get(d.event_time)!.type;
-    if (t !== 'timestamp' && t !== 'date') r.add('CONTRACT_WRONG_TYPE', ['event_time'], `event_time column "${d.event_time}" has type ${t}`, 'point event_time at a timestamp or date column');
+    if (t !== 'timestamp' && t !== 'date')
+      r.add('CONTRACT_WRONG_TYPE', ['event_time'], `event_time column "${d.event_time}" has type ${t}`, 'point event_time at a timestamp or date column');
   }
   d.silver.dedupe.key.forEach((k, i) => needColumn(['silver', 'dedupe', 'key', i], k, 'dedupe key'));
   d.silver.dedupe.order_by.forEach((o, i) => needColumn(['silver', 'dedupe', 'order_by', i, 'column'], o.column, 'dedupe order_by column'));
   d.silver.conform.forEach((c, i) => needColumn(['silver', 'conform', i, 'column'], c.column, 'conform column'));
   if (d.silver.scd.type === 2) d.silver.scd.tracked_columns.forEach((c, i) => needColumn(['silver', 'scd', 'tracked_columns', i], c, 'SCD2 tracked column'));
-  if (d.source.format === 'csv' && !d.source.csv) r.add('CONTRACT_MISSING_FIELD', ['source'], 'a csv source needs its csv options', 'add "csv: { delimiter: \",\", header: true }" under source');
-  if (d.source.format !== 'csv' && d.source.csv) r.add('CONTRACT_INVALID_VALUE', ['source', 'csv'], `csv options on a ${d.source.format} source`, 'remove "csv" or set format: csv');
+  if (d.source.format === 'csv' && !d.source.csv)
+    r.add('CONTRACT_MISSING_FIELD', ['source'], 'a csv source needs its csv options', 'add "csv: { delimiter: \",\", header: true }" under source');
+  if (d.source.format !== 'csv' && d.source.csv)
+    r.add('CONTRACT_INVALID_VALUE', ['source', 'csv'], `csv options on a ${d.source.format} source`, 'remove "csv" or set format: csv');
   d.quality.forEach((q, i) => {
     const base: (string | number)[] = ['quality', i];
     if ('column' in q) needColumn([...base, 'column'], q.column, `${q.rule} rule column`);
     if (q.rule === 'unique') q.columns.forEach((c, j) => needColumn([...base, 'columns', j], c, 'unique rule column'));
-    if (q.rule === 'range' && q.min === undefined && q.max === undefined) r.add('CONTRACT_MISSING_FIELD', base, 'a range rule needs min, max or both', 'add "min:" and/or "max:"');
+    if (q.rule === 'range' && q.min === undefined && q.max === undefined)
+      r.add('CONTRACT_MISSING_FIELD', base, 'a range rule needs min, max or both', 'add "min:" and/or "max:"');
     if (q.rule === 'regex') {
       try {
         new RegExp(q.pattern);
       } catch (e) {
-        r.add('CONTRACT_INVALID_VALUE', [...base, 'pattern'], `pattern is not a valid regular expression (${(e as Error).message})`, 'fix the regular expression');
+        r.add(
+          'CONTRACT_INVALID_VALUE',
+          [...base, 'pattern'],
+          `pattern is not a valid regular expression (${(e as Error).message})`,
+          'fix the regular expression',
+        );
       }
     }
     if (q.rule === 'freshness' && q.action !== 'warn' && q.action !== 'fail')
@@ -193,9 +231,22 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
       const target = datasets.get(q.references.dataset);
       if (!target && brokenNames.has(q.references.dataset)) return;
       if (!target)
-        r.add('CONTRACT_UNKNOWN_DATASET', [...base, 'references', 'dataset'], `referenced dataset "${q.references.dataset}" does not exist${didYouMean(q.references.dataset, datasets.keys())}`, `use one of: ${listOf(datasets.keys())}`);
+        r.add(
+          'CONTRACT_UNKNOWN_DATASET',
+          [...base, 'references', 'dataset'],
+          `referenced dataset "${q.references.dataset}" does not exist${didYouMean(q.references.dataset, datasets.keys())}`,
+          `use one of: ${listOf(datasets.keys())}`,
+        );
       else if (!target.columns.some((c) => c.name === q.references.column))
-        r.add('CONTRACT_UNKNOWN_COLUMN', [...base, 'references', 'column'], `dataset "${q.references.dataset}" has no column "${q.references.column}"${didYouMean(q.references.column, target.columns.map((c) => c.name))}`, `use one of: ${listOf(target.columns.map((c) => c.name))}`);
+        r.add(
+          'CONTRACT_UNKNOWN_COLUMN',
+          [...base, 'references', 'column'],
+          `dataset "${q.references.dataset}" has no column "${q.references.column}"${didYouMean(
+            q.references.column,
+            target.columns.map((c) => c.name),
+          )}`,
+          `use one of: ${listOf(target.columns.map((c) => c.name))}`,
+        );
     }
   });
   return r.issues;
@@ -208,9 +259,21 @@ function checkMetrics(f: LoadedFile): ContractIssue[] {
   const names = m.metrics.map((x) => x.name);
   m.metrics.forEach((x, i) => {
     x.depends_on.forEach((dep, j) => {
-      if (!names.includes(dep)) r.add('CONTRACT_UNKNOWN_METRIC', ['metrics', i, 'depends_on', j], `metric "${dep}" does not exist${didYouMean(dep, names)}`, `use one of: ${listOf(names)}`);
+      if (!names.includes(dep))
+        r.add(
+          'CONTRACT_UNKNOWN_METRIC',
+          ['metrics', i, 'depends_on', j],
+          `metric "${dep}" does not exist${didYouMean(dep, names)}`,
+          `use one of: ${listOf(names)}`,
+        );
     });
-    if (x.kind === 'derived' && !x.formula) r.add('CONTRACT_MISSING_FIELD', ['metrics', i], `derived metric "${x.name}" has no formula`, 'add "formula:" saying how it is computed from other metrics');
+    if (x.kind === 'derived' && !x.formula)
+      r.add(
+        'CONTRACT_MISSING_FIELD',
+        ['metrics', i],
+        `derived metric "${x.name}" has no formula`,
+        'add "formula:" saying how it is computed from other metrics',
+      );
   });
   return r.issues;
 }
@@ -229,7 +292,12 @@ function orderModels(modelFiles: readonly LoadedFile[], issues: ContractIssue[])
     if (st === 'done') return;
     if (st === 'visiting') {
       const r = new Reporter(f);
-      r.add('CONTRACT_CYCLE', ['from'], `models read each other in a cycle: ${[...stack.slice(stack.indexOf(f.name)), f.name].join(' → ')}`, 'break the cycle: a model may only read datasets and models built before it');
+      r.add(
+        'CONTRACT_CYCLE',
+        ['from'],
+        `models read each other in a cycle: ${[...stack.slice(stack.indexOf(f.name)), f.name].join(' → ')}`,
+        'break the cycle: a model may only read datasets and models built before it',
+      );
       issues.push(...r.issues);
       return;
     }
@@ -262,7 +330,12 @@ function resolveRelations(
         continue;
       }
       if (!d) {
-        r.add('CONTRACT_UNKNOWN_DATASET', [...path, 'dataset'], `dataset "${ref.dataset}" does not exist${didYouMean(ref.dataset, datasets.keys())}`, `use one of: ${listOf(datasets.keys())}`);
+        r.add(
+          'CONTRACT_UNKNOWN_DATASET',
+          [...path, 'dataset'],
+          `dataset "${ref.dataset}" does not exist${didYouMean(ref.dataset, datasets.keys())}`,
+          `use one of: ${listOf(datasets.keys())}`,
+        );
         rels.push({ alias: ref.alias, kind: 'dataset', name: ref.dataset, columns: new Map(), opaque: true });
         continue;
       }
@@ -274,7 +347,12 @@ function resolveRelations(
         continue;
       }
       if (!m) {
-        r.add('CONTRACT_UNKNOWN_MODEL', [...path, 'model'], `model "${ref.model}" does not exist${didYouMean(ref.model, models.keys())}`, `use one of: ${listOf(models.keys())}`);
+        r.add(
+          'CONTRACT_UNKNOWN_MODEL',
+          [...path, 'model'],
+          `model "${ref.model}" does not exist${didYouMean(ref.model, models.keys())}`,
+          `use one of: ${listOf(models.keys())}`,
+        );
         rels.push({ alias: ref.alias, kind: 'model', name: ref.model, columns: new Map(), opaque: true });
         continue;
       }
@@ -302,7 +380,9 @@ function checkExpr(ctx: ExprContext, path: Path, src: string, opts: { aggregate:
     e = parseExpr(src);
   } catch (err) {
     if (err instanceof ExprSyntaxError) {
-      ctx.r.add('CONTRACT_EXPR_SYNTAX', path, `${opts.what}: ${err.message}`, 'fix the expression; the grammar is described in contracts/README.md', { exprOffset: err.offset });
+      ctx.r.add('CONTRACT_EXPR_SYNTAX', path, `${opts.what}: ${err.message}`, 'fix the expression; the grammar is described in contracts/README.md', {
+        exprOffset: err.offset,
+      });
       return null;
     }
     throw err;
@@ -311,35 +391,92 @@ function checkExpr(ctx: ExprContext, path: Path, src: string, opts: { aggregate:
     if (ref.table !== undefined) {
       const rel = ctx.rels.find((x) => x.alias === ref.table);
       if (!rel) {
-        ctx.r.add('CONTRACT_UNKNOWN_ALIAS', path, `${opts.what}: "${ref.table}" is not a relation alias here${didYouMean(ref.table, ctx.rels.map((x) => x.alias))}`, `use one of the aliases: ${listOf(ctx.rels.map((x) => x.alias))}`, { exprOffset: ref.offset });
+        ctx.r.add(
+          'CONTRACT_UNKNOWN_ALIAS',
+          path,
+          `${opts.what}: "${ref.table}" is not a relation alias here${didYouMean(
+            ref.table,
+            ctx.rels.map((x) => x.alias),
+          )}`,
+          `use one of the aliases: ${listOf(ctx.rels.map((x) => x.alias))}`,
+          { exprOffset: ref.offset },
+        );
         continue;
       }
-      if (!rel.opaque && !rel.columns.has(ref.name)) ctx.r.add('CONTRACT_UNKNOWN_COLUMN', path, `${opts.what}: ${rel.kind} "${rel.name}" (alias ${rel.alias}) has no column "${ref.name}"${missingHint(ctx, rel, ref.name)}`, `use one of: ${listOf(rel.columns.keys())}`, { exprOffset: ref.offset });
+      if (!rel.opaque && !rel.columns.has(ref.name))
+        ctx.r.add(
+          'CONTRACT_UNKNOWN_COLUMN',
+          path,
+          `${opts.what}: ${rel.kind} "${rel.name}" (alias ${rel.alias}) has no column "${ref.name}"${missingHint(ctx, rel, ref.name)}`,
+          `use one of: ${listOf(rel.columns.keys())}`,
+          { exprOffset: ref.offset },
+        );
     } else {
       const owners = ctx.rels.filter((x) => x.columns.has(ref.name));
       if (owners.length === 0 && ctx.rels.some((x) => x.opaque)) continue;
       if (owners.length === 0 && !ctx.extra?.has(ref.name)) {
         const all = new Set([...ctx.rels.flatMap((x) => [...x.columns.keys()]), ...(ctx.extra ?? [])]);
         const rel = ctx.rels.length === 1 ? ctx.rels[0] : undefined;
-        ctx.r.add('CONTRACT_UNKNOWN_COLUMN', path, `${opts.what}: no relation here has a column "${ref.name}"${rel ? missingHint(ctx, rel, ref.name) : didYouMean(ref.name, all)}`, `use one of: ${listOf(all)}`, { exprOffset: ref.offset });
+        ctx.r.add(
+          'CONTRACT_UNKNOWN_COLUMN',
+          path,
+          `${opts.what}: no relation here has a column "${ref.name}"${rel ? missingHint(ctx, rel, ref.name) : didYouMean(ref.name, all)}`,
+          `use one of: ${listOf(all)}`,
+          { exprOffset: ref.offset },
+        );
       } else if (owners.length > 1)
-        ctx.r.add('CONTRACT_AMBIGUOUS_COLUMN', path, `${opts.what}: column "${ref.name}" exists in ${owners.map((o) => o.alias).join(' and ')}`, `qualify it, e.g. ${owners[0]!.alias}.${ref.name}`, { exprOffset: ref.offset });
+        ctx.r.add(
+          'CONTRACT_AMBIGUOUS_COLUMN',
+          path,
+          `${opts.what}: column "${ref.name}" exists in ${owners.map((o) => o.alias).join(' and ')}`,
+          `qualify it, e.g. ${owners[0]!.alias}.${ref.name}`,
+          { exprOffset: ref.offset },
+        );
     }
   }
   walkExpr(e, (n) => {
     if (n.kind === 'param' && !ctx.params.has(n.name))
-      ctx.r.add('CONTRACT_UNKNOWN_PARAMETER', path, `${opts.what}: parameter $${n.name} is not defined${didYouMean(n.name, ctx.params)}`, 'define it under "parameters:" in metrics.yaml', { exprOffset: n.offset });
+      ctx.r.add(
+        'CONTRACT_UNKNOWN_PARAMETER',
+        path,
+        `${opts.what}: parameter $${n.name} is not defined${didYouMean(n.name, ctx.params)}`,
+        'define it under "parameters:" in metrics.yaml',
+        { exprOffset: n.offset },
+      );
     if (n.kind === 'call') {
       const sig = FUNCTIONS[n.name];
       if (!sig) {
-        ctx.r.add('CONTRACT_UNKNOWN_FUNCTION', path, `${opts.what}: unknown function ${n.name}()${didYouMean(n.name, Object.keys(FUNCTIONS))}`, `use a portable function: ${listOf(Object.keys(FUNCTIONS), 40)}`, { exprOffset: n.offset });
+        ctx.r.add(
+          'CONTRACT_UNKNOWN_FUNCTION',
+          path,
+          `${opts.what}: unknown function ${n.name}()${didYouMean(n.name, Object.keys(FUNCTIONS))}`,
+          `use a portable function: ${listOf(Object.keys(FUNCTIONS), 40)}`,
+          { exprOffset: n.offset },
+        );
         return;
       }
       if (n.args.length < sig.minArgs || n.args.length > sig.maxArgs)
-        ctx.r.add('CONTRACT_FUNCTION_ARITY', path, `${opts.what}: ${n.name}() takes ${sig.minArgs === sig.maxArgs ? sig.minArgs : `${sig.minArgs} to ${sig.maxArgs}`} argument(s), got ${n.args.length}`, `call it as: ${n.name} — ${sig.description}`, { exprOffset: n.offset });
-      if (sig.kind === 'window' && !n.over) ctx.r.add('CONTRACT_WINDOW_REQUIRED', path, `${opts.what}: ${n.name}() needs an OVER (...) clause`, `write ${n.name}(...) over (partition by ... order by ...)`, { exprOffset: n.offset });
-      if (n.distinct && n.name !== 'count') ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: DISTINCT is only supported in count(distinct ...)`, 'remove DISTINCT', { exprOffset: n.offset });
-      if (n.args.some((a) => a.kind === 'star') && n.name !== 'count') ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: * is only allowed in count(*)`, 'name a column instead', { exprOffset: n.offset });
+        ctx.r.add(
+          'CONTRACT_FUNCTION_ARITY',
+          path,
+          `${opts.what}: ${n.name}() takes ${sig.minArgs === sig.maxArgs ? sig.minArgs : `${sig.minArgs} to ${sig.maxArgs}`} argument(s), got ${n.args.length}`,
+          `call it as: ${n.name} — ${sig.description}`,
+          { exprOffset: n.offset },
+        );
+      if (sig.kind === 'window' && !n.over)
+        ctx.r.add(
+          'CONTRACT_WINDOW_REQUIRED',
+          path,
+          `${opts.what}: ${n.name}() needs an OVER (...) clause`,
+          `write ${n.name}(...) over (partition by ... order by ...)`,
+          { exprOffset: n.offset },
+        );
+      if (n.distinct && n.name !== 'count')
+        ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: DISTINCT is only supported in count(distinct ...)`, 'remove DISTINCT', {
+          exprOffset: n.offset,
+        });
+      if (n.args.some((a) => a.kind === 'star') && n.name !== 'count')
+        ctx.r.add('CONTRACT_INVALID_VALUE', path, `${opts.what}: * is only allowed in count(*)`, 'name a column instead', { exprOffset: n.offset });
       const arg = n.args[0];
       if ((n.name === 'sum' || n.name === 'avg') && arg !== undefined && isDoubleValued(ctx, arg))
         ctx.r.add(
@@ -352,8 +489,15 @@ function checkExpr(ctx: ExprContext, path: Path, src: string, opts: { aggregate:
     }
   });
   const agg = isAggregate(e);
-  if (opts.aggregate === 'forbidden' && agg) ctx.r.add('CONTRACT_AGGREGATE_NOT_ALLOWED', path, `${opts.what} may not aggregate`, 'move the aggregate into a measure');
-  if (opts.aggregate === 'required' && !agg) ctx.r.add('CONTRACT_AGGREGATE_REQUIRED', path, `${opts.what} must aggregate (sum, count, avg, min, max)`, 'wrap the expression in an aggregate, or make it a dimension');
+  if (opts.aggregate === 'forbidden' && agg)
+    ctx.r.add('CONTRACT_AGGREGATE_NOT_ALLOWED', path, `${opts.what} may not aggregate`, 'move the aggregate into a measure');
+  if (opts.aggregate === 'required' && !agg)
+    ctx.r.add(
+      'CONTRACT_AGGREGATE_REQUIRED',
+      path,
+      `${opts.what} must aggregate (sum, count, avg, min, max)`,
+      'wrap the expression in an aggregate, or make it a dimension',
+    );
   return e;
 }
 
@@ -372,7 +516,10 @@ function isDoubleValued(ctx: ExprContext, e: Expr): boolean {
     case 'unary':
       return isDoubleValued(ctx, e.operand);
     case 'call':
-      return e.name === 'safe_divide' || ((e.name === 'coalesce' || e.name === 'nullif' || e.name === 'abs' || e.name === 'round') && e.args.some((a) => isDoubleValued(ctx, a)));
+      return (
+        e.name === 'safe_divide' ||
+        ((e.name === 'coalesce' || e.name === 'nullif' || e.name === 'abs' || e.name === 'round') && e.args.some((a) => isDoubleValued(ctx, a)))
+      );
     default:
       return false;
   }
@@ -393,7 +540,13 @@ function checkModel(f: LoadedFile, datasets: Map<string, DatasetContract>, model
   checkUniqueNames(r, m.columns, 'columns', 'column');
   const colNames = m.columns.map((c) => c.name);
   m.primary_key.forEach((k, i) => {
-    if (!colNames.includes(k)) r.add('CONTRACT_KEY_NOT_DECLARED', ['primary_key', i], `primary key column "${k}" is not declared under columns${didYouMean(k, colNames)}`, `add a column named "${k}" or fix the key`);
+    if (!colNames.includes(k))
+      r.add(
+        'CONTRACT_KEY_NOT_DECLARED',
+        ['primary_key', i],
+        `primary key column "${k}" is not declared under columns${didYouMean(k, colNames)}`,
+        `add a column named "${k}" or fix the key`,
+      );
   });
   let rels: Relation[];
   if (m.type === 'date_dimension') {
@@ -411,20 +564,35 @@ function checkModel(f: LoadedFile, datasets: Map<string, DatasetContract>, model
       const first = Object.keys(m.union[0]!.select);
       m.union.forEach((b, i) => {
         const bp: Path = ['union', i];
-        const brels = resolveRelations(r, [{ ref: b.from, path: [...bp, 'from'] }, ...b.joins.map((j, k) => ({ ref: j, path: [...bp, 'joins', k] as Path }))], datasets, models);
+        const brels = resolveRelations(
+          r,
+          [{ ref: b.from, path: [...bp, 'from'] }, ...b.joins.map((j, k) => ({ ref: j, path: [...bp, 'joins', k] as Path }))],
+          datasets,
+          models,
+        );
         const bctx: ExprContext = { r, rels: brels, params, datasets };
         b.joins.forEach((j, k) => checkExpr(bctx, [...bp, 'joins', k, 'on'], j.on, { aggregate: 'forbidden', what: 'join condition' }));
         if (b.filter) checkExpr(bctx, [...bp, 'filter'], b.filter, { aggregate: 'forbidden', what: 'filter' });
         const keys = Object.keys(b.select);
         if (keys.join(',') !== first.join(','))
-          r.add('CONTRACT_UNION_MISMATCH', [...bp, 'select'], `union branch selects (${keys.join(', ')}) but the first branch selects (${first.join(', ')})`, 'select the same column names in the same order in every branch');
+          r.add(
+            'CONTRACT_UNION_MISMATCH',
+            [...bp, 'select'],
+            `union branch selects (${keys.join(', ')}) but the first branch selects (${first.join(', ')})`,
+            'select the same column names in the same order in every branch',
+          );
         for (const k of keys) checkExpr(bctx, [...bp, 'select', k], b.select[k]!, { aggregate: 'forbidden', what: `union column ${k}` });
       });
       rels = [{ alias: UNION_ALIAS, kind: 'model', name: `${m.model} (union)`, columns: new Map(first.map((k) => [k, 'unknown'])) }];
     } else if (m.from) {
       rels = resolveRelations(r, [{ ref: m.from, path: ['from'] }, ...m.joins.map((j, i) => ({ ref: j, path: ['joins', i] as Path }))], datasets, models);
     } else {
-      r.add('CONTRACT_MISSING_FIELD', ['from'], `a ${m.type} model needs "from" (or "union")`, 'add "from: { dataset: <name>, alias: <a> }" or "from: { model: <name>, alias: <a> }"');
+      r.add(
+        'CONTRACT_MISSING_FIELD',
+        ['from'],
+        `a ${m.type} model needs "from" (or "union")`,
+        'add "from: { dataset: <name>, alias: <a> }" or "from: { model: <name>, alias: <a> }"',
+      );
       return r.issues;
     }
   }
@@ -436,7 +604,14 @@ function checkModel(f: LoadedFile, datasets: Map<string, DatasetContract>, model
     else if (!rels.some((x) => x.opaque)) {
       const owners = rels.filter((x) => x.columns.has(c.name));
       if (owners.length !== 1)
-        r.add(owners.length === 0 ? 'CONTRACT_UNKNOWN_COLUMN' : 'CONTRACT_AMBIGUOUS_COLUMN', ['columns', i, 'name'], owners.length === 0 ? `column "${c.name}" has no expr and no relation has a column of that name` : `column "${c.name}" has no expr and exists in ${owners.map((o) => o.alias).join(' and ')}`, 'add "expr:" saying how the column is computed');
+        r.add(
+          owners.length === 0 ? 'CONTRACT_UNKNOWN_COLUMN' : 'CONTRACT_AMBIGUOUS_COLUMN',
+          ['columns', i, 'name'],
+          owners.length === 0
+            ? `column "${c.name}" has no expr and no relation has a column of that name`
+            : `column "${c.name}" has no expr and exists in ${owners.map((o) => o.alias).join(' and ')}`,
+          'add "expr:" saying how the column is computed',
+        );
     }
   });
   return r.issues;
@@ -455,13 +630,26 @@ function checkMart(
   checkUniqueNames(r, m.measures, 'measures', 'measure');
   const dimNames = m.dimensions.map((d) => d.name);
   m.measures.forEach((x, i) => {
-    if (dimNames.includes(x.name)) r.add('CONTRACT_DUPLICATE_NAME', ['measures', i, 'name'], `measure "${x.name}" has the name of a dimension`, 'rename the measure');
+    if (dimNames.includes(x.name))
+      r.add('CONTRACT_DUPLICATE_NAME', ['measures', i, 'name'], `measure "${x.name}" has the name of a dimension`, 'rename the measure');
   });
   m.grain.forEach((g, i) => {
-    if (!dimNames.includes(g)) r.add('CONTRACT_UNKNOWN_DIMENSION', ['grain', i], `grain "${g}" is not one of the mart's dimensions${didYouMean(g, dimNames)}`, `use one of: ${listOf(dimNames)}`);
+    if (!dimNames.includes(g))
+      r.add(
+        'CONTRACT_UNKNOWN_DIMENSION',
+        ['grain', i],
+        `grain "${g}" is not one of the mart's dimensions${didYouMean(g, dimNames)}`,
+        `use one of: ${listOf(dimNames)}`,
+      );
   });
   dimNames.forEach((d, i) => {
-    if (!m.grain.includes(d)) r.add('CONTRACT_GRAIN_INCOMPLETE', ['dimensions', i, 'name'], `dimension "${d}" is not part of the grain, so rows would not be unique by the grain`, `add "${d}" to grain`);
+    if (!m.grain.includes(d))
+      r.add(
+        'CONTRACT_GRAIN_INCOMPLETE',
+        ['dimensions', i, 'name'],
+        `dimension "${d}" is not part of the grain, so rows would not be unique by the grain`,
+        `add "${d}" to grain`,
+      );
   });
   const rels = resolveRelations(r, [{ ref: m.from, path: ['from'] }, ...m.joins.map((j, i) => ({ ref: j, path: ['joins', i] as Path }))], datasets, models);
   const ctx: ExprContext = { r, rels, params, datasets };
@@ -470,19 +658,39 @@ function checkMart(
   m.dimensions.forEach((d, i) => {
     if (d.expr) checkExpr(ctx, ['dimensions', i, 'expr'], d.expr, { aggregate: 'forbidden', what: `dimension ${d.name}` });
     else if (!rels.some((x) => x.columns.has(d.name) || x.opaque))
-      r.add('CONTRACT_UNKNOWN_COLUMN', ['dimensions', i, 'name'], `dimension "${d.name}" has no expr and no relation has a column of that name`, 'add "expr:" saying how the dimension is computed');
+      r.add(
+        'CONTRACT_UNKNOWN_COLUMN',
+        ['dimensions', i, 'name'],
+        `dimension "${d.name}" has no expr and no relation has a column of that name`,
+        'add "expr:" saying how the dimension is computed',
+      );
   });
   m.measures.forEach((x, i) => {
     checkExpr(ctx, ['measures', i, 'expr'], x.expr, { aggregate: 'required', what: `measure ${x.name}` });
     if (x.metric !== undefined && !metricNames.has(x.metric))
-      r.add('CONTRACT_UNKNOWN_METRIC', ['measures', i, 'metric'], `metric "${x.metric}" is not defined in metrics.yaml${didYouMean(x.metric, metricNames)}`, `use one of: ${listOf(metricNames)}`);
+      r.add(
+        'CONTRACT_UNKNOWN_METRIC',
+        ['measures', i, 'metric'],
+        `metric "${x.metric}" is not defined in metrics.yaml${didYouMean(x.metric, metricNames)}`,
+        `use one of: ${listOf(metricNames)}`,
+      );
   });
   if (m.row_level_security && !dimNames.includes(m.row_level_security.column))
-    r.add('CONTRACT_UNKNOWN_DIMENSION', ['row_level_security', 'column'], `row-level security column "${m.row_level_security.column}" is not a dimension${didYouMean(m.row_level_security.column, dimNames)}`, `use one of: ${listOf(dimNames)}`);
+    r.add(
+      'CONTRACT_UNKNOWN_DIMENSION',
+      ['row_level_security', 'column'],
+      `row-level security column "${m.row_level_security.column}" is not a dimension${didYouMean(m.row_level_security.column, dimNames)}`,
+      `use one of: ${listOf(dimNames)}`,
+    );
   else if (m.row_level_security) {
     const t = m.dimensions.find((d) => d.name === m.row_level_security!.column)!.type;
     if (!(RLS_TYPES as readonly string[]).includes(t))
-      r.add('CONTRACT_RLS_COLUMN_TYPE', ['row_level_security', 'column'], `row-level security column "${m.row_level_security.column}" is a ${t}; principals are granted ${RLS_TYPES.join(', ')} values`, `filter rows by a ${RLS_TYPES.join(' / ')} dimension (e.g. region or tenant)`);
+      r.add(
+        'CONTRACT_RLS_COLUMN_TYPE',
+        ['row_level_security', 'column'],
+        `row-level security column "${m.row_level_security.column}" is a ${t}; principals are granted ${RLS_TYPES.join(', ')} values`,
+        `filter rows by a ${RLS_TYPES.join(' / ')} dimension (e.g. region or tenant)`,
+      );
   }
   return r.issues;
 }
@@ -498,16 +706,37 @@ function checkMartReferences(f: LoadedFile, marts: Map<string, MartContract>): C
     const target = marts.get(ref.mart);
     if (!target) {
       if (!brokenNames.has(ref.mart))
-        r.add('CONTRACT_UNKNOWN_MART', [...path, 'mart'], `dimension "${d.name}" references mart "${ref.mart}", which does not exist${didYouMean(ref.mart, [...marts.keys()])}`, `use one of: ${listOf([...marts.keys()])}`);
+        r.add(
+          'CONTRACT_UNKNOWN_MART',
+          [...path, 'mart'],
+          `dimension "${d.name}" references mart "${ref.mart}", which does not exist${didYouMean(ref.mart, [...marts.keys()])}`,
+          `use one of: ${listOf([...marts.keys()])}`,
+        );
       return;
     }
     const col = target.dimensions.find((x) => x.name === ref.column);
     const targetDims = target.dimensions.map((x) => x.name);
-    if (!col) r.add('CONTRACT_UNKNOWN_DIMENSION', [...path, 'column'], `mart "${ref.mart}" has no dimension "${ref.column}"${didYouMean(ref.column, targetDims)}`, `use one of: ${listOf(targetDims)}`);
+    if (!col)
+      r.add(
+        'CONTRACT_UNKNOWN_DIMENSION',
+        [...path, 'column'],
+        `mart "${ref.mart}" has no dimension "${ref.column}"${didYouMean(ref.column, targetDims)}`,
+        `use one of: ${listOf(targetDims)}`,
+      );
     else if (target.grain.length !== 1 || target.grain[0] !== ref.column)
-      r.add('CONTRACT_REFERENCE_NOT_UNIQUE', [...path, 'column'], `"${ref.mart}.${ref.column}" is not unique: that mart's grain is (${target.grain.join(', ')})`, `reference a mart whose grain is [${ref.column}] alone, or remove "references"`);
+      r.add(
+        'CONTRACT_REFERENCE_NOT_UNIQUE',
+        [...path, 'column'],
+        `"${ref.mart}.${ref.column}" is not unique: that mart's grain is (${target.grain.join(', ')})`,
+        `reference a mart whose grain is [${ref.column}] alone, or remove "references"`,
+      );
     else if (col.type !== d.type)
-      r.add('CONTRACT_REFERENCE_TYPE', [...path, 'column'], `dimension "${d.name}" is a ${d.type} but "${ref.mart}.${ref.column}" is a ${col.type}`, 'reference a column of the same logical type');
+      r.add(
+        'CONTRACT_REFERENCE_TYPE',
+        [...path, 'column'],
+        `dimension "${d.name}" is a ${d.type} but "${ref.mart}.${ref.column}" is a ${col.type}`,
+        'reference a column of the same logical type',
+      );
   });
   return r.issues;
 }
@@ -522,23 +751,52 @@ function checkDashboard(f: LoadedFile, marts: Map<string, MartContract>): Contra
     const mart = marts.get(c.mart);
     if (!mart && brokenNames.has(c.mart)) return;
     if (!mart) {
-      r.add('CONTRACT_UNKNOWN_MART', ['cards', i, 'mart'], `card "${c.id}" reads mart "${c.mart}", which does not exist${didYouMean(c.mart, marts.keys())}`, `use one of: ${listOf(marts.keys())}`);
+      r.add(
+        'CONTRACT_UNKNOWN_MART',
+        ['cards', i, 'mart'],
+        `card "${c.id}" reads mart "${c.mart}", which does not exist${didYouMean(c.mart, marts.keys())}`,
+        `use one of: ${listOf(marts.keys())}`,
+      );
       return;
     }
     const dims = mart.dimensions.map((x) => x.name);
     const meas = mart.measures.map((x) => x.name);
     const fields = [...dims, ...meas];
     c.query.dimensions.forEach((x, j) => {
-      if (!dims.includes(x)) r.add('CONTRACT_UNKNOWN_DIMENSION', ['cards', i, 'query', 'dimensions', j], `mart "${c.mart}" has no dimension "${x}"${didYouMean(x, dims)}`, `use one of: ${listOf(dims)}`);
+      if (!dims.includes(x))
+        r.add(
+          'CONTRACT_UNKNOWN_DIMENSION',
+          ['cards', i, 'query', 'dimensions', j],
+          `mart "${c.mart}" has no dimension "${x}"${didYouMean(x, dims)}`,
+          `use one of: ${listOf(dims)}`,
+        );
     });
     c.query.measures.forEach((x, j) => {
-      if (!meas.includes(x)) r.add('CONTRACT_UNKNOWN_MEASURE', ['cards', i, 'query', 'measures', j], `mart "${c.mart}" has no measure "${x}"${didYouMean(x, meas)}`, `use one of: ${listOf(meas)}`);
+      if (!meas.includes(x))
+        r.add(
+          'CONTRACT_UNKNOWN_MEASURE',
+          ['cards', i, 'query', 'measures', j],
+          `mart "${c.mart}" has no measure "${x}"${didYouMean(x, meas)}`,
+          `use one of: ${listOf(meas)}`,
+        );
     });
     c.query.filters.forEach((x, j) => {
-      if (!fields.includes(x.column)) r.add('CONTRACT_UNKNOWN_COLUMN', ['cards', i, 'query', 'filters', j, 'column'], `mart "${c.mart}" has no column "${x.column}"${didYouMean(x.column, fields)}`, `use one of: ${listOf(fields)}`);
+      if (!fields.includes(x.column))
+        r.add(
+          'CONTRACT_UNKNOWN_COLUMN',
+          ['cards', i, 'query', 'filters', j, 'column'],
+          `mart "${c.mart}" has no column "${x.column}"${didYouMean(x.column, fields)}`,
+          `use one of: ${listOf(fields)}`,
+        );
     });
     c.query.sort.forEach((x, j) => {
-      if (!fields.includes(x.column)) r.add('CONTRACT_UNKNOWN_COLUMN', ['cards', i, 'query', 'sort', j, 'column'], `mart "${c.mart}" has no column "${x.column}"${didYouMean(x.column, fields)}`, `use one of: ${listOf(fields)}`);
+      if (!fields.includes(x.column))
+        r.add(
+          'CONTRACT_UNKNOWN_COLUMN',
+          ['cards', i, 'query', 'sort', j, 'column'],
+          `mart "${c.mart}" has no column "${x.column}"${didYouMean(x.column, fields)}`,
+          `use one of: ${listOf(fields)}`,
+        );
     });
   });
   return r.issues;

@@ -100,8 +100,30 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSignature>> = {
 };
 
 export const KEYWORDS = new Set([
-  'and', 'or', 'not', 'is', 'null', 'in', 'between', 'like', 'case', 'when', 'then', 'else', 'end',
-  'cast', 'as', 'true', 'false', 'distinct', 'over', 'partition', 'by', 'order', 'asc', 'desc',
+  'and',
+  'or',
+  'not',
+  'is',
+  'null',
+  'in',
+  'between',
+  'like',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'cast',
+  'as',
+  'true',
+  'false',
+  'distinct',
+  'over',
+  'partition',
+  'by',
+  'order',
+  'asc',
+  'desc',
 ]);
 
 export class ExprSyntaxError extends Error {
@@ -398,7 +420,10 @@ class Parser {
     }
     this.expectOp(')');
     if (!LOGICAL_TYPE_RE.test(type))
-      throw new ExprSyntaxError(`CAST to unknown logical type "${type}" (use string, integer, bigint, double, boolean, date, timestamp or decimal(p,s))`, start);
+      throw new ExprSyntaxError(
+        `CAST to unknown logical type "${type}" (use string, integer, bigint, double, boolean, date, timestamp or decimal(p,s))`,
+        start,
+      );
     return { kind: 'cast', operand, type: type.toLowerCase() };
   }
   private parseCall(rawName: string, offset: number): Expr {

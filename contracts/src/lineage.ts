@@ -129,7 +129,13 @@ export function buildLineage(set: ContractSet): LineageGraph {
   }
 
   const models = new Map(set.models.map((m) => [m.model, m]));
-  type Rel = { alias: string; layer: 'silver' | 'gold' | 'spine' | 'union'; table: string; columns: string[]; branches?: { rels: Rel[]; select: Record<string, string>; extra: string[] }[] };
+  type Rel = {
+    alias: string;
+    layer: 'silver' | 'gold' | 'spine' | 'union';
+    table: string;
+    columns: string[];
+    branches?: { rels: Rel[]; select: Record<string, string>; extra: string[] }[];
+  };
   const refRels = (refs: readonly RelationLike[]): Rel[] =>
     refs.map((r) => {
       if (r.dataset !== undefined && datasetNames.has(r.dataset)) {

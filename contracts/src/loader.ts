@@ -67,14 +67,23 @@ export function loadContracts(dir: string, options: { displayBase?: string } = {
   try {
     stat = statSync(dir);
   } catch {
-    return dirIssue(dir, 'CONTRACT_DIR_MISSING', `contract directory "${dir}" does not exist`, 'pass the folder that holds the contract YAML files, e.g. contracts/streampulse');
+    return dirIssue(
+      dir,
+      'CONTRACT_DIR_MISSING',
+      `contract directory "${dir}" does not exist`,
+      'pass the folder that holds the contract YAML files, e.g. contracts/streampulse',
+    );
   }
-  if (!stat.isDirectory())
-    return dirIssue(dir, 'CONTRACT_DIR_MISSING', `"${dir}" is not a directory`, 'pass the folder that holds the contract YAML files');
+  if (!stat.isDirectory()) return dirIssue(dir, 'CONTRACT_DIR_MISSING', `"${dir}" is not a directory`, 'pass the folder that holds the contract YAML files');
   const base = options.displayBase ?? process.cwd();
   const files = listYaml(dir).map((f) => ({ file: relative(base, f) || f, text: readFileSync(f, 'utf8') }));
   if (files.length === 0)
-    return dirIssue(dir, 'CONTRACT_DIR_EMPTY', `no *.yaml contract files under "${dir}"`, 'add dataset, model, mart, metrics and dashboard contracts, or pass another folder');
+    return dirIssue(
+      dir,
+      'CONTRACT_DIR_EMPTY',
+      `no *.yaml contract files under "${dir}"`,
+      'add dataset, model, mart, metrics and dashboard contracts, or pass another folder',
+    );
   return loadContractFiles(files, relative(base, dir) || dir);
 }
 
@@ -104,14 +113,24 @@ export function loadContractFiles(files: readonly InMemoryFile[], root = '.'): L
           column: e.pos.column,
           path: '',
           message: e.duplicateKey ? duplicateKeyMessage(src, e.pos.line) : e.message,
-          remedy: e.duplicateKey ? 'keep one of the two fields with this name' : 'fix the YAML syntax (indent with spaces, quote values that contain ": " or start with special characters)',
+          remedy: e.duplicateKey
+            ? 'keep one of the two fields with this name'
+            : 'fix the YAML syntax (indent with spaces, quote values that contain ": " or start with special characters)',
         });
       summary.push({ file, kind: null, name: null, valid: false });
       continue;
     }
     const value = src.toJS();
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      issues.push({ code: 'CONTRACT_NOT_A_MAPPING', file, line: 1, column: 1, path: '', message: 'the file is not a YAML mapping', remedy: `start the file with one of: ${CONTRACT_KINDS.map((k) => `"${k}:"`).join(', ')}` });
+      issues.push({
+        code: 'CONTRACT_NOT_A_MAPPING',
+        file,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'the file is not a YAML mapping',
+        remedy: `start the file with one of: ${CONTRACT_KINDS.map((k) => `"${k}:"`).join(', ')}`,
+      });
       summary.push({ file, kind: null, name: null, valid: false });
       continue;
     }
@@ -124,7 +143,10 @@ export function loadContractFiles(files: readonly InMemoryFile[], root = '.'): L
         line: 1,
         column: 1,
         path: '',
-        message: kinds.length === 0 ? 'cannot tell what this contract is: it has none of the identifying fields' : `the file has more than one identifying field (${kinds.join(', ')})`,
+        message:
+          kinds.length === 0
+            ? 'cannot tell what this contract is: it has none of the identifying fields'
+            : `the file has more than one identifying field (${kinds.join(', ')})`,
         remedy: `give exactly one of: ${listOf(CONTRACT_KINDS)} (e.g. "dataset: users")`,
       });
       summary.push({ file, kind: null, name: null, valid: false });

@@ -13,9 +13,7 @@ const text = z.string().min(1, 'must not be empty');
 /** Logical column types; `decimal(p,s)` carries precision and scale. */
 export const SIMPLE_TYPES = ['string', 'integer', 'bigint', 'double', 'boolean', 'date', 'timestamp'] as const;
 export const LOGICAL_TYPE_RE = /^(string|integer|bigint|double|boolean|date|timestamp|decimal\((\d+),(\d+)\))$/;
-export const logicalType = z
-  .string()
-  .regex(LOGICAL_TYPE_RE, 'must be one of string, integer, bigint, double, boolean, date, timestamp, decimal(p,s)');
+export const logicalType = z.string().regex(LOGICAL_TYPE_RE, 'must be one of string, integer, bigint, double, boolean, date, timestamp, decimal(p,s)');
 export type LogicalType = string;
 
 export interface ParsedType {
@@ -61,7 +59,10 @@ export const columnSchema = z.strictObject({
       max_length: z.number().int().positive().optional(),
       min: z.number().optional(),
       max: z.number().optional(),
-      accepted_values: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+      accepted_values: z
+        .array(z.union([z.string(), z.number()]))
+        .min(1)
+        .optional(),
       pattern: z.string().optional(),
     })
     .optional(),
@@ -148,10 +149,7 @@ export const datasetSchema = z.strictObject({
       )
       .default([]),
     scd: z
-      .discriminatedUnion('type', [
-        z.strictObject({ type: z.literal(1) }),
-        z.strictObject({ type: z.literal(2), tracked_columns: z.array(name).min(1) }),
-      ])
+      .discriminatedUnion('type', [z.strictObject({ type: z.literal(1) }), z.strictObject({ type: z.literal(2), tracked_columns: z.array(name).min(1) })])
       .default({ type: 1 }),
   }),
 });
@@ -262,7 +260,9 @@ export const martSchema = z.strictObject({
   row_level_security: z
     .strictObject({
       column: name,
-      principal_claim: z.string().regex(CLAIM_RE, 'must be a claim name: letters, digits and _ . : - , starting with a letter (e.g. extension_streampulse_region)'),
+      principal_claim: z
+        .string()
+        .regex(CLAIM_RE, 'must be a claim name: letters, digits and _ . : - , starting with a letter (e.g. extension_streampulse_region)'),
     })
     .optional(),
 });

@@ -18,7 +18,18 @@ export function formatPath(path: Path): string {
 }
 
 interface ZodInternals {
-  _zod: { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown; element?: unknown; options?: unknown[]; discriminator?: string; values?: unknown[]; in?: unknown } };
+  _zod: {
+    def: {
+      type: string;
+      shape?: Record<string, unknown>;
+      innerType?: unknown;
+      element?: unknown;
+      options?: unknown[];
+      discriminator?: string;
+      values?: unknown[];
+      in?: unknown;
+    };
+  };
 }
 
 function unwrap(schema: unknown): ZodInternals | undefined {
@@ -97,12 +108,7 @@ const EXPECTED: Record<string, string> = {
   record: 'a mapping',
 };
 
-export function zodIssuesToContractIssues(
-  src: YamlSource,
-  schema: z.ZodType,
-  value: unknown,
-  issues: readonly z.core.$ZodIssue[],
-): ContractIssue[] {
+export function zodIssuesToContractIssues(src: YamlSource, schema: z.ZodType, value: unknown, issues: readonly z.core.$ZodIssue[]): ContractIssue[] {
   const out: ContractIssue[] = [];
   const at = (code: string, path: Path, message: string, remedy: string, key = false): ContractIssue => {
     const pos = src.posAt(path, key);
@@ -188,8 +194,16 @@ export function zodIssuesToContractIssues(
         const origin = (issue as { origin?: string }).origin;
         const limit = issue.code === 'too_small' ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum;
         const word = issue.code === 'too_small' ? 'at least' : 'at most';
-        const what = origin === 'array' ? `${word} ${String(limit)} item(s)` : origin === 'string' ? `${word} ${String(limit)} character(s)` : `${word} ${String(limit)}`;
-        out.push(at('CONTRACT_OUT_OF_RANGE', path, `must have ${what}`.replace('have at', origin === 'number' ? 'be at' : 'have at'), `change the value so it is ${what}`));
+        const what =
+          origin === 'array' ? `${word} ${String(limit)} item(s)` : origin === 'string' ? `${word} ${String(limit)} character(s)` : `${word} ${String(limit)}`;
+        out.push(
+          at(
+            'CONTRACT_OUT_OF_RANGE',
+            path,
+            `must have ${what}`.replace('have at', origin === 'number' ? 'be at' : 'have at'),
+            `change the value so it is ${what}`,
+          ),
+        );
         break;
       }
       default:

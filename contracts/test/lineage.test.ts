@@ -27,10 +27,12 @@ describe('lineage graph (source → silver → gold → mart → card)', () => {
     const regionInputs = graph.parents('mart:analytics_revenue.region');
     expect(regionInputs).toContainEqual({ from: 'gold:dim_user.region', to: 'mart:analytics_revenue.region', kind: 'expr' });
     expect(regionInputs).toContainEqual({ from: 'gold:fact_payments.user_id', to: 'mart:analytics_revenue.region', kind: 'join' });
-    expect(graph.parents('gold:dim_user.user_id').map((e) => `${e.from} ${e.kind}`).sort()).toEqual([
-      'silver:users._is_current filter',
-      'silver:users.user_id expr',
-    ]);
+    expect(
+      graph
+        .parents('gold:dim_user.user_id')
+        .map((e) => `${e.from} ${e.kind}`)
+        .sort(),
+    ).toEqual(['silver:users._is_current filter', 'silver:users.user_id expr']);
     expect(graph.upstream('silver:users._is_current')).toEqual(['source:users.region', 'source:users.updated_at']);
   });
 

@@ -2,14 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ContractValidationError,
-  formatIssue,
-  loadContractFiles,
-  loadContracts,
-  loadContractsOrThrow,
-  type InMemoryFile,
-} from '@streampulse/contracts';
+import { ContractValidationError, formatIssue, loadContractFiles, loadContracts, loadContractsOrThrow, type InMemoryFile } from '@streampulse/contracts';
 import { BROKEN_CASES } from './broken-cases.js';
 
 const FIXTURES = join(process.cwd(), 'contracts', 'test', 'fixtures');
@@ -76,10 +69,7 @@ describe('reporting', () => {
       return f;
     });
     const r = loadContractFiles(files);
-    expect(r.issues.map((i) => `${i.file}:${i.line} ${i.code}`)).toEqual([
-      'dashboard.yaml:12 CONTRACT_UNKNOWN_MEASURE',
-      'users.yaml:8 CONTRACT_INVALID_VALUE',
-    ]);
+    expect(r.issues.map((i) => `${i.file}:${i.line} ${i.code}`)).toEqual(['dashboard.yaml:12 CONTRACT_UNKNOWN_MEASURE', 'users.yaml:8 CONTRACT_INVALID_VALUE']);
     expect(r.issues[0]!.message).toBe('mart "analytics_revenue" has no measure "revenu" — did you mean "revenue"?');
   });
 
@@ -112,7 +102,10 @@ describe('reporting', () => {
     expect(loadContracts('/nonexistent/contracts').issues[0]!.code).toBe('CONTRACT_DIR_MISSING');
     const empty = mkdtempSync(join(tmpdir(), 'sp-empty-'));
     expect(loadContracts(empty).issues[0]!.code).toBe('CONTRACT_DIR_EMPTY');
-    const r = loadContractFiles(validFiles().filter((f) => f.file !== 'metrics.yaml'), 'contracts/x');
+    const r = loadContractFiles(
+      validFiles().filter((f) => f.file !== 'metrics.yaml'),
+      'contracts/x',
+    );
     expect(r.issues.map((i) => i.code)).toContain('CONTRACT_METRICS_MISSING');
     expect(r.issues.find((i) => i.code === 'CONTRACT_METRICS_MISSING')!.file).toBe('contracts/x');
   });
@@ -132,7 +125,12 @@ describe('reporting', () => {
     const r = loadContractFiles(files);
     expect(r.issues).toHaveLength(1);
     expect(r.issues[0]).toMatchObject({ code: 'CONTRACT_UNKNOWN_COLUMN', line: 34, column: 40, path: 'measures[1].expr' });
-    expect(files.find((f) => f.file === 'analytics_revenue.yaml')!.text.split('\n')[33]!.slice(39)).toBe('f.user end)');
+    expect(
+      files
+        .find((f) => f.file === 'analytics_revenue.yaml')!
+        .text.split('\n')[33]!
+        .slice(39),
+    ).toBe('f.user end)');
   });
 
   it('does not cascade: references to a contract whose own file is invalid are not reported again', () => {
@@ -166,7 +164,16 @@ measures:
 `;
   const withRevenue = (dimPatch: string, extra = ''): InMemoryFile[] => {
     const files = validFiles().map((f) =>
-      f.file === 'analytics_revenue.yaml' ? { ...f, text: f.text.replace('    expr: f.payment_month\n    description: Calendar month.\n', `    expr: f.payment_month\n    description: Calendar month.\n${dimPatch}`) + extra } : f,
+      f.file === 'analytics_revenue.yaml'
+        ? {
+            ...f,
+            text:
+              f.text.replace(
+                '    expr: f.payment_month\n    description: Calendar month.\n',
+                `    expr: f.payment_month\n    description: Calendar month.\n${dimPatch}`,
+              ) + extra,
+          }
+        : f,
     );
     return [...files, { file: 'analytics_calendar.yaml', text: CALENDAR }];
   };
@@ -180,7 +187,11 @@ measures:
   it('names an unknown mart, an unknown column, a non-unique target and a type mismatch', () => {
     const issue = (patch: string) => loadContractFiles(withRevenue(patch)).issues.map((i) => [i.code, i.path, i.message]);
     expect(issue('    references: { mart: analytics_calender, column: month }\n')).toEqual([
-      ['CONTRACT_UNKNOWN_MART', 'dimensions[0].references.mart', 'dimension "month" references mart "analytics_calender", which does not exist — did you mean "analytics_calendar"?'],
+      [
+        'CONTRACT_UNKNOWN_MART',
+        'dimensions[0].references.mart',
+        'dimension "month" references mart "analytics_calender", which does not exist — did you mean "analytics_calendar"?',
+      ],
     ]);
     expect(issue('    references: { mart: analytics_calendar, column: months }\n')).toEqual([
       ['CONTRACT_UNKNOWN_DIMENSION', 'dimensions[0].references.column', 'mart "analytics_calendar" has no dimension "months" — did you mean "month"?'],
@@ -188,15 +199,18 @@ measures:
     expect(issue('    references: { mart: analytics_revenue, column: month }\n')).toEqual([
       ['CONTRACT_REFERENCE_NOT_UNIQUE', 'dimensions[0].references.column', '"analytics_revenue.month" is not unique: that mart\'s grain is (month, region)'],
     ]);
-    const typed = withRevenue('    references: { mart: analytics_calendar, column: month }\n').map((f) => (f.file === 'analytics_calendar.yaml' ? { ...f, text: f.text.replace('    type: date', '    type: string') } : f));
+    const typed = withRevenue('    references: { mart: analytics_calendar, column: month }\n').map((f) =>
+      f.file === 'analytics_calendar.yaml' ? { ...f, text: f.text.replace('    type: date', '    type: string') } : f,
+    );
     expect(loadContractFiles(typed).issues.map((i) => i.code)).toEqual(['CONTRACT_REFERENCE_TYPE']);
   });
 
   it('row-level security: a string/integer dimension and a well-formed claim name', () => {
-    const rls = (col: string, claim: string) => loadContractFiles(withRevenue('', `row_level_security:\n  column: ${col}\n  principal_claim: ${claim}\n`)).issues.map((i) => [i.code, i.path]);
+    const rls = (col: string, claim: string) =>
+      loadContractFiles(withRevenue('', `row_level_security:\n  column: ${col}\n  principal_claim: ${claim}\n`)).issues.map((i) => [i.code, i.path]);
     expect(rls('region', 'extension_sales_region')).toEqual([]);
     expect(rls('month', 'extension_sales_region')).toEqual([['CONTRACT_RLS_COLUMN_TYPE', 'row_level_security.column']]);
-    expect(rls('region', "\"x'; drop\"")).toEqual([['CONTRACT_INVALID_VALUE', 'row_level_security.principal_claim']]);
+    expect(rls('region', '"x\'; drop"')).toEqual([['CONTRACT_INVALID_VALUE', 'row_level_security.principal_claim']]);
     expect(rls('regoin', 'extension_sales_region')).toEqual([['CONTRACT_UNKNOWN_DIMENSION', 'row_level_security.column']]);
   });
 });

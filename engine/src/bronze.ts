@@ -252,7 +252,10 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   }
   // rows (and blank lines) per file, in one pass
   let blankLines = 0;
-  for (const r of await duck.rows(`SELECT _source_file AS f, count(*) FILTER (WHERE NOT _blank) AS n, count(*) FILTER (WHERE _blank) AS b FROM ${parsed} GROUP BY 1`, 'file rows')) {
+  for (const r of await duck.rows(
+    `SELECT _source_file AS f, count(*) FILTER (WHERE NOT _blank) AS n, count(*) FILTER (WHERE _blank) AS b FROM ${parsed} GROUP BY 1`,
+    'file rows',
+  )) {
     blankLines += Number(r['b']);
     const at = files.findIndex((x) => x.file === r['f'] && x.duplicateOf === undefined);
     if (at >= 0) files[at] = { ...files[at]!, rows: Number(r['n']) };
@@ -281,7 +284,9 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       joins.push(
         `LEFT JOIN (SELECT ${keys.map((k, i) => `${k} AS _uk${i}`).join(', ')}, min({'f': _source_file, 'l': _line_no}) AS _u_first FROM ${parsed} WHERE _ok AND ${nn} GROUP BY ALL HAVING count(DISTINCT _record_hash) > 1) ${alias} ON ${keys.map((k, i) => `${alias}._uk${i} = p.${k}`).join(' AND ')}`,
       );
-      byAction[c.action].push(`CASE WHEN ${alias}._u_first IS NOT NULL AND {'f': p._source_file, 'l': p._line_no} > ${alias}._u_first THEN ${sqlStr(c.id)} END`);
+      byAction[c.action].push(
+        `CASE WHEN ${alias}._u_first IS NOT NULL AND {'f': p._source_file, 'l': p._line_no} > ${alias}._u_first THEN ${sqlStr(c.id)} END`,
+      );
     }
     if (c.rule === 'referential' && c.references && c.columns?.[0]) {
       const parent = /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] ?? '';
@@ -293,7 +298,9 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       } else {
         // only the parent keys this batch refers to (a semi-join), not every key of the parent's state
         const ref = qi(c.references.column);
-        joins.push(`LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM ${parsed})) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`);
+        joins.push(
+          `LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM ${parsed})) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`,
+        );
         byAction[c.action].push(`CASE WHEN _ok AND p.${qi(c.columns[0])} IS NOT NULL AND ${alias}.k IS NULL THEN ${sqlStr(c.id)} END`);
       }
     }
@@ -343,9 +350,14 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   );
   if (Number(groups[0]?.['misaligned'] ?? 0) > 0) {
     await duck.run(dropBronzeBatchSql(spec.name));
-    throw new StreamPulseError('BRONZE_MISALIGNED', `${spec.name} batch ${batch}: ${String(groups[0]?.['misaligned'])} verdict(s) are not beside their parsed row`, {
-      remedy: 'this is a runner bug (the verdicts must follow the parsed table\'s row order); nothing was written. Run the batch again with sideLane: false and report it',
-    });
+    throw new StreamPulseError(
+      'BRONZE_MISALIGNED',
+      `${spec.name} batch ${batch}: ${String(groups[0]?.['misaligned'])} verdict(s) are not beside their parsed row`,
+      {
+        remedy:
+          "this is a runner bug (the verdicts must follow the parsed table's row order); nothing was written. Run the batch again with sideLane: false and report it",
+      },
+    );
   }
   const n = (r: Record<string, unknown>): number => Number(r['n']);
   const failedFail = new Map<string, number>();
@@ -477,7 +489,10 @@ function duckType(c: ColumnSpec): string {
   const m = /^decimal\((\d+),(\d+)\)$/.exec(c.type);
   if (m) return `DECIMAL(${m[1]},${m[2]})`;
   return (
-    { string: 'VARCHAR', integer: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP' } as Record<string, string>
+    { string: 'VARCHAR', integer: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP' } as Record<
+      string,
+      string
+    >
   )[c.type]!;
 }
 

@@ -36,7 +36,11 @@ export class Duck {
 
   private note(what: string, t0: number): void {
     if (!this.profile) return;
-    const label = what.replace(/ [a-z0-9_./=-]*\.(csv|jsonl|parquet)$/, '').split(' ').slice(0, 2).join(' ');
+    const label = what
+      .replace(/ [a-z0-9_./=-]*\.(csv|jsonl|parquet)$/, '')
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     const e = this.profile.get(label) ?? { n: 0, ms: 0 };
     e.n++;
     e.ms += performance.now() - t0;

@@ -93,10 +93,12 @@ export function qualitySummary(reports: readonly BatchReport[]): string {
         const a = agg.get(r.id) ?? { action: r.action, evaluated: 0, failed: 0 };
         agg.set(r.id, { action: a.action, evaluated: a.evaluated + r.evaluated, failed: a.failed + r.failed });
       }
-    for (const [id, a] of agg) lines.push(`| ${ds} | ${id} | ${a.action} | ${a.evaluated} | ${a.failed} | ${a.evaluated === 0 ? '-' : `${(((a.evaluated - a.failed) / a.evaluated) * 100).toFixed(2)}%`} |`);
+    for (const [id, a] of agg)
+      lines.push(
+        `| ${ds} | ${id} | ${a.action} | ${a.evaluated} | ${a.failed} | ${a.evaluated === 0 ? '-' : `${(((a.evaluated - a.failed) / a.evaluated) * 100).toFixed(2)}%`} |`,
+      );
   }
   lines.push('', '## Notes', '');
   for (const b of reports) for (const d of b.datasets) for (const n of d.notes) lines.push(`- ${b.batch} ${d.dataset}: ${n}`);
   return `${lines.join('\n')}\n`;
 }
-

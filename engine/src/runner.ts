@@ -14,7 +14,18 @@ import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBro
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import { dropRankedSql, mergeSilverState, partitionHashesSql, partitionRowsSql, partitionsSql, runSilver, silverStateSql, stateColumns, writeSilverPartition, type SilverResult } from './silver.js';
+import {
+  dropRankedSql,
+  mergeSilverState,
+  partitionHashesSql,
+  partitionRowsSql,
+  partitionsSql,
+  runSilver,
+  silverStateSql,
+  stateColumns,
+  writeSilverPartition,
+  type SilverResult,
+} from './silver.js';
 
 /**
  * DuckDB's memory limit in the runner, shared by its two connections: with Node's own
@@ -35,10 +46,24 @@ export interface DatasetBatchReport {
   readonly quarantined_by_reason: Readonly<Record<string, number>>;
   readonly warned: number;
   readonly warned_by_reason: Readonly<Record<string, number>>;
-  readonly duplicates: { readonly in_batch: number; readonly of_earlier_batches: number; readonly superseded_versions: number; readonly relanded_file_rows: number };
+  readonly duplicates: {
+    readonly in_batch: number;
+    readonly of_earlier_batches: number;
+    readonly superseded_versions: number;
+    readonly relanded_file_rows: number;
+  };
   readonly rescued_rows: number;
   readonly blank_lines: number;
-  readonly rules: readonly { id: string; rule: string; action: string; evaluated: number; failed: number; pass_rate: number; max_age_hours?: number; age_hours?: number | null }[];
+  readonly rules: readonly {
+    id: string;
+    rule: string;
+    action: string;
+    evaluated: number;
+    failed: number;
+    pass_rate: number;
+    max_age_hours?: number;
+    age_hours?: number | null;
+  }[];
   /**
    * The dataset's freshness at the end of the batch's day against the contract's SLA:
    * `newest_event_time` is the newest event promoted through this batch (this batch's or
@@ -176,7 +201,11 @@ export class LocalRunner {
     // spills to a folder of the lake beyond it, so the process stays under 1 GB resident
     const spill = lake.path('_state', 'duckdb-spill');
     rmSync(spill, { recursive: true, force: true });
-    const duck = await Duck.open({ memoryLimit: opts.memoryLimit ?? RUNNER_MEMORY_LIMIT, tempDirectory: spill, ...(opts.threads === undefined ? {} : { threads: opts.threads }) });
+    const duck = await Duck.open({
+      memoryLimit: opts.memoryLimit ?? RUNNER_MEMORY_LIMIT,
+      tempDirectory: spill,
+      ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    });
     const lane = opts.sideLane === false ? undefined : new SideLane(await duck.connect('side'));
     return new LocalRunner(plan, lake, duck, opts, lane, opts.threads ?? 2);
   }
@@ -206,7 +235,10 @@ export class LocalRunner {
     for (const job of this.plan.jobs) {
       const key = `${job.name}@${batch}`;
       if (job.layer !== 'bronze' || this.prefetched.has(key)) continue;
-      this.prefetched.set(key, lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, prefetchTable(job.name, batch))));
+      this.prefetched.set(
+        key,
+        lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, prefetchTable(job.name, batch))),
+      );
     }
   }
 
@@ -301,7 +333,8 @@ export class LocalRunner {
    * freshness mode for these jobs (the Data Factory activity's `--freshness`).
    */
   async runJobs(batch: string, only?: readonly string[], opts: { freshness?: FreshnessMode } = {}): Promise<void> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(batch)) throw new StreamPulseError('RUN_BAD_DATE', `"${batch}" is not a YYYY-MM-DD date`, { remedy: 'pass --date YYYY-MM-DD' });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(batch))
+      throw new StreamPulseError('RUN_BAD_DATE', `"${batch}" is not a YYYY-MM-DD date`, { remedy: 'pass --date YYYY-MM-DD' });
     const jobs = this.plan.jobs;
     const specs = new Map(jobs.map((j) => [j.id, j]));
     if (only !== undefined) {
@@ -321,7 +354,15 @@ export class LocalRunner {
       for (const name of state?.heldBronze ?? []) await this.dropBronzeTable(name);
       // the drops run on the lane: done before this batch's bronze jobs create the tables again
       await this.flushWrites();
-      state = { batch, ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''), bronze: new Map(), silver: new Map(), tables: new Map(), heldBronze: new Set(), ran: 0 };
+      state = {
+        batch,
+        ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+        bronze: new Map(),
+        silver: new Map(),
+        tables: new Map(),
+        heldBronze: new Set(),
+        ran: 0,
+      };
       this.open = state;
     }
     const wanted = only === undefined ? undefined : new Set(only);
@@ -335,7 +376,13 @@ export class LocalRunner {
     await this.flushWrites();
   }
 
-  private async runJobList(state: OpenBatch, batch: string, specs: Map<string, JobSpec>, wanted: ReadonlySet<string> | undefined, freshness: FreshnessMode): Promise<void> {
+  private async runJobList(
+    state: OpenBatch,
+    batch: string,
+    specs: Map<string, JobSpec>,
+    wanted: ReadonlySet<string> | undefined,
+    freshness: FreshnessMode,
+  ): Promise<void> {
     const jobs = this.plan.jobs;
     for (const [i, job] of jobs.entries()) {
       if (wanted !== undefined ? !wanted.has(job.id) : hasRun(state, job.id)) continue;
@@ -361,7 +408,9 @@ export class LocalRunner {
         detail = `${r.rowsIn} rows, ${r.quarantined + r.dropped} quarantined`;
       } else if (job.layer === 'silver') {
         if (!state.bronze.has(`bronze.${job.name}`))
-          throw new StreamPulseError('RUN_JOB_ORDER', `silver job '${job.id}' ran before bronze.${job.name} in batch ${batch}`, { remedy: `run bronze.${job.name} first (the job specs' depends_on)` });
+          throw new StreamPulseError('RUN_JOB_ORDER', `silver job '${job.id}' ran before bronze.${job.name} in batch ${batch}`, {
+            remedy: `run bronze.${job.name} first (the job specs' depends_on)`,
+          });
         const held = state.heldBronze.delete(job.name);
         const history = this.historyBefore(job.name, batch);
         const seen = history === undefined ? await this.seenIndexBefore(job, batch) : undefined;
@@ -420,9 +469,13 @@ export class LocalRunner {
     const expected = this.plan.jobs.filter((j) => gold || j.layer === 'bronze' || j.layer === 'silver');
     const missing = expected.filter((j) => state?.batch !== batch || !hasRun(state, j.id)).map((j) => j.id);
     if (state === undefined || missing.length > 0)
-      throw new StreamPulseError('RUN_BATCH_INCOMPLETE', `batch ${batch} cannot be reported: ${missing.length} job(s) did not run in it (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`, {
-        remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
-      });
+      throw new StreamPulseError(
+        'RUN_BATCH_INCOMPLETE',
+        `batch ${batch} cannot be reported: ${missing.length} job(s) did not run in it (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`,
+        {
+          remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
+        },
+      );
     this.open = undefined;
     this.silverAsOf = batch;
     const datasets: DatasetBatchReport[] = [];
@@ -472,7 +525,13 @@ export class LocalRunner {
       rescued_rows: b.rescuedRows,
       blank_lines: b.blankLines,
       rules: b.rules.map((r) => ({ ...r, pass_rate: r.evaluated === 0 ? 1 : Math.round(((r.evaluated - r.failed) / r.evaluated) * 10000) / 10000 })),
-      freshness: { newest_event_time: newest, batch_newest_event_time: b.newestEventTime, age_hours: age, sla_hours: sla, within_sla: age !== null && age <= sla },
+      freshness: {
+        newest_event_time: newest,
+        batch_newest_event_time: b.newestEventTime,
+        age_hours: age,
+        sla_hours: sla,
+        within_sla: age !== null && age <= sla,
+      },
       files: b.files,
       notes: b.notes,
     };
@@ -512,8 +571,7 @@ export class LocalRunner {
   private silverStateCurrentBefore(specs: Map<string, JobSpec>, batch: string): boolean {
     const asOf = this.silverAsOf;
     if (asOf === undefined || asOf >= batch) return false;
-    for (const spec of specs.values())
-      if (spec.layer === 'silver' && this.lake.batches('silver', spec.name).some((b) => b > asOf && b <= batch)) return false;
+    for (const spec of specs.values()) if (spec.layer === 'silver' && this.lake.batches('silver', spec.name).some((b) => b > asOf && b <= batch)) return false;
     return true;
   }
 
@@ -558,7 +616,10 @@ export class LocalRunner {
         if (scd2) {
           const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts, cols) : empty;
           await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${history} AS SELECT * FROM ${src}`, `silver history ${spec.name}`);
-          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history, cols)!}`, `silver state ${spec.name}`);
+          await this.duck.run(
+            `CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history, cols)!}`,
+            `silver state ${spec.name}`,
+          );
         } else {
           // materialised once per silver job: quality checks read it many times per batch
           const sql = parts.length > 0 ? silverStateSql(spec, this.lake, batch, undefined, cols)! : `SELECT * FROM ${empty}`;
@@ -572,7 +633,10 @@ export class LocalRunner {
   /** Creates (or replaces) the view gold reads a dataset's silver state through, as of `batch`. */
   private async createView(specs: Map<string, JobSpec>, spec: JobSpec, batch: string): Promise<void> {
     this.staleViews.delete(spec.name);
-    await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`, `silver view ${spec.name}`);
+    await this.duck.run(
+      `CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`,
+      `silver view ${spec.name}`,
+    );
   }
 
   /** Creates the views whose creation waited for a partition being written (call after `flushWrites`). */
@@ -596,7 +660,10 @@ export class LocalRunner {
     const held = this.seenParts.get(spec.name);
     if (held !== undefined && sameBatches(held, before)) return table;
     this.seenParts.delete(spec.name);
-    const src = before.length > 0 ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])` : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
+    const src =
+      before.length > 0
+        ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])`
+        : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
     await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${src}`, `seen index ${spec.name}`);
     this.seenParts.set(spec.name, before);
     return table;
@@ -615,7 +682,8 @@ export class LocalRunner {
     const bronzeSpec = specs.get(`bronze.${silverSpec.name}`);
     const parse = bronzeSpec?.steps.find((s) => s.op === 'parse');
     const merge = silverSpec.steps.find((s) => s.op === 'merge');
-    if (!parse || parse.op !== 'parse' || !merge || merge.op !== 'merge') throw new StreamPulseError('LOCAL_SPEC_INVALID', `no parse/merge step for ${silverSpec.name}`, { remedy: 'regenerate the job specs' });
+    if (!parse || parse.op !== 'parse' || !merge || merge.op !== 'merge')
+      throw new StreamPulseError('LOCAL_SPEC_INVALID', `no parse/merge step for ${silverSpec.name}`, { remedy: 'regenerate the job specs' });
     const types = new Map(parse.columns.map((c) => [c.name, c.cast.duckdb]));
     const cols = merge.columns.map((c) => `${(types.get(c) ?? 'TRY_CAST({{value}} AS VARCHAR)').split('{{value}}').join('NULL')} AS ${qi(c)}`);
     const scd2 = merge.mode === 'scd2' ? ', NULL::TIMESTAMP AS _valid_from, NULL::TIMESTAMP AS _valid_to, NULL::BOOLEAN AS _is_current' : '';
@@ -625,8 +693,11 @@ export class LocalRunner {
   /** Builds a gold model or mart: runs its SQL straight into the table's file (atomically, ordered for determinism); returns its rows. */
   private async build(job: JobSpec, batch: string): Promise<number> {
     const step = job.steps.find((s) => s.op === 'build');
-    if (!step || step.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
-    const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) => qi(`${layer}__${name}`));
+    if (!step || step.op !== 'build')
+      throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
+    const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
+      qi(`${layer}__${name}`),
+    );
     const file = this.lake.tableFile('gold', job.name);
     // a failing model's error names the job, as when it was built apart from the write
     const rows = await copyAtomic(this.duck, `SELECT * FROM (${sql}) ORDER BY ALL`, file, `build ${job.id}`);

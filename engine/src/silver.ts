@@ -99,7 +99,12 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
     ctx.earlierHashes !== undefined
       ? []
       : ctx.seenIndex !== undefined
-        ? (await duck.rows(`SELECT DISTINCT CAST(b AS VARCHAR) AS b FROM ${ctx.seenIndex} WHERE h IN (SELECT hash(_record_hash) FROM ${sIn}) ORDER BY 1`, `seen lookup ${spec.name}`)).map((r) => String(r['b']))
+        ? (
+            await duck.rows(
+              `SELECT DISTINCT CAST(b AS VARCHAR) AS b FROM ${ctx.seenIndex} WHERE h IN (SELECT hash(_record_hash) FROM ${sIn}) ORDER BY 1`,
+              `seen lookup ${spec.name}`,
+            )
+          ).map((r) => String(r['b']))
         : lake.batches('silver', spec.name).filter((b) => b < batch);
   const earlierRel =
     ctx.earlierHashes !== undefined
@@ -122,24 +127,30 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
     `dedupe ${spec.name}`,
   );
   const keep = keepSql(merge);
-  const stats = (await duck.rows(
-    `SELECT count(*) AS n,
+  const stats = (
+    await duck.rows(
+      `SELECT count(*) AS n,
             count(*) FILTER (WHERE _exact_rank > 1) AS exact,
             count(*) FILTER (WHERE _exact_rank = 1 AND _seen_before) AS seen,
             count(*) FILTER (WHERE _exact_rank = 1 AND NOT _seen_before AND ${merge.mode === 'scd1' ? '_key_rank > 1' : 'FALSE'}) AS superseded,
             count(*) FILTER (WHERE ${keep}) AS promoted
      FROM ${ranked}`,
-    `counts of ${spec.id}`,
-  ))[0]!;
+      `counts of ${spec.id}`,
+    )
+  )[0]!;
   const rowsIn = Number(stats['n']);
   const promoted = Number(stats['promoted']);
   const exact = Number(stats['exact']);
   const seen = Number(stats['seen']);
   const superseded = Number(stats['superseded']);
   if (exact + seen + superseded + promoted !== rowsIn)
-    throw new StreamPulseError('CONSERVATION_BROKEN', `silver ${spec.name} ${batch}: ${rowsIn} in ≠ ${promoted} promoted + ${exact + seen + superseded} duplicates`, {
-      remedy: 'this is a runner bug; please report it with the batch',
-    });
+    throw new StreamPulseError(
+      'CONSERVATION_BROKEN',
+      `silver ${spec.name} ${batch}: ${rowsIn} in ≠ ${promoted} promoted + ${exact + seen + superseded} duplicates`,
+      {
+        remedy: 'this is a runner bug; please report it with the batch',
+      },
+    );
   return { rowsIn, promoted, duplicatesInBatch: exact, duplicatesOfEarlierBatches: seen, superseded };
 }
 
@@ -161,7 +172,11 @@ export function partitionHashesSql(spec: JobSpec): string {
 /** Writes the batch's silver partition from the tables `runSilver` left (on any connection that sees them), ordered for determinism. */
 export async function writeSilverPartition(duck: Duck, spec: JobSpec, lake: Lake, batch: string): Promise<void> {
   const merge = find(spec, 'merge')!;
-  await copyAtomic(duck, `${partitionRowsSql(spec)} ORDER BY ${merge.key.map(qi).join(', ')}, ${orderSql(merge)}, _record_hash`, lake.partitionFile('silver', spec.name, batch));
+  await copyAtomic(
+    duck,
+    `${partitionRowsSql(spec)} ORDER BY ${merge.key.map(qi).join(', ')}, ${orderSql(merge)}, _record_hash`,
+    lake.partitionFile('silver', spec.name, batch),
+  );
 }
 
 /** The SQL that drops the tables `runSilver` left for a dataset. */
@@ -184,7 +199,14 @@ export function dropRankedSql(dataset: string): string {
  * Either way the table holds exactly the rows `silverStateSql` would give (in another
  * row order).
  */
-export async function mergeSilverState(duck: Duck, spec: JobSpec, table: string, newRows: string, history: string | undefined, columns?: readonly string[]): Promise<boolean> {
+export async function mergeSilverState(
+  duck: Duck,
+  spec: JobSpec,
+  table: string,
+  newRows: string,
+  history: string | undefined,
+  columns?: readonly string[],
+): Promise<boolean> {
   const merge = find(spec, 'merge');
   if (!merge) return false;
   if (merge.mode === 'scd2' && history === undefined) return false;

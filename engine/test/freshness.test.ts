@@ -45,8 +45,10 @@ function contractsWithFreshness(): ContractSet {
     .sort()
     .map((f) => {
       let text = readFileSync(join(CONTRACTS, f), 'utf8');
-      if (f === 'users.yaml') text = text.replace(/^quality:\n/m, 'quality:\n  - name: users_fresh\n    rule: freshness\n    max_age_hours: 40\n    action: fail\n');
-      if (f === 'payments.yaml') text = text.replace(/^quality:\n/m, 'quality:\n  - name: payments_fresh\n    rule: freshness\n    max_age_hours: 30\n    action: warn\n');
+      if (f === 'users.yaml')
+        text = text.replace(/^quality:\n/m, 'quality:\n  - name: users_fresh\n    rule: freshness\n    max_age_hours: 40\n    action: fail\n');
+      if (f === 'payments.yaml')
+        text = text.replace(/^quality:\n/m, 'quality:\n  - name: payments_fresh\n    rule: freshness\n    max_age_hours: 30\n    action: warn\n');
       return { file: f, text };
     });
   const r = loadContractFiles(files);
@@ -85,9 +87,24 @@ describe('freshness rules on the local runner (fixture contracts, hand-made land
     try {
       const [r1, r2] = await run(root, ['2024-03-01', '2024-03-02'], 'enforce');
       // users: newest updated_at 2024-02-29 12:00 (36.0 h before the end of 03-01), then 2024-03-01 09:00 (39.0 h)
-      expect(rule(r1!, 'users', 'users_fresh')).toEqual({ id: 'users_fresh', rule: 'freshness', action: 'fail', evaluated: 1, failed: 0, max_age_hours: 40, age_hours: 36, pass_rate: 1 });
+      expect(rule(r1!, 'users', 'users_fresh')).toEqual({
+        id: 'users_fresh',
+        rule: 'freshness',
+        action: 'fail',
+        evaluated: 1,
+        failed: 0,
+        max_age_hours: 40,
+        age_hours: 36,
+        pass_rate: 1,
+      });
       expect(rule(r2!, 'users', 'users_fresh')).toMatchObject({ failed: 0, age_hours: 39 });
-      expect(ds(r2!, 'users').freshness).toEqual({ newest_event_time: '2024-03-01 09:00:00', batch_newest_event_time: '2024-03-01 09:00:00', age_hours: 39, sla_hours: 26, within_sla: false });
+      expect(ds(r2!, 'users').freshness).toEqual({
+        newest_event_time: '2024-03-01 09:00:00',
+        batch_newest_event_time: '2024-03-01 09:00:00',
+        age_hours: 39,
+        sla_hours: 26,
+        within_sla: false,
+      });
       // payments (warn, 30 h): 2024-02-29 10:00 is 38.0 h old at the end of 03-01: noted, not stopped
       expect(rule(r1!, 'payments', 'payments_fresh')).toMatchObject({ action: 'warn', failed: 1, age_hours: 38, pass_rate: 0 });
       expect(ds(r1!, 'payments').notes).toContain(

@@ -36,7 +36,9 @@ async function runAll(set: ContractSet, lake: string, dates = DATES): Promise<Ba
 let duck: DuckDBConnection;
 /** Content hash of a Parquet table: its rows, ordered, as text. */
 async function tableHash(file: string): Promise<string> {
-  const r = await duck.runAndReadAll(`SELECT sha256(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) AS h, count(*) AS n FROM read_parquet('${file}') t`);
+  const r = await duck.runAndReadAll(
+    `SELECT sha256(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) AS h, count(*) AS n FROM read_parquet('${file}') t`,
+  );
   const row = r.getRowObjectsJson()[0]!;
   return `${String(row['n'])}:${String(row['h'])}`;
 }
@@ -94,7 +96,9 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
       'type:amount': 1,
       'unparseable:too_many_columns': 1,
     });
-    const q = await rows(`SELECT _quarantine_reason AS r, _raw_line AS raw FROM read_parquet('${lake}/quarantine/users/batch=*/data.parquet') ORDER BY _line_no`);
+    const q = await rows(
+      `SELECT _quarantine_reason AS r, _raw_line AS raw FROM read_parquet('${lake}/quarantine/users/batch=*/data.parquet') ORDER BY _line_no`,
+    );
     // every failed check is listed; the first one is the row's primary reason in the report
     expect(q.map((x) => x['r'])).toEqual([
       'required:user_id; not_null:user_id',
@@ -118,7 +122,9 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
   });
 
   it('keeps unknown fields in a rescued column and adds the bronze audit columns', async () => {
-    const b = await rows(`SELECT user_id, _rescued, _batch_id, CAST(length(_record_hash) AS INTEGER) AS hl, _quality_status AS s FROM read_parquet('${lake}/bronze/users/batch=2024-03-01/data.parquet') WHERE _rescued IS NOT NULL ORDER BY _line_no`);
+    const b = await rows(
+      `SELECT user_id, _rescued, _batch_id, CAST(length(_record_hash) AS INTEGER) AS hl, _quality_status AS s FROM read_parquet('${lake}/bronze/users/batch=2024-03-01/data.parquet') WHERE _rescued IS NOT NULL ORDER BY _line_no`,
+    );
     expect(b).toEqual([
       { user_id: 'u2', _rescued: '{"utm":"x"}', _batch_id: '2024-03-01', hl: 64, s: 'passed' },
       { user_id: 'u2', _rescued: '{"utm":"x"}', _batch_id: '2024-03-01', hl: 64, s: 'passed' },
@@ -231,7 +237,10 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
             await runner.runJobs(d, [j.id]);
             await runner.runJobs(d, [`silver.${j.name}`]);
           }
-          await runner.runJobs(d, plan.jobs.filter((x) => x.layer === 'gold' || x.layer === 'mart').map((x) => x.id));
+          await runner.runJobs(
+            d,
+            plan.jobs.filter((x) => x.layer === 'gold' || x.layer === 'mart').map((x) => x.id),
+          );
           got.push(await runner.finishBatch(d));
         }
         await runner.publish(set, got);
@@ -269,7 +278,11 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
       expect([users.blank_lines, users.rows_in, users.promoted, users.quarantined, users.conserved]).toEqual([2, 5, 2, 3, true]);
       expect(users.quarantined_by_reason).toEqual({ 'unparseable:not_a_json_object': 3 });
       const q = await rows(`SELECT _raw_line AS raw, _line_no AS n FROM read_parquet('${lake}/quarantine/users/batch=${day}/data.parquet') ORDER BY _line_no`);
-      expect(q.map((x) => [x['raw'], Number(x['n'])])).toEqual([['[1, 2]', 5], ['"a string"', 6], ['\t', 7]]);
+      expect(q.map((x) => [x['raw'], Number(x['n'])])).toEqual([
+        ['[1, 2]', 5],
+        ['"a string"', 6],
+        ['\t', 7],
+      ]);
       const s = await rows(`SELECT user_id FROM read_parquet('${lake}/silver/users/batch=${day}/data.parquet') ORDER BY 1`);
       expect(s.map((x) => x['user_id'])).toEqual(['u7', 'u8']);
     } finally {
@@ -280,7 +293,9 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
   it('rescues the undeclared keys of a JSON line whatever the order of its declared ones', async () => {
     const lake = freshLake();
     const day = '2024-03-03';
-    const parse = compileJobs(set).jobs.find((j) => j.id === 'bronze.users')!.steps.find((st) => st.op === 'parse');
+    const parse = compileJobs(set)
+      .jobs.find((j) => j.id === 'bronze.users')!
+      .steps.find((st) => st.op === 'parse');
     const declared = parse?.op === 'parse' ? parse.columns.map((c) => c.name) : [];
     expect(declared.length).toBeGreaterThan(2);
     const obj = (keys: readonly string[]): string => `{${keys.map((k) => `"${k}":"${k === 'user_id' ? 'u9' : 'v'}"`).join(',')}}`;
@@ -315,7 +330,10 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
     try {
       const silver = plan.jobs.find((j) => j.layer === 'silver')!;
       await expect(runner.runJobs(DATES[0]!, [silver.id])).rejects.toMatchObject({ code: 'RUN_JOB_ORDER' });
-      await expect(runner.runJobs(DATES[0]!, ['bronze.no_such_dataset'])).rejects.toMatchObject({ code: 'RUN_UNKNOWN_JOB', message: expect.stringContaining("'bronze.no_such_dataset'") });
+      await expect(runner.runJobs(DATES[0]!, ['bronze.no_such_dataset'])).rejects.toMatchObject({
+        code: 'RUN_UNKNOWN_JOB',
+        message: expect.stringContaining("'bronze.no_such_dataset'"),
+      });
       await runner.runJobs(DATES[0]!, [`bronze.${silver.name}`]);
       await expect(runner.finishBatch(DATES[0]!)).rejects.toMatchObject({ code: 'RUN_BATCH_INCOMPLETE' });
       expect(existsSync(join(lake, 'reports', 'batches', `${DATES[0]}.json`))).toBe(false);

@@ -19,7 +19,11 @@ function freshLake(): string {
 }
 
 /** Runs the batches; with `ahead`, each next batch is parsed on the side lane (and waited for) while the current one runs. */
-async function run(set: ContractSet, lake: string, o: { sideLane: boolean; ahead: boolean; beforeBatch?: (d: string) => void }): Promise<{ reports: BatchReport[]; prefetched: number }> {
+async function run(
+  set: ContractSet,
+  lake: string,
+  o: { sideLane: boolean; ahead: boolean; beforeBatch?: (d: string) => void },
+): Promise<{ reports: BatchReport[]; prefetched: number }> {
   const runner = await LocalRunner.open(compileJobs(set), { lakeRoot: lake, salt: 'test-salt', threads: 1, sideLane: o.sideLane });
   let prefetched = 0;
   try {
@@ -47,7 +51,9 @@ async function lakeContent(lake: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
   for (const zone of ['bronze', 'silver', 'quarantine', 'gold'])
-    for (const f of walk(join(lake, zone)).filter((p) => p.endsWith('.parquet')).sort()) {
+    for (const f of walk(join(lake, zone))
+      .filter((p) => p.endsWith('.parquet'))
+      .sort()) {
       const r = await duck.runAndReadAll(
         `SELECT string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY _n) AS s FROM (SELECT COLUMNS(c -> c NOT IN ('_ingested_at', 'file_row_number')), file_row_number AS _n FROM read_parquet('${f}', file_row_number = true)) t`,
       );
@@ -78,7 +84,9 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
       expect(Object.keys(ca).length).toBeGreaterThan(8);
       expect(cb).toEqual(ca);
       // the ledger (re-landed file detection) is written after the bronze files, on the lane too
-      expect(readFileSync(join(two, '_state', 'landing-ledger', 'payments.json'), 'utf8')).toBe(readFileSync(join(one, '_state', 'landing-ledger', 'payments.json'), 'utf8'));
+      expect(readFileSync(join(two, '_state', 'landing-ledger', 'payments.json'), 'utf8')).toBe(
+        readFileSync(join(one, '_state', 'landing-ledger', 'payments.json'), 'utf8'),
+      );
     } finally {
       rmSync(one, { recursive: true, force: true });
       rmSync(two, { recursive: true, force: true });
@@ -99,7 +107,9 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
       expect(strip(late.reports)).toEqual(strip(early.reports));
       expect(await lakeContent(changedLate)).toEqual(await lakeContent(changedEarly));
       const users = late.reports[1]!.datasets.find((d) => d.dataset === 'users')!;
-      expect(users.files.find((f) => f.file.endsWith('users.jsonl'))?.rows).toBe(early.reports[1]!.datasets.find((d) => d.dataset === 'users')!.files.find((f) => f.file.endsWith('users.jsonl'))?.rows);
+      expect(users.files.find((f) => f.file.endsWith('users.jsonl'))?.rows).toBe(
+        early.reports[1]!.datasets.find((d) => d.dataset === 'users')!.files.find((f) => f.file.endsWith('users.jsonl'))?.rows,
+      );
     } finally {
       rmSync(changedLate, { recursive: true, force: true });
       rmSync(changedEarly, { recursive: true, force: true });
@@ -114,7 +124,10 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
     const busy = freshLake();
     const plain = freshLake();
     const u9 = `{"user_id":"u9","email":"n@x.com","region":"NA","signup_at":"2024-02-20T10:00:00Z","updated_at":"2024-02-29T13:00:00Z"}\n`;
-    const big = Array.from({ length: 200_000 }, (_, i) => `{"user_id":"b${i}","email":"b${i}@x.com","region":"NA","signup_at":"2024-03-01T10:00:00Z","updated_at":"2024-03-01T10:00:00Z"}`).join('\n');
+    const big = Array.from(
+      { length: 200_000 },
+      (_, i) => `{"user_id":"b${i}","email":"b${i}@x.com","region":"NA","signup_at":"2024-03-01T10:00:00Z","updated_at":"2024-03-01T10:00:00Z"}`,
+    ).join('\n');
     const users = (lake: string, d: string): string => join(lake, 'landing', 'users', d, 'users.jsonl');
     appendFileSync(users(busy, DATES[1]!), `${big}\n`);
     appendFileSync(users(plain, DATES[0]!), u9);
@@ -154,15 +167,17 @@ describe('SideLane queue', () => {
       const order: string[] = [];
       let running = 0;
       let most = 0;
-      const task = (name: string, fail = false) => async (d: Duck): Promise<string> => {
-        running++;
-        most = Math.max(most, running);
-        await d.run(`SELECT count(*) FROM range(20000)`);
-        order.push(name);
-        running--;
-        if (fail) throw new Error(`${name} failed`);
-        return name;
-      };
+      const task =
+        (name: string, fail = false) =>
+        async (d: Duck): Promise<string> => {
+          running++;
+          most = Math.max(most, running);
+          await d.run(`SELECT count(*) FROM range(20000)`);
+          order.push(name);
+          running--;
+          if (fail) throw new Error(`${name} failed`);
+          return name;
+        };
       const p1 = lane.enqueue('prefetch', task('p1'));
       const p2 = lane.enqueue('prefetch', task('p2'));
       const p3 = lane.enqueue('prefetch', task('p3'));

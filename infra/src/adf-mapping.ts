@@ -26,14 +26,20 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 export class AdfMappingError extends StreamPulseError {
   constructor(message: string) {
     super('INFRA_ADF_MAPPING', message, {
-      remedy: 'Change the generator (pipelines/src/generate.ts) so the entity can be expressed with azure-native, or teach infra/src/adf-mapping.ts the equivalent form (with a test).',
+      remedy:
+        'Change the generator (pipelines/src/generate.ts) so the entity can be expressed with azure-native, or teach infra/src/adf-mapping.ts the equivalent form (with a test).',
     });
     this.name = 'AdfMappingError';
   }
 }
 
 const expression = (value: string): Obj => ({ value, type: 'Expression' });
-const exprText = (v: unknown): string | undefined => (typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : isObj(v) && v['type'] === 'Expression' && typeof v['value'] === 'string' ? v['value'].replace(/^@/, '') : undefined);
+const exprText = (v: unknown): string | undefined =>
+  typeof v === 'string'
+    ? `'${v.replace(/'/g, "''")}'`
+    : isObj(v) && v['type'] === 'Expression' && typeof v['value'] === 'string'
+      ? v['value'].replace(/^@/, '')
+      : undefined;
 
 /** Moves `typeProperties` into the object (in place of the key); `where` names the entity for errors. */
 export function flattenTypeProperties(entity: Obj, where: string): Obj {
@@ -44,7 +50,8 @@ export function flattenTypeProperties(entity: Obj, where: string): Obj {
   if (entity['type'] === 'AzureSqlTable' && 'schema' in typeProps && 'schema' in entity) {
     const schema = exprText(typeProps['schema']);
     const table = exprText(typeProps['table']);
-    if (schema === undefined || table === undefined) throw new AdfMappingError(`${where}: AzureSqlTable schema/table must be strings or expressions to be expressed as tableName`);
+    if (schema === undefined || table === undefined)
+      throw new AdfMappingError(`${where}: AzureSqlTable schema/table must be strings or expressions to be expressed as tableName`);
     const { schema: _s, table: _t, ...rest } = typeProps;
     typeProps = { ...rest, tableName: expression(`@concat('[', ${schema}, '].[', ${table}, ']')`) };
   }
@@ -55,7 +62,10 @@ export function flattenTypeProperties(entity: Obj, where: string): Obj {
       continue;
     }
     for (const [tk, tv] of Object.entries(typeProps)) {
-      if (tk in entity) throw new AdfMappingError(`${where}: typeProperties.${tk} collides with ${tk} of the entity; azure-native flattens typeProperties, so one would be lost`);
+      if (tk in entity)
+        throw new AdfMappingError(
+          `${where}: typeProperties.${tk} collides with ${tk} of the entity; azure-native flattens typeProperties, so one would be lost`,
+        );
       out[tk] = tv;
     }
   }
@@ -92,7 +102,8 @@ export function adfEntities(factory: AdfFactory): AdfEntity[] {
   for (const [path, doc] of Object.entries(factory.files)) {
     const kind = path.split('/')[0] as EntityKind;
     if (!KINDS.includes(kind)) continue;
-    if (!isObj(doc) || typeof doc['name'] !== 'string' || !isObj(doc['properties'])) throw new AdfMappingError(`${path}: not an ADF entity (needs name and properties)`);
+    if (!isObj(doc) || typeof doc['name'] !== 'string' || !isObj(doc['properties']))
+      throw new AdfMappingError(`${path}: not an ADF entity (needs name and properties)`);
     const name = doc['name'];
     const props = doc['properties'];
     let args: Obj;
@@ -121,6 +132,7 @@ export function triggerStates(factory: AdfFactory): Record<string, 'Started' | '
 /** The factory document (`factory/<name>.json`). */
 export function factoryDocument(factory: AdfFactory): { name: string; doc: Obj } {
   const entry = Object.entries(factory.files).find(([p]) => p.startsWith('factory/'));
-  if (entry === undefined || !isObj(entry[1]) || typeof entry[1]['name'] !== 'string') throw new AdfMappingError('the generated factory has no factory/<name>.json');
+  if (entry === undefined || !isObj(entry[1]) || typeof entry[1]['name'] !== 'string')
+    throw new AdfMappingError('the generated factory has no factory/<name>.json');
   return { name: entry[1]['name'], doc: entry[1] };
 }

@@ -21,7 +21,10 @@ const uuid = z
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR range such as 10.40.0.0/16');
 /** RFC 5737 documentation ranges: a firewall that admits only these admits nobody. */
 export const DOCUMENTATION_RANGES = ['192.0.2.', '198.51.100.', '203.0.113.'] as const;
-const clientRange = cidr.refine((r) => !DOCUMENTATION_RANGES.some((p) => r.startsWith(p)), 'is an RFC 5737 documentation range (it admits nobody); set the real client range or remove it');
+const clientRange = cidr.refine(
+  (r) => !DOCUMENTATION_RANGES.some((p) => r.startsWith(p)),
+  'is an RFC 5737 documentation range (it admits nobody); set the real client range or remove it',
+);
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address');
 const days = z.number().int().positive();
 
@@ -106,7 +109,10 @@ const sqlSchema = z.strictObject({
       mode: z.literal('serverless'),
       skuName: z.string().regex(/^GP_S_Gen5_\d+$/, 'serverless SKUs are GP_S_Gen5_<max vCores>, e.g. GP_S_Gen5_1'),
       /** Minutes of inactivity before the database pauses (60..10080, or -1 to never pause). */
-      autoPauseDelayMinutes: z.number().int().refine((n) => n === -1 || (n >= 60 && n <= 10080), 'must be between 60 and 10080 minutes, or -1 (never pause)'),
+      autoPauseDelayMinutes: z
+        .number()
+        .int()
+        .refine((n) => n === -1 || (n >= 60 && n <= 10080), 'must be between 60 and 10080 minutes, or -1 (never pause)'),
       minCapacity: z.number().positive(),
     }),
     z.strictObject({
@@ -136,7 +142,10 @@ const observabilitySchema = z.strictObject({
   budget: z.strictObject({
     amount: z.number().positive(),
     /** First day of the first budget month; default: the current month at deploy (Azure requires a start inside the current grain). */
-    startDate: z.string().regex(/^\d{4}-\d{2}-01$/, 'must be the first day of a month, e.g. 2026-01-01').optional(),
+    startDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-01$/, 'must be the first day of a month, e.g. 2026-01-01')
+      .optional(),
     /** Percentages of the amount that notify (actual spend). */
     thresholds: z.array(z.number().positive().max(1000)).min(1),
   }),
@@ -162,11 +171,19 @@ export const stackConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (!c.network.publicNetworkAccess && c.network.vnet === undefined)
-      ctx.addIssue({ code: 'custom', path: ['network', 'vnet'], message: 'is required when network.publicNetworkAccess is false (private endpoints live in it)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'vnet'],
+        message: 'is required when network.publicNetworkAccess is false (private endpoints live in it)',
+      });
     if (c.databricks.vnetInjection && c.network.vnet === undefined)
       ctx.addIssue({ code: 'custom', path: ['network', 'vnet'], message: 'is required when databricks.vnetInjection is true' });
     if (!c.network.publicNetworkAccess && !c.databricks.vnetInjection)
-      ctx.addIssue({ code: 'custom', path: ['databricks', 'vnetInjection'], message: 'must be true when network.publicNetworkAccess is false (a private workspace needs VNet injection)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['databricks', 'vnetInjection'],
+        message: 'must be true when network.publicNetworkAccess is false (a private workspace needs VNet injection)',
+      });
     if (c.lake.archiveAfterDays !== undefined && c.lake.archiveAfterDays <= c.lake.coolAfterDays)
       ctx.addIssue({ code: 'custom', path: ['lake', 'archiveAfterDays'], message: `must be greater than lake.coolAfterDays (${c.lake.coolAfterDays})` });
     if (c.databricks.maxWorkers < c.databricks.minWorkers)
@@ -186,7 +203,11 @@ export const SECRET_KEYS = ['metabaseDbAdminPassword'] as const;
  * tenant-specific ids that must never be committed as placeholders.
  */
 export const DEPLOY_TIME_KEYS = [
-  { path: 'sql.adminGroup.objectId', variable: 'SQL_ADMIN_GROUP_OBJECT_ID', what: "the Entra object id of the SQL admin group (streampulse:sql.adminGroup.login)" },
+  {
+    path: 'sql.adminGroup.objectId',
+    variable: 'SQL_ADMIN_GROUP_OBJECT_ID',
+    what: 'the Entra object id of the SQL admin group (streampulse:sql.adminGroup.login)',
+  },
 ] as const;
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as readonly (keyof StackConfig)[];
 
@@ -224,9 +245,13 @@ export class StackConfigError extends StreamPulseError {
     readonly stackName: string,
     readonly problems: readonly string[],
   ) {
-    super('INFRA_CONFIG_INVALID', `${problems.length} problem(s) in the configuration of stack '${stackName}' (${stackFile(stackName)}):\n` + problems.map((p) => `  - ${p}`).join('\n'), {
-      remedy: `Edit ${stackFile(stackName)} (or run \`pulumi config set --path '${CONFIG_NAMESPACE}:<key>' <value> --stack ${stackName}\`); the keys and their meaning are documented in infra/README.md and infra/src/config.ts.`,
-    });
+    super(
+      'INFRA_CONFIG_INVALID',
+      `${problems.length} problem(s) in the configuration of stack '${stackName}' (${stackFile(stackName)}):\n` + problems.map((p) => `  - ${p}`).join('\n'),
+      {
+        remedy: `Edit ${stackFile(stackName)} (or run \`pulumi config set --path '${CONFIG_NAMESPACE}:<key>' <value> --stack ${stackName}\`); the keys and their meaning are documented in infra/README.md and infra/src/config.ts.`,
+      },
+    );
     this.name = 'StackConfigError';
   }
 }
@@ -261,17 +286,25 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
     if ((SECRET_KEYS as readonly string[]).includes(name)) continue;
     if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name)) {
       const guess = closest(name, STACK_CONFIG_KEYS);
-      problems.push(`${key}: unknown key${guess === undefined ? '' : ` (did you mean ${prefix}${guess}?)`}; the known keys are ${STACK_CONFIG_KEYS.map((k) => prefix + k).join(', ')}`);
+      problems.push(
+        `${key}: unknown key${guess === undefined ? '' : ` (did you mean ${prefix}${guess}?)`}; the known keys are ${STACK_CONFIG_KEYS.map((k) => prefix + k).join(', ')}`,
+      );
       continue;
     }
     values[name] = decode(value);
   }
   for (const secret of SECRET_KEYS)
-    if (raw[prefix + secret] === undefined) problems.push(`${prefix}${secret}: is missing; it is a secret: set it with \`pulumi config set --secret ${prefix}${secret} <value> --stack ${stack}\` (the deploy workflow does this from a repository secret)`);
+    if (raw[prefix + secret] === undefined)
+      problems.push(
+        `${prefix}${secret}: is missing; it is a secret: set it with \`pulumi config set --secret ${prefix}${secret} <value> --stack ${stack}\` (the deploy workflow does this from a repository secret)`,
+      );
   const parsed = stackConfigSchema.safeParse(values);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+      const path = issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
       let at: unknown = values;
       for (const p of issue.path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
       const missing = issue.code === 'invalid_type' && at === undefined;
@@ -282,11 +315,14 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
         );
         continue;
       }
-      problems.push(`${prefix}${path || '(root)'}: ${missing ? `is missing (required: ${issue.message.replace(/, received undefined$/, '')})` : issue.message}`);
+      problems.push(
+        `${prefix}${path || '(root)'}: ${missing ? `is missing (required: ${issue.message.replace(/, received undefined$/, '')})` : issue.message}`,
+      );
     }
   }
   if (problems.length > 0) throw new StackConfigError(stack, problems);
   const config = parsed.data!;
-  if (config.env !== stack) throw new StackConfigError(stack, [`${prefix}env: is '${config.env}' but the stack is '${stack}'; a stack deploys the environment it is named after`]);
+  if (config.env !== stack)
+    throw new StackConfigError(stack, [`${prefix}env: is '${config.env}' but the stack is '${stack}'; a stack deploys the environment it is named after`]);
   return config;
 }

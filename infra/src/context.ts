@@ -73,7 +73,13 @@ export function diagnostics(
 export function grant(
   e: Estate,
   name: string,
-  args: { readonly scope: pulumi.Input<string>; readonly principalId: pulumi.Input<string>; readonly role: RoleName; readonly principalType: 'ServicePrincipal' | 'Group'; readonly description: string },
+  args: {
+    readonly scope: pulumi.Input<string>;
+    readonly principalId: pulumi.Input<string>;
+    readonly role: RoleName;
+    readonly principalType: 'ServicePrincipal' | 'Group';
+    readonly description: string;
+  },
   parent: pulumi.Resource,
 ): authorization.RoleAssignment {
   return new authorization.RoleAssignment(

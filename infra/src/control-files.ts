@@ -52,9 +52,13 @@ export function jobIdsFromBundleSummary(text: string, source: string): Record<st
   }
   const missing = REQUIRED_BUNDLE_JOBS.filter((j) => out[j] === undefined);
   if (missing.length > 0)
-    throw new StreamPulseError('DEPLOY_BUNDLE_JOBS_MISSING', `${source}: the bundle has no job ${missing.map((m) => `'${m}'`).join(', ')} (it lists ${Object.keys(out).sort().join(', ') || 'no jobs'})`, {
-      remedy: 'deploy the bundle that `streampulse generate --out DIR` writes to DIR/databricks (`databricks bundle deploy -t <stack>` from that folder)',
-    });
+    throw new StreamPulseError(
+      'DEPLOY_BUNDLE_JOBS_MISSING',
+      `${source}: the bundle has no job ${missing.map((m) => `'${m}'`).join(', ')} (it lists ${Object.keys(out).sort().join(', ') || 'no jobs'})`,
+      {
+        remedy: 'deploy the bundle that `streampulse generate --out DIR` writes to DIR/databricks (`databricks bundle deploy -t <stack>` from that folder)',
+      },
+    );
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
@@ -71,7 +75,10 @@ export const readBundleSummary = (path: string): Record<string, string> => {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new StreamPulseError('DEPLOY_BUNDLE_SUMMARY', `cannot read the bundle summary ${path}`, { remedy: 'pass the file `databricks bundle summary -t <stack> --output json` wrote', cause: e });
+    throw new StreamPulseError('DEPLOY_BUNDLE_SUMMARY', `cannot read the bundle summary ${path}`, {
+      remedy: 'pass the file `databricks bundle summary -t <stack> --output json` wrote',
+      cause: e,
+    });
   }
   return jobIdsFromBundleSummary(text, path);
 };
@@ -82,7 +89,11 @@ export interface ControlFileSystem {
 }
 
 /** Uploads every file (create or overwrite), then checks each file's length on the service. */
-export async function uploadControlFiles(fs: ControlFileSystem, files: Readonly<Record<string, string>>, where: string): Promise<{ file: string; bytes: number }[]> {
+export async function uploadControlFiles(
+  fs: ControlFileSystem,
+  files: Readonly<Record<string, string>>,
+  where: string,
+): Promise<{ file: string; bytes: number }[]> {
   const done: { file: string; bytes: number }[] = [];
   for (const [name, text] of Object.entries(files)) {
     const data = Buffer.from(text, 'utf8');
@@ -93,13 +104,17 @@ export async function uploadControlFiles(fs: ControlFileSystem, files: Readonly<
       if (props.contentLength !== data.length) throw new Error(`the service holds ${String(props.contentLength)} bytes, ${data.length} were sent`);
     } catch (e) {
       const status = (e as { statusCode?: number }).statusCode;
-      throw new StreamPulseError('DEPLOY_CONTROL_UPLOAD', `uploading ${where}/${name} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${(e as Error).message}`, {
-        remedy:
-          status === 403
-            ? 'the deployment identity needs "Storage Blob Data Contributor" on the lake, and the runner must pass the lake firewall (prod: run on the VNet runner PROD_DEPLOY_RUNNER)'
-            : 'check the Entra login (az login / azure/login) and that the runner reaches the lake endpoint; nothing else was changed, re-run the step',
-        cause: e,
-      });
+      throw new StreamPulseError(
+        'DEPLOY_CONTROL_UPLOAD',
+        `uploading ${where}/${name} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${(e as Error).message}`,
+        {
+          remedy:
+            status === 403
+              ? 'the deployment identity needs "Storage Blob Data Contributor" on the lake, and the runner must pass the lake firewall (prod: run on the VNet runner PROD_DEPLOY_RUNNER)'
+              : 'check the Entra login (az login / azure/login) and that the runner reaches the lake endpoint; nothing else was changed, re-run the step',
+          cause: e,
+        },
+      );
     }
     done.push({ file: name, bytes: data.length });
   }

@@ -1,5 +1,14 @@
 /** @streampulse/infra: the Azure estate per environment as Pulumi components, its typed stack config and its policies. */
-export { parseStackConfig, stackConfigSchema, StackConfigError, stackFile, CONFIG_NAMESPACE, SECRET_KEYS, STACK_CONFIG_KEYS, type StackConfig } from './config.js';
+export {
+  parseStackConfig,
+  stackConfigSchema,
+  StackConfigError,
+  stackFile,
+  CONFIG_NAMESPACE,
+  SECRET_KEYS,
+  STACK_CONFIG_KEYS,
+  type StackConfig,
+} from './config.js';
 export { naming, tags, dataDomains, stableGuid, ROLES, REQUIRED_TAGS, type Naming, type Tags } from './naming.js';
 export { adfEntities, triggerStates, factoryDocument, flattenTypeProperties, mapActivity, AdfMappingError, type AdfEntity } from './adf-mapping.js';
 export { createEstate, type EstateOutputs, type EstateSecrets } from './program.js';
@@ -29,5 +38,23 @@ export { servingPrincipals, FACTORY_BASE_PREFIX } from './naming.js';
 export { DEPLOY_TIME_KEYS, DEPLOY_TIME_STAND_IN, withDeployTimeStandIns, isPlaceholderGuid, DOCUMENTATION_RANGES } from './config.js';
 export { budgetStartDate } from './components/observability.js';
 export { unityCatalogNames, containerUrl } from './components/databricks.js';
-export { preflight, formatPreflight, runChecks, prerequisites, PREFLIGHT_CHECKS, loadPreflightEstate, type PreflightReport, type PreflightEstate, type Check } from './preflight.js';
-export { controlFiles, entraFileSystem, jobIdsFromBundleSummary, readBundleSummary, uploadControlFiles, REQUIRED_BUNDLE_JOBS, type ControlFileSystem } from './control-files.js';
+export {
+  preflight,
+  formatPreflight,
+  runChecks,
+  prerequisites,
+  PREFLIGHT_CHECKS,
+  loadPreflightEstate,
+  type PreflightReport,
+  type PreflightEstate,
+  type Check,
+} from './preflight.js';
+export {
+  controlFiles,
+  entraFileSystem,
+  jobIdsFromBundleSummary,
+  readBundleSummary,
+  uploadControlFiles,
+  REQUIRED_BUNDLE_JOBS,
+  type ControlFileSystem,
+} from './control-files.js';

@@ -125,7 +125,10 @@ const nameOf = (type: string, inputs: Record<string, unknown>, fallback: string)
 /** Renders a stack's program under mocks and records what it registers. */
 export async function renderStack(stack: string, options: RenderOptions = {}): Promise<Rendered> {
   const root = options.root ?? findWorkspaceRoot(process.cwd());
-  if (root === undefined) throw new StreamPulseError('INFRA_NO_WORKSPACE', `no StreamPulse workspace above ${process.cwd()}`, { remedy: 'run from inside the repository (a folder with pnpm-workspace.yaml above it)' });
+  if (root === undefined)
+    throw new StreamPulseError('INFRA_NO_WORKSPACE', `no StreamPulse workspace above ${process.cwd()}`, {
+      remedy: 'run from inside the repository (a folder with pnpm-workspace.yaml above it)',
+    });
   const resources: MockResource[] = [];
   const ids = new Map<string, string>();
   const states = new Map<string, Record<string, unknown>>();
@@ -135,7 +138,9 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
         resources.push({ type: args.type, name: args.name, inputs });
-        const id = args.type.startsWith('azure-native:') ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/${args.type.split(':')[1]}/${nameOf(args.type, inputs, args.name)}` : `${args.name}-id`;
+        const id = args.type.startsWith('azure-native:')
+          ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg/providers/${args.type.split(':')[1]}/${nameOf(args.type, inputs, args.name)}`
+          : `${args.name}-id`;
         const state = { ...inputs, name: nameOf(args.type, inputs, args.name), ...computed(args.type, args.name, inputs) };
         ids.set(args.name, id);
         states.set(args.name, state);
@@ -143,9 +148,12 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
       },
       call(args) {
         calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
-        if (args.token === 'azure-native:authorization:getClientConfig') return { subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: 'client', objectId: 'object' };
+        if (args.token === 'azure-native:authorization:getClientConfig')
+          return { subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: 'client', objectId: 'object' };
         if (args.token === 'azure-native:eventhub:listNamespaceKeys')
-          return { primaryConnectionString: `Endpoint=sb://mock.servicebus.windows.net/;SharedAccessKeyName=${String(args.inputs['authorizationRuleName'])};SharedAccessKey=MOCKKEY0000` };
+          return {
+            primaryConnectionString: `Endpoint=sb://mock.servicebus.windows.net/;SharedAccessKeyName=${String(args.inputs['authorizationRuleName'])};SharedAccessKey=MOCKKEY0000`,
+          };
         // answered (so a program that asks renders) and recorded: preflight's no-shared-key check reports it
         if (args.token === 'azure-native:storage:listStorageAccountKeys') return { keys: [{ keyName: 'key1', permissions: 'FULL', value: 'MOCKSTORAGEKEY' }] };
         throw new Error(`unmocked call ${args.token}`);
@@ -183,7 +191,10 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
     const parsed = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
     const set = loadContractsOrThrow(join(root, STREAMPULSE_CONTRACTS_DIR));
     const secret = new pulumi.Config(CONFIG_NAMESPACE).requireSecret('metabaseDbAdminPassword');
-    outputs = createEstate(parsed, set, { metabaseDbAdminPassword: secret }, options.now === undefined ? {} : { now: options.now }) as unknown as Record<string, unknown>;
+    outputs = createEstate(parsed, set, { metabaseDbAdminPassword: secret }, options.now === undefined ? {} : { now: options.now }) as unknown as Record<
+      string,
+      unknown
+    >;
   }
   // Wait until the program stops registering resources (every apply has run).
   let seen = -1;
@@ -209,7 +220,8 @@ export async function resolveOutputs(outputs: Readonly<Record<string, unknown>>)
   const resolve = async (v: unknown): Promise<unknown> => {
     if (pulumi.Output.isInstance(v)) return resolve(await value(v as pulumi.Output<unknown>));
     if (Array.isArray(v)) return Promise.all(v.map(resolve));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(await Promise.all(Object.entries(v as Record<string, unknown>).map(async ([k, x]) => [k, await resolve(x)] as const)));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(await Promise.all(Object.entries(v as Record<string, unknown>).map(async ([k, x]) => [k, await resolve(x)] as const)));
     return v;
   };
   return (await resolve(outputs)) as Record<string, unknown>;

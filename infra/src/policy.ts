@@ -30,7 +30,16 @@ export interface MockResource {
 }
 
 export type PolicyName = 'tags' | 'no-public-blob' | 'tls' | 'sql-entra-only' | 'no-secret-values' | 'private-network' | 'keyless-data-plane' | 'one-scheduler';
-export const POLICIES: readonly PolicyName[] = ['tags', 'no-public-blob', 'tls', 'sql-entra-only', 'no-secret-values', 'private-network', 'keyless-data-plane', 'one-scheduler'];
+export const POLICIES: readonly PolicyName[] = [
+  'tags',
+  'no-public-blob',
+  'tls',
+  'sql-entra-only',
+  'no-secret-values',
+  'private-network',
+  'keyless-data-plane',
+  'one-scheduler',
+];
 
 /** Resource types that reach a storage account's data plane with its shared key. */
 export const SHARED_KEY_DATA_PLANE_TYPES = ['azure-native:storage:Blob'] as const;
@@ -119,9 +128,18 @@ export const isPulumiSecret = (v: unknown): boolean => v !== null && typeof v ==
 const isKeyVaultReference = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as Record<string, unknown>)['type'] === 'AzureKeyVaultSecret';
 
 /** Input names that hold credentials (their value must be a Pulumi secret or a Key Vault reference). */
-const CREDENTIAL_KEY = /^(administratorLoginPassword|password|clientSecret|accountKey|sasToken|sasUri|accessToken|servicePrincipalKey|connectionString|primaryKey|secondaryKey|sharedKey|encryptedCredential)$/i;
+const CREDENTIAL_KEY =
+  /^(administratorLoginPassword|password|clientSecret|accountKey|sasToken|sasUri|accessToken|servicePrincipalKey|connectionString|primaryKey|secondaryKey|sharedKey|encryptedCredential)$/i;
 /** Strings that look like credentials wherever they appear. */
-const CREDENTIAL_TEXT = [/AccountKey=/i, /SharedAccessKey=/i, /(^|;)\s*(Password|Pwd)\s*=/i, /[?&]sig=/i, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bdapi[0-9a-f]{32}\b/, /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./];
+const CREDENTIAL_TEXT = [
+  /AccountKey=/i,
+  /SharedAccessKey=/i,
+  /(^|;)\s*(Password|Pwd)\s*=/i,
+  /[?&]sig=/i,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bdapi[0-9a-f]{32}\b/,
+  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./,
+];
 
 function at(obj: unknown, path: readonly string[]): unknown {
   let v: unknown = obj;
@@ -146,39 +164,55 @@ export function checkPolicies(resources: readonly MockResource[], options: Polic
   const fail = (policy: PolicyName, r: MockResource, message: string): void => {
     out.push({ policy, resource: `${r.type}::${r.name}`, message });
   };
-  const keyless = new Set(resources.filter((r) => r.type === 'azure-native:storage:StorageAccount' && r.inputs['allowSharedKeyAccess'] === false).map((r) => String(r.inputs['accountName'])));
+  const keyless = new Set(
+    resources
+      .filter((r) => r.type === 'azure-native:storage:StorageAccount' && r.inputs['allowSharedKeyAccess'] === false)
+      .map((r) => String(r.inputs['accountName'])),
+  );
   for (const r of resources) {
     const i = r.inputs;
     const azure = r.type.startsWith('azure-native:');
     // keyless data plane
     if ((SHARED_KEY_DATA_PLANE_TYPES as readonly string[]).includes(r.type) && keyless.has(String(i['accountName'])))
-      fail('keyless-data-plane', r, `${r.type} authorizes with the account key, which ${String(i['accountName'])} refuses (allowSharedKeyAccess: false); upload with an Entra identity instead (the deploy step \`streampulse deploy control-files\`)`);
+      fail(
+        'keyless-data-plane',
+        r,
+        `${r.type} authorizes with the account key, which ${String(i['accountName'])} refuses (allowSharedKeyAccess: false); upload with an Entra identity instead (the deploy step \`streampulse deploy control-files\`)`,
+      );
     // one scheduler
     if (r.type === 'databricks:index/job:Job') {
       for (const k of ['schedule', 'trigger', 'continuous'] as const)
-        if (i[k] !== undefined && i[k] !== null) fail('one-scheduler', r, `a Databricks job with '${k}' would run the batch a second time: Data Factory's triggers own the schedule`);
+        if (i[k] !== undefined && i[k] !== null)
+          fail('one-scheduler', r, `a Databricks job with '${k}' would run the batch a second time: Data Factory's triggers own the schedule`);
     }
     // tags
     if (azure && TAGGABLE.has(r.type)) {
       const t = i['tags'] as Record<string, unknown> | undefined;
-      for (const k of REQUIRED_TAGS) if (t === undefined || typeof t[k] !== 'string' || (t[k] as string).length === 0) fail('tags', r, `tag '${k}' is missing or empty`);
+      for (const k of REQUIRED_TAGS)
+        if (t === undefined || typeof t[k] !== 'string' || (t[k] as string).length === 0) fail('tags', r, `tag '${k}' is missing or empty`);
     } else if (azure && !UNTAGGABLE.has(r.type)) fail('tags', r, `resource type ${r.type} is not classified as taggable or untaggable in infra/src/policy.ts`);
     // no public blob access
-    if (r.type === 'azure-native:storage:StorageAccount' && i['allowBlobPublicAccess'] !== false) fail('no-public-blob', r, 'allowBlobPublicAccess must be false');
+    if (r.type === 'azure-native:storage:StorageAccount' && i['allowBlobPublicAccess'] !== false)
+      fail('no-public-blob', r, 'allowBlobPublicAccess must be false');
     if (r.type === 'azure-native:storage:BlobContainer' && i['publicAccess'] !== 'None') fail('no-public-blob', r, "publicAccess must be 'None'");
     // TLS
     if (r.type === 'azure-native:storage:StorageAccount') {
       if (!['TLS1_2', 'TLS1_3'].includes(String(i['minimumTlsVersion']))) fail('tls', r, 'minimumTlsVersion must be TLS1_2 or later');
       if (i['enableHttpsTrafficOnly'] !== true) fail('tls', r, 'enableHttpsTrafficOnly must be true');
     }
-    if (r.type === 'azure-native:sql:Server' && !['1.2', '1.3'].includes(String(i['minimalTlsVersion']))) fail('tls', r, 'minimalTlsVersion must be 1.2 or later');
-    if (r.type === 'azure-native:eventhub:Namespace' && !['1.2', '1.3'].includes(String(i['minimumTlsVersion']))) fail('tls', r, 'minimumTlsVersion must be 1.2 or later');
-    if (r.type === 'azure-native:app:ContainerApp' && at(i, ['configuration', 'ingress', 'allowInsecure']) !== false) fail('tls', r, 'ingress.allowInsecure must be false');
+    if (r.type === 'azure-native:sql:Server' && !['1.2', '1.3'].includes(String(i['minimalTlsVersion'])))
+      fail('tls', r, 'minimalTlsVersion must be 1.2 or later');
+    if (r.type === 'azure-native:eventhub:Namespace' && !['1.2', '1.3'].includes(String(i['minimumTlsVersion'])))
+      fail('tls', r, 'minimumTlsVersion must be 1.2 or later');
+    if (r.type === 'azure-native:app:ContainerApp' && at(i, ['configuration', 'ingress', 'allowInsecure']) !== false)
+      fail('tls', r, 'ingress.allowInsecure must be false');
     // SQL Entra-only
     if (r.type === 'azure-native:sql:Server') {
       if (at(i, ['administrators', 'azureADOnlyAuthentication']) !== true) fail('sql-entra-only', r, 'administrators.azureADOnlyAuthentication must be true');
-      if (at(i, ['administrators', 'administratorType']) !== 'ActiveDirectory') fail('sql-entra-only', r, "administrators.administratorType must be 'ActiveDirectory'");
-      if (i['administratorLogin'] !== undefined || i['administratorLoginPassword'] !== undefined) fail('sql-entra-only', r, 'no SQL administrator login or password may be set');
+      if (at(i, ['administrators', 'administratorType']) !== 'ActiveDirectory')
+        fail('sql-entra-only', r, "administrators.administratorType must be 'ActiveDirectory'");
+      if (i['administratorLogin'] !== undefined || i['administratorLoginPassword'] !== undefined)
+        fail('sql-entra-only', r, 'no SQL administrator login or password may be set');
     }
     // no secret values
     const secrets = options.knownSecrets ?? [];
@@ -202,9 +236,12 @@ export function checkPolicies(resources: readonly MockResource[], options: Polic
     if (options.privateNetwork && azure) {
       const where = PUBLIC_ACCESS[r.type];
       if (where !== undefined && at(i, where) !== 'Disabled') fail('private-network', r, `${where.join('.')} must be 'Disabled'`);
-      if (r.type === 'azure-native:storage:StorageAccount' && at(i, ['networkRuleSet', 'defaultAction']) !== 'Deny') fail('private-network', r, "networkRuleSet.defaultAction must be 'Deny'");
-      if (r.type === 'azure-native:app:ContainerApp' && at(i, ['configuration', 'ingress', 'external']) !== false) fail('private-network', r, 'ingress.external must be false');
-      if (r.type === 'azure-native:sql:FirewallRule' || r.type === 'azure-native:dbforpostgresql:FirewallRule') fail('private-network', r, 'no firewall rules: the server is reached through its private endpoint');
+      if (r.type === 'azure-native:storage:StorageAccount' && at(i, ['networkRuleSet', 'defaultAction']) !== 'Deny')
+        fail('private-network', r, "networkRuleSet.defaultAction must be 'Deny'");
+      if (r.type === 'azure-native:app:ContainerApp' && at(i, ['configuration', 'ingress', 'external']) !== false)
+        fail('private-network', r, 'ingress.external must be false');
+      if (r.type === 'azure-native:sql:FirewallRule' || r.type === 'azure-native:dbforpostgresql:FirewallRule')
+        fail('private-network', r, 'no firewall rules: the server is reached through its private endpoint');
     }
   }
   return out;

@@ -50,29 +50,53 @@ const uniqSorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 export function prerequisites(stack: StackName, e?: PreflightEstate): string[] {
   // what the deploy workflows read: the one running pulumi up and the workflows named deploy*
   const deployWf = e === undefined ? undefined : deployWorkflow(e);
-  const deploy = e === undefined ? undefined : Object.entries(e.workflows).filter(([p]) => p === deployWf?.[0] || /(^|\/)deploy[^/]*\.ya?ml$/.test(p)).map(([, t]) => t).join('\n');
+  const deploy =
+    e === undefined
+      ? undefined
+      : Object.entries(e.workflows)
+          .filter(([p]) => p === deployWf?.[0] || /(^|\/)deploy[^/]*\.ya?ml$/.test(p))
+          .map(([, t]) => t)
+          .join('\n');
   const vars = deploy === undefined ? [] : uniqSorted([...deploy.matchAll(/\bvars\.([A-Z0-9_]+)/g)].map((m) => m[1]!));
   const secrets = deploy === undefined ? [] : uniqSorted([...deploy.matchAll(/\bsecrets\.([A-Z0-9_]+)/g)].map((m) => m[1]!));
   const out: string[] = [];
   for (const s of SECRET_KEYS)
-    out.push(`${CONFIG_NAMESPACE}:${s}: a stand-in here; the deploy workflow sets it with \`pulumi config set --secret\` from a secret of the GitHub environment '${stack}'`);
+    out.push(
+      `${CONFIG_NAMESPACE}:${s}: a stand-in here; the deploy workflow sets it with \`pulumi config set --secret\` from a secret of the GitHub environment '${stack}'`,
+    );
   for (const k of DEPLOY_TIME_KEYS)
-    out.push(`${CONFIG_NAMESPACE}:${k.path}: a stand-in here; ${k.what}, set at deploy with \`pulumi config set --path\` from the variable ${k.variable} of the GitHub environment '${stack}'`);
-  if (e !== undefined) for (const v of unsetBundleVariables(e)) out.push(`bundle variable ${v}: no value in the bundle for target ${stack}; the deploy passes it (--var ${v}=… or BUNDLE_VAR_${v})`);
-  if (vars.length > 0 || secrets.length > 0) out.push(`GitHub (repository or environment '${stack}'): the variables ${vars.join(', ') || '(none)'} and the secrets ${secrets.join(', ') || '(none)'} the deploy workflows read`);
+    out.push(
+      `${CONFIG_NAMESPACE}:${k.path}: a stand-in here; ${k.what}, set at deploy with \`pulumi config set --path\` from the variable ${k.variable} of the GitHub environment '${stack}'`,
+    );
+  if (e !== undefined)
+    for (const v of unsetBundleVariables(e))
+      out.push(`bundle variable ${v}: no value in the bundle for target ${stack}; the deploy passes it (--var ${v}=… or BUNDLE_VAR_${v})`);
+  if (vars.length > 0 || secrets.length > 0)
+    out.push(
+      `GitHub (repository or environment '${stack}'): the variables ${vars.join(', ') || '(none)'} and the secrets ${secrets.join(', ') || '(none)'} the deploy workflows read`,
+    );
   out.push(
     `the deployment identity (AZURE_CLIENT_ID) has a federated credential for the GitHub environment '${stack}' and may create resources and role assignments on the subscription (Owner, or Contributor + Role Based Access Control Administrator)`,
   );
-  if (e !== undefined) out.push(`the deployment identity is a member of the Entra group ${e.config.sql.adminGroup.login} (only an Entra admin of the SQL server creates the database users)`);
-  out.push('the SQL server\'s system-assigned identity holds the Entra role Directory Readers (or Graph User.Read.All, GroupMember.Read.All, Application.Read.All): CREATE USER … FROM EXTERNAL PROVIDER needs it');
+  if (e !== undefined)
+    out.push(
+      `the deployment identity is a member of the Entra group ${e.config.sql.adminGroup.login} (only an Entra admin of the SQL server creates the database users)`,
+    );
+  out.push(
+    "the SQL server's system-assigned identity holds the Entra role Directory Readers (or Graph User.Read.All, GroupMember.Read.All, Application.Read.All): CREATE USER … FROM EXTERNAL PROVIDER needs it",
+  );
   out.push(
     'a Unity Catalog metastore in the region is assigned to the workspace, and the deployment identity may create storage credentials and external locations in it (metastore admin, or CREATE STORAGE CREDENTIAL / CREATE EXTERNAL LOCATION)',
   );
   if (e !== undefined && !e.config.network.publicNetworkAccess)
-    out.push(`the deploy job of '${stack}' runs on a runner inside the stack's VNet (repository variable PROD_DEPLOY_RUNNER): public network access is off for the SQL server, the lake and the workspace`);
+    out.push(
+      `the deploy job of '${stack}' runs on a runner inside the stack's VNet (repository variable PROD_DEPLOY_RUNNER): public network access is off for the SQL server, the lake and the workspace`,
+    );
   if (e !== undefined) {
     const d = e.config.databricks;
-    out.push(`regional vCPU quota in ${e.config.location} for ${d.nodeTypeId} (driver + up to ${d.maxWorkers} workers per job cluster, spot with on-demand fallback)`);
+    out.push(
+      `regional vCPU quota in ${e.config.location} for ${d.nodeTypeId} (driver + up to ${d.maxWorkers} workers per job cluster, spot with on-demand fallback)`,
+    );
   }
   out.push(
     'the subscription has the resource providers registered: Microsoft.Storage, Microsoft.DataFactory, Microsoft.Databricks, Microsoft.EventHub, Microsoft.Sql, Microsoft.KeyVault, Microsoft.App, Microsoft.DBforPostgreSQL, Microsoft.Network, Microsoft.OperationalInsights, Microsoft.Insights, Microsoft.ManagedIdentity, Microsoft.Consumption',
@@ -88,7 +112,8 @@ export interface PreflightOptions extends LoadOptions {
 
 /** Preflight of one stack: render, generate, check. A stack file that does not validate is one failed `config-valid` check. */
 export async function preflight(root: string, stack: string, options: PreflightOptions = {}): Promise<PreflightReport> {
-  if (!isStackName(stack)) throw new StreamPulseError('INFRA_STACK_UNKNOWN', `unknown stack '${stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+  if (!isStackName(stack))
+    throw new StreamPulseError('INFRA_STACK_UNKNOWN', `unknown stack '${stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
   let e: PreflightEstate;
   try {
     e = await loadPreflightEstate(root, stack, options);
@@ -101,7 +126,10 @@ export async function preflight(root: string, stack: string, options: PreflightO
 }
 
 /** The report as text: ✓/✗ per check with its detail, then the manual prerequisites. */
-export function formatPreflight(report: PreflightReport, paint: { ok: (s: string) => string; fail: (s: string) => string; bold: (s: string) => string } = { ok: (s) => s, fail: (s) => s, bold: (s) => s }): string {
+export function formatPreflight(
+  report: PreflightReport,
+  paint: { ok: (s: string) => string; fail: (s: string) => string; bold: (s: string) => string } = { ok: (s) => s, fail: (s) => s, bold: (s) => s },
+): string {
   const failed = report.checks.filter((c) => !c.ok).length;
   const lines = [paint.bold(`preflight of stack ${report.stack}: ${report.checks.length} checks, ${failed} failed`)];
   for (const c of report.checks) lines.push(`${c.ok ? paint.ok('✓') : paint.fail('✗')} ${c.id}: ${c.detail}`);

@@ -21,7 +21,11 @@ import type * as sqlModule from '@streampulse/sql';
 /** What the provider calls of @streampulse/serving (structural: infra does not import that package). */
 export interface ServingRuntime {
   connectMssql(connectionString: string, options?: { readonly credential?: unknown }): Promise<{ pool: { close(): Promise<void> }; where: string }>;
-  applyMigrations(pool: never, where: string, migrations: readonly (MigrationInput & { readonly batches: readonly string[] })[]): Promise<{ readonly applied: readonly string[]; readonly skipped: readonly string[] }>;
+  applyMigrations(
+    pool: never,
+    where: string,
+    migrations: readonly (MigrationInput & { readonly batches: readonly string[] })[],
+  ): Promise<{ readonly applied: readonly string[]; readonly skipped: readonly string[] }>;
 }
 
 /** One generated migration as the resource holds it: the file, its id and checksum. */
@@ -127,7 +131,10 @@ async function applySqlMigrations(inputs: SqlMigrationsInputs, options: SqlMigra
     ]
       .filter((s) => s !== undefined)
       .join('. ');
-    return new StreamPulseError(code, `pulumi up could not apply the serving migrations to ${where}: ${String(x.message)} — fix: ${remedy}`, { cause: e, remedy });
+    return new StreamPulseError(code, `pulumi up could not apply the serving migrations to ${where}: ${String(x.message)} — fix: ${remedy}`, {
+      cause: e,
+      remedy,
+    });
   };
   let connected: { pool: { close(): Promise<void> }; where: string } | undefined;
   for (let attempt = 1; connected === undefined; attempt++) {

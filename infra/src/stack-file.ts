@@ -19,7 +19,9 @@ export const isStackName = (s: string): s is StackName => (STACKS as readonly st
 export function readStackFile(root: string, stack: string): Record<string, string> {
   const path = join(root, stackFile(stack));
   if (!existsSync(path))
-    throw new StreamPulseError('INFRA_STACK_UNKNOWN', `no stack file ${stackFile(stack)}`, { remedy: `use one of the stacks ${STACKS.join(', ')} (infra/Pulumi.<stack>.yaml)` });
+    throw new StreamPulseError('INFRA_STACK_UNKNOWN', `no stack file ${stackFile(stack)}`, {
+      remedy: `use one of the stacks ${STACKS.join(', ')} (infra/Pulumi.<stack>.yaml)`,
+    });
   const doc = parse(readFileSync(path, 'utf8')) as { config?: Record<string, unknown> } | null;
   const config = doc?.config ?? {};
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
@@ -49,7 +51,8 @@ export function stackFactoryOptions(config: StackConfig, workspace?: { readonly 
     keyVaultName: names.keyVault,
     databricksWorkspaceUrl: url.startsWith('https://') ? url : `https://${url}`,
     databricksWorkspaceResourceId:
-      workspace?.id ?? `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${names.resourceGroup}/providers/Microsoft.Databricks/workspaces/${names.dashed('dbw')}`,
+      workspace?.id ??
+      `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${names.resourceGroup}/providers/Microsoft.Databricks/workspaces/${names.dashed('dbw')}`,
     ingestBatchCount: config.dataFactory.ingestBatchCount,
     triggerStart: config.dataFactory.triggerStart,
     scheduleHour: config.dataFactory.scheduleHour,

@@ -30,29 +30,74 @@ const patch = (key: string, f: (v: Record<string, unknown>) => void) => (c: Reco
 
 describe('stack config', () => {
   it('Pulumi.dev.yaml and Pulumi.prod.yaml validate', () => {
-    expect(parseStackConfig(raw('dev'), 'dev')).toMatchObject({ env: 'dev', sql: { database: { mode: 'serverless' } }, network: { publicNetworkAccess: true } });
-    expect(parseStackConfig(raw('prod'), 'prod')).toMatchObject({ env: 'prod', sql: { database: { mode: 'provisioned' } }, network: { publicNetworkAccess: false } });
+    expect(parseStackConfig(raw('dev'), 'dev')).toMatchObject({
+      env: 'dev',
+      sql: { database: { mode: 'serverless' } },
+      network: { publicNetworkAccess: true },
+    });
+    expect(parseStackConfig(raw('prod'), 'prod')).toMatchObject({
+      env: 'prod',
+      sql: { database: { mode: 'provisioned' } },
+      network: { publicNetworkAccess: false },
+    });
   });
 
   it('an unknown key, with a suggestion', () => {
-    expect(problems('dev', (c) => (c['streampulse:datafactory'] = '{}'))).toMatch(/streampulse:datafactory: unknown key \(did you mean streampulse:dataFactory\?\)/);
+    expect(problems('dev', (c) => (c['streampulse:datafactory'] = '{}'))).toMatch(
+      /streampulse:datafactory: unknown key \(did you mean streampulse:dataFactory\?\)/,
+    );
   });
 
   it('a missing block, and a missing field inside one', () => {
     expect(problems('dev', (c) => delete c['streampulse:sql'])).toMatch(/streampulse:sql: is missing/);
-    expect(problems('dev', patch('streampulse:sql', (v) => delete v['adminGroup']))).toMatch(/streampulse:sql\.adminGroup: is missing/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:sql', (v) => delete v['adminGroup']),
+      ),
+    ).toMatch(/streampulse:sql\.adminGroup: is missing/);
   });
 
   it('invalid values name the key and the rule', () => {
-    expect(problems('dev', patch('streampulse:sql', (v) => ((v['database'] as Record<string, unknown>)['autoPauseDelayMinutes'] = 5)))).toMatch(/streampulse:sql\.database\.autoPauseDelayMinutes: must be between 60 and 10080/);
-    expect(problems('dev', patch('streampulse:eventHubs', (v) => (v['sku'] = 'Basic')))).toMatch(/streampulse:eventHubs\.sku: .*Kafka/);
-    expect(problems('dev', patch('streampulse:databricks', (v) => (v['sku'] = 'standard')))).toMatch(/streampulse:databricks\.sku: must be premium/);
-    expect(problems('dev', patch('streampulse:lake', (v) => (v['archiveAfterDays'] = 3)))).toMatch(/streampulse:lake\.archiveAfterDays: must be greater than lake\.coolAfterDays/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:sql', (v) => ((v['database'] as Record<string, unknown>)['autoPauseDelayMinutes'] = 5)),
+      ),
+    ).toMatch(/streampulse:sql\.database\.autoPauseDelayMinutes: must be between 60 and 10080/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:eventHubs', (v) => (v['sku'] = 'Basic')),
+      ),
+    ).toMatch(/streampulse:eventHubs\.sku: .*Kafka/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:databricks', (v) => (v['sku'] = 'standard')),
+      ),
+    ).toMatch(/streampulse:databricks\.sku: must be premium/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:lake', (v) => (v['archiveAfterDays'] = 3)),
+      ),
+    ).toMatch(/streampulse:lake\.archiveAfterDays: must be greater than lake\.coolAfterDays/);
   });
 
   it('isolation needs a VNet and VNet injection', () => {
-    expect(problems('prod', patch('streampulse:network', (v) => delete v['vnet']))).toMatch(/streampulse:network\.vnet: is required when network\.publicNetworkAccess is false/);
-    expect(problems('prod', patch('streampulse:databricks', (v) => (v['vnetInjection'] = false)))).toMatch(/streampulse:databricks\.vnetInjection: must be true/);
+    expect(
+      problems(
+        'prod',
+        patch('streampulse:network', (v) => delete v['vnet']),
+      ),
+    ).toMatch(/streampulse:network\.vnet: is required when network\.publicNetworkAccess is false/);
+    expect(
+      problems(
+        'prod',
+        patch('streampulse:databricks', (v) => (v['vnetInjection'] = false)),
+      ),
+    ).toMatch(/streampulse:databricks\.vnetInjection: must be true/);
   });
 
   it('the env must be the stack, and the stack secret must be set', () => {
@@ -67,7 +112,10 @@ describe('deploy-time keys, placeholders and the budget start', () => {
     const { parse } = require('yaml') as typeof import('yaml');
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
     const doc = parse(readFileSync(`${__dirname}/../Pulumi.${stack}.yaml`, 'utf8')) as { config: Record<string, unknown> };
-    return { ...Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), 'streampulse:metabaseDbAdminPassword': 'x' };
+    return {
+      ...Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+      'streampulse:metabaseDbAdminPassword': 'x',
+    };
   };
 
   it('the committed stack files hold no admin-group object id: it is a deploy-time key, and its absence names the key, the command and the repository variable', () => {
@@ -88,12 +136,25 @@ describe('deploy-time keys, placeholders and the budget start', () => {
     expect(parseStackConfig(withDeployTimeStandIns(fileOnly('dev')), 'dev').sql.adminGroup.objectId).toBe(DEPLOY_TIME_STAND_IN);
   });
 
-  it.each(['11111111-1111-1111-1111-111111111111', '00000000-0000-0000-0000-000000000000', 'AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA'])('a placeholder object id (%s) is rejected with the key to set', (guid) => {
-    expect(problems('dev', patch('streampulse:sql', (v) => ((v['adminGroup'] as Record<string, unknown>)['objectId'] = guid)))).toMatch(/streampulse:sql\.adminGroup\.objectId: is a placeholder GUID/);
-  });
+  it.each(['11111111-1111-1111-1111-111111111111', '00000000-0000-0000-0000-000000000000', 'AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA'])(
+    'a placeholder object id (%s) is rejected with the key to set',
+    (guid) => {
+      expect(
+        problems(
+          'dev',
+          patch('streampulse:sql', (v) => ((v['adminGroup'] as Record<string, unknown>)['objectId'] = guid)),
+        ),
+      ).toMatch(/streampulse:sql\.adminGroup\.objectId: is a placeholder GUID/);
+    },
+  );
 
   it('an RFC 5737 documentation range in the firewall is rejected (it admits nobody)', () => {
-    expect(problems('dev', patch('streampulse:network', (v) => (v['allowedIpRanges'] = ['203.0.113.0/24'])))).toMatch(/streampulse:network\.allowedIpRanges\[0\]: is an RFC 5737 documentation range/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:network', (v) => (v['allowedIpRanges'] = ['203.0.113.0/24'])),
+      ),
+    ).toMatch(/streampulse:network\.allowedIpRanges\[0\]: is an RFC 5737 documentation range/);
   });
 
   it("the budget starts on the first day of the deploy's month (Azure: inside the current grain); a configured start outside the window is an error naming the key", () => {
@@ -101,6 +162,8 @@ describe('deploy-time keys, placeholders and the budget start', () => {
     expect(budgetStartDate(new Date('2027-01-31T23:59:59Z'))).toBe('2027-01-01');
     expect(budgetStartDate(new Date('2026-12-05T17:00:00Z'), '2027-03-01')).toBe('2027-03-01');
     for (const bad of ['2026-01-01', '2028-01-01'])
-      expect(() => budgetStartDate(new Date('2026-12-05T17:00:00Z'), bad)).toThrow(/streampulse:observability\.budget\.startDate is .* outside the window Azure accepts for a new monthly budget \(2026-12-01 to 2027-12-01\)/);
+      expect(() => budgetStartDate(new Date('2026-12-05T17:00:00Z'), bad)).toThrow(
+        /streampulse:observability\.budget\.startDate is .* outside the window Azure accepts for a new monthly budget \(2026-12-01 to 2027-12-01\)/,
+      );
   });
 });

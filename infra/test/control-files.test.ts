@@ -19,10 +19,16 @@ import { controlFiles, entraFileSystem, jobIdsFromBundleSummary, uploadControlFi
 const summary = (jobs: Record<string, { name: string; id?: string }>): string =>
   JSON.stringify({
     bundle: { name: 'streampulse', target: 'dev' },
-    resources: { jobs: Object.fromEntries(Object.entries(jobs).map(([k, j]) => [k, { ...j, url: j.id === undefined ? undefined : `https://adb-1.2.azuredatabricks.net/jobs/${j.id}` }])) },
+    resources: {
+      jobs: Object.fromEntries(
+        Object.entries(jobs).map(([k, j]) => [k, { ...j, url: j.id === undefined ? undefined : `https://adb-1.2.azuredatabricks.net/jobs/${j.id}` }]),
+      ),
+    },
   });
-const DEPLOYED = summary({ streampulse_step: { name: DATABRICKS_STEP_JOB, id: '1122334455' }, streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '998877' } });
-
+const DEPLOYED = summary({
+  streampulse_step: { name: DATABRICKS_STEP_JOB, id: '1122334455' },
+  streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '998877' },
+});
 
 describe('the bundle summary (documented `databricks bundle summary -o json` shape)', () => {
   it('maps job names to ids', () => {
@@ -37,14 +43,26 @@ describe('the bundle summary (documented `databricks bundle summary -o json` sha
       }
       throw new Error('expected an error');
     };
-    expect(err(summary({ streampulse_step: { name: DATABRICKS_STEP_JOB }, streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '1' } }))).toMatchObject({ code: 'DEPLOY_BUNDLE_NOT_DEPLOYED', remedy: expect.stringContaining('databricks bundle deploy') });
-    expect(err(summary({ streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '1' } }))).toMatchObject({ code: 'DEPLOY_BUNDLE_JOBS_MISSING', message: expect.stringContaining(`'${DATABRICKS_STEP_JOB}'`) });
+    expect(err(summary({ streampulse_step: { name: DATABRICKS_STEP_JOB }, streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '1' } }))).toMatchObject({
+      code: 'DEPLOY_BUNDLE_NOT_DEPLOYED',
+      remedy: expect.stringContaining('databricks bundle deploy'),
+    });
+    expect(err(summary({ streampulse_daily: { name: DATABRICKS_DAILY_JOB, id: '1' } }))).toMatchObject({
+      code: 'DEPLOY_BUNDLE_JOBS_MISSING',
+      message: expect.stringContaining(`'${DATABRICKS_STEP_JOB}'`),
+    });
     expect(err('{')).toMatchObject({ code: 'DEPLOY_BUNDLE_SUMMARY' });
   });
 });
 
 describe('upload through the DFS REST contract (127.0.0.1 server; no Azure here)', () => {
-  interface Req { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body: Buffer }
+  interface Req {
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    headers: IncomingMessage['headers'];
+    body: Buffer;
+  }
   const requests: Req[] = [];
   const stored = new Map<string, Buffer>();
   let forbid = false;
@@ -56,12 +74,22 @@ describe('upload through the DFS REST contract (127.0.0.1 server; no Azure here)
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        const r: Req = { method: req.method ?? '', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+        const r: Req = {
+          method: req.method ?? '',
+          path: decodeURIComponent(url.pathname),
+          query: url.searchParams,
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+        };
         requests.push(r);
         const common = { 'x-ms-request-id': `req-${requests.length}`, 'x-ms-version': '2025-01-05' };
         if (forbid) {
           res.writeHead(403, { ...common, 'x-ms-error-code': 'AuthorizationPermissionMismatch', 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'AuthorizationPermissionMismatch', message: 'This request is not authorized to perform this operation using this permission.' } }));
+          res.end(
+            JSON.stringify({
+              error: { code: 'AuthorizationPermissionMismatch', message: 'This request is not authorized to perform this operation using this permission.' },
+            }),
+          );
           return;
         }
         const action = r.query.get('action');
@@ -93,7 +121,9 @@ describe('upload through the DFS REST contract (127.0.0.1 server; no Azure here)
     const done = await uploadControlFiles(fs, files, 'control');
     expect(done.map((d) => d.file)).toEqual([NAMES.manifestFile, DATABRICKS_JOB_IDS_FILE]);
     expect(stored.get(`/stspulselakedev/control/${NAMES.manifestFile}`)?.toString('utf8')).toBe(factoryFileText(controlManifest(set, compileJobs(set))));
-    expect(JSON.parse(stored.get(`/stspulselakedev/control/${DATABRICKS_JOB_IDS_FILE}`)!.toString('utf8'))).toEqual({ jobs: { [DATABRICKS_STEP_JOB]: '1122334455' } });
+    expect(JSON.parse(stored.get(`/stspulselakedev/control/${DATABRICKS_JOB_IDS_FILE}`)!.toString('utf8'))).toEqual({
+      jobs: { [DATABRICKS_STEP_JOB]: '1122334455' },
+    });
     const kinds = requests.map((r) => `${r.method} ${r.query.get('resource') ?? r.query.get('action') ?? ''}`.trim());
     expect(kinds).toEqual(['PUT file', 'PATCH append', 'PATCH flush', 'HEAD', 'PUT file', 'PATCH append', 'PATCH flush', 'HEAD']);
     for (const r of requests) expect(String(r.headers['authorization'] ?? '')).not.toMatch(/^SharedKey/);
@@ -102,7 +132,11 @@ describe('upload through the DFS REST contract (127.0.0.1 server; no Azure here)
   it('a 403 names the role and the network path the deployment identity needs', async () => {
     forbid = true;
     const fs = new DataLakeServiceClient(base, new AnonymousCredential()).getFileSystemClient(NAMES.fsControl);
-    await expect(uploadControlFiles(fs, files, 'control')).rejects.toMatchObject({ code: 'DEPLOY_CONTROL_UPLOAD', message: expect.stringContaining('HTTP 403'), remedy: expect.stringContaining('Storage Blob Data Contributor') });
+    await expect(uploadControlFiles(fs, files, 'control')).rejects.toMatchObject({
+      code: 'DEPLOY_CONTROL_UPLOAD',
+      message: expect.stringContaining('HTTP 403'),
+      remedy: expect.stringContaining('Storage Blob Data Contributor'),
+    });
     forbid = false;
   });
 });

@@ -28,7 +28,8 @@ beforeAll(async () => {
 }, 120_000);
 
 const unwrap = (v: unknown): unknown => (isPulumiSecret(v) ? (v as { value: unknown }).value : v);
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (unwrap(v) as Record<string, unknown>)[p] : undefined), o);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (unwrap(v) as Record<string, unknown>)[p] : undefined), o);
 const stacks = (): [string, Rendered][] => [
   ['dev', dev],
   ['prod', prod],
@@ -40,7 +41,14 @@ describe('DataLake (Pulumi mocks)', () => {
       const accounts = [one(s, `${T}storage:StorageAccount`, 'datalake-lake'), one(s, `${T}storage:StorageAccount`, 'datalake-source')];
       expect(accounts.map((a) => a.inputs['isHnsEnabled'])).toEqual([true, false]);
       expect(ofType(s, `${T}storage:StorageAccount`)).toHaveLength(2);
-      for (const a of accounts) expect(a.inputs).toMatchObject({ kind: 'StorageV2', minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, allowSharedKeyAccess: false, enableHttpsTrafficOnly: true });
+      for (const a of accounts)
+        expect(a.inputs).toMatchObject({
+          kind: 'StorageV2',
+          minimumTlsVersion: 'TLS1_2',
+          allowBlobPublicAccess: false,
+          allowSharedKeyAccess: false,
+          enableHttpsTrafficOnly: true,
+        });
     }
     expect(one(dev, `${T}storage:StorageAccount`, 'datalake-lake').inputs['accountName']).toBe('stspulselakedev');
     expect(get(one(prod, `${T}storage:StorageAccount`, 'datalake-lake').inputs, 'sku', 'name')).toBe('Standard_ZRS');
@@ -55,7 +63,9 @@ describe('DataLake (Pulumi mocks)', () => {
     for (const [env, s] of stacks()) {
       const rules = get(one(s, `${T}storage:StorageAccount`, 'datalake-lake').inputs, 'networkRuleSet') as Record<string, unknown>;
       expect(rules['bypass']).toBe('AzureServices');
-      expect(rules['resourceAccessRules']).toEqual([{ tenantId: expect.any(String), resourceId: expect.stringContaining('/providers/databricks/spulse-dbac-') }]);
+      expect(rules['resourceAccessRules']).toEqual([
+        { tenantId: expect.any(String), resourceId: expect.stringContaining('/providers/databricks/spulse-dbac-') },
+      ]);
       // dev: no client ranges, so the public endpoint stays open (Entra only); prod: deny + private endpoints
       expect(rules['defaultAction']).toBe(env === 'dev' ? 'Allow' : 'Deny');
     }
@@ -67,7 +77,10 @@ describe('DataLake (Pulumi mocks)', () => {
 
   it("lifecycle rules follow every dataset's retention; Delta layers are never deleted or archived by the lifecycle", () => {
     for (const [, s] of stacks()) {
-      const rules = get(one(s, `${T}storage:ManagementPolicy`, 'datalake-lake-lifecycle').inputs, 'policy', 'rules') as { name: string; definition: { filters: { prefixMatch: string[] }; actions: { baseBlob: Record<string, { daysAfterModificationGreaterThan: number }> } } }[];
+      const rules = get(one(s, `${T}storage:ManagementPolicy`, 'datalake-lake-lifecycle').inputs, 'policy', 'rules') as {
+        name: string;
+        definition: { filters: { prefixMatch: string[] }; actions: { baseBlob: Record<string, { daysAfterModificationGreaterThan: number }> } };
+      }[];
       for (const d of set.datasets) {
         const landing = rules.find((r) => r.definition.filters.prefixMatch.includes(`landing/${landingPrefix(d.source.landing_path)}`));
         expect(landing?.definition.actions.baseBlob['delete']?.daysAfterModificationGreaterThan).toBe(d.retention.landing_days);
@@ -104,7 +117,11 @@ describe('DataFactory (Pulumi mocks)', () => {
 
   it('the factory has a system-assigned identity and the generated global parameters', () => {
     const f = one(dev, `${T}datafactory:Factory`);
-    expect(f.inputs).toMatchObject({ factoryName: 'adf-spulse-dev', identity: { type: 'SystemAssigned' }, globalParameters: { environment: { type: 'String', value: 'dev' } } });
+    expect(f.inputs).toMatchObject({
+      factoryName: 'adf-spulse-dev',
+      identity: { type: 'SystemAssigned' },
+      globalParameters: { environment: { type: 'String', value: 'dev' } },
+    });
   });
 
   it("every linked service, dataset, pipeline and trigger is the generator's, mapped to azure-native (typeProperties flattened)", () => {
@@ -147,16 +164,27 @@ describe('DataFactory (Pulumi mocks)', () => {
     expect(prod.outputs['adfTriggerStates']).toEqual({ [NAMES.trSchedule]: 'Started', [NAMES.trWindow]: 'Stopped', [NAMES.trHourly]: 'Started' });
     for (const t of ofType(prod, `${T}datafactory:Trigger`)) expect(get(t.inputs, 'properties', 'runtimeState')).toBeUndefined();
   });
-
 });
 
 describe('Databricks (Pulumi mocks)', () => {
   it('premium workspace with a managed resource group; prod is VNet-injected and private', () => {
     const d = one(dev, `${T}databricks:Workspace`).inputs;
-    expect(d).toMatchObject({ sku: { name: 'premium' }, managedResourceGroupId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg-spulse-dbw-managed-dev`, publicNetworkAccess: 'Enabled' });
+    expect(d).toMatchObject({
+      sku: { name: 'premium' },
+      managedResourceGroupId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg-spulse-dbw-managed-dev`,
+      publicNetworkAccess: 'Enabled',
+    });
     expect(get(d, 'parameters', 'customVirtualNetworkId')).toBeUndefined();
     const p = one(prod, `${T}databricks:Workspace`).inputs;
-    expect(p).toMatchObject({ publicNetworkAccess: 'Disabled', requiredNsgRules: 'NoAzureDatabricksRules', parameters: { customPublicSubnetName: { value: 'snet-dbw-host' }, customPrivateSubnetName: { value: 'snet-dbw-container' }, enableNoPublicIp: { value: true } } });
+    expect(p).toMatchObject({
+      publicNetworkAccess: 'Disabled',
+      requiredNsgRules: 'NoAzureDatabricksRules',
+      parameters: {
+        customPublicSubnetName: { value: 'snet-dbw-host' },
+        customPrivateSubnetName: { value: 'snet-dbw-container' },
+        enableNoPublicIp: { value: true },
+      },
+    });
   });
 
   it('the access connector may write the lake (and nothing else)', () => {
@@ -235,7 +263,11 @@ describe('EventHubs (Pulumi mocks)', () => {
 
 describe('Sql (Pulumi mocks)', () => {
   it('Entra-only server administered by the stack group; serverless auto-pause in dev, a fixed SKU in prod', () => {
-    expect(one(dev, `${T}sql:Server`).inputs['administrators']).toMatchObject({ azureADOnlyAuthentication: true, principalType: 'Group', login: 'sg-streampulse-sql-admins-dev' });
+    expect(one(dev, `${T}sql:Server`).inputs['administrators']).toMatchObject({
+      azureADOnlyAuthentication: true,
+      principalType: 'Group',
+      login: 'sg-streampulse-sql-admins-dev',
+    });
     expect(one(dev, `${T}sql:Database`).inputs).toMatchObject({ sku: { name: 'GP_S_Gen5_1', tier: 'GeneralPurpose' }, autoPauseDelay: 60, minCapacity: 0.5 });
     const p = one(prod, `${T}sql:Database`).inputs;
     expect(p).toMatchObject({ sku: { name: 'S3' } });
@@ -302,8 +334,15 @@ describe('Metabase (Pulumi mocks)', () => {
     expect(get(app, 'identity', 'type')).toBe('UserAssigned');
     const container = (get(app, 'template', 'containers') as Record<string, unknown>[])[0]!;
     expect(container['image']).toBe('metabase/metabase:v0.56.9');
-    expect(container['env']).toEqual(expect.arrayContaining([{ name: 'MB_DB_TYPE', value: 'postgres' }, { name: 'MB_DB_PASS', secretRef: 'mb-db-pass' }]));
-    expect(get(app, 'configuration', 'secrets')).toEqual([expect.objectContaining({ name: 'mb-db-pass', keyVaultUrl: 'https://kv-spulse-dev.vault.azure.net/secrets/metabase-db-password' })]);
+    expect(container['env']).toEqual(
+      expect.arrayContaining([
+        { name: 'MB_DB_TYPE', value: 'postgres' },
+        { name: 'MB_DB_PASS', secretRef: 'mb-db-pass' },
+      ]),
+    );
+    expect(get(app, 'configuration', 'secrets')).toEqual([
+      expect.objectContaining({ name: 'mb-db-pass', keyVaultUrl: 'https://kv-spulse-dev.vault.azure.net/secrets/metabase-db-password' }),
+    ]);
     expect(one(dev, `${T}dbforpostgresql:Server`).inputs).toMatchObject({ sku: { name: 'Standard_B1ms' } });
     expect(get(one(prod, `${T}app:ContainerApp`).inputs, 'configuration', 'ingress', 'external')).toBe(false);
   });
@@ -311,14 +350,33 @@ describe('Metabase (Pulumi mocks)', () => {
 
 describe('Security and observability (Pulumi mocks)', () => {
   it('Key Vault with RBAC authorization and purge protection', () => {
-    expect(get(one(dev, `${T}keyvault:Vault`).inputs, 'properties')).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, tenantId: expect.any(String) });
+    expect(get(one(dev, `${T}keyvault:Vault`).inputs, 'properties')).toMatchObject({
+      enableRbacAuthorization: true,
+      enablePurgeProtection: true,
+      tenantId: expect.any(String),
+    });
   });
 
   it('every service sends its logs and metrics to Log Analytics', () => {
     for (const [, s] of stacks()) {
       const uris = new Set(ofType(s, `${T}monitor:DiagnosticSetting`).map((d) => String(d.inputs['resourceUri'])));
-      const services = ['storage:StorageAccount', 'datafactory:Factory', 'databricks:Workspace', 'eventhub:Namespace', 'sql:Database', 'keyvault:Vault', 'dbforpostgresql:Server', 'app:ManagedEnvironment'];
-      for (const t of services) for (const r of ofType(s, `${T}${t}`)) expect([...uris].some((u) => u.includes(`/${t.split(':')[0]}/${String(Object.values(r.inputs).find((v) => typeof v === 'string' && u.includes(v)) ?? '???')}`))).toBe(true);
+      const services = [
+        'storage:StorageAccount',
+        'datafactory:Factory',
+        'databricks:Workspace',
+        'eventhub:Namespace',
+        'sql:Database',
+        'keyvault:Vault',
+        'dbforpostgresql:Server',
+        'app:ManagedEnvironment',
+      ];
+      for (const t of services)
+        for (const r of ofType(s, `${T}${t}`))
+          expect(
+            [...uris].some((u) =>
+              u.includes(`/${t.split(':')[0]}/${String(Object.values(r.inputs).find((v) => typeof v === 'string' && u.includes(v)) ?? '???')}`),
+            ),
+          ).toBe(true);
       expect(ofType(s, `${T}monitor:DiagnosticSetting`).every((d) => String(d.inputs['workspaceId']).includes('/operationalinsights/'))).toBe(true);
     }
   });
@@ -333,14 +391,17 @@ describe('Security and observability (Pulumi mocks)', () => {
   });
 
   it('least privilege: role assignments are the expected (principal, role, scope) pairs, none on the resource group or subscription', () => {
-    const grants = ofType(dev, `${T}authorization:RoleAssignment`).map((r) => r.name.replace(/-role$/, '')).sort();
+    const grants = ofType(dev, `${T}authorization:RoleAssignment`)
+      .map((r) => r.name.replace(/-role$/, ''))
+      .sort();
     expect(grants).toEqual(['adf-dbw', 'adf-kv', 'adf-lake', 'adf-source', 'dbac-lake', 'metabase-kv']);
     for (const r of ofType(prod, `${T}authorization:RoleAssignment`)) expect(String(r.inputs['scope'])).toMatch(/\/providers\/[a-z]+\/[^/]+$/);
   });
 });
 
 describe('policies over every mocked resource of dev and prod (Pulumi mocks)', () => {
-  const check = (s: Rendered, resources: MockResource[] = s.resources) => checkPolicies(resources, { privateNetwork: s.stack === 'prod', knownSecrets: [TEST_SECRET] });
+  const check = (s: Rendered, resources: MockResource[] = s.resources) =>
+    checkPolicies(resources, { privateNetwork: s.stack === 'prod', knownSecrets: [TEST_SECRET] });
 
   it('both stacks satisfy every policy', () => {
     for (const [, s] of stacks()) expect(check(s)).toEqual([]);
@@ -368,17 +429,58 @@ describe('policies over every mocked resource of dev and prod (Pulumi mocks)', (
     ['no-public-blob', () => [dev, mutate(dev, `${T}storage:BlobContainer`, (i) => ({ ...i, publicAccess: 'Blob' }))]],
     ['tls', () => [dev, mutate(dev, `${T}storage:StorageAccount`, (i) => ({ ...i, minimumTlsVersion: 'TLS1_0' }))]],
     ['tls', () => [prod, mutate(prod, `${T}sql:Server`, (i) => ({ ...i, minimalTlsVersion: '1.1' }))]],
-    ['sql-entra-only', () => [dev, mutate(dev, `${T}sql:Server`, (i) => ({ ...i, administrators: { ...(i['administrators'] as object), azureADOnlyAuthentication: false } }))]],
+    [
+      'sql-entra-only',
+      () => [dev, mutate(dev, `${T}sql:Server`, (i) => ({ ...i, administrators: { ...(i['administrators'] as object), azureADOnlyAuthentication: false } }))],
+    ],
     ['sql-entra-only', () => [dev, mutate(dev, `${T}sql:Server`, (i) => ({ ...i, administratorLogin: 'sqladmin' }))]],
     ['no-secret-values', () => [dev, mutate(dev, `${T}dbforpostgresql:Server`, (i) => ({ ...i, administratorLoginPassword: TEST_SECRET }))]],
-    ['no-secret-values', () => [dev, mutate(dev, `${T}datafactory:LinkedService`, (i) => ({ ...i, properties: { ...(i['properties'] as object), accountKey: 'abc' } }))]],
-    ['no-secret-values', () => [dev, mutate(dev, `${T}app:ContainerApp`, (i) => ({ ...i, template: { note: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=c2VjcmV0' } }))]],
+    [
+      'no-secret-values',
+      () => [dev, mutate(dev, `${T}datafactory:LinkedService`, (i) => ({ ...i, properties: { ...(i['properties'] as object), accountKey: 'abc' } }))],
+    ],
+    [
+      'no-secret-values',
+      () => [
+        dev,
+        mutate(dev, `${T}app:ContainerApp`, (i) => ({ ...i, template: { note: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=c2VjcmV0' } })),
+      ],
+    ],
     ['no-secret-values', () => [dev, mutate(dev, `${T}keyvault:Secret`, (i) => ({ ...i, properties: { value: 'plain' } }))]],
     ['private-network', () => [prod, mutate(prod, `${T}storage:StorageAccount`, (i) => ({ ...i, publicNetworkAccess: 'Enabled' }))]],
-    ['private-network', () => [prod, mutate(prod, `${T}keyvault:Vault`, (i) => ({ ...i, properties: { ...(i['properties'] as object), publicNetworkAccess: 'Enabled' } }))]],
+    [
+      'private-network',
+      () => [prod, mutate(prod, `${T}keyvault:Vault`, (i) => ({ ...i, properties: { ...(i['properties'] as object), publicNetworkAccess: 'Enabled' } }))],
+    ],
     ['private-network', () => [prod, mutate(prod, `${T}dbforpostgresql:Server`, (i) => ({ ...i, network: {} }))]],
-    ['keyless-data-plane', () => [dev, [...dev.resources, { type: `${T}storage:Blob`, name: 'control-manifest', inputs: { accountName: 'stspulselakedev', containerName: 'control', blobName: 'manifest.json' } }]]],
-    ['one-scheduler', () => [prod, [...prod.resources, { type: 'databricks:index/job:Job', name: 'daily', inputs: { name: 'streampulse-daily', schedule: { quartzCronExpression: '0 30 2 * * ?', timezoneId: 'UTC', pauseStatus: 'UNPAUSED' } } }]]],
+    [
+      'keyless-data-plane',
+      () => [
+        dev,
+        [
+          ...dev.resources,
+          {
+            type: `${T}storage:Blob`,
+            name: 'control-manifest',
+            inputs: { accountName: 'stspulselakedev', containerName: 'control', blobName: 'manifest.json' },
+          },
+        ],
+      ],
+    ],
+    [
+      'one-scheduler',
+      () => [
+        prod,
+        [
+          ...prod.resources,
+          {
+            type: 'databricks:index/job:Job',
+            name: 'daily',
+            inputs: { name: 'streampulse-daily', schedule: { quartzCronExpression: '0 30 2 * * ?', timezoneId: 'UTC', pauseStatus: 'UNPAUSED' } },
+          },
+        ],
+      ],
+    ],
   ];
   it.each(fixtures.map(([p, f], i) => [`${p} #${i + 1}`, p, f] as const))('a fixture that breaks %s fails the check', (_label, policy, fixture) => {
     const [s, resources] = fixture();

@@ -21,12 +21,18 @@ export function stackConfig(stack: string): Record<string, string> {
 
 /** Renders a stack's entry point (src/main.ts) under mocks. `configOverride` edits the raw config first (for failure tests). */
 export function renderStack(stack: string, configOverride?: (c: Record<string, string>) => void): Promise<Rendered> {
-  return render(stack, { root: ROOT, program: 'main', secrets: { metabaseDbAdminPassword: TEST_SECRET }, ...(configOverride === undefined ? {} : { configOverride }) });
+  return render(stack, {
+    root: ROOT,
+    program: 'main',
+    secrets: { metabaseDbAdminPassword: TEST_SECRET },
+    ...(configOverride === undefined ? {} : { configOverride }),
+  });
 }
 
 export const ofType = (r: Rendered, type: string): Rendered['resources'] => r.resources.filter((x) => x.type === type);
 export const one = (r: Rendered, type: string, name?: string): Rendered['resources'][number] => {
   const found = ofType(r, type).filter((x) => name === undefined || x.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name === undefined ? '' : ` named ${name}`}, found ${found.length}: ${found.map((f) => f.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type}${name === undefined ? '' : ` named ${name}`}, found ${found.length}: ${found.map((f) => f.name).join(', ')}`);
   return found[0]!;
 };

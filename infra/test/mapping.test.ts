@@ -10,22 +10,52 @@ import { stableGuid } from '../src/naming.js';
 
 describe('ADF mapping', () => {
   it('flattens typeProperties into the entity', () => {
-    expect(flattenTypeProperties({ type: 'AzureBlobFS', description: 'd', typeProperties: { url: 'https://x/' } }, 'ls')).toEqual({ type: 'AzureBlobFS', description: 'd', url: 'https://x/' });
+    expect(flattenTypeProperties({ type: 'AzureBlobFS', description: 'd', typeProperties: { url: 'https://x/' } }, 'ls')).toEqual({
+      type: 'AzureBlobFS',
+      description: 'd',
+      url: 'https://x/',
+    });
   });
 
   it('flattens nested activities of ForEach, If and Switch', () => {
     const wait = { name: 'w', type: 'Wait', typeProperties: { waitTimeInSeconds: 1 } };
     const a = mapActivity(
-      { name: 'f', type: 'ForEach', typeProperties: { items: { value: '@x', type: 'Expression' }, activities: [{ name: 'i', type: 'IfCondition', typeProperties: { expression: { value: '@true', type: 'Expression' }, ifTrueActivities: [wait] } }] } },
+      {
+        name: 'f',
+        type: 'ForEach',
+        typeProperties: {
+          items: { value: '@x', type: 'Expression' },
+          activities: [{ name: 'i', type: 'IfCondition', typeProperties: { expression: { value: '@true', type: 'Expression' }, ifTrueActivities: [wait] } }],
+        },
+      },
       'p',
     );
-    expect(a).toEqual({ name: 'f', type: 'ForEach', items: { value: '@x', type: 'Expression' }, activities: [{ name: 'i', type: 'IfCondition', expression: { value: '@true', type: 'Expression' }, ifTrueActivities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }] }] });
-    expect(mapActivity({ name: 's', type: 'Switch', typeProperties: { cases: [{ value: 'a', activities: [wait] }], defaultActivities: [wait] } }, 'p')).toMatchObject({ cases: [{ value: 'a', activities: [{ waitTimeInSeconds: 1 }] }], defaultActivities: [{ waitTimeInSeconds: 1 }] });
+    expect(a).toEqual({
+      name: 'f',
+      type: 'ForEach',
+      items: { value: '@x', type: 'Expression' },
+      activities: [
+        {
+          name: 'i',
+          type: 'IfCondition',
+          expression: { value: '@true', type: 'Expression' },
+          ifTrueActivities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }],
+        },
+      ],
+    });
+    expect(
+      mapActivity({ name: 's', type: 'Switch', typeProperties: { cases: [{ value: 'a', activities: [wait] }], defaultActivities: [wait] } }, 'p'),
+    ).toMatchObject({ cases: [{ value: 'a', activities: [{ waitTimeInSeconds: 1 }] }], defaultActivities: [{ waitTimeInSeconds: 1 }] });
   });
 
   it('a key in typeProperties and beside it is an error, except the AzureSqlTable schema (expressed as tableName)', () => {
     expect(() => flattenTypeProperties({ type: 'Json', schema: {}, typeProperties: { schema: 'x' } }, 'dataset/x.json')).toThrow(AdfMappingError);
-    expect(flattenTypeProperties({ type: 'AzureSqlTable', schema: [], typeProperties: { schema: 'staging', table: { value: '@dataset().t', type: 'Expression' } } }, 'd')).toEqual({
+    expect(
+      flattenTypeProperties(
+        { type: 'AzureSqlTable', schema: [], typeProperties: { schema: 'staging', table: { value: '@dataset().t', type: 'Expression' } } },
+        'd',
+      ),
+    ).toEqual({
       type: 'AzureSqlTable',
       schema: [],
       tableName: { value: "@concat('[', 'staging', '].[', dataset().t, ']')", type: 'Expression' },
@@ -40,7 +70,12 @@ describe('ADF mapping', () => {
         'control/manifest.json': { datasets: [] },
       },
     });
-    expect(trigger).toEqual({ kind: 'trigger', name: 't', path: 'trigger/t.json', args: { properties: { type: 'ScheduleTrigger', recurrence: { frequency: 'Day' } } } });
+    expect(trigger).toEqual({
+      kind: 'trigger',
+      name: 't',
+      path: 'trigger/t.json',
+      args: { properties: { type: 'ScheduleTrigger', recurrence: { frequency: 'Day' } } },
+    });
     expect(pipeline?.args).toEqual({ description: 'x', activities: [{ name: 'w', type: 'Wait', waitTimeInSeconds: 1 }] });
   });
 });
@@ -67,8 +102,12 @@ describe('deploy workflow', () => {
     expect(wf.jobs['dev']).toMatchObject({ needs: 'test', uses: './.github/workflows/deploy-stack.yml', with: { stack: 'dev' } });
     expect(wf.jobs['prod']).toMatchObject({ uses: './.github/workflows/deploy-stack.yml', with: { stack: 'prod' } });
     expect(wf.jobs['prod']!.needs).toEqual(expect.arrayContaining(['dev']));
-    const stack = parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', 'deploy-stack.yml'), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
-    const runs = Object.values(stack.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).join('\n');
+    const stack = parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', 'deploy-stack.yml'), 'utf8')) as {
+      jobs: Record<string, { steps: { run?: string }[] }>;
+    };
+    const runs = Object.values(stack.jobs)
+      .flatMap((j) => j.steps.map((s) => s.run ?? ''))
+      .join('\n');
     expect(runs).toContain('pulumi up --yes --stack "$STACK"');
     expect(runs.indexOf('trigger stop')).toBeLessThan(runs.indexOf('pulumi up'));
     expect(runs.indexOf('pulumi up')).toBeLessThan(runs.indexOf('trigger start'));

@@ -13,7 +13,17 @@ import { NAMES } from '@streampulse/pipelines';
 import { DEPLOY_TIME_KEYS, SECRET_KEYS } from '../src/config.js';
 import { SECRET_STAND_IN } from '../src/mock-render.js';
 import type { MockResource } from '../src/policy.js';
-import { formatPreflight, loadPreflightEstate, preflight, PREFLIGHT_CHECKS, prerequisites, pyprojectFacts, runChecks, type Check, type PreflightEstate } from '../src/preflight.js';
+import {
+  formatPreflight,
+  loadPreflightEstate,
+  preflight,
+  PREFLIGHT_CHECKS,
+  prerequisites,
+  pyprojectFacts,
+  runChecks,
+  type Check,
+  type PreflightEstate,
+} from '../src/preflight.js';
 import { renderStack, TEST_SECRET } from './harness.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -37,7 +47,10 @@ const failed = (checks: readonly Check[]): string[] => checks.filter((c) => !c.o
 // ---- copies of the rendered estate with one thing changed
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const clone = <T>(v: T): T => structuredClone(v);
-const resources = (e: PreflightEstate, f: (rs: MockResource[]) => MockResource[]): PreflightEstate => ({ ...e, resources: f(clone(e.resources) as MockResource[]) });
+const resources = (e: PreflightEstate, f: (rs: MockResource[]) => MockResource[]): PreflightEstate => ({
+  ...e,
+  resources: f(clone(e.resources) as MockResource[]),
+});
 const editResource = (e: PreflightEstate, pick: (r: MockResource) => boolean, edit: (inputs: Json) => void): PreflightEstate =>
   resources(e, (rs) => {
     const r = rs.find(pick);
@@ -61,18 +74,33 @@ const bundle = (e: PreflightEstate, edit: (files: Json) => void): PreflightEstat
   edit(files);
   return { ...e, artifacts: { ...e.artifacts, bundle: files } };
 };
-const migrations = (e: PreflightEstate, edit: (text: string) => string): PreflightEstate => ({ ...e, artifacts: { ...e.artifacts, migrations: e.artifacts.migrations.map((m) => ({ ...m, text: edit(m.text) })) } });
-const workflows = (e: PreflightEstate, edit: (text: string, path: string) => string): PreflightEstate => ({ ...e, workflows: Object.fromEntries(Object.entries(e.workflows).map(([p, t]) => [p, edit(t, p)])) });
-const dropLines = (re: RegExp) => (text: string): string =>
-  text
-    .split('\n')
-    .filter((l) => !re.test(l))
-    .join('\n');
-const type = (t: string) => (r: MockResource): boolean => r.type === t;
+const migrations = (e: PreflightEstate, edit: (text: string) => string): PreflightEstate => ({
+  ...e,
+  artifacts: { ...e.artifacts, migrations: e.artifacts.migrations.map((m) => ({ ...m, text: edit(m.text) })) },
+});
+const workflows = (e: PreflightEstate, edit: (text: string, path: string) => string): PreflightEstate => ({
+  ...e,
+  workflows: Object.fromEntries(Object.entries(e.workflows).map(([p, t]) => [p, edit(t, p)])),
+});
+const dropLines =
+  (re: RegExp) =>
+  (text: string): string =>
+    text
+      .split('\n')
+      .filter((l) => !re.test(l))
+      .join('\n');
+const type =
+  (t: string) =>
+  (r: MockResource): boolean =>
+    r.type === t;
 const AZ = 'azure-native:';
 const stepJob = (files: Json): Json => files[`resources/${DATABRICKS_STEP_JOB}.job.yml`].resources.jobs[DATABRICKS_STEP_JOB.replace(/-/g, '_')];
-const dailyJob = (files: Json): Json => Object.values(files).flatMap((d: Json) => Object.values(d?.resources?.jobs ?? {}) as Json[]).find((j) => j.name !== DATABRICKS_STEP_JOB)!;
-const databricksJobActivity = (files: Json): Json => (files[`pipeline/${NAMES.plIngest}.json`].properties.activities as Json[]).find((a) => a.type === 'DatabricksJob')!;
+const dailyJob = (files: Json): Json =>
+  Object.values(files)
+    .flatMap((d: Json) => Object.values(d?.resources?.jobs ?? {}) as Json[])
+    .find((j) => j.name !== DATABRICKS_STEP_JOB)!;
+const databricksJobActivity = (files: Json): Json =>
+  (files[`pipeline/${NAMES.plIngest}.json`].properties.activities as Json[]).find((a) => a.type === 'DatabricksJob')!;
 
 describe('preflight of the committed stacks (Pulumi mocks, fixed clock)', () => {
   it.each(['dev', 'prod'])('%s: at least 20 checks, every one passes, each names what it looked at', (stack) => {
@@ -118,54 +146,379 @@ describe('preflight of the committed stacks (Pulumi mocks, fixed clock)', () => 
 
 /** [what is broken, stack, the check that must fail, the copy with that one thing broken] */
 const breaks: [string, 'dev' | 'prod', string, () => PreflightEstate][] = [
-  ['a placeholder object id in the stack file', 'dev', 'config-valid', () => ({ ...dev, rawConfig: { ...dev.rawConfig, 'streampulse:sql': dev.rawConfig['streampulse:sql']!.replace(/"objectId":"[^"]+"/, '"objectId":"11111111-1111-1111-1111-111111111111"') } })],
-  ['a nil GUID in a resource (the SQL admin group sid)', 'dev', 'no-placeholder-ids', () => editResource(dev, type(`${AZ}sql:Server`), (i) => void (i['administrators'].sid = '00000000-0000-0000-0000-000000000000'))],
-  ['an RFC 5737 documentation range in a firewall', 'dev', 'no-placeholder-ids', () => editResource(dev, (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true, (i) => void (i['networkRuleSet'].ipRules = [{ iPAddressOrRange: '203.0.113.0/24' }]))],
-  ['a storage account accepting TLS 1.0 (a policy)', 'prod', 'policies', () => editResource(prod, type(`${AZ}storage:StorageAccount`), (i) => void (i['minimumTlsVersion'] = 'TLS1_0'))],
-  ['an activity depending on one that does not exist (the ADF validator)', 'dev', 'adf-validator', () => factory(dev, (f) => void (f[`pipeline/${NAMES.plMaster}.json`].properties.activities as Json[]).find((a) => a.name === 'Merge serving')!.dependsOn.push({ activity: 'Nowhere', dependencyConditions: ['Succeeded'] }))],
-  ['a renamed Key Vault secret (the SQL connection string the linked service reads)', 'dev', 'key-vault-secret-references', () => editResource(dev, (r) => r.inputs['secretName'] === NAMES.sqlSecretName, (i) => void (i['secretName'] = 'sql-connection'))],
-  ['a renamed Key Vault secret (the Metabase password its container app reads)', 'prod', 'key-vault-secret-references', () => editResource(prod, (r) => r.inputs['secretName'] === 'metabase-db-password', (i) => void (i['secretName'] = 'metabase-password'))],
-  ['a renamed Databricks secret key (the salt the jobs read)', 'dev', 'databricks-secret-references', () => editResource(dev, type('databricks:index/secret:Secret'), (i) => void (i['key'] = 'pii-salt'))],
-  ['a {{secrets/…}} reference to a key nobody creates (the old ADF spark conf)', 'dev', 'databricks-secret-references', () => factory(dev, (f) => void (f[`linkedService/${NAMES.lsDatabricks}.json`].properties.typeProperties.newClusterSparkConf = { 'spark.streampulse.pii_salt': '{{secrets/streampulse/pii-salt}}' }))],
-  ['job specs naming another salt key than the jobs pass', 'prod', 'databricks-secret-references', () => bundle(prod, (f) => void Object.entries(f).filter(([p]) => p.startsWith('specs/') && p !== 'specs/index.json').forEach(([p, s]) => (f[p] = JSON.parse(JSON.stringify(s).split(`"salt_secret":"${PII_SALT.key}"`).join('"salt_secret":"pii-salt"')))))],
-  ['the salt missing from Key Vault (renamed)', 'dev', 'pii-salt', () => editResource(dev, (r) => r.inputs['secretName'] === PII_SALT.keyVaultSecret, (i) => void (i['secretName'] = 'pii-salt'))],
-  ['the lake linked service naming another account', 'dev', 'lake-linked-services', () => factory(dev, (f) => void (f[`linkedService/${NAMES.lsLake}.json`].properties.typeProperties.url = 'https://stspulselakeqa.dfs.core.windows.net/'))],
-  ['a missing lake container (control)', 'dev', 'lake-containers', () => dropResource(dev, (r) => r.type === `${AZ}storage:BlobContainer` && r.inputs['containerName'] === NAMES.fsControl)],
-  ["the bundle's storage root on another lake account", 'dev', 'bundle-storage-root', () => bundle(dev, (f) => void (f['databricks.yml'].targets.dev.variables.lake_account = 'stspulselakeqa'))],
-  ['a missing Unity Catalog external location (gold)', 'prod', 'uc-external-locations', () => dropResource(prod, (r) => r.type === 'databricks:index/externalLocation:ExternalLocation' && String(r.inputs['url']).startsWith('abfss://gold@'))],
-  ['an external location on a credential that is not the access connector', 'dev', 'uc-external-locations', () => editResource(dev, type('databricks:index/storageCredential:StorageCredential'), (i) => void (i['azureManagedIdentity'].accessConnectorId = '/subscriptions/x/providers/databricks/other'))],
-  ['a wrong principal in CREATE USER … FROM EXTERNAL PROVIDER (the CLI default)', 'dev', 'sql-principals', () => migrations(dev, (t) => t.split('[adf-spulse-dev]').join('[adf-streampulse]'))],
-  ['a stored procedure the factory calls missing from the migrations', 'dev', 'stored-procedures', () => migrations(dev, (t) => t.replace(/CREATE OR ALTER PROCEDURE \[ops\]\.\[usp_record_pipeline_run\]/, '-- dropped'))],
-  ["a mart's staging table missing from the migrations", 'prod', 'sql-staging-tables', () => migrations(prod, (t) => t.replace(/CREATE TABLE \[staging\]\.\[analytics_kpi_monthly\]/, 'CREATE TABLE [staging].[renamed]'))],
-  ['a wrong wheel entry point in a bundle task', 'dev', 'wheel-entry-point', () => bundle(dev, (f) => void (stepJob(f).tasks[0].python_wheel_task.entry_point = RUNTIME_WHEEL.packageName))],
-  ["a console script the bundle's entry point does not name", 'dev', 'wheel-entry-point', () => ({ ...dev, pyproject: dev.pyproject.replace(/^streampulse-spark = /m, 'streampulse = ') })],
-  ['a wheel that requires pyspark (the runtime provides it)', 'dev', 'wheel-dependencies', () => ({ ...dev, pyproject: dev.pyproject.replace(/^dependencies = \[\]/m, 'dependencies = ["pyspark==3.5.7"]') })],
-  ['a bundle cluster on another runtime than the stack', 'prod', 'wheel-dependencies', () => bundle(prod, (f) => void (dailyJob(f).job_clusters[0].new_cluster.spark_version = '13.3.x-scala2.12'))],
-  ['the factory starting a job the bundle does not define', 'dev', 'factory-jobs-in-bundle', () => factory(dev, (f) => (f[`pipeline/${NAMES.plMaster}.json`] = JSON.parse(JSON.stringify(f[`pipeline/${NAMES.plMaster}.json`]).split(`['${DATABRICKS_STEP_JOB}']`).join("['streampulse-hourly']"))))],
-  ['a Databricks activity running a file by path (DatabricksSparkPython)', 'dev', 'factory-jobs-in-bundle', () => factory(dev, (f) => void (f[`pipeline/${NAMES.plIngest}.json`].properties.activities as Json[]).push({ name: 'Legacy', type: 'DatabricksSparkPython', dependsOn: [], typeProperties: { pythonFile: 'x.py' } }))],
-  ['a DatabricksJob activity leaving a job parameter unset', 'dev', 'adf-job-parameters', () => factory(dev, (f) => void delete databricksJobActivity(f).typeProperties.jobParameters.freshness)],
-  ['the Databricks linked service pointing at another workspace', 'prod', 'adf-databricks-workspace', () => editResource(prod, (r) => r.type === `${AZ}datafactory:LinkedService` && r.inputs['linkedServiceName'] === NAMES.lsDatabricks, (i) => void (i['properties'].domain = 'https://adb-1.1.azuredatabricks.net'))],
+  [
+    'a placeholder object id in the stack file',
+    'dev',
+    'config-valid',
+    () => ({
+      ...dev,
+      rawConfig: {
+        ...dev.rawConfig,
+        'streampulse:sql': dev.rawConfig['streampulse:sql']!.replace(/"objectId":"[^"]+"/, '"objectId":"11111111-1111-1111-1111-111111111111"'),
+      },
+    }),
+  ],
+  [
+    'a nil GUID in a resource (the SQL admin group sid)',
+    'dev',
+    'no-placeholder-ids',
+    () => editResource(dev, type(`${AZ}sql:Server`), (i) => void (i['administrators'].sid = '00000000-0000-0000-0000-000000000000')),
+  ],
+  [
+    'an RFC 5737 documentation range in a firewall',
+    'dev',
+    'no-placeholder-ids',
+    () =>
+      editResource(
+        dev,
+        (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true,
+        (i) => void (i['networkRuleSet'].ipRules = [{ iPAddressOrRange: '203.0.113.0/24' }]),
+      ),
+  ],
+  [
+    'a storage account accepting TLS 1.0 (a policy)',
+    'prod',
+    'policies',
+    () => editResource(prod, type(`${AZ}storage:StorageAccount`), (i) => void (i['minimumTlsVersion'] = 'TLS1_0')),
+  ],
+  [
+    'an activity depending on one that does not exist (the ADF validator)',
+    'dev',
+    'adf-validator',
+    () =>
+      factory(
+        dev,
+        (f) =>
+          void (f[`pipeline/${NAMES.plMaster}.json`].properties.activities as Json[])
+            .find((a) => a.name === 'Merge serving')!
+            .dependsOn.push({ activity: 'Nowhere', dependencyConditions: ['Succeeded'] }),
+      ),
+  ],
+  [
+    'a renamed Key Vault secret (the SQL connection string the linked service reads)',
+    'dev',
+    'key-vault-secret-references',
+    () =>
+      editResource(
+        dev,
+        (r) => r.inputs['secretName'] === NAMES.sqlSecretName,
+        (i) => void (i['secretName'] = 'sql-connection'),
+      ),
+  ],
+  [
+    'a renamed Key Vault secret (the Metabase password its container app reads)',
+    'prod',
+    'key-vault-secret-references',
+    () =>
+      editResource(
+        prod,
+        (r) => r.inputs['secretName'] === 'metabase-db-password',
+        (i) => void (i['secretName'] = 'metabase-password'),
+      ),
+  ],
+  [
+    'a renamed Databricks secret key (the salt the jobs read)',
+    'dev',
+    'databricks-secret-references',
+    () => editResource(dev, type('databricks:index/secret:Secret'), (i) => void (i['key'] = 'pii-salt')),
+  ],
+  [
+    'a {{secrets/…}} reference to a key nobody creates (the old ADF spark conf)',
+    'dev',
+    'databricks-secret-references',
+    () =>
+      factory(
+        dev,
+        (f) =>
+          void (f[`linkedService/${NAMES.lsDatabricks}.json`].properties.typeProperties.newClusterSparkConf = {
+            'spark.streampulse.pii_salt': '{{secrets/streampulse/pii-salt}}',
+          }),
+      ),
+  ],
+  [
+    'job specs naming another salt key than the jobs pass',
+    'prod',
+    'databricks-secret-references',
+    () =>
+      bundle(
+        prod,
+        (f) =>
+          void Object.entries(f)
+            .filter(([p]) => p.startsWith('specs/') && p !== 'specs/index.json')
+            .forEach(([p, s]) => (f[p] = JSON.parse(JSON.stringify(s).split(`"salt_secret":"${PII_SALT.key}"`).join('"salt_secret":"pii-salt"')))),
+      ),
+  ],
+  [
+    'the salt missing from Key Vault (renamed)',
+    'dev',
+    'pii-salt',
+    () =>
+      editResource(
+        dev,
+        (r) => r.inputs['secretName'] === PII_SALT.keyVaultSecret,
+        (i) => void (i['secretName'] = 'pii-salt'),
+      ),
+  ],
+  [
+    'the lake linked service naming another account',
+    'dev',
+    'lake-linked-services',
+    () => factory(dev, (f) => void (f[`linkedService/${NAMES.lsLake}.json`].properties.typeProperties.url = 'https://stspulselakeqa.dfs.core.windows.net/')),
+  ],
+  [
+    'a missing lake container (control)',
+    'dev',
+    'lake-containers',
+    () => dropResource(dev, (r) => r.type === `${AZ}storage:BlobContainer` && r.inputs['containerName'] === NAMES.fsControl),
+  ],
+  [
+    "the bundle's storage root on another lake account",
+    'dev',
+    'bundle-storage-root',
+    () => bundle(dev, (f) => void (f['databricks.yml'].targets.dev.variables.lake_account = 'stspulselakeqa')),
+  ],
+  [
+    'a missing Unity Catalog external location (gold)',
+    'prod',
+    'uc-external-locations',
+    () => dropResource(prod, (r) => r.type === 'databricks:index/externalLocation:ExternalLocation' && String(r.inputs['url']).startsWith('abfss://gold@')),
+  ],
+  [
+    'an external location on a credential that is not the access connector',
+    'dev',
+    'uc-external-locations',
+    () =>
+      editResource(
+        dev,
+        type('databricks:index/storageCredential:StorageCredential'),
+        (i) => void (i['azureManagedIdentity'].accessConnectorId = '/subscriptions/x/providers/databricks/other'),
+      ),
+  ],
+  [
+    'a wrong principal in CREATE USER … FROM EXTERNAL PROVIDER (the CLI default)',
+    'dev',
+    'sql-principals',
+    () => migrations(dev, (t) => t.split('[adf-spulse-dev]').join('[adf-streampulse]')),
+  ],
+  [
+    'a stored procedure the factory calls missing from the migrations',
+    'dev',
+    'stored-procedures',
+    () => migrations(dev, (t) => t.replace(/CREATE OR ALTER PROCEDURE \[ops\]\.\[usp_record_pipeline_run\]/, '-- dropped')),
+  ],
+  [
+    "a mart's staging table missing from the migrations",
+    'prod',
+    'sql-staging-tables',
+    () => migrations(prod, (t) => t.replace(/CREATE TABLE \[staging\]\.\[analytics_kpi_monthly\]/, 'CREATE TABLE [staging].[renamed]')),
+  ],
+  [
+    'a wrong wheel entry point in a bundle task',
+    'dev',
+    'wheel-entry-point',
+    () => bundle(dev, (f) => void (stepJob(f).tasks[0].python_wheel_task.entry_point = RUNTIME_WHEEL.packageName)),
+  ],
+  [
+    "a console script the bundle's entry point does not name",
+    'dev',
+    'wheel-entry-point',
+    () => ({ ...dev, pyproject: dev.pyproject.replace(/^streampulse-spark = /m, 'streampulse = ') }),
+  ],
+  [
+    'a wheel that requires pyspark (the runtime provides it)',
+    'dev',
+    'wheel-dependencies',
+    () => ({ ...dev, pyproject: dev.pyproject.replace(/^dependencies = \[\]/m, 'dependencies = ["pyspark==3.5.7"]') }),
+  ],
+  [
+    'a bundle cluster on another runtime than the stack',
+    'prod',
+    'wheel-dependencies',
+    () => bundle(prod, (f) => void (dailyJob(f).job_clusters[0].new_cluster.spark_version = '13.3.x-scala2.12')),
+  ],
+  [
+    'the factory starting a job the bundle does not define',
+    'dev',
+    'factory-jobs-in-bundle',
+    () =>
+      factory(
+        dev,
+        (f) =>
+          (f[`pipeline/${NAMES.plMaster}.json`] = JSON.parse(
+            JSON.stringify(f[`pipeline/${NAMES.plMaster}.json`]).split(`['${DATABRICKS_STEP_JOB}']`).join("['streampulse-hourly']"),
+          )),
+      ),
+  ],
+  [
+    'a Databricks activity running a file by path (DatabricksSparkPython)',
+    'dev',
+    'factory-jobs-in-bundle',
+    () =>
+      factory(
+        dev,
+        (f) =>
+          void (f[`pipeline/${NAMES.plIngest}.json`].properties.activities as Json[]).push({
+            name: 'Legacy',
+            type: 'DatabricksSparkPython',
+            dependsOn: [],
+            typeProperties: { pythonFile: 'x.py' },
+          }),
+      ),
+  ],
+  [
+    'a DatabricksJob activity leaving a job parameter unset',
+    'dev',
+    'adf-job-parameters',
+    () => factory(dev, (f) => void delete databricksJobActivity(f).typeProperties.jobParameters.freshness),
+  ],
+  [
+    'the Databricks linked service pointing at another workspace',
+    'prod',
+    'adf-databricks-workspace',
+    () =>
+      editResource(
+        prod,
+        (r) => r.type === `${AZ}datafactory:LinkedService` && r.inputs['linkedServiceName'] === NAMES.lsDatabricks,
+        (i) => void (i['properties'].domain = 'https://adb-1.1.azuredatabricks.net'),
+      ),
+  ],
   ['a contract stream topic without an event hub', 'dev', 'event-hubs', () => dropResource(dev, type(`${AZ}eventhub:EventHub`))],
-  ['a DBFS path in a bundle library', 'dev', 'no-dbfs', () => bundle(dev, (f) => void (stepJob(f).tasks[0].libraries = [{ whl: `${DBFS}streampulse/dist/x.whl` }]))],
+  [
+    'a DBFS path in a bundle library',
+    'dev',
+    'no-dbfs',
+    () => bundle(dev, (f) => void (stepJob(f).tasks[0].libraries = [{ whl: `${DBFS}streampulse/dist/x.whl` }])),
+  ],
   ['a DBFS path in a workflow', 'prod', 'no-dbfs', () => workflows(prod, (t, p) => (p.endsWith('ci.yml') ? `${t}\n# ${DBFS}streampulse\n` : t))],
-  ['a second Started trigger on the daily batch (the backfill window)', 'prod', 'one-schedule-per-batch', () => factory(prod, (f) => void (f[`trigger/${NAMES.trWindow}.json`].properties.runtimeState = 'Started'))],
-  ['the hourly batch without a Started trigger', 'dev', 'one-schedule-per-batch', () => factory(dev, (f) => void Object.values(f).filter((d: Json) => d?.properties?.typeProperties?.recurrence?.frequency === 'Hour').forEach((d: Json) => (d.properties.runtimeState = 'Stopped')))],
-  ['a schedule on a bundle job', 'prod', 'databricks-jobs-unscheduled', () => bundle(prod, (f) => void (dailyJob(f).schedule = { quartz_cron_expression: '0 30 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' }))],
-  ['a Databricks job with a schedule in the estate', 'prod', 'databricks-jobs-unscheduled', () => resources(prod, (rs) => [...rs, { type: 'databricks:index/job:Job', name: 'daily', inputs: { name: 'streampulse-daily', schedule: { quartzCronExpression: '0 30 2 * * ?', timezoneId: 'UTC' } } }])],
-  ['a shared-key storage:Blob on the keyless lake', 'dev', 'no-shared-key', () => resources(dev, (rs) => [...rs, { type: `${AZ}storage:Blob`, name: 'control-manifest', inputs: { accountName: 'stspulselakedev', containerName: 'control', blobName: 'manifest.json' } }])],
-  ['listStorageAccountKeys on the keyless lake', 'dev', 'no-shared-key', () => ({ ...dev, calls: [...dev.calls, { token: `${AZ}storage:listStorageAccountKeys`, inputs: { accountName: 'stspulselakedev', resourceGroupName: 'rg-spulse-dev' } }] })],
-  ['a budget starting in a past month', 'dev', 'budget-start', () => editResource(dev, type(`${AZ}consumption:Budget`), (i) => void (i['timePeriod'].startDate = '2026-01-01T00:00:00Z'))],
-  ['a lake firewall without the access connector rule', 'prod', 'lake-firewall', () => editResource(prod, (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true, (i) => void delete i['networkRuleSet'].resourceAccessRules)],
-  ['a lake firewall without trusted services (Data Factory)', 'dev', 'lake-firewall', () => editResource(dev, (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true, (i) => void (i['networkRuleSet'].bypass = 'None'))],
-  ['a VNet-injected Databricks subnet without the NAT gateway', 'prod', 'databricks-egress', () => editResource(prod, (r) => r.type === `${AZ}network:Subnet` && r.inputs['subnetName'] === 'snet-dbw-host', (i) => void delete i['natGateway'])],
+  [
+    'a second Started trigger on the daily batch (the backfill window)',
+    'prod',
+    'one-schedule-per-batch',
+    () => factory(prod, (f) => void (f[`trigger/${NAMES.trWindow}.json`].properties.runtimeState = 'Started')),
+  ],
+  [
+    'the hourly batch without a Started trigger',
+    'dev',
+    'one-schedule-per-batch',
+    () =>
+      factory(
+        dev,
+        (f) =>
+          void Object.values(f)
+            .filter((d: Json) => d?.properties?.typeProperties?.recurrence?.frequency === 'Hour')
+            .forEach((d: Json) => (d.properties.runtimeState = 'Stopped')),
+      ),
+  ],
+  [
+    'a schedule on a bundle job',
+    'prod',
+    'databricks-jobs-unscheduled',
+    () => bundle(prod, (f) => void (dailyJob(f).schedule = { quartz_cron_expression: '0 30 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' })),
+  ],
+  [
+    'a Databricks job with a schedule in the estate',
+    'prod',
+    'databricks-jobs-unscheduled',
+    () =>
+      resources(prod, (rs) => [
+        ...rs,
+        {
+          type: 'databricks:index/job:Job',
+          name: 'daily',
+          inputs: { name: 'streampulse-daily', schedule: { quartzCronExpression: '0 30 2 * * ?', timezoneId: 'UTC' } },
+        },
+      ]),
+  ],
+  [
+    'a shared-key storage:Blob on the keyless lake',
+    'dev',
+    'no-shared-key',
+    () =>
+      resources(dev, (rs) => [
+        ...rs,
+        {
+          type: `${AZ}storage:Blob`,
+          name: 'control-manifest',
+          inputs: { accountName: 'stspulselakedev', containerName: 'control', blobName: 'manifest.json' },
+        },
+      ]),
+  ],
+  [
+    'listStorageAccountKeys on the keyless lake',
+    'dev',
+    'no-shared-key',
+    () => ({
+      ...dev,
+      calls: [...dev.calls, { token: `${AZ}storage:listStorageAccountKeys`, inputs: { accountName: 'stspulselakedev', resourceGroupName: 'rg-spulse-dev' } }],
+    }),
+  ],
+  [
+    'a budget starting in a past month',
+    'dev',
+    'budget-start',
+    () => editResource(dev, type(`${AZ}consumption:Budget`), (i) => void (i['timePeriod'].startDate = '2026-01-01T00:00:00Z')),
+  ],
+  [
+    'a lake firewall without the access connector rule',
+    'prod',
+    'lake-firewall',
+    () =>
+      editResource(
+        prod,
+        (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true,
+        (i) => void delete i['networkRuleSet'].resourceAccessRules,
+      ),
+  ],
+  [
+    'a lake firewall without trusted services (Data Factory)',
+    'dev',
+    'lake-firewall',
+    () =>
+      editResource(
+        dev,
+        (r) => r.type === `${AZ}storage:StorageAccount` && r.inputs['isHnsEnabled'] === true,
+        (i) => void (i['networkRuleSet'].bypass = 'None'),
+      ),
+  ],
+  [
+    'a VNet-injected Databricks subnet without the NAT gateway',
+    'prod',
+    'databricks-egress',
+    () =>
+      editResource(
+        prod,
+        (r) => r.type === `${AZ}network:Subnet` && r.inputs['subnetName'] === 'snet-dbw-host',
+        (i) => void delete i['natGateway'],
+      ),
+  ],
   ['Data Factory without Contributor on the workspace', 'dev', 'role-assignments', () => dropResource(dev, (r) => r.name === 'adf-dbw-role')],
-  ['the access connector without Storage Blob Data Contributor on the lake', 'prod', 'role-assignments', () => dropResource(prod, (r) => r.name === 'dbac-lake-role')],
-  ['a bundle cluster in no-isolation shared mode', 'dev', 'uc-access-mode', () => bundle(dev, (f) => void (stepJob(f).job_clusters[0].new_cluster.data_security_mode = 'NONE'))],
+  [
+    'the access connector without Storage Blob Data Contributor on the lake',
+    'prod',
+    'role-assignments',
+    () => dropResource(prod, (r) => r.name === 'dbac-lake-role'),
+  ],
+  [
+    'a bundle cluster in no-isolation shared mode',
+    'dev',
+    'uc-access-mode',
+    () => bundle(dev, (f) => void (stepJob(f).job_clusters[0].new_cluster.data_security_mode = 'NONE')),
+  ],
   ['the prod target in development mode', 'prod', 'bundle-targets', () => bundle(prod, (f) => void (f['databricks.yml'].targets.prod.mode = 'development'))],
   ['a deploy workflow that never deploys the bundle', 'prod', 'workflow-bundle-deploy', () => workflows(prod, dropLines(/databricks\s+bundle\s+deploy/))],
-  ['a deploy workflow generating without --stack (the dev names on prod)', 'prod', 'workflow-bundle-deploy', () => workflows(prod, (t) => t.replace(/generate --stack "\$STACK"/g, 'generate'))],
+  [
+    'a deploy workflow generating without --stack (the dev names on prod)',
+    'prod',
+    'workflow-bundle-deploy',
+    () => workflows(prod, (t) => t.replace(/generate --stack "\$STACK"/g, 'generate')),
+  ],
   ['a deploy workflow that never uploads the control files', 'dev', 'workflow-control-files', () => workflows(dev, dropLines(/deploy\s+control-files/))],
-  ['a deploy workflow that does not set the deploy-time key', 'dev', 'workflow-deploy-time-keys', () => workflows(dev, dropLines(/pulumi\s+config\s+set\s+--path/))],
+  [
+    'a deploy workflow that does not set the deploy-time key',
+    'dev',
+    'workflow-deploy-time-keys',
+    () => workflows(dev, dropLines(/pulumi\s+config\s+set\s+--path/)),
+  ],
   ['no workflow running preflight', 'prod', 'workflow-preflight', () => workflows(prod, dropLines(/preflight\s+--stack/))],
 ];
 
@@ -185,7 +538,13 @@ describe('one broken reference or constraint → exactly its check fails', () =>
 });
 
 describe('documented constraints (checked against the documented contract)', () => {
-  const budgetAt = async (start: string): Promise<boolean> => (await runChecks(editResource(dev, type(`${AZ}consumption:Budget`), (i) => void (i['timePeriod'].startDate = start)), PREFLIGHT_CHECKS.filter((d) => d.id === 'budget-start')))[0]!.ok;
+  const budgetAt = async (start: string): Promise<boolean> =>
+    (
+      await runChecks(
+        editResource(dev, type(`${AZ}consumption:Budget`), (i) => void (i['timePeriod'].startDate = start)),
+        PREFLIGHT_CHECKS.filter((d) => d.id === 'budget-start'),
+      )
+    )[0]!.ok;
 
   it('a monthly budget starts on the first of a month, not before the current month, at most 12 months ahead (Cost Management BudgetTimePeriod)', async () => {
     expect(await budgetAt('2026-06-01T00:00:00Z')).toBe(true);
@@ -244,7 +603,10 @@ describe("infra/README.md 'What a real deploy needs' and preflight's prerequisit
   });
 
   it('every prerequisite preflight prints for either stack is one of the README items', () => {
-    for (const [stack, e] of [['dev', dev], ['prod', prod]] as const)
+    for (const [stack, e] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const)
       for (const p of prerequisites(stack, e)) expect([p, phrases.some((ph) => p.toLowerCase().includes(ph))]).toEqual([p, true]);
   });
 });

@@ -143,29 +143,57 @@ const RETRY: Record<JobSpec['layer'] | 'export' | 'step', [number, number, numbe
 
 const param = (name: string): string => `{{job.parameters.${name}}}`;
 
-function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts' | 'runtimeFiles'>>, accounts: Record<BundleTarget, string>, runtime: Readonly<Record<string, string>>): void {
+function checkOptions(
+  o: Required<Omit<BundleOptions, 'lakeAccounts' | 'runtimeFiles'>>,
+  accounts: Record<BundleTarget, string>,
+  runtime: Readonly<Record<string, string>>,
+): void {
   for (const p of Object.keys(runtime)) {
-    if (p === '' || p.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-      throw new StreamPulseError('BUNDLE_RUNTIME_FILE', `the runtime file path "${p}" must be a relative POSIX path inside the runtime project (e.g. src/streampulse_spark/cli.py)`, {
-        remedy: 'pass runtimeFiles keyed by paths relative to jobs/python; `streampulse generate` reads them',
-      });
+    if (
+      p === '' ||
+      p.startsWith('/') ||
+      /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) ||
+      p.includes('\\') ||
+      p.split('/').some((s) => s === '' || s === '.' || s === '..')
+    ) {
+      throw new StreamPulseError(
+        'BUNDLE_RUNTIME_FILE',
+        `the runtime file path "${p}" must be a relative POSIX path inside the runtime project (e.g. src/streampulse_spark/cli.py)`,
+        {
+          remedy: 'pass runtimeFiles keyed by paths relative to jobs/python; `streampulse generate` reads them',
+        },
+      );
     }
   }
   if (Object.keys(runtime).length > 0 && runtime['pyproject.toml'] === undefined)
-    throw new StreamPulseError('BUNDLE_RUNTIME_FILE', 'the runtime files have no pyproject.toml: the wheel artifact cannot be built', { remedy: 'include jobs/python/pyproject.toml in runtimeFiles' });
+    throw new StreamPulseError('BUNDLE_RUNTIME_FILE', 'the runtime files have no pyproject.toml: the wheel artifact cannot be built', {
+      remedy: 'include jobs/python/pyproject.toml in runtimeFiles',
+    });
   for (const [target, account] of Object.entries(accounts)) {
     if (!/^[a-z0-9]{3,24}$/.test(account)) {
-      throw new StreamPulseError('BUNDLE_LAKE_ACCOUNT', `the lake account of target ${target} "${account}" is not a storage account name (3–24 lower-case letters and digits)`, {
-        remedy: 'pass the stack\'s lake account name (infra: `st<prefix>lake<env>`), or a namePrefix of lower-case letters and digits',
-      });
+      throw new StreamPulseError(
+        'BUNDLE_LAKE_ACCOUNT',
+        `the lake account of target ${target} "${account}" is not a storage account name (3–24 lower-case letters and digits)`,
+        {
+          remedy: "pass the stack's lake account name (infra: `st<prefix>lake<env>`), or a namePrefix of lower-case letters and digits",
+        },
+      );
     }
   }
-  const counts: [string, number][] = [['minWorkers', o.minWorkers], ['maxWorkers', o.maxWorkers], ['stepMaxWorkers', o.stepMaxWorkers], ['stepMaxConcurrentRuns', o.stepMaxConcurrentRuns]];
+  const counts: [string, number][] = [
+    ['minWorkers', o.minWorkers],
+    ['maxWorkers', o.maxWorkers],
+    ['stepMaxWorkers', o.stepMaxWorkers],
+    ['stepMaxConcurrentRuns', o.stepMaxConcurrentRuns],
+  ];
   for (const [k, n] of counts) {
-    if (!Number.isInteger(n) || n < 1) throw new StreamPulseError('BUNDLE_OPTION', `${k} must be a positive whole number, got ${n}`, { remedy: `set ${k} to 1 or more` });
+    if (!Number.isInteger(n) || n < 1)
+      throw new StreamPulseError('BUNDLE_OPTION', `${k} must be a positive whole number, got ${n}`, { remedy: `set ${k} to 1 or more` });
   }
   if (o.maxWorkers < o.minWorkers || o.stepMaxWorkers < o.minWorkers) {
-    throw new StreamPulseError('BUNDLE_OPTION', `the autoscale range ${o.minWorkers}–${o.maxWorkers} (step job: –${o.stepMaxWorkers}) ends below its start`, { remedy: 'make maxWorkers and stepMaxWorkers at least minWorkers' });
+    throw new StreamPulseError('BUNDLE_OPTION', `the autoscale range ${o.minWorkers}–${o.maxWorkers} (step job: –${o.stepMaxWorkers}) ends below its start`, {
+      remedy: 'make maxWorkers and stepMaxWorkers at least minWorkers',
+    });
   }
 }
 
@@ -175,7 +203,11 @@ function checkOptions(o: Required<Omit<BundleOptions, 'lakeAccounts' | 'runtimeF
  */
 export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleOptions = {}): Record<string, BundleJob> {
   const o = { ...BUNDLE_DEFAULTS, ...options };
-  checkOptions(o, Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, bundleLakeAccount(t, options)])) as Record<BundleTarget, string>, options.runtimeFiles ?? {});
+  checkOptions(
+    o,
+    Object.fromEntries(BUNDLE_TARGETS.map((t) => [t, bundleLakeAccount(t, options)])) as Record<BundleTarget, string>,
+    options.runtimeFiles ?? {},
+  );
   // relative to the resource file (resources/), as the bundle resolves local library paths;
   // inside the bundle root, which the CLI requires of a local library it uploads
   const library = [{ whl: `../${BUNDLE_RUNTIME_DIR}/dist/*.whl` }];
@@ -253,7 +285,19 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleO
         'streampulse-spark <command> for one job spec, layer or the whole plan of one run date',
         [],
         'step_etl',
-        [param('command'), ...common, '--run-date', param('run_date'), '--job', param('job'), '--layer', param('layer'), '--freshness', param('freshness'), ...salt],
+        [
+          param('command'),
+          ...common,
+          '--run-date',
+          param('run_date'),
+          '--job',
+          param('job'),
+          '--layer',
+          param('layer'),
+          '--freshness',
+          param('freshness'),
+          ...salt,
+        ],
         'step',
       ),
     ],
@@ -263,14 +307,35 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleO
   const dailyTags = tags(DATABRICKS_DAILY_JOB, 'manual');
   const ids = new Set(plan.jobs.map((j) => j.id));
   const tasks: BundleTask[] = plan.jobs.map((j) => {
-    const what = j.layer === 'bronze' ? 'landing files → bronze + quarantine' : j.layer === 'silver' ? 'bronze → silver (dedupe, conform, PII, MERGE)' : `${j.layer} table rebuild`;
+    const what =
+      j.layer === 'bronze'
+        ? 'landing files → bronze + quarantine'
+        : j.layer === 'silver'
+          ? 'bronze → silver (dedupe, conform, PII, MERGE)'
+          : `${j.layer} table rebuild`;
     // bronze evaluates the freshness rules: the job parameter says whether a failed `fail` rule stops the run
     const fresh = j.layer === 'bronze' ? ['--freshness', param('freshness')] : [];
     const deps = j.depends_on.filter((d) => ids.has(d)).map(taskKey);
-    return task(taskKey(j.id), `${j.id}: ${what} (${j.contract})`, deps, 'daily_etl', ['run', ...common, '--run-date', param('run_date'), '--job', j.id, ...fresh, ...salt], j.layer);
+    return task(
+      taskKey(j.id),
+      `${j.id}: ${what} (${j.contract})`,
+      deps,
+      'daily_etl',
+      ['run', ...common, '--run-date', param('run_date'), '--job', j.id, ...fresh, ...salt],
+      j.layer,
+    );
   });
   const sinks = plan.jobs.filter((j) => j.layer === 'mart').map((j) => taskKey(j.id));
-  tasks.push(task('export', 'every mart as a CSV extract for the serving copy, and the batch quality summary', sinks, 'daily_etl', ['export', ...common, '--run-date', param('run_date'), ...salt], 'export'));
+  tasks.push(
+    task(
+      'export',
+      'every mart as a CSV extract for the serving copy, and the batch quality summary',
+      sinks,
+      'daily_etl',
+      ['export', ...common, '--run-date', param('run_date'), ...salt],
+      'export',
+    ),
+  );
   const daily: BundleJob = {
     name: DATABRICKS_DAILY_JOB,
     description:

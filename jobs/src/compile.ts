@@ -17,7 +17,18 @@ import {
   type QualityRule,
 } from '@streampulse/contracts';
 import { dateLiteral, mapType, quoteIdent, renderPredicate, renderValue, stringLiteral, type Dialect } from '@streampulse/sql';
-import { AUDIT_COLUMNS, ENGINES, SPEC_VERSION, type ColumnSpec, type Engine, type EngineSql, type JobPlan, type JobSpec, type QualityCheck, type Step } from './spec.js';
+import {
+  AUDIT_COLUMNS,
+  ENGINES,
+  SPEC_VERSION,
+  type ColumnSpec,
+  type Engine,
+  type EngineSql,
+  type JobPlan,
+  type JobSpec,
+  type QualityCheck,
+  type Step,
+} from './spec.js';
 import { PII_SALT } from './deploy-names.js';
 
 /** The secret (Databricks secret scope key / env var) that holds the pseudonymisation salt. */
@@ -54,7 +65,12 @@ function checkFor(rule: QualityRule, ds: DatasetContract): QualityCheck {
   const base = { rule: rule.rule, action: rule.action, description: rule.description ?? '' };
   switch (rule.rule) {
     case 'not_null':
-      return { ...base, id: rule.name ?? `not_null:${rule.column}`, passes: perEngine((d) => `${q(rule.column, d)} IS NOT NULL`), description: base.description || `${rule.column} is present` };
+      return {
+        ...base,
+        id: rule.name ?? `not_null:${rule.column}`,
+        passes: perEngine((d) => `${q(rule.column, d)} IS NOT NULL`),
+        description: base.description || `${rule.column} is present`,
+      };
     case 'range': {
       const conds = (d: Engine): string[] => [
         ...(rule.min !== undefined ? [`${q(rule.column, d)} >= ${rule.min}`] : []),
@@ -85,7 +101,12 @@ function checkFor(rule: QualityRule, ds: DatasetContract): QualityCheck {
         description: base.description || `${rule.column} matches /${rule.pattern}/`,
       };
     case 'unique':
-      return { ...base, id: rule.name ?? `unique:${rule.columns.join('+')}`, columns: rule.columns, description: base.description || `(${rule.columns.join(', ')}) unique` };
+      return {
+        ...base,
+        id: rule.name ?? `unique:${rule.columns.join('+')}`,
+        columns: rule.columns,
+        description: base.description || `(${rule.columns.join(', ')}) unique`,
+      };
     case 'referential':
       return {
         ...base,
@@ -95,7 +116,13 @@ function checkFor(rule: QualityRule, ds: DatasetContract): QualityCheck {
         description: base.description || `${rule.column} exists in ${rule.references.dataset}.${rule.references.column}`,
       };
     case 'freshness':
-      return { ...base, id: rule.name ?? 'freshness', maxAgeHours: rule.max_age_hours, columns: [ds.event_time], description: base.description || `newest ${ds.event_time} at most ${rule.max_age_hours}h old` };
+      return {
+        ...base,
+        id: rule.name ?? 'freshness',
+        maxAgeHours: rule.max_age_hours,
+        columns: [ds.event_time],
+        description: base.description || `newest ${ds.event_time} at most ${rule.max_age_hours}h old`,
+      };
   }
 }
 
@@ -103,8 +130,16 @@ export function compileBronze(ds: DatasetContract & { file: string }): JobSpec {
   const columns: ColumnSpec[] = ds.columns.map((c) => ({ name: c.name, type: c.type, required: c.required, cast: perEngine((d) => castSql(c.type, d)) }));
   const required: QualityCheck[] = ds.columns
     .filter((c) => c.required)
-    .map((c) => ({ id: `required:${c.name}`, rule: 'not_null', action: 'quarantine', passes: perEngine((d) => `${quoteIdent(c.name, d)} IS NOT NULL`), description: `required column ${c.name} is present` }));
-  const parents = [...new Set(ds.quality.filter((q): q is Extract<QualityRule, { rule: 'referential' }> => q.rule === 'referential').map((q) => q.references.dataset))]
+    .map((c) => ({
+      id: `required:${c.name}`,
+      rule: 'not_null',
+      action: 'quarantine',
+      passes: perEngine((d) => `${quoteIdent(c.name, d)} IS NOT NULL`),
+      description: `required column ${c.name} is present`,
+    }));
+  const parents = [
+    ...new Set(ds.quality.filter((q): q is Extract<QualityRule, { rule: 'referential' }> => q.rule === 'referential').map((q) => q.references.dataset)),
+  ]
     .filter((p) => p !== ds.dataset)
     .sort();
   const steps: Step[] = [
@@ -115,7 +150,15 @@ export function compileBronze(ds: DatasetContract & { file: string }): JobSpec {
     { op: 'quality', checks: [...required, ...ds.quality.map((q) => checkFor(q, ds))], freshness_sla_hours: ds.sla.freshness_hours },
     { op: 'write_bronze' },
   ];
-  return { spec_version: SPEC_VERSION, id: `bronze.${ds.dataset}`, layer: 'bronze', name: ds.dataset, contract: ds.file, depends_on: parents.map((p) => `silver.${p}`), steps };
+  return {
+    spec_version: SPEC_VERSION,
+    id: `bronze.${ds.dataset}`,
+    layer: 'bronze',
+    name: ds.dataset,
+    contract: ds.file,
+    depends_on: parents.map((p) => `silver.${p}`),
+    steps,
+  };
 }
 
 export function compileSilver(ds: DatasetContract & { file: string }): JobSpec {
@@ -148,7 +191,15 @@ export function compileSilver(ds: DatasetContract & { file: string }): JobSpec {
       columns: kept,
     },
   ];
-  return { spec_version: SPEC_VERSION, id: `silver.${ds.dataset}`, layer: 'silver', name: ds.dataset, contract: ds.file, depends_on: [`bronze.${ds.dataset}`], steps };
+  return {
+    spec_version: SPEC_VERSION,
+    id: `silver.${ds.dataset}`,
+    layer: 'silver',
+    name: ds.dataset,
+    contract: ds.file,
+    depends_on: [`bronze.${ds.dataset}`],
+    steps,
+  };
 }
 
 type RelRef = { readonly dataset?: string | undefined; readonly model?: string | undefined; readonly alias: string };
@@ -169,13 +220,19 @@ interface SelectParts {
 function renderFrom(parts: SelectParts, d: Engine, params: (name: string) => string): string {
   const ctx = { dialect: d, param: params };
   const lines = [`FROM ${relSql(parts.from)} AS ${quoteIdent(parts.from.alias, d)}`];
-  for (const j of parts.joins) lines.push(`${j.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${relSql(j)} AS ${quoteIdent(j.alias, d)} ON ${renderPredicate(parseExpr(j.on), ctx)}`);
+  for (const j of parts.joins)
+    lines.push(`${j.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${relSql(j)} AS ${quoteIdent(j.alias, d)} ON ${renderPredicate(parseExpr(j.on), ctx)}`);
   if (parts.filter) lines.push(`WHERE ${renderPredicate(parseExpr(parts.filter), ctx)}`);
   return lines.join('\n');
 }
 
 /** SELECT list + GROUP BY for named expressions; non-aggregates are grouped when anything aggregates. */
-function renderSelect(cols: readonly { name: string; expr: Expr; type: string }[], d: Engine, params: (name: string) => string, forceGroup = false): { select: string; groupBy: string } {
+function renderSelect(
+  cols: readonly { name: string; expr: Expr; type: string }[],
+  d: Engine,
+  params: (name: string) => string,
+  forceGroup = false,
+): { select: string; groupBy: string } {
   const ctx = { dialect: d, param: params };
   const anyAgg = forceGroup || cols.some((c) => isAggregate(c.expr));
   const select = cols.map((c) => `CAST(${renderValue(c.expr, ctx)} AS ${mapType(c.type, d)}) AS ${quoteIdent(c.name, d)}`).join(',\n  ');
@@ -187,13 +244,14 @@ function paramsFor(set: ContractSet, d: Engine): (name: string) => string {
   return (name) => {
     if (name === 'run_date') return RUN_DATE_PLACEHOLDER;
     const v = set.metrics.parameters[name];
-    if (v === undefined) throw new StreamPulseError('JOBS_UNKNOWN_PARAMETER', `parameter $${name} is not defined`, { remedy: 'define it under parameters: in metrics.yaml' });
+    if (v === undefined)
+      throw new StreamPulseError('JOBS_UNKNOWN_PARAMETER', `parameter $${name} is not defined`, { remedy: 'define it under parameters: in metrics.yaml' });
     return typeof v === 'number' ? String(v) : stringLiteral(v, d);
   };
 }
 
 export function compileModel(set: ContractSet, m: ModelContract & { file: string }): JobSpec {
-  const cols = (m.columns).map((c) => ({ name: c.name, type: c.type, expr: parseExpr(c.expr ?? c.name) }));
+  const cols = m.columns.map((c) => ({ name: c.name, type: c.type, expr: parseExpr(c.expr ?? c.name) }));
   const deps = new Set<string>();
   const sql = perEngine((d) => {
     const params = paramsFor(set, d);

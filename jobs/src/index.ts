@@ -1,7 +1,33 @@
 export * from './spec.js';
-export { compileJobs, compileBronze, compileSilver, compileModel, compileMart, bindRunDate, tableRef, RUN_DATE_PLACEHOLDER, PII_SALT_SECRET } from './compile.js';
-export { evaluateFreshness, ageHours, FRESHNESS_MODES, isFreshnessMode, type FreshnessMode, type FreshnessResult, type FreshnessRuleStat } from './freshness.js';
-export { DATABRICKS_STEP_JOB, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_PARAMETERS, DATABRICKS_JOB_IDS_FILE, PII_SALT, RUNTIME_WHEEL, type DatabricksStepParameter } from './deploy-names.js';
+export {
+  compileJobs,
+  compileBronze,
+  compileSilver,
+  compileModel,
+  compileMart,
+  bindRunDate,
+  tableRef,
+  RUN_DATE_PLACEHOLDER,
+  PII_SALT_SECRET,
+} from './compile.js';
+export {
+  evaluateFreshness,
+  ageHours,
+  FRESHNESS_MODES,
+  isFreshnessMode,
+  type FreshnessMode,
+  type FreshnessResult,
+  type FreshnessRuleStat,
+} from './freshness.js';
+export {
+  DATABRICKS_STEP_JOB,
+  DATABRICKS_DAILY_JOB,
+  DATABRICKS_STEP_PARAMETERS,
+  DATABRICKS_JOB_IDS_FILE,
+  PII_SALT,
+  RUNTIME_WHEEL,
+  type DatabricksStepParameter,
+} from './deploy-names.js';
 export { specFiles, taskKey, jsonText, LAKE_FILE_SYSTEMS, lakeStorageRoot, type LakeFileSystem } from './databricks.js';
 export {
   databricksBundle,

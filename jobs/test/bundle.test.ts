@@ -56,11 +56,19 @@ const main = docs['databricks.yml']!;
 const resourceJobs = (): [string, string, BundleJob][] =>
   Object.entries(docs).flatMap(([file, d]) => Object.entries(d.resources?.jobs ?? {}).map(([key, job]) => [file, key, job] as [string, string, BundleJob]));
 const allTasks = (): BundleJob['tasks'][number][] => Object.values(jobs).flatMap((j) => j.tasks);
-const globRe = (glob: string): RegExp => new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+const globRe = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
 
 const listFiles = (dir: string, prefix = ''): string[] =>
   existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`])).sort()
+    ? readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+        .sort()
     : [];
 
 describe('databricksBundle', () => {
@@ -81,9 +89,21 @@ describe('databricksBundle', () => {
   });
 
   it('writes databricks.yml, one resource file per job and the specs', () => {
-    expect(Object.keys(files).filter((f) => !f.startsWith('specs/'))).toStrictEqual(['databricks.yml', bundleJobFile(DATABRICKS_STEP_JOB), bundleJobFile(DATABRICKS_DAILY_JOB)]);
+    expect(Object.keys(files).filter((f) => !f.startsWith('specs/'))).toStrictEqual([
+      'databricks.yml',
+      bundleJobFile(DATABRICKS_STEP_JOB),
+      bundleJobFile(DATABRICKS_DAILY_JOB),
+    ]);
     expect(bundleJobFile(DATABRICKS_STEP_JOB)).toBe('resources/streampulse-step.job.yml');
-    expect(Object.keys(files).filter((f) => f.startsWith('specs/')).sort()).toStrictEqual(Object.keys(specFiles(plan)).map((f) => `specs/${f}`).sort());
+    expect(
+      Object.keys(files)
+        .filter((f) => f.startsWith('specs/'))
+        .sort(),
+    ).toStrictEqual(
+      Object.keys(specFiles(plan))
+        .map((f) => `specs/${f}`)
+        .sort(),
+    );
   });
 
   it('every YAML file reads back (with the yaml package) to exactly the generated objects', () => {
@@ -118,7 +138,8 @@ describe('databricksBundle', () => {
     for (const [file, key, job] of resourceJobs()) {
       for (const k of ['schedule', 'trigger', 'triggers', 'continuous']) expect({ file, key, has: k in job }).toStrictEqual({ file, key, has: false });
     }
-    for (const text of yamlFiles.map((f) => files[f]!)) expect(text).not.toMatch(/^\s*(schedule|trigger|triggers|continuous|quartz_cron_expression|pause_status):/m);
+    for (const text of yamlFiles.map((f) => files[f]!))
+      expect(text).not.toMatch(/^\s*(schedule|trigger|triggers|continuous|quartz_cron_expression|pause_status):/m);
     // nor presets that would add or unpause one
     for (const t of Object.values(main.targets!)) expect(Object.keys(t)).not.toContain('presets');
   });
@@ -139,7 +160,9 @@ describe('databricksBundle', () => {
     for (const job of Object.values(jobs)) {
       const names = job.parameters.map((p) => p.name);
       for (const n of names) expect(n).toMatch(/^[A-Za-z0-9_]+$/);
-      const used = new Set(job.tasks.flatMap((t) => t.python_wheel_task.parameters.flatMap((p) => [...p.matchAll(/\{\{job\.parameters\.([^}]+)\}\}/g)].map((m) => m[1]!))));
+      const used = new Set(
+        job.tasks.flatMap((t) => t.python_wheel_task.parameters.flatMap((p) => [...p.matchAll(/\{\{job\.parameters\.([^}]+)\}\}/g)].map((m) => m[1]!))),
+      );
       expect({ job: job.name, used: [...used].sort() }).toStrictEqual({ job: job.name, used: [...names].sort() });
       // dynamic value references are written whole: an unbalanced brace is silently kept as text
       for (const t of job.tasks) for (const p of t.python_wheel_task.parameters) expect(p.replace(/\{\{[a-z_.]+\}\}/g, '')).not.toMatch(/\{\{|\}\}/);
@@ -210,7 +233,8 @@ describe('databricksBundle', () => {
     const specs = Object.keys(files).filter((f) => f.startsWith('specs/'));
     for (const f of specs) expect(main.sync!.include.some((g) => globRe(g).test(f))).toBe(true);
     // the runtime reads them where the bundle syncs them
-    for (const t of allTasks()) expect(t.python_wheel_task.parameters[t.python_wheel_task.parameters.indexOf('--plan') + 1]).toBe('${workspace.file_path}/specs');
+    for (const t of allTasks())
+      expect(t.python_wheel_task.parameters[t.python_wheel_task.parameters.indexOf('--plan') + 1]).toBe('${workspace.file_path}/specs');
   });
 
   it('no generated file names DBFS: libraries in the DBFS root are disabled since Runtime 15.0 (checked against the documented contract)', () => {
@@ -222,14 +246,21 @@ describe('databricksBundle', () => {
     expect(daily.tasks.map((t) => t.task_key)).toStrictEqual([...plan.jobs.map((j) => taskKey(j.id)), 'export']);
     const keys = new Set<string>();
     for (const t of daily.tasks) {
-      for (const d of t.depends_on ?? []) expect({ task: t.task_key, dep: d.task_key, seen: keys.has(d.task_key) }).toStrictEqual({ task: t.task_key, dep: d.task_key, seen: true });
+      for (const d of t.depends_on ?? [])
+        expect({ task: t.task_key, dep: d.task_key, seen: keys.has(d.task_key) }).toStrictEqual({ task: t.task_key, dep: d.task_key, seen: true });
       keys.add(t.task_key);
       expect(daily.job_clusters.map((c) => c.job_cluster_key)).toContain(t.job_cluster_key);
     }
-    for (const ds of set.datasets) expect(daily.tasks.find((t) => t.task_key === `silver__${ds.dataset}`)!.depends_on).toContainEqual({ task_key: `bronze__${ds.dataset}` });
+    for (const ds of set.datasets)
+      expect(daily.tasks.find((t) => t.task_key === `silver__${ds.dataset}`)!.depends_on).toContainEqual({ task_key: `bronze__${ds.dataset}` });
     const gold = daily.tasks.filter((t) => t.task_key.startsWith('gold__'));
     expect(gold.every((t) => (t.depends_on ?? []).every((d) => /^(silver|gold)__/.test(d.task_key)))).toBe(true);
-    expect(daily.tasks.find((t) => t.task_key === 'export')!.depends_on!.map((d) => d.task_key).sort()).toStrictEqual(set.marts.map((m) => `mart__${m.mart}`).sort());
+    expect(
+      daily.tasks
+        .find((t) => t.task_key === 'export')!
+        .depends_on!.map((d) => d.task_key)
+        .sort(),
+    ).toStrictEqual(set.marts.map((m) => `mart__${m.mart}`).sort());
     expect(daily.max_concurrent_runs).toBe(1);
   });
 
@@ -237,7 +268,10 @@ describe('databricksBundle', () => {
     const domains = [...new Set([...set.datasets, ...set.models, ...set.marts].map((c) => c.domain))].sort().join('+');
     for (const job of Object.values(jobs)) {
       expect(job.job_clusters).toHaveLength(1);
-      const c = job.job_clusters[0]!.new_cluster as Record<string, unknown> & { autoscale: { min_workers: number; max_workers: number }; custom_tags: Record<string, string> };
+      const c = job.job_clusters[0]!.new_cluster as Record<string, unknown> & {
+        autoscale: { min_workers: number; max_workers: number };
+        custom_tags: Record<string, string>;
+      };
       expect(c['spark_version']).toBe('15.4.x-scala2.12');
       expect(c.autoscale.min_workers).toBeLessThan(c.autoscale.max_workers);
       expect(c['azure_attributes']).toStrictEqual({ availability: 'SPOT_WITH_FALLBACK_AZURE', first_on_demand: 1, spot_bid_max_price: -1 });
@@ -305,7 +339,25 @@ describe('yamlText', () => {
       plain: 'streampulse-step',
       path: '../../jobs/python/dist/*.whl',
       look_alikes: ['true', 'no', 'null', '~', '15.4', '-1', '2026-01-25', '0x10', '.5', '.inf', '.NaN', '.hidden', 'y', 'Yes', 'OFF', '=', '<<'],
-      indicators: ['--plan', '{{job.parameters.run_date}}', '${var.lake_account}', 'a: b', 'a #b', '* x', '& y', '! z', '%p', '@q', '`r`', "'s'", '"t"', '[u]', '|v', '>w', ''],
+      indicators: [
+        '--plan',
+        '{{job.parameters.run_date}}',
+        '${var.lake_account}',
+        'a: b',
+        'a #b',
+        '* x',
+        '& y',
+        '! z',
+        '%p',
+        '@q',
+        '`r`',
+        "'s'",
+        '"t"',
+        '[u]',
+        '|v',
+        '>w',
+        '',
+      ],
       spaces: [' lead', 'trail ', 'in side'],
       unicode: 'landing → bronze',
       lines: 'one\ntwo',

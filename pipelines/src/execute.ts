@@ -71,7 +71,13 @@ export interface ResolvedDataset {
   readonly parameters: Readonly<Record<string, Json>>;
   readonly typeProperties: Readonly<Record<string, Json>>;
   /** `typeProperties.location` when there is one (fileSystem/container, folderPath, fileName). */
-  readonly location?: { readonly type: string; readonly fileSystem?: string; readonly container?: string; readonly folderPath?: string; readonly fileName?: string };
+  readonly location?: {
+    readonly type: string;
+    readonly fileSystem?: string;
+    readonly container?: string;
+    readonly folderPath?: string;
+    readonly fileName?: string;
+  };
 }
 
 /** What a binding receives: the activity with every expression evaluated. */
@@ -183,7 +189,9 @@ export function bindParameters(name: string, declared: Obj, given: Readonly<Reco
   const out: Record<string, Json> = {};
   for (const k of Object.keys(given))
     if (!(k in declared))
-      throw new StreamPulseError('ADF_UNKNOWN_PARAMETER', `pipeline '${name}' has no parameter '${k}'`, { remedy: `pass only: ${Object.keys(declared).join(', ') || '(none)'}` });
+      throw new StreamPulseError('ADF_UNKNOWN_PARAMETER', `pipeline '${name}' has no parameter '${k}'`, {
+        remedy: `pass only: ${Object.keys(declared).join(', ') || '(none)'}`,
+      });
   for (const [k, specV] of Object.entries(declared)) {
     const spec = asObj(specV);
     const type = String(spec['type'] ?? 'String');
@@ -204,7 +212,9 @@ export function bindParameters(name: string, declared: Obj, given: Readonly<Reco
         v = Number.NaN;
       }
       if (typeof v === 'number' && Number.isNaN(v))
-        throw new StreamPulseError('ADF_BAD_PARAMETER', `parameter '${k}' of pipeline '${name}' is ${type}; '${text}' is not`, { remedy: `pass a ${type} value` });
+        throw new StreamPulseError('ADF_BAD_PARAMETER', `parameter '${k}' of pipeline '${name}' is ${type}; '${text}' is not`, {
+          remedy: `pass a ${type} value`,
+        });
     }
     out[k] = v;
   }
@@ -216,7 +226,13 @@ export async function executePipeline(name: string, opts: ExecuteOptions): Promi
   return runPipeline(name, opts, opts.parameters ?? {}, []);
 }
 
-async function runPipeline(name: string, opts: ExecuteOptions, given: Readonly<Record<string, Json | string>>, sink: ActivityRun[], runIdIn?: string): Promise<PipelineRunResult> {
+async function runPipeline(
+  name: string,
+  opts: ExecuteOptions,
+  given: Readonly<Record<string, Json | string>>,
+  sink: ActivityRun[],
+  runIdIn?: string,
+): Promise<PipelineRunResult> {
   const doc = pipelineDoc(opts.files, name);
   const props = asObj(doc['properties']);
   const parameters = bindParameters(name, asObj(props['parameters']), given);
@@ -226,7 +242,10 @@ async function runPipeline(name: string, opts: ExecuteOptions, given: Readonly<R
   const variables = new Map<string, Json>();
   for (const [k, v] of Object.entries(asObj(props['variables']))) {
     const spec = asObj(v);
-    variables.set(k, (spec['defaultValue'] as Json | undefined) ?? (spec['type'] === 'Array' ? [] : spec['type'] === 'Bool' || spec['type'] === 'Boolean' ? false : ''));
+    variables.set(
+      k,
+      (spec['defaultValue'] as Json | undefined) ?? (spec['type'] === 'Array' ? [] : spec['type'] === 'Bool' || spec['type'] === 'Boolean' ? false : ''),
+    );
   }
   const state: RunState = {
     opts,
@@ -277,11 +296,17 @@ async function runContainer(activities: readonly Obj[], state: RunState, scope: 
   const errors = new Map<string, ActivityError | null>();
   const byName = new Map(activities.map((a) => [String(a['name']), a]));
   const deps = (a: Obj): { activity: string; conditions: string[] }[] =>
-    asList(a['dependsOn']).map((d) => ({ activity: String(d['activity']), conditions: Array.isArray(d['dependencyConditions']) ? d['dependencyConditions'].map(String) : ['Succeeded'] }));
+    asList(a['dependsOn']).map((d) => ({
+      activity: String(d['activity']),
+      conditions: Array.isArray(d['dependencyConditions']) ? d['dependencyConditions'].map(String) : ['Succeeded'],
+    }));
   const pending = new Set(byName.keys());
   while (pending.size > 0) {
     const ready = [...pending].filter((n) => deps(byName.get(n) as Obj).every((d) => statuses.has(d.activity) || !byName.has(d.activity)));
-    if (ready.length === 0) throw new StreamPulseError('ADF_DEPENDENCY_CYCLE', `activities ${[...pending].join(', ')} wait on each other (a dependsOn cycle)`, { remedy: 'run `streampulse adf validate` and break the cycle' });
+    if (ready.length === 0)
+      throw new StreamPulseError('ADF_DEPENDENCY_CYCLE', `activities ${[...pending].join(', ')} wait on each other (a dependsOn cycle)`, {
+        remedy: 'run `streampulse adf validate` and break the cycle',
+      });
     await Promise.all(
       ready.map(async (n) => {
         pending.delete(n);
@@ -342,7 +367,17 @@ function evalCtx(state: RunState, scope: Scope): EvalContext {
   };
 }
 
-function record(state: RunState, a: Obj, status: ActivityStatus, start: Date, input: Json, output: Json, error: ActivityError | null, retryAttempt: number | null, scope: Scope): ActivityRun {
+function record(
+  state: RunState,
+  a: Obj,
+  status: ActivityStatus,
+  start: Date,
+  input: Json,
+  output: Json,
+  error: ActivityError | null,
+  retryAttempt: number | null,
+  scope: Scope,
+): ActivityRun {
   const end = state.opts.now ? state.opts.now() : new Date();
   const item = scope.itemValue();
   const run: ActivityRun = {
@@ -388,7 +423,11 @@ async function runActivity(a: Obj, state: RunState, scope: Scope): Promise<{ sta
           ? e
           : e instanceof StreamPulseError && e.code.startsWith('ADF_EXPRESSION')
             ? new ActivityFailure('InvalidTemplate', e.message)
-            : new ActivityFailure(e instanceof StreamPulseError ? e.code : 'ActivityFailed', e instanceof Error ? e.message : String(e), e instanceof StreamPulseError ? 'UserError' : 'SystemError');
+            : new ActivityFailure(
+                e instanceof StreamPulseError ? e.code : 'ActivityFailed',
+                e instanceof Error ? e.message : String(e),
+                e instanceof StreamPulseError ? 'UserError' : 'SystemError',
+              );
       const error: ActivityError = { errorCode: f.errorCode, message: f.message, failureType: f.failureType, target: name };
       record(state, a, 'Failed', start, input, null, error, retries > 0 ? attempt : null, scope);
       if (attempt < retries && !CONTROL_TYPES.has(String(a['type']))) {
@@ -499,7 +538,8 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       const value = ev(tp['value']);
       setInput({ variableName: v, value });
       const cur = state.variables.get(v);
-      if (!Array.isArray(cur)) throw new ActivityFailure('VariableNotArray', `AppendVariable needs an Array variable; '${v}' is ${cur === undefined ? 'not declared' : typeof cur}`);
+      if (!Array.isArray(cur))
+        throw new ActivityFailure('VariableNotArray', `AppendVariable needs an Array variable; '${v}' is ${cur === undefined ? 'not declared' : typeof cur}`);
       state.variables.set(v, [...cur, value]);
       return {};
     }
@@ -508,7 +548,11 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       setInput({ expression: cond });
       if (typeof cond !== 'boolean') throw new ActivityFailure('InvalidTemplate', `the If Condition expression must be a Boolean, got ${JSON.stringify(cond)}`);
       const r = await runContainer(asList(cond ? tp['ifTrueActivities'] : tp['ifFalseActivities']), state, scope);
-      if (r.failedActivity) throw new ActivityFailure('ActivityFailed', `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`);
+      if (r.failedActivity)
+        throw new ActivityFailure(
+          'ActivityFailed',
+          `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`,
+        );
       return { ifCondition: cond };
     }
     case 'Switch': {
@@ -516,7 +560,11 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       setInput({ on });
       const hit = asList(tp['cases']).find((c) => stringify(c['value'] as Json) === on);
       const r = await runContainer(asList(hit ? hit['activities'] : tp['defaultActivities']), state, scope);
-      if (r.failedActivity) throw new ActivityFailure('ActivityFailed', `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`);
+      if (r.failedActivity)
+        throw new ActivityFailure(
+          'ActivityFailed',
+          `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`,
+        );
       return { case: hit ? on : 'default' };
     }
     case 'Filter': {
@@ -527,7 +575,8 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       const kept: Json[] = [];
       for (const item of items) {
         const keep = evaluateDeep(tp['condition'], evalCtx(state, new Scope(scope, item)));
-        if (typeof keep !== 'boolean') throw new ActivityFailure('InvalidTemplate', `the Filter condition must be a Boolean, got ${JSON.stringify(keep)} for item ${JSON.stringify(item)}`);
+        if (typeof keep !== 'boolean')
+          throw new ActivityFailure('InvalidTemplate', `the Filter condition must be a Boolean, got ${JSON.stringify(keep)} for item ${JSON.stringify(item)}`);
         if (keep) kept.push(item);
       }
       return { ItemsCount: items.length, FilteredItemsCount: kept.length, Value: kept };
@@ -536,7 +585,11 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       const max = 1000;
       for (let i = 1; i <= max; i++) {
         const r = await runContainer(asList(tp['activities']), state, scope);
-        if (r.failedActivity) throw new ActivityFailure('ActivityFailed', `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`);
+        if (r.failedActivity)
+          throw new ActivityFailure(
+            'ActivityFailed',
+            `Activity failed because an inner activity failed; inner activity name: ${r.failedActivity.name}, error: ${r.failedActivity.error?.message ?? ''}`,
+          );
         const done = evaluateDeep(tp['expression'], evalCtx(state, scope));
         if (done === true) return { iterations: i };
       }
@@ -571,7 +624,8 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       setInput({ pipeline: target, parameters: params });
       const childId = (state.opts.newId ?? randomUUID)();
       const child = await runPipeline(target, state.opts, params, state.runs, childId);
-      if (tp['waitOnCompletion'] !== false && child.status === 'Failed') throw new ActivityFailure('ExecutePipelineFailed', `pipeline '${target}' (run ${childId}) failed: ${child.message}`);
+      if (tp['waitOnCompletion'] !== false && child.status === 'Failed')
+        throw new ActivityFailure('ExecutePipelineFailed', `pipeline '${target}' (run ${childId}) failed: ${child.message}`);
       return { pipelineName: target, pipelineRunId: childId };
     }
     case 'Lookup': {
@@ -602,7 +656,11 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
     default: {
       const b = bindings.other?.[type];
       if (b) return callBinding(b, type);
-      throw new ActivityFailure('UnsupportedActivity', `the local executor cannot run activities of type '${type}' (activity '${String(a['name'])}')`, 'SystemError');
+      throw new ActivityFailure(
+        'UnsupportedActivity',
+        `the local executor cannot run activities of type '${type}' (activity '${String(a['name'])}')`,
+        'SystemError',
+      );
     }
   }
 }

@@ -200,9 +200,7 @@ export function controlManifest(set: ContractSet, plan: JobPlan): ControlManifes
       };
     })
     .sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0));
-  const marts = set.marts
-    .map((m) => ({ mart: m.mart, job: job(`mart.${m.mart}`) }))
-    .sort((a, b) => (a.mart < b.mart ? -1 : a.mart > b.mart ? 1 : 0));
+  const marts = set.marts.map((m) => ({ mart: m.mart, job: job(`mart.${m.mart}`) })).sort((a, b) => (a.mart < b.mart ? -1 : a.mart > b.mart ? 1 : 0));
   return { datasets, waves: ingestionWaves(datasets, plan), marts };
 }
 
@@ -297,7 +295,12 @@ function datasets(): Record<string, unknown>[] {
         annotations: [],
         type: 'Binary',
         typeProperties: {
-          location: { type: 'AzureBlobStorageLocation', fileName: expr('@dataset().fileName'), folderPath: expr('@dataset().folderPath'), container: NAMES.sourceContainer },
+          location: {
+            type: 'AzureBlobStorageLocation',
+            fileName: expr('@dataset().fileName'),
+            folderPath: expr('@dataset().folderPath'),
+            container: NAMES.sourceContainer,
+          },
         },
       },
     },
@@ -310,7 +313,12 @@ function datasets(): Record<string, unknown>[] {
         annotations: [],
         type: 'Binary',
         typeProperties: {
-          location: { type: 'AzureBlobFSLocation', fileName: expr('@dataset().fileName'), folderPath: expr('@dataset().folderPath'), fileSystem: NAMES.fsLanding },
+          location: {
+            type: 'AzureBlobFSLocation',
+            fileName: expr('@dataset().fileName'),
+            folderPath: expr('@dataset().folderPath'),
+            fileSystem: NAMES.fsLanding,
+          },
         },
       },
     },
@@ -368,7 +376,13 @@ type StepValue = string | Record<string, unknown>;
  * optional) starting the step job with all of its parameters: an empty `job` or `layer`
  * means "not this selector" to the runtime's CLI, so no value falls back to a job default.
  */
-function databricksJob(name: string, description: string, jobId: string, parameters: Readonly<Record<DatabricksStepParameter, StepValue>>, dependsOn: unknown[]): Record<string, unknown> {
+function databricksJob(
+  name: string,
+  description: string,
+  jobId: string,
+  parameters: Readonly<Record<DatabricksStepParameter, StepValue>>,
+  dependsOn: unknown[],
+): Record<string, unknown> {
   const jobParameters: Record<string, StepValue> = {};
   for (const k of DATABRICKS_STEP_PARAMETERS) jobParameters[k] = parameters[k];
   return {
@@ -459,8 +473,12 @@ function ingestPipeline(): Record<string, unknown> {
           inputs: [ref(NAMES.dsSource, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
           outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
         },
-        databricksJob('Bronze', 'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).', jobIdParam, step('bronzeJob'), [dep('Copy source to landing', 'Succeeded')]),
-        databricksJob('Silver', 'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).', jobIdParam, step('silverJob'), [dep('Bronze', 'Succeeded')]),
+        databricksJob('Bronze', 'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).', jobIdParam, step('bronzeJob'), [
+          dep('Copy source to landing', 'Succeeded'),
+        ]),
+        databricksJob('Silver', 'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).', jobIdParam, step('silverJob'), [
+          dep('Bronze', 'Succeeded'),
+        ]),
         recordRun(
           'Record ingestion failure',
           'Failed',
@@ -581,7 +599,8 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
   return {
     name: NAMES.plMaster,
     properties: {
-      description: 'The daily batch: the datasets of the control manifest wave by wave (each wave in parallel), then gold and the marts, the export, then the serving database.',
+      description:
+        'The daily batch: the datasets of the control manifest wave by wave (each wave in parallel), then gold and the marts, the export, then the serving database.',
       activities: [
         ...lookups(),
         {
@@ -595,8 +614,16 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
             activities: [ingestWave('@item()', [])],
           },
         },
-        databricksJob('Gold', 'Builds the gold models and the marts of the run date (job specs of layer gold and mart).', lookedUpJobId, step('run', 'gold,mart'), [dep('For each wave', 'Succeeded')]),
-        databricksJob('Export', "Writes each mart's CSV extract and the batch report; fails when rows are not conserved.", lookedUpJobId, step('export', ''), [dep('Gold', 'Succeeded')]),
+        databricksJob(
+          'Gold',
+          'Builds the gold models and the marts of the run date (job specs of layer gold and mart).',
+          lookedUpJobId,
+          step('run', 'gold,mart'),
+          [dep('For each wave', 'Succeeded')],
+        ),
+        databricksJob('Export', "Writes each mart's CSV extract and the batch report; fails when rows are not conserved.", lookedUpJobId, step('export', ''), [
+          dep('Gold', 'Succeeded'),
+        ]),
         {
           name: 'For each mart',
           type: 'ForEach',
@@ -619,7 +646,12 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                     storeSettings: { type: 'AzureBlobFSReadSettings', recursive: true, wildcardFileName: '*.csv' },
                     formatSettings: { type: 'DelimitedTextReadSettings' },
                   },
-                  sink: { type: 'AzureSqlSink', preCopyScript: expr(`@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`), writeBehavior: 'insert', tableOption: 'none' },
+                  sink: {
+                    type: 'AzureSqlSink',
+                    preCopyScript: expr(`@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`),
+                    writeBehavior: 'insert',
+                    tableOption: 'none',
+                  },
                   enableStaging: false,
                 },
                 inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: expr('@item().mart') })],
@@ -640,14 +672,29 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           },
           linkedServiceName: ref(NAMES.lsSql, 'LinkedServiceReference'),
         },
-        recordRun('Record completion', 'Succeeded', [dep('Merge serving', 'Succeeded')], runDate, `@concat(string(length(${manifest}.datasets)), ' datasets, ', string(length(${manifest}.marts)), ' marts')`),
-        recordRun('Record failure', 'Failed', [dep('Merge serving', 'Failed', 'Skipped')], runDate, "@concat('daily batch ', pipeline().parameters.runDate, ' failed')"),
+        recordRun(
+          'Record completion',
+          'Succeeded',
+          [dep('Merge serving', 'Succeeded')],
+          runDate,
+          `@concat(string(length(${manifest}.datasets)), ' datasets, ', string(length(${manifest}.marts)), ' marts')`,
+        ),
+        recordRun(
+          'Record failure',
+          'Failed',
+          [dep('Merge serving', 'Failed', 'Skipped')],
+          runDate,
+          "@concat('daily batch ', pipeline().parameters.runDate, ' failed')",
+        ),
         {
           name: 'Fail daily batch',
           type: 'Fail',
           dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
           userProperties: [],
-          typeProperties: { message: expr("@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')"), errorCode: 'STREAMPULSE_DAILY_FAILED' },
+          typeProperties: {
+            message: expr("@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
+            errorCode: 'STREAMPULSE_DAILY_FAILED',
+          },
         },
       ],
       parameters: { runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
@@ -689,14 +736,29 @@ function hourlyPipeline(): Record<string, unknown> {
             ],
           },
         },
-        recordRun('Record completion', 'Succeeded', [dep('For each wave', 'Succeeded')], runDate, "@concat('hourly refresh of ', pipeline().parameters.runDate)"),
-        recordRun('Record failure', 'Failed', [dep('For each wave', 'Failed', 'Skipped')], runDate, "@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed')"),
+        recordRun(
+          'Record completion',
+          'Succeeded',
+          [dep('For each wave', 'Succeeded')],
+          runDate,
+          "@concat('hourly refresh of ', pipeline().parameters.runDate)",
+        ),
+        recordRun(
+          'Record failure',
+          'Failed',
+          [dep('For each wave', 'Failed', 'Skipped')],
+          runDate,
+          "@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed')",
+        ),
         {
           name: 'Fail hourly refresh',
           type: 'Fail',
           dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
           userProperties: [],
-          typeProperties: { message: expr("@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed; see the activity runs')"), errorCode: 'STREAMPULSE_HOURLY_FAILED' },
+          typeProperties: {
+            message: expr("@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
+            errorCode: 'STREAMPULSE_HOURLY_FAILED',
+          },
         },
       ],
       parameters: { runDate: { type: 'String' }, freshness: FRESHNESS_PARAMETER },
@@ -710,14 +772,19 @@ function hourlyPipeline(): Record<string, unknown> {
 /** `start` moved `minutes` later, as an ISO time without milliseconds. */
 function plusMinutes(start: string, minutes: number): string {
   const t = new Date(start);
-  if (Number.isNaN(t.getTime())) throw new StreamPulseError('ADF_BAD_OPTION', `triggerStart '${start}' is not an ISO date-time`, { remedy: 'pass triggerStart as e.g. 2026-01-01T00:00:00Z' });
+  if (Number.isNaN(t.getTime()))
+    throw new StreamPulseError('ADF_BAD_OPTION', `triggerStart '${start}' is not an ISO date-time`, {
+      remedy: 'pass triggerStart as e.g. 2026-01-01T00:00:00Z',
+    });
   return new Date(t.getTime() + minutes * 60_000).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
   const start = o.triggerStart;
   if (!Number.isInteger(o.hourlyMinute) || o.hourlyMinute < 0 || o.hourlyMinute > 59)
-    throw new StreamPulseError('ADF_BAD_OPTION', `hourlyMinute must be a whole minute 0..59, got ${o.hourlyMinute}`, { remedy: 'pass the minute past each hour the hourly refresh starts, e.g. 15' });
+    throw new StreamPulseError('ADF_BAD_OPTION', `hourlyMinute must be a whole minute 0..59, got ${o.hourlyMinute}`, {
+      remedy: 'pass the minute past each hour the hourly refresh starts, e.g. 15',
+    });
   return [
     {
       name: NAMES.trSchedule,

@@ -28,4 +28,17 @@ export {
   type ValidateOptions,
 } from './validate.js';
 export { readFactoryDir, writeFactoryDir } from './io.js';
-export { executePipeline, bindParameters, formatActivityRun, type ActivityRun, type ActivityStatus, type ActivityError, type PipelineRunResult, type ResolvedDataset, type BoundActivity, type Binding, type ActivityBindings, type ExecuteOptions } from './execute.js';
+export {
+  executePipeline,
+  bindParameters,
+  formatActivityRun,
+  type ActivityRun,
+  type ActivityStatus,
+  type ActivityError,
+  type PipelineRunResult,
+  type ResolvedDataset,
+  type BoundActivity,
+  type Binding,
+  type ActivityBindings,
+  type ExecuteOptions,
+} from './execute.js';

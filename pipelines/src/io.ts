@@ -7,7 +7,9 @@ import { ENTITY_FOLDERS, factoryFileText, type AdfFactory } from './generate.js'
 /** Reads every `*.json` under the entity folders (and `control/`) of `dir`. Unparseable files throw with the file name. */
 export function readFactoryDir(dir: string): Record<string, unknown> {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new StreamPulseError('ADF_DIR_MISSING', `${dir} is not a folder`, { remedy: 'pass the adf/ folder written by `streampulse adf generate --out DIR` (DIR/adf)' });
+    throw new StreamPulseError('ADF_DIR_MISSING', `${dir} is not a folder`, {
+      remedy: 'pass the adf/ folder written by `streampulse adf generate --out DIR` (DIR/adf)',
+    });
   const files: Record<string, unknown> = {};
   for (const folder of [...ENTITY_FOLDERS, 'control']) {
     const sub = join(dir, folder);
@@ -18,12 +20,16 @@ export function readFactoryDir(dir: string): Record<string, unknown> {
       try {
         files[`${folder}/${name}`] = JSON.parse(text) as unknown;
       } catch (e) {
-        throw new StreamPulseError('ADF_BAD_JSON', `${folder}/${name} is not valid JSON: ${(e as Error).message}`, { remedy: 'fix the JSON syntax of that file' });
+        throw new StreamPulseError('ADF_BAD_JSON', `${folder}/${name} is not valid JSON: ${(e as Error).message}`, {
+          remedy: 'fix the JSON syntax of that file',
+        });
       }
     }
   }
   if (!Object.keys(files).some((f) => f.startsWith('pipeline/')))
-    throw new StreamPulseError('ADF_DIR_EMPTY', `${dir} has no pipeline/*.json`, { remedy: 'pass the adf/ folder of a factory in git layout (factory/, linkedService/, dataset/, pipeline/, trigger/)' });
+    throw new StreamPulseError('ADF_DIR_EMPTY', `${dir} has no pipeline/*.json`, {
+      remedy: 'pass the adf/ folder of a factory in git layout (factory/, linkedService/, dataset/, pipeline/, trigger/)',
+    });
   return files;
 }
 

@@ -74,14 +74,33 @@ export const DOCUMENTED_ACTIVITY_CONTRACTS: Readonly<Record<string, ActivityCont
       "Data Factory docs 'Transform data by running a Databricks job' (type DatabricksJob; jobId required, jobParameters optional) and the REST API's DatabricksJobActivity (api-version 2018-06-01: an ExecutionActivity whose typeProperties are jobId, required, and jobParameters)",
     linkedServiceType: 'AzureDatabricks',
     typeProperties: {
-      jobId: { required: true, kind: 'string-or-expression', description: 'the id of the Databricks job to run (string, or Expression with resultType string)' },
-      jobParameters: { required: false, kind: 'parameter-map', description: "the job parameters of the run, by name (a name not given takes the job's default)" },
+      jobId: {
+        required: true,
+        kind: 'string-or-expression',
+        description: 'the id of the Databricks job to run (string, or Expression with resultType string)',
+      },
+      jobParameters: {
+        required: false,
+        kind: 'parameter-map',
+        description: "the job parameters of the run, by name (a name not given takes the job's default)",
+      },
     },
   },
 };
 
 /** The properties an execution activity may carry (the REST API's Activity + ExecutionActivity). */
-const EXECUTION_ACTIVITY_KEYS = new Set(['name', 'type', 'description', 'state', 'onInactiveMarkAs', 'dependsOn', 'userProperties', 'linkedServiceName', 'policy', 'typeProperties']);
+const EXECUTION_ACTIVITY_KEYS = new Set([
+  'name',
+  'type',
+  'description',
+  'state',
+  'onInactiveMarkAs',
+  'dependsOn',
+  'userProperties',
+  'linkedServiceName',
+  'policy',
+  'typeProperties',
+]);
 
 const ITERATION = new Set(['ForEach', 'Until']);
 const CONDITIONAL = new Set(['IfCondition', 'Switch']);
@@ -206,10 +225,18 @@ function references(e: Expr): { kind: 'parameter' | 'variable' | 'activity' | 'd
   const visit = (x: Expr): void => {
     if (x.kind === 'member') {
       const t = x.target;
-      if (t.kind === 'member' && t.name === 'parameters' && t.target.kind === 'call' && t.target.name.toLowerCase() === 'pipeline' && t.target.args.length === 0)
+      if (
+        t.kind === 'member' &&
+        t.name === 'parameters' &&
+        t.target.kind === 'call' &&
+        t.target.name.toLowerCase() === 'pipeline' &&
+        t.target.args.length === 0
+      )
         out.push({ kind: 'parameter', name: x.name });
-      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'dataset' && x.name !== 'parameters') out.push({ kind: 'dataset', name: x.name });
-      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'linkedservice' && x.name !== 'parameters') out.push({ kind: 'linkedService', name: x.name });
+      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'dataset' && x.name !== 'parameters')
+        out.push({ kind: 'dataset', name: x.name });
+      if (t.kind === 'call' && t.args.length === 0 && t.name.toLowerCase() === 'linkedservice' && x.name !== 'parameters')
+        out.push({ kind: 'linkedService', name: x.name });
       visit(x.target);
     } else if (x.kind === 'index') {
       visit(x.target);
@@ -253,7 +280,12 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
   const pipelines = entities('pipeline');
   const props = (v: Obj | undefined): Obj => (v && isObj(v['properties']) ? v['properties'] : {});
 
-  const checkExpressions = (file: string, where: string, value: unknown, scope: { parameters?: Obj; variables?: Obj; activities?: ReadonlySet<string>; datasetParameters?: Obj; lsParameters?: Obj }): void => {
+  const checkExpressions = (
+    file: string,
+    where: string,
+    value: unknown,
+    scope: { parameters?: Obj; variables?: Obj; activities?: ReadonlySet<string>; datasetParameters?: Obj; lsParameters?: Obj },
+  ): void => {
     for (const { path, text } of strings(value, '')) {
       if (!text.includes('@')) continue;
       let exprs: Expr[];
@@ -269,19 +301,40 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       for (const ex of exprs) {
         walkCalls(ex, (call) => {
           const arity = functionArity(call.name.toLowerCase());
-          if (arity === undefined) add(file, `${where} ${path}`, 'unknown-function', `unknown function '${call.name}' at column ${call.pos} of ${JSON.stringify(text)}`);
+          if (arity === undefined)
+            add(file, `${where} ${path}`, 'unknown-function', `unknown function '${call.name}' at column ${call.pos} of ${JSON.stringify(text)}`);
           else if (call.args.length < arity.min || call.args.length > arity.max)
-            add(file, `${where} ${path}`, 'function-arity', `${call.name}() takes ${arity.min === arity.max ? arity.min : `${arity.min} to ${arity.max === Infinity ? 'any number of' : arity.max}`} argument(s), got ${call.args.length}, in ${JSON.stringify(text)}`);
+            add(
+              file,
+              `${where} ${path}`,
+              'function-arity',
+              `${call.name}() takes ${arity.min === arity.max ? arity.min : `${arity.min} to ${arity.max === Infinity ? 'any number of' : arity.max}`} argument(s), got ${call.args.length}, in ${JSON.stringify(text)}`,
+            );
         });
         for (const r of references(ex)) {
           if (r.kind === 'parameter' && scope.parameters && !(r.name in scope.parameters))
-            add(file, `${where} ${path}`, 'missing-parameter', `pipeline().parameters.${r.name} is not a parameter of this pipeline (parameters: ${Object.keys(scope.parameters).join(', ') || 'none'})`);
+            add(
+              file,
+              `${where} ${path}`,
+              'missing-parameter',
+              `pipeline().parameters.${r.name} is not a parameter of this pipeline (parameters: ${Object.keys(scope.parameters).join(', ') || 'none'})`,
+            );
           if (r.kind === 'variable' && scope.variables && !(r.name in scope.variables))
-            add(file, `${where} ${path}`, 'missing-variable', `variables('${r.name}') is not declared in this pipeline (variables: ${Object.keys(scope.variables).join(', ') || 'none'})`);
+            add(
+              file,
+              `${where} ${path}`,
+              'missing-variable',
+              `variables('${r.name}') is not declared in this pipeline (variables: ${Object.keys(scope.variables).join(', ') || 'none'})`,
+            );
           if (r.kind === 'activity' && scope.activities && !scope.activities.has(r.name))
             add(file, `${where} ${path}`, 'missing-activity', `activity('${r.name}') is not an activity of this pipeline`);
           if (r.kind === 'dataset' && scope.datasetParameters && !(r.name in scope.datasetParameters))
-            add(file, `${where} ${path}`, 'missing-parameter', `dataset().${r.name} is not a parameter of this dataset (parameters: ${Object.keys(scope.datasetParameters).join(', ') || 'none'})`);
+            add(
+              file,
+              `${where} ${path}`,
+              'missing-parameter',
+              `dataset().${r.name} is not a parameter of this dataset (parameters: ${Object.keys(scope.datasetParameters).join(', ') || 'none'})`,
+            );
           if (r.kind === 'linkedService' && scope.lsParameters && !(r.name in scope.lsParameters))
             add(file, `${where} ${path}`, 'missing-parameter', `linkedService().${r.name} is not a parameter of this linked service`);
         }
@@ -294,7 +347,12 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     for (const [name, spec] of Object.entries(params)) {
       const type = isObj(spec) ? str(spec['type']) : undefined;
       if (type === undefined || !allowed.includes(type)) {
-        add(file, `${where} ${what} '${name}'`, 'parameter-type', `${what} '${name}' has type ${JSON.stringify(type ?? null)}; use one of ${allowed.join(', ')}`);
+        add(
+          file,
+          `${where} ${what} '${name}'`,
+          'parameter-type',
+          `${what} '${name}' has type ${JSON.stringify(type ?? null)}; use one of ${allowed.join(', ')}`,
+        );
         continue;
       }
       const dv = isObj(spec) ? spec['defaultValue'] : undefined;
@@ -319,7 +377,12 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     if (!isObj(r)) return;
     const name = str(r['referenceName']);
     if (name !== undefined && !linkedServices.has(name))
-      add(file, where, 'missing-linked-service', `linked service '${name}' does not exist (linked services: ${[...linkedServices.keys()].join(', ') || 'none'})`);
+      add(
+        file,
+        where,
+        'missing-linked-service',
+        `linked service '${name}' does not exist (linked services: ${[...linkedServices.keys()].join(', ') || 'none'})`,
+      );
   };
 
   const checkDatasetRef = (file: string, where: string, r: unknown, scope: Parameters<typeof checkExpressions>[3]): void => {
@@ -333,16 +396,19 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     const declared = isObj(props(ds)['parameters']) ? (props(ds)['parameters'] as Obj) : {};
     const given = isObj(r['parameters']) ? r['parameters'] : {};
     for (const p of Object.keys(given))
-      if (!(p in declared)) add(file, where, 'missing-parameter', `dataset '${name}' has no parameter '${p}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
+      if (!(p in declared))
+        add(file, where, 'missing-parameter', `dataset '${name}' has no parameter '${p}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
     for (const [p, spec] of Object.entries(declared))
-      if (!(p in given) && !(isObj(spec) && spec['defaultValue'] !== undefined)) add(file, where, 'missing-parameter', `dataset '${name}' needs parameter '${p}', which is not passed`);
+      if (!(p in given) && !(isObj(spec) && spec['defaultValue'] !== undefined))
+        add(file, where, 'missing-parameter', `dataset '${name}' needs parameter '${p}', which is not passed`);
     checkExpressions(file, where, given, scope);
   };
 
   // -- linked services
   for (const [file, doc] of byFolder('linkedService')) {
     const name = str(doc['name']) ?? '';
-    if (`linkedService/${name}.json` !== file) add(file, 'name', 'name-mismatch', `the file holds linked service '${name}'; the git layout wants linkedService/<name>.json`);
+    if (`linkedService/${name}.json` !== file)
+      add(file, 'name', 'name-mismatch', `the file holds linked service '${name}'; the git layout wants linkedService/<name>.json`);
     const err = sdkCheck(s, 'LinkedServiceResource', doc, 'linkedService');
     if (err) add(file, name, 'sdk-schema', `the Data Factory SDK rejects it: ${err}`);
     const p = props(doc);
@@ -379,7 +445,12 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     const all = allActivities(top);
     const names = new Set(all.map((a) => a.name));
     if (all.length > maxActivities)
-      add(file, name, 'activity-limit', `pipeline '${name}' has ${all.length} activities (inner activities of containers included); Data Factory allows at most ${maxActivities}`);
+      add(
+        file,
+        name,
+        'activity-limit',
+        `pipeline '${name}' has ${all.length} activities (inner activities of containers included); Data Factory allows at most ${maxActivities}`,
+      );
     const seen = new Set<string>();
     for (const a of all) {
       const where = `activity '${a.name}'`;
@@ -387,16 +458,27 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       seen.add(a.name);
       const contract = DOCUMENTED_ACTIVITY_CONTRACTS[a.type];
       if (contract) for (const message of contractProblems(a, contract, linkedServices)) add(file, where, 'activity-contract', message);
-      else if (!s.activityTypes.has(a.type))
-        add(file, where, 'unknown-activity-type', `activity '${a.name}' has unknown type '${a.type}'`);
+      else if (!s.activityTypes.has(a.type)) add(file, where, 'unknown-activity-type', `activity '${a.name}' has unknown type '${a.type}'`);
       // nesting limits
       if (ITERATION.has(a.type)) {
         const outer = a.parents.find((x) => ITERATION.has(x.type));
-        if (outer) add(file, where, 'nesting', `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline)`);
+        if (outer)
+          add(
+            file,
+            where,
+            'nesting',
+            `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline)`,
+          );
       }
       if (CONDITIONAL.has(a.type)) {
         const outer = a.parents.find((x) => CONDITIONAL.has(x.type));
-        if (outer) add(file, where, 'nesting', `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline)`);
+        if (outer)
+          add(
+            file,
+            where,
+            'nesting',
+            `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline)`,
+          );
       }
       if (a.type === 'ForEach') {
         const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
@@ -418,7 +500,12 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
           );
         for (const c of asArray(d['dependencyConditions']))
           if (!DEPENDENCY_CONDITIONS.includes(c as (typeof DEPENDENCY_CONDITIONS)[number]))
-            add(file, where, 'bad-dependency-condition', `activity '${a.name}' depends on '${target}' with condition ${JSON.stringify(c)}; use ${DEPENDENCY_CONDITIONS.join(', ')}`);
+            add(
+              file,
+              where,
+              'bad-dependency-condition',
+              `activity '${a.name}' depends on '${target}' with condition ${JSON.stringify(c)}; use ${DEPENDENCY_CONDITIONS.join(', ')}`,
+            );
       }
       // references
       const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
@@ -429,12 +516,19 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       if (a.type === 'ExecutePipeline') {
         const target = isObj(tp['pipeline']) ? (str(tp['pipeline']['referenceName']) ?? '') : '';
         const child = pipelines.get(target);
-        if (!child) add(file, where, 'missing-pipeline', `Execute Pipeline '${a.name}' runs pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`);
+        if (!child)
+          add(
+            file,
+            where,
+            'missing-pipeline',
+            `Execute Pipeline '${a.name}' runs pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`,
+          );
         else {
           const declared = isObj(props(child)['parameters']) ? (props(child)['parameters'] as Obj) : {};
           const given = isObj(tp['parameters']) ? tp['parameters'] : {};
           for (const k of Object.keys(given))
-            if (!(k in declared)) add(file, where, 'missing-parameter', `pipeline '${target}' has no parameter '${k}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
+            if (!(k in declared))
+              add(file, where, 'missing-parameter', `pipeline '${target}' has no parameter '${k}' (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
           for (const [k, spec] of Object.entries(declared))
             if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined))
               add(file, where, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which Execute Pipeline '${a.name}' does not pass`);
@@ -477,14 +571,20 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       const target = isObj(r['pipelineReference']) ? (str(r['pipelineReference']['referenceName']) ?? '') : '';
       const pl = pipelines.get(target);
       if (!pl) {
-        add(file, name, 'missing-pipeline', `trigger '${name}' starts pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`);
+        add(
+          file,
+          name,
+          'missing-pipeline',
+          `trigger '${name}' starts pipeline '${target}', which does not exist (pipelines: ${[...pipelines.keys()].join(', ')})`,
+        );
         continue;
       }
       const declared = isObj(props(pl)['parameters']) ? (props(pl)['parameters'] as Obj) : {};
       const given = isObj(r['parameters']) ? r['parameters'] : {};
       for (const k of Object.keys(given)) if (!(k in declared)) add(file, name, 'missing-parameter', `pipeline '${target}' has no parameter '${k}'`);
       for (const [k, spec] of Object.entries(declared))
-        if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined)) add(file, name, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which trigger '${name}' does not pass`);
+        if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined))
+          add(file, name, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which trigger '${name}' does not pass`);
       checkExpressions(file, name, given, {});
     }
   }
@@ -516,20 +616,25 @@ function contractProblems(a: ActivityAt, c: ActivityContract, linkedServices: Re
   const out: string[] = [];
   const what = `${a.type} '${a.name}'`;
   const documented = Object.keys(c.typeProperties).join(', ');
-  for (const k of Object.keys(a.activity)) if (!EXECUTION_ACTIVITY_KEYS.has(k)) out.push(`${what} has property '${k}', which the documented ${a.type} activity does not have (see ${c.source})`);
+  for (const k of Object.keys(a.activity))
+    if (!EXECUTION_ACTIVITY_KEYS.has(k)) out.push(`${what} has property '${k}', which the documented ${a.type} activity does not have (see ${c.source})`);
   const ls = a.activity['linkedServiceName'];
   if (ls === undefined) out.push(`${what} has no linkedServiceName; it must reference an ${c.linkedServiceType} linked service`);
   else {
     const target = isObj(ls) ? linkedServices.get(str(ls['referenceName']) ?? '') : undefined;
     const type = target && isObj(target['properties']) ? str(target['properties']['type']) : undefined;
-    if (target && type !== c.linkedServiceType) out.push(`${what} references linked service '${str(isObj(ls) ? ls['referenceName'] : '')}' of type ${JSON.stringify(type ?? null)}; it must be an ${c.linkedServiceType} linked service`);
+    if (target && type !== c.linkedServiceType)
+      out.push(
+        `${what} references linked service '${str(isObj(ls) ? ls['referenceName'] : '')}' of type ${JSON.stringify(type ?? null)}; it must be an ${c.linkedServiceType} linked service`,
+      );
   }
   const tp = a.activity['typeProperties'];
   if (!isObj(tp)) {
     out.push(`${what} has no typeProperties (documented: ${documented})`);
     return out;
   }
-  for (const k of Object.keys(tp)) if (!(k in c.typeProperties)) out.push(`${what} has typeProperties.${k}, which is not documented for ${a.type} (documented: ${documented})`);
+  for (const k of Object.keys(tp))
+    if (!(k in c.typeProperties)) out.push(`${what} has typeProperties.${k}, which is not documented for ${a.type} (documented: ${documented})`);
   for (const [k, spec] of Object.entries(c.typeProperties)) {
     const v = tp[k];
     if (v === undefined || v === null) {
@@ -537,7 +642,9 @@ function contractProblems(a: ActivityAt, c: ActivityContract, linkedServices: Re
       continue;
     }
     if (spec.kind === 'string-or-expression' && !((typeof v === 'string' && v.trim() !== '') || isExpression(v)))
-      out.push(`${what} has typeProperties.${k} ${JSON.stringify(v)}; it must be ${spec.description}: a non-empty string or {"value": "@…", "type": "Expression"}`);
+      out.push(
+        `${what} has typeProperties.${k} ${JSON.stringify(v)}; it must be ${spec.description}: a non-empty string or {"value": "@…", "type": "Expression"}`,
+      );
     if (spec.kind === 'parameter-map') {
       if (!isObj(v)) out.push(`${what} has typeProperties.${k} ${JSON.stringify(v)}; it must be an object of name → value (${spec.description})`);
       else

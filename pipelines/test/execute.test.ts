@@ -10,10 +10,19 @@ import { join } from 'node:path';
 import { executePipeline, readFactoryDir, type ActivityBindings, type ExecuteOptions, type Json } from '@streampulse/pipelines';
 
 type Doc = Record<string, unknown>;
-const ok = (name: string, dependsOn: Doc[] = [], extra: Doc = {}): Doc => ({ name, type: 'Wait', dependsOn, typeProperties: { waitTimeInSeconds: 0 }, ...extra });
+const ok = (name: string, dependsOn: Doc[] = [], extra: Doc = {}): Doc => ({
+  name,
+  type: 'Wait',
+  dependsOn,
+  typeProperties: { waitTimeInSeconds: 0 },
+  ...extra,
+});
 const fail = (name: string, dependsOn: Doc[] = []): Doc => ({ name, type: 'Fail', dependsOn, typeProperties: { message: `${name} broke`, errorCode: 'E1' } });
 const on = (activity: string, ...dependencyConditions: string[]): Doc => ({ activity, dependencyConditions });
-const factory = (activities: Doc[], more: Doc = {}, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ 'pipeline/p.json': { name: 'p', properties: { activities, ...more } }, ...extra });
+const factory = (activities: Doc[], more: Doc = {}, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  'pipeline/p.json': { name: 'p', properties: { activities, ...more } },
+  ...extra,
+});
 const opts = (files: Record<string, unknown>, o: Partial<ExecuteOptions> = {}): ExecuteOptions => ({ files, sleep: async () => {}, ...o });
 const run = async (activities: Doc[], more: Doc = {}, o: Partial<ExecuteOptions> = {}) => executePipeline('p', opts(factory(activities, more), o));
 const statuses = (r: { activityRuns: readonly { activityName: string; status: string }[] }): Record<string, string> =>
@@ -36,7 +45,12 @@ describe('dependency conditions and pipeline status (ADF rules)', () => {
   });
 
   it('Do-If-Skip-Else: a dummy Upon Skip after the success path makes a handled failure succeed', async () => {
-    const r = await run([fail('A'), ok('UponSuccess', [on('A', 'Succeeded')]), ok('UponFailure', [on('A', 'Failed')]), ok('DummyUponSkip', [on('UponSuccess', 'Skipped')])]);
+    const r = await run([
+      fail('A'),
+      ok('UponSuccess', [on('A', 'Succeeded')]),
+      ok('UponFailure', [on('A', 'Failed')]),
+      ok('DummyUponSkip', [on('UponSuccess', 'Skipped')]),
+    ]);
     expect(statuses(r)).toStrictEqual({ A: 'Failed', UponSuccess: 'Skipped', UponFailure: 'Succeeded', DummyUponSkip: 'Succeeded' });
     expect(r.status).toBe('Succeeded');
   });
@@ -171,7 +185,19 @@ describe('control flow and variables', () => {
           dependsOn: [on('Branch', 'Succeeded')],
           typeProperties: {
             on: { value: "@variables('picked')", type: 'Expression' },
-            cases: [{ value: 'yes', activities: [{ name: 'Case yes', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'picked', value: "@concat('switched:', join(variables('log'), ','))" } }] }],
+            cases: [
+              {
+                value: 'yes',
+                activities: [
+                  {
+                    name: 'Case yes',
+                    type: 'SetVariable',
+                    dependsOn: [],
+                    typeProperties: { variableName: 'picked', value: "@concat('switched:', join(variables('log'), ','))" },
+                  },
+                ],
+              },
+            ],
             defaultActivities: [fail('Default')],
           },
         },
@@ -184,35 +210,66 @@ describe('control flow and variables', () => {
     expect(r.activityRuns.find((x) => x.activityName === 'Count')!.output).toStrictEqual({ iterations: 3 });
   });
 
-  it("Filter keeps the items whose condition holds (item() is the element) and outputs them as value, as documented", async () => {
+  it('Filter keeps the items whose condition holds (item() is the element) and outputs them as value, as documented', async () => {
     const filter = {
       name: 'Big',
       type: 'Filter',
       dependsOn: [],
       typeProperties: { items: { value: '@pipeline().parameters.xs', type: 'Expression' }, condition: { value: '@greater(item().n, 1)', type: 'Expression' } },
     };
-    const use = { name: 'Use', type: 'SetVariable', dependsOn: [on('Big', 'Succeeded')], typeProperties: { variableName: 'v', value: "@string(activity('Big').output.value)" } };
+    const use = {
+      name: 'Use',
+      type: 'SetVariable',
+      dependsOn: [on('Big', 'Succeeded')],
+      typeProperties: { variableName: 'v', value: "@string(activity('Big').output.value)" },
+    };
     const more = { parameters: { xs: { type: 'Array' } }, variables: { v: { type: 'String' } } };
     const r = await run([filter, use], more, { parameters: { xs: [{ n: 1 }, { n: 2 }, { n: 3 }] } });
     expect(r.activityRuns[0]!.output).toStrictEqual({ ItemsCount: 3, FilteredItemsCount: 2, Value: [{ n: 2 }, { n: 3 }] });
     expect(r.activityRuns[1]!.output).toStrictEqual({ name: 'v', value: '[{"n":2},{"n":3}]' });
-    const notBool = await run([{ ...filter, typeProperties: { ...filter.typeProperties, condition: { value: '@item().n', type: 'Expression' } } }], more, { parameters: { xs: [{ n: 1 }] } });
+    const notBool = await run([{ ...filter, typeProperties: { ...filter.typeProperties, condition: { value: '@item().n', type: 'Expression' } } }], more, {
+      parameters: { xs: [{ n: 1 }] },
+    });
     expect(notBool.activityRuns[0]!.error?.message).toBe('the Filter condition must be a Boolean, got 1 for item {"n":1}');
   });
 
   it('an expression error fails the activity with InvalidTemplate', async () => {
-    const r = await run([{ name: 'Bad', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'v', value: "@int('x')" } }], { variables: { v: { type: 'String' } } });
-    expect(r.activityRuns[0]!.error).toStrictEqual({ errorCode: 'InvalidTemplate', message: "at column 2: int(): 'x' is not an integer", failureType: 'UserError', target: 'Bad' });
+    const r = await run([{ name: 'Bad', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'v', value: "@int('x')" } }], {
+      variables: { v: { type: 'String' } },
+    });
+    expect(r.activityRuns[0]!.error).toStrictEqual({
+      errorCode: 'InvalidTemplate',
+      message: "at column 2: int(): 'x' is not an integer",
+      failureType: 'UserError',
+      target: 'Bad',
+    });
   });
 
   it('ExecutePipeline passes parameters and fails when the child fails', async () => {
     const files = {
-      ...factory([{ name: 'Child', type: 'ExecutePipeline', dependsOn: [], typeProperties: { pipeline: { referenceName: 'c', type: 'PipelineReference' }, waitOnCompletion: true, parameters: { x: "@concat(pipeline().parameters.prefix, '-1')" } } }], {
-        parameters: { prefix: { type: 'String', defaultValue: 'run' } },
-      }),
+      ...factory(
+        [
+          {
+            name: 'Child',
+            type: 'ExecutePipeline',
+            dependsOn: [],
+            typeProperties: {
+              pipeline: { referenceName: 'c', type: 'PipelineReference' },
+              waitOnCompletion: true,
+              parameters: { x: "@concat(pipeline().parameters.prefix, '-1')" },
+            },
+          },
+        ],
+        {
+          parameters: { prefix: { type: 'String', defaultValue: 'run' } },
+        },
+      ),
       'pipeline/c.json': { name: 'c', properties: { parameters: { x: { type: 'String' } }, activities: [fail('Boom')] } },
     };
-    (files['pipeline/c.json'] as { properties: { activities: Doc[] } }).properties.activities[0]!['typeProperties'] = { message: "@concat('child got ', pipeline().parameters.x)", errorCode: 'E2' };
+    (files['pipeline/c.json'] as { properties: { activities: Doc[] } }).properties.activities[0]!['typeProperties'] = {
+      message: "@concat('child got ', pipeline().parameters.x)",
+      errorCode: 'E2',
+    };
     const r = await executePipeline('p', opts(files));
     expect(r.status).toBe('Failed');
     expect(r.activityRuns.map((x) => [x.pipelineName, x.activityName, x.status])).toStrictEqual([
@@ -224,7 +281,7 @@ describe('control flow and variables', () => {
 
   it('parameters from the command line are coerced to their declared types; unknown or missing ones are refused', async () => {
     const more = { parameters: { n: { type: 'Int' }, flag: { type: 'Bool', defaultValue: false } } };
-    const act = [{ name: 'S', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'v', value: "@string(add(pipeline().parameters.n, 1))" } }];
+    const act = [{ name: 'S', type: 'SetVariable', dependsOn: [], typeProperties: { variableName: 'v', value: '@string(add(pipeline().parameters.n, 1))' } }];
     const r = await run(act, { ...more, variables: { v: { type: 'String' } } }, { parameters: { n: '41' } });
     expect(r.activityRuns[0]!.output).toStrictEqual({ name: 'v', value: '42' });
     await expect(run(act, more, { parameters: { n: 'x' } })).rejects.toThrow("parameter 'n' of pipeline 'p' is Int; 'x' is not");
@@ -261,7 +318,9 @@ describe('the generated pipelines, with fake bindings', () => {
         databricks: async (a) => {
           expect(a.type).toBe('DatabricksJob');
           const p = a.typeProperties['jobParameters'] as Record<string, string>;
-          calls.push(`databricks ${a.typeProperties['jobId']} ${p['command']} job=${p['job']} layer=${p['layer']} run_date=${p['run_date']} freshness=${p['freshness']}`);
+          calls.push(
+            `databricks ${a.typeProperties['jobId']} ${p['command']} job=${p['job']} layer=${p['layer']} run_date=${p['run_date']} freshness=${p['freshness']}`,
+          );
           if (p['job'] === failJob) throw new Error(`job ${failJob} failed`);
           return { runPageUrl: 'local' };
         },
@@ -299,18 +358,28 @@ describe('the generated pipelines, with fake bindings', () => {
     expect(f.calls.filter((c) => c.startsWith('copy ') && c.includes('/2026-01-25')).length).toBe(n);
     const last = f.calls[f.calls.length - 1]!;
     expect(last).toMatch(/^sp \[ops\]\.\[usp_record_pipeline_run\] .*"Status":\{"value":"Succeeded".*"Detail":\{"value":"\d+ datasets, \d+ marts"/);
-    expect(statuses({ activityRuns: r.activityRuns.filter((x) => x.pipelineName === 'pl_daily_master') })).toMatchObject({ 'Record failure': 'Skipped', 'Fail daily batch': 'Skipped' });
+    expect(statuses({ activityRuns: r.activityRuns.filter((x) => x.pipelineName === 'pl_daily_master') })).toMatchObject({
+      'Record failure': 'Skipped',
+      'Fail daily batch': 'Skipped',
+    });
   });
 
   it('the hourly master refreshes bronze and silver of the hourly datasets only, wave by wave, with no gold or serving', async () => {
     const f = fakes();
-    const r = await executePipeline('pl_hourly_master', { files, parameters: { runDate: '2026-01-26', freshness: 'report' }, bindings: f.bindings, sleep: async () => {} });
+    const r = await executePipeline('pl_hourly_master', {
+      files,
+      parameters: { runDate: '2026-01-26', freshness: 'report' },
+      bindings: f.bindings,
+      sleep: async () => {},
+    });
     expect(r.status).toBe('Succeeded');
     const hourly = manifest.datasets.filter((d) => d.schedule === 'hourly').map((d) => d.dataset);
     expect(hourly.length).toBeGreaterThan(0);
     expect(hourly.length).toBeLessThan(manifest.datasets.length);
     const ran = f.calls.filter((c) => c.startsWith('databricks '));
-    expect(ran.sort()).toStrictEqual(hourly.flatMap((d) => [step('run', `bronze.${d}`, '', '2026-01-26', 'report'), step('run', `silver.${d}`, '', '2026-01-26', 'report')]).sort());
+    expect(ran.sort()).toStrictEqual(
+      hourly.flatMap((d) => [step('run', `bronze.${d}`, '', '2026-01-26', 'report'), step('run', `silver.${d}`, '', '2026-01-26', 'report')]).sort(),
+    );
     // a referential parent of the same refresh is ingested in an earlier wave
     const at = (job: string): number => f.calls.indexOf(step('run', job, '', '2026-01-26', 'report'));
     const waveOf = new Map(manifest.waves.flatMap((w, i) => w.map((d) => [d.dataset, i] as const)));
@@ -322,7 +391,11 @@ describe('the generated pipelines, with fake bindings', () => {
 
   it('a job-ids file without the step job fails the batch before any Databricks job starts', async () => {
     const f = fakes();
-    const bindings: ActivityBindings = { ...f.bindings, lookup: async (a) => (a.dataset?.location?.fileName === 'manifest.json' ? { firstRow: manifest as unknown as Json } : { firstRow: { jobs: { 'streampulse-daily': 7 } } }) };
+    const bindings: ActivityBindings = {
+      ...f.bindings,
+      lookup: async (a) =>
+        a.dataset?.location?.fileName === 'manifest.json' ? { firstRow: manifest as unknown as Json } : { firstRow: { jobs: { 'streampulse-daily': 7 } } },
+    };
     const r = await executePipeline('pl_daily_master', { files, parameters: { runDate: '2026-01-25' }, bindings, sleep: async () => {} });
     expect(r.status).toBe('Failed');
     expect(f.calls.filter((c) => c.startsWith('databricks '))).toStrictEqual([]);
@@ -336,7 +409,9 @@ describe('the generated pipelines, with fake bindings', () => {
     const f = fakes(bad);
     const r = await executePipeline('pl_daily_master', { files, parameters: { runDate: '2026-01-25' }, bindings: f.bindings, sleep: async () => {} });
     expect(r.status).toBe('Failed');
-    const failedIngest = r.activityRuns.filter((x) => x.pipelineName === 'pl_ingest_dataset' && x.status === 'Failed').map((x) => `${x.activityName}:${x.retryAttempt}`);
+    const failedIngest = r.activityRuns
+      .filter((x) => x.pipelineName === 'pl_ingest_dataset' && x.status === 'Failed')
+      .map((x) => `${x.activityName}:${x.retryAttempt}`);
     expect(failedIngest).toStrictEqual(['Silver:0', 'Silver:1', 'Fail ingestion:null']);
     expect(f.calls.some((c) => c.includes('layer=gold'))).toBe(false);
     expect(f.calls.filter((c) => c.includes('"Status":{"value":"Failed"')).length).toBe(2);

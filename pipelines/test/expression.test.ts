@@ -6,7 +6,15 @@
  * the value the function actually returns (and the documented text beside it).
  */
 import { describe, expect, it } from '@jest/globals';
-import { evaluateTemplate, ExpressionEvalError, ExpressionSyntaxError, parseExpression, evaluateExpr, type EvalContext, type Json } from '@streampulse/pipelines';
+import {
+  evaluateTemplate,
+  ExpressionEvalError,
+  ExpressionSyntaxError,
+  parseExpression,
+  evaluateExpr,
+  type EvalContext,
+  type Json,
+} from '@streampulse/pipelines';
 
 // "Say I have defined myNumber as 42 and myString as foo"
 const ctx: EvalContext = {
@@ -40,7 +48,7 @@ describe('templates: literals, @@ escaping and string interpolation (documented 
   });
 
   it('the dynamic-content-editor example: interpolation inside a JSON text', () => {
-    const text = "{ \n  \"type\": \"@{if(equals(1, 2), 'Blob', 'Table' )}\",\n  \"name\": \"@{toUpper('myData')}\"\n}";
+    const text = '{ \n  "type": "@{if(equals(1, 2), \'Blob\', \'Table\' )}",\n  "name": "@{toUpper(\'myData\')}"\n}';
     expect(JSON.parse(tpl(text) as string)).toStrictEqual({ type: 'Table', name: 'MYDATA' });
   });
 
@@ -49,7 +57,7 @@ describe('templates: literals, @@ escaping and string interpolation (documented 
   });
 
   it('a deep sub-field with an indexer from a pipeline parameter', () => {
-    expect(tpl('@activity(\'activityName\').output.subfield1.subfield2[pipeline().parameters.subfield3].subfield4')).toBe('two');
+    expect(tpl("@activity('activityName').output.subfield1.subfield2[pipeline().parameters.subfield3].subfield4")).toBe('two');
   });
 
   it('replacing special characters through URL encoding (documented companyName example)', () => {
@@ -189,7 +197,7 @@ describe('function reference: documented examples', () => {
     expect(ev("getPastTime(5, 'Day', 'D')", feb)).toBe('Saturday, January 27, 2018');
   });
 
-  it('guid(\'P\') wraps the GUID in parentheses', () => {
+  it("guid('P') wraps the GUID in parentheses", () => {
     expect(ev("guid('P')", { ...ctx, guid: () => 'c2ecc88d-88c8-4096-912c-d6f2e2b138ce' })).toBe('(c2ecc88d-88c8-4096-912c-d6f2e2b138ce)');
   });
 
@@ -223,14 +231,20 @@ describe('errors: position and what was expected', () => {
     throw new Error(`no syntax error for ${text}`);
   };
   it.each<[string, string]>([
-    ["@concat('a', 'b'", `expression syntax error at column 17: expected ',' or ')' in the arguments of concat(), found the end of the expression in "@concat('a', 'b'"`],
+    [
+      "@concat('a', 'b'",
+      `expression syntax error at column 17: expected ',' or ')' in the arguments of concat(), found the end of the expression in "@concat('a', 'b'"`,
+    ],
     ["@concat('a' 'b')", `expression syntax error at column 13: expected ',' or ')' in the arguments of concat(), found the string 'b' in "@concat('a' 'b')"`],
     ["@concat('a)", `expression syntax error at column 12: expected a closing quote ('), found the end of the expression in "@concat('a)"`],
-    ['@pipeline().parameters.', `expression syntax error at column 24: expected a property name after '.', found the end of the expression in "@pipeline().parameters."`],
+    [
+      '@pipeline().parameters.',
+      `expression syntax error at column 24: expected a property name after '.', found the end of the expression in "@pipeline().parameters."`,
+    ],
     ['@pipeline', `expression syntax error at column 10: expected '(' after the function name 'pipeline', found the end of the expression in "@pipeline"`],
-    ['x @{toUpper(\'a\')', `expression syntax error at column 17: expected '}' to close '@{', found the end of the text in "x @{toUpper('a')"`],
+    ["x @{toUpper('a')", `expression syntax error at column 17: expected '}' to close '@{', found the end of the text in "x @{toUpper('a')"`],
     ['@', `expression syntax error at column 2: expected an expression, found the end of the expression in "@"`],
-    ["@equals(1, 2) x", `expression syntax error at column 15: expected the end of the expression (or '.', '[' after a value), found 'x' in "@equals(1, 2) x"`],
+    ['@equals(1, 2) x', `expression syntax error at column 15: expected the end of the expression (or '.', '[' after a value), found 'x' in "@equals(1, 2) x"`],
     ['@add(1, #)', `expression syntax error at column 9: expected a function call, a literal or an accessor, found '#' in "@add(1, #)"`],
   ])('%j', (text, message) => {
     const e = syntax(text);
@@ -244,7 +258,7 @@ describe('errors: position and what was expected', () => {
 
   it('wrong argument counts and types say what the function takes', () => {
     expect(() => ev("substring('abc')")).toThrow('substring() takes 2 to 3 argument(s), got 1');
-    expect(() => ev("add(1, 'a')")).toThrow("add(): the second summand must be a number, got String");
+    expect(() => ev("add(1, 'a')")).toThrow('add(): the second summand must be a number, got String');
     expect(() => ev("int('ten')")).toThrow("int(): 'ten' is not an integer");
     expect(() => ev("substring('hello', 3, 5)")).toThrow('start index 3 and length 5 are out of range for a string of length 5');
     expect(() => ev("formatDateTime('yesterday')")).toThrow("formatDateTime(): 'yesterday' is not a timestamp");

@@ -28,7 +28,9 @@ export function syntheticSet(base: ContractSet, n: number): ContractSet {
 
 const listFiles = (dir: string, prefix = ''): string[] =>
   existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`])).sort()
+    ? readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+        .sort()
     : [];
 
 describe('generateFactory', () => {
@@ -43,7 +45,8 @@ describe('generateFactory', () => {
       }
     }
     expect(listFiles(GOLDEN)).toStrictEqual(Object.keys(factory.files));
-    for (const [path, value] of Object.entries(factory.files)) expect({ path, text: factoryFileText(value) }).toStrictEqual({ path, text: readFileSync(join(GOLDEN, path), 'utf8') });
+    for (const [path, value] of Object.entries(factory.files))
+      expect({ path, text: factoryFileText(value) }).toStrictEqual({ path, text: readFileSync(join(GOLDEN, path), 'utf8') });
   });
 
   it('is the git layout: factory, linked services, datasets, pipelines, triggers (+ the control manifest)', () => {
@@ -67,7 +70,8 @@ describe('generateFactory', () => {
     const m80 = f80.files['control/manifest.json'] as ControlManifest;
     expect([m8.datasets.length, m80.datasets.length]).toStrictEqual([8, 80]);
     // every entity other than the manifest is byte-identical
-    for (const path of Object.keys(f8.files).filter((p) => !p.startsWith('control/'))) expect(JSON.stringify(f80.files[path])).toBe(JSON.stringify(f8.files[path]));
+    for (const path of Object.keys(f8.files).filter((p) => !p.startsWith('control/')))
+      expect(JSON.stringify(f80.files[path])).toBe(JSON.stringify(f8.files[path]));
   });
 
   it('holds no secret: managed identity everywhere, the SQL connection string as a Key Vault reference', () => {
@@ -126,8 +130,17 @@ describe('generateFactory', () => {
   it('runs every Databricks step as a DatabricksJob activity, as documented: typeProperties jobId (string or Expression) + jobParameters', () => {
     // documented contract (Data Factory 'Transform data by running a Databricks job'; REST DatabricksJobActivity):
     // type DatabricksJob, linkedServiceName of an AzureDatabricks linked service, typeProperties.jobId required, jobParameters optional
-    const dbx = pipelines.flatMap((pl) => acts(pl).filter((a) => a.type.startsWith('Databricks')).map((a) => ({ pl, a })));
-    expect(dbx.map(({ pl, a }) => `${pl}/${a.name}`).sort()).toStrictEqual(['pl_daily_master/Export', 'pl_daily_master/Gold', 'pl_ingest_dataset/Bronze', 'pl_ingest_dataset/Silver']);
+    const dbx = pipelines.flatMap((pl) =>
+      acts(pl)
+        .filter((a) => a.type.startsWith('Databricks'))
+        .map((a) => ({ pl, a })),
+    );
+    expect(dbx.map(({ pl, a }) => `${pl}/${a.name}`).sort()).toStrictEqual([
+      'pl_daily_master/Export',
+      'pl_daily_master/Gold',
+      'pl_ingest_dataset/Bronze',
+      'pl_ingest_dataset/Silver',
+    ]);
     const ls = factory.files[`linkedService/${NAMES.lsDatabricks}.json`] as { properties: { type: string } };
     expect(ls.properties.type).toBe('AzureDatabricks');
     const commands: Record<string, unknown> = {};
@@ -158,7 +171,11 @@ describe('generateFactory', () => {
     for (const master of [NAMES.plMaster, NAMES.plHourly]) {
       const lookup = acts(master).find((a) => a.name === NAMES.lookupJobIds)!;
       expect(lookup.type).toBe('Lookup');
-      expect(lookup.typeProperties['dataset']).toStrictEqual({ referenceName: NAMES.dsControl, type: 'DatasetReference', parameters: { fileName: DATABRICKS_JOB_IDS_FILE } });
+      expect(lookup.typeProperties['dataset']).toStrictEqual({
+        referenceName: NAMES.dsControl,
+        type: 'DatasetReference',
+        parameters: { fileName: DATABRICKS_JOB_IDS_FILE },
+      });
       expect(lookup.typeProperties['firstRowOnly']).toBe(true);
       const wave = acts(master).find((a) => a.name === 'Ingest wave')!;
       expect(exprOf(wave.typeProperties['parameters'][NAMES.jobIdParameter])).toBe(lookedUp);
@@ -168,7 +185,11 @@ describe('generateFactory', () => {
     expect(exprOf(ingestDataset.typeProperties['parameters'][NAMES.jobIdParameter])).toBe(fromParam);
     for (const a of acts(NAMES.plIngest).filter((x) => x.type === 'DatabricksJob')) expect(exprOf(a.typeProperties['jobId'])).toBe(fromParam);
     const ds = factory.files[`dataset/${NAMES.dsControl}.json`] as { properties: { typeProperties: { location: Record<string, unknown> } } };
-    expect(ds.properties.typeProperties.location).toStrictEqual({ type: 'AzureBlobFSLocation', fileName: { value: '@dataset().fileName', type: 'Expression' }, fileSystem: NAMES.fsControl });
+    expect(ds.properties.typeProperties.location).toStrictEqual({
+      type: 'AzureBlobFSLocation',
+      fileName: { value: '@dataset().fileName', type: 'Expression' },
+      fileSystem: NAMES.fsControl,
+    });
   });
 
   it('references no Databricks secret and no DBFS path in any generated file; the linked service configures no cluster', () => {
@@ -184,14 +205,18 @@ describe('generateFactory', () => {
 
   it('has exactly one Started trigger per batch: tr_daily_schedule for the daily master, tr_hourly_schedule for the hourly refresh', () => {
     expect(startedTriggersByPipeline(factory.files)).toStrictEqual({ [NAMES.plMaster]: [NAMES.trSchedule], [NAMES.plHourly]: [NAMES.trHourly] });
-    const window = factory.files[`trigger/${NAMES.trWindow}.json`] as { properties: { runtimeState: string; pipeline: { pipelineReference: { referenceName: string } } } };
+    const window = factory.files[`trigger/${NAMES.trWindow}.json`] as {
+      properties: { runtimeState: string; pipeline: { pipelineReference: { referenceName: string } } };
+    };
     expect([window.properties.runtimeState, window.properties.pipeline.pipelineReference.referenceName]).toStrictEqual(['Stopped', NAMES.plMaster]);
     // every batch (master pipeline) has its active schedule; the ingestion pipelines are only executed by them
     expect(Object.keys(startedTriggersByPipeline(factory.files)).sort()).toStrictEqual(pipelines.filter((p) => p.endsWith('_master')).sort());
   });
 
   it('refreshes the hourly datasets every hour: a schedule trigger for the running day, the manifest filtered on schedule hourly', () => {
-    const tr = factory.files[`trigger/${NAMES.trHourly}.json`] as { properties: { type: string; pipelines: { parameters: Record<string, string> }[]; typeProperties: { recurrence: Record<string, unknown> } } };
+    const tr = factory.files[`trigger/${NAMES.trHourly}.json`] as {
+      properties: { type: string; pipelines: { parameters: Record<string, string> }[]; typeProperties: { recurrence: Record<string, unknown> } };
+    };
     expect(tr.properties.type).toBe('ScheduleTrigger');
     expect(tr.properties.typeProperties.recurrence).toStrictEqual({ frequency: 'Hour', interval: 1, startTime: '2026-01-01T00:15:00Z', timeZone: 'UTC' });
     expect(tr.properties.pipelines[0]!.parameters).toStrictEqual({ runDate: "@formatDateTime(trigger().scheduledTime, 'yyyy-MM-dd')", freshness: 'report' });
@@ -200,10 +225,15 @@ describe('generateFactory', () => {
     // the hourly pipeline ingests only: no gold, export or serving activity
     expect(acts(NAMES.plHourly).filter((a) => a.type === 'DatabricksJob' || a.name === 'Merge serving')).toStrictEqual([]);
     const m = factory.files['control/manifest.json'] as ControlManifest;
-    const hourly = set.datasets.filter((d) => d.source.schedule === 'hourly').map((d) => d.dataset).sort();
+    const hourly = set.datasets
+      .filter((d) => d.source.schedule === 'hourly')
+      .map((d) => d.dataset)
+      .sort();
     expect(hourly.length).toBeGreaterThan(0); // the shipped contracts have hourly datasets
     expect(m.datasets.filter((d) => d.schedule === 'hourly').map((d) => d.dataset)).toStrictEqual(hourly);
-    expect(generateFactory(set, compileJobs(set), { hourlyMinute: 40 }).files[`trigger/${NAMES.trHourly}.json`]).toMatchObject({ properties: { typeProperties: { recurrence: { startTime: '2026-01-01T00:40:00Z' } } } });
+    expect(generateFactory(set, compileJobs(set), { hourlyMinute: 40 }).files[`trigger/${NAMES.trHourly}.json`]).toMatchObject({
+      properties: { typeProperties: { recurrence: { startTime: '2026-01-01T00:40:00Z' } } },
+    });
     expect(() => generateFactory(set, compileJobs(set), { hourlyMinute: 60 })).toThrow('hourlyMinute must be a whole minute 0..59, got 60');
   });
 });

@@ -43,7 +43,7 @@ describe('validateFactory', () => {
       },
       [
         'pipeline/pl_ingest_wave.json: pl_ingest_wave: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.batchCount with value four must be of type number. [sdk-schema]',
-        'pipeline/pl_ingest_wave.json: activity \'For each dataset\': ForEach \'For each dataset\' has batchCount "four"; use a whole number from 1 to 50 [batch-count]',
+        "pipeline/pl_ingest_wave.json: activity 'For each dataset': ForEach 'For each dataset' has batchCount \"four\"; use a whole number from 1 to 50 [batch-count]",
       ],
     ],
     [
@@ -59,7 +59,9 @@ describe('validateFactory', () => {
       (f) => {
         delete act(ingest(f), 'Fail ingestion')['name'];
       },
-      ['pipeline/pl_ingest_dataset.json: pl_ingest_dataset: the Data Factory SDK rejects it: pipeline.properties.activities.name cannot be null or undefined. [sdk-schema]'],
+      [
+        'pipeline/pl_ingest_dataset.json: pl_ingest_dataset: the Data Factory SDK rejects it: pipeline.properties.activities.name cannot be null or undefined. [sdk-schema]',
+      ],
     ],
     [
       'dangling-depends-on',
@@ -82,14 +84,18 @@ describe('validateFactory', () => {
       (f) => {
         act(ingest(f), 'Bronze')['dependsOn'][0]['dependencyConditions'] = ['Success'];
       },
-      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' depends on 'Copy source to landing' with condition \"Success\"; use Succeeded, Failed, Skipped, Completed [bad-dependency-condition]"],
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' depends on 'Copy source to landing' with condition \"Success\"; use Succeeded, Failed, Skipped, Completed [bad-dependency-condition]",
+      ],
     ],
     [
       'duplicate-activity',
       (f) => {
         ingest(f).push(wait('Bronze'));
       },
-      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': activity name 'Bronze' is used more than once in pipeline 'pl_ingest_dataset' [duplicate-activity]"],
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': activity name 'Bronze' is used more than once in pipeline 'pl_ingest_dataset' [duplicate-activity]",
+      ],
     ],
     [
       'missing-dataset',
@@ -114,7 +120,9 @@ describe('validateFactory', () => {
       (f) => {
         act(wave(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['pipeline']['referenceName'] = 'pl_nope';
       },
-      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
+      [
+        "pipeline/pl_ingest_wave.json: activity 'Ingest dataset': Execute Pipeline 'Ingest dataset' runs pipeline 'pl_nope', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]",
+      ],
     ],
     [
       'missing-parameter: an expression names an undeclared pipeline parameter',
@@ -130,19 +138,35 @@ describe('validateFactory', () => {
       (f) => {
         delete act(wave(f), 'For each dataset')['typeProperties']['activities'][0]['typeProperties']['parameters']['runDate'];
       },
-      ["pipeline/pl_ingest_wave.json: activity 'Ingest dataset': pipeline 'pl_ingest_dataset' needs parameter 'runDate', which Execute Pipeline 'Ingest dataset' does not pass [missing-parameter]"],
+      [
+        "pipeline/pl_ingest_wave.json: activity 'Ingest dataset': pipeline 'pl_ingest_dataset' needs parameter 'runDate', which Execute Pipeline 'Ingest dataset' does not pass [missing-parameter]",
+      ],
     ],
     [
       'missing-variable',
       (f) => {
-        ingest(f).push({ name: 'Remember', type: 'SetVariable', dependsOn: [], userProperties: [], typeProperties: { variableName: 'lastDate', value: '@pipeline().parameters.runDate' } });
+        ingest(f).push({
+          name: 'Remember',
+          type: 'SetVariable',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { variableName: 'lastDate', value: '@pipeline().parameters.runDate' },
+        });
       },
-      ["pipeline/pl_ingest_dataset.json: activity 'Remember': SetVariable 'Remember' sets variable 'lastDate', which is not declared in pipeline 'pl_ingest_dataset' [missing-variable]"],
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Remember': SetVariable 'Remember' sets variable 'lastDate', which is not declared in pipeline 'pl_ingest_dataset' [missing-variable]",
+      ],
     ],
     [
       'nesting: a ForEach inside a ForEach',
       (f) => {
-        const inner = { name: 'Inner loop', type: 'ForEach', dependsOn: [], userProperties: [], typeProperties: { items: { value: '@range(0, 2)', type: 'Expression' }, activities: [wait('Nap')] } };
+        const inner = {
+          name: 'Inner loop',
+          type: 'ForEach',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { items: { value: '@range(0, 2)', type: 'Expression' }, activities: [wait('Nap')] },
+        };
         act(wave(f), 'For each dataset')['typeProperties']['activities'].push(inner);
       },
       [
@@ -152,8 +176,20 @@ describe('validateFactory', () => {
     [
       'nesting: a Switch inside an If Condition',
       (f) => {
-        const sw = { name: 'Pick', type: 'Switch', dependsOn: [], userProperties: [], typeProperties: { on: { value: "@string('a')", type: 'Expression' }, cases: [{ value: 'a', activities: [wait('A')] }], defaultActivities: [] } };
-        ingest(f).push({ name: 'Check', type: 'IfCondition', dependsOn: [], userProperties: [], typeProperties: { expression: { value: '@equals(1, 1)', type: 'Expression' }, ifTrueActivities: [sw] } });
+        const sw = {
+          name: 'Pick',
+          type: 'Switch',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { on: { value: "@string('a')", type: 'Expression' }, cases: [{ value: 'a', activities: [wait('A')] }], defaultActivities: [] },
+        };
+        ingest(f).push({
+          name: 'Check',
+          type: 'IfCondition',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { expression: { value: '@equals(1, 1)', type: 'Expression' }, ifTrueActivities: [sw] },
+        });
       },
       [
         "pipeline/pl_ingest_dataset.json: activity 'Pick': Switch 'Pick' is nested inside IfCondition 'Check'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline) [nesting]",
@@ -164,7 +200,9 @@ describe('validateFactory', () => {
       (f) => {
         for (let i = 0; i < 36; i++) ingest(f).push(wait(`Wait ${i}`));
       },
-      ["pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 41 activities (inner activities of containers included); Data Factory allows at most 40 [activity-limit]"],
+      [
+        "pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 41 activities (inner activities of containers included); Data Factory allows at most 40 [activity-limit]",
+      ],
     ],
     [
       'unknown-activity-type',
@@ -178,7 +216,9 @@ describe('validateFactory', () => {
       (f) => {
         delete act(ingest(f), 'Bronze')['typeProperties']['jobId'];
       },
-      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': DatabricksJob 'Bronze' has no typeProperties.jobId, which is required: the id of the Databricks job to run (string, or Expression with resultType string) [activity-contract]"],
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': DatabricksJob 'Bronze' has no typeProperties.jobId, which is required: the id of the Databricks job to run (string, or Expression with resultType string) [activity-contract]",
+      ],
     ],
     [
       "activity-contract: 'jobID' (the spelling of the documentation's sample) is not the documented property jobId",
@@ -249,12 +289,18 @@ describe('validateFactory', () => {
       (f) => {
         act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@replace(pipeline().parameters.dataset, '_')";
       },
-      [`pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: replace() takes 3 argument(s), got 2, in "@replace(pipeline().parameters.dataset, '_')" [function-arity]`],
+      [
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: replace() takes 3 argument(s), got 2, in "@replace(pipeline().parameters.dataset, '_')" [function-arity]`,
+      ],
     ],
     [
       'parameter-type',
       (f) => {
-        f['pipeline/pl_daily_master.json']!['properties']['parameters'] = { runDate: { type: 'Date' }, batch: { type: 'Int', defaultValue: 'one' }, freshness: { type: 'String', defaultValue: 'enforce' } };
+        f['pipeline/pl_daily_master.json']!['properties']['parameters'] = {
+          runDate: { type: 'Date' },
+          batch: { type: 'Int', defaultValue: 'one' },
+          freshness: { type: 'String', defaultValue: 'enforce' },
+        };
       },
       [
         "pipeline/pl_daily_master.json: pl_daily_master parameter 'runDate': parameter 'runDate' has type \"Date\"; use one of String, Int, Float, Bool, Array, Object, SecureString [parameter-type]",
@@ -273,7 +319,9 @@ describe('validateFactory', () => {
       (f) => {
         f['trigger/tr_daily_schedule.json']!['properties']['pipelines'][0]['pipelineReference']['referenceName'] = 'pl_daily';
       },
-      ["trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]"],
+      [
+        "trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]",
+      ],
     ],
   ])('%s', async (_rule, edit, expected) => {
     expect(await problems(broken(edit))).toStrictEqual(expected);

@@ -20,9 +20,30 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileJobs, DATABRICKS_DAILY_JOB, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, FRESHNESS_MODES, isFreshnessMode, type DatabricksStepParameter, type FreshnessMode, type JobPlan } from '@streampulse/jobs';
+import {
+  compileJobs,
+  DATABRICKS_DAILY_JOB,
+  DATABRICKS_STEP_JOB,
+  DATABRICKS_STEP_PARAMETERS,
+  FRESHNESS_MODES,
+  isFreshnessMode,
+  type DatabricksStepParameter,
+  type FreshnessMode,
+  type JobPlan,
+} from '@streampulse/jobs';
 import { LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/engine';
-import { executePipeline, generateFactory, NAMES, type ActivityBindings, type ActivityRun, type BoundActivity, type DatabricksJobIds, type Json, type PipelineRunResult, type ResolvedDataset } from '@streampulse/pipelines';
+import {
+  executePipeline,
+  generateFactory,
+  NAMES,
+  type ActivityBindings,
+  type ActivityRun,
+  type BoundActivity,
+  type DatabricksJobIds,
+  type Json,
+  type PipelineRunResult,
+  type ResolvedDataset,
+} from '@streampulse/pipelines';
 import { allBatchReports } from './lake-reports.js';
 
 /** The local path of a dataset's location inside the lake folder. */
@@ -40,7 +61,12 @@ export interface LocalBindings {
   /** The last serving publication (the MERGE procedure's binding). */
   readonly lastPublish: () => PublishResult | undefined;
   /** Runs a pipeline of `files` on the local executor with these bindings (the lake folder as ADLS, no waits). */
-  run(pipeline: string, files: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, string>>, onActivityRun?: (r: ActivityRun) => void): Promise<PipelineRunResult>;
+  run(
+    pipeline: string,
+    files: Readonly<Record<string, unknown>>,
+    parameters: Readonly<Record<string, string>>,
+    onActivityRun?: (r: ActivityRun) => void,
+  ): Promise<PipelineRunResult>;
   /** Starts parsing a day's landing files on the runner's side lane (the next run date, while this one runs). */
   prefetch(runDate: string): Promise<void>;
   close(): Promise<void>;
@@ -61,17 +87,28 @@ export const LOCAL_DATABRICKS_JOB_IDS: DatabricksJobIds = { jobs: { [DATABRICKS_
 /** A DatabricksJob activity's job parameters (the step job's, each a string; an empty value means "not given"). */
 export function stepJobParameters(a: BoundActivity): { jobId: string; params: Record<DatabricksStepParameter, string> } {
   if (a.type !== 'DatabricksJob')
-    throw new StreamPulseError('ADF_DATABRICKS_ACTIVITY', `activity '${a.name}' is a ${a.type} activity; the local Databricks binding runs DatabricksJob activities`, {
-      remedy: `start the ${DATABRICKS_STEP_JOB} job with a DatabricksJob activity (typeProperties jobId + jobParameters), as the generated factory does`,
-    });
+    throw new StreamPulseError(
+      'ADF_DATABRICKS_ACTIVITY',
+      `activity '${a.name}' is a ${a.type} activity; the local Databricks binding runs DatabricksJob activities`,
+      {
+        remedy: `start the ${DATABRICKS_STEP_JOB} job with a DatabricksJob activity (typeProperties jobId + jobParameters), as the generated factory does`,
+      },
+    );
   const raw = a.typeProperties['jobParameters'];
   const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, Json>) : {};
   const unknown = Object.keys(given).filter((k) => !(DATABRICKS_STEP_PARAMETERS as readonly string[]).includes(k));
   if (unknown.length > 0)
-    throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes job parameter(s) ${unknown.join(', ')}, which the ${DATABRICKS_STEP_JOB} job does not take`, {
-      remedy: `pass only ${DATABRICKS_STEP_PARAMETERS.join(', ')}`,
-    });
-  const params = Object.fromEntries(DATABRICKS_STEP_PARAMETERS.map((k) => [k, given[k] === undefined || given[k] === null ? '' : String(given[k])])) as Record<DatabricksStepParameter, string>;
+    throw new StreamPulseError(
+      'ADF_DATABRICKS_ARGS',
+      `activity '${a.name}' passes job parameter(s) ${unknown.join(', ')}, which the ${DATABRICKS_STEP_JOB} job does not take`,
+      {
+        remedy: `pass only ${DATABRICKS_STEP_PARAMETERS.join(', ')}`,
+      },
+    );
+  const params = Object.fromEntries(DATABRICKS_STEP_PARAMETERS.map((k) => [k, given[k] === undefined || given[k] === null ? '' : String(given[k])])) as Record<
+    DatabricksStepParameter,
+    string
+  >;
   const id = a.typeProperties['jobId'];
   return { jobId: id === undefined || id === null ? '' : String(id), params };
 }
@@ -114,17 +151,26 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       }
       // the local sources generator writes straight to landing: the file has already landed
       if (existsSync(to)) return { filesRead: 0, filesWritten: 0, sink: to, note: 'already landed' };
-      throw new StreamPulseError('ADF_COPY_SOURCE_MISSING', `no file at ${from} (and none landed at ${to})`, { remedy: 'generate sources first (`streampulse sources generate --out <lake>/landing`)' });
+      throw new StreamPulseError('ADF_COPY_SOURCE_MISSING', `no file at ${from} (and none landed at ${to})`, {
+        remedy: 'generate sources first (`streampulse sources generate --out <lake>/landing`)',
+      });
     },
     databricks: async (a): Promise<Json> => {
       const { jobId, params } = stepJobParameters(a);
       const stepId = String(LOCAL_DATABRICKS_JOB_IDS.jobs[DATABRICKS_STEP_JOB]);
       if (jobId !== stepId)
-        throw new StreamPulseError('ADF_DATABRICKS_JOB_ID', `activity '${a.name}' starts Databricks job '${jobId}', not the ${DATABRICKS_STEP_JOB} job (${stepId} in ${NAMES.fsControl}/${NAMES.jobIdsFile})`, {
-          remedy: `pass the id the master pipeline looks up in ${NAMES.fsControl}/${NAMES.jobIdsFile} (the pipeline parameter ${NAMES.jobIdParameter})`,
-        });
+        throw new StreamPulseError(
+          'ADF_DATABRICKS_JOB_ID',
+          `activity '${a.name}' starts Databricks job '${jobId}', not the ${DATABRICKS_STEP_JOB} job (${stepId} in ${NAMES.fsControl}/${NAMES.jobIdsFile})`,
+          {
+            remedy: `pass the id the master pipeline looks up in ${NAMES.fsControl}/${NAMES.jobIdsFile} (the pipeline parameter ${NAMES.jobIdParameter})`,
+          },
+        );
       const { command, job, layer, run_date: runDate, freshness } = params;
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes run_date '${runDate}'`, { remedy: 'pass the job parameter run_date as YYYY-MM-DD' });
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate))
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes run_date '${runDate}'`, {
+          remedy: 'pass the job parameter run_date as YYYY-MM-DD',
+        });
       if (command === 'export') {
         const r = await serial(async () => (await open()).finishBatch(runDate));
         reports.push(r);
@@ -132,12 +178,19 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
         return { jobId, runDate, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
       }
       if (command !== 'run')
-        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' runs command '${command}'`, { remedy: 'the job parameter command is `run` or `export`' });
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' runs command '${command}'`, {
+          remedy: 'the job parameter command is `run` or `export`',
+        });
       const layers = layer.split(',').filter((l) => l !== '');
       const ids = job !== '' ? [job] : layers.length > 0 ? plan.jobs.filter((j) => layers.includes(j.layer)).map((j) => j.id) : undefined;
-      if (ids === undefined) throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no job and no layer`, { remedy: 'pass the job parameter job (a job id) or layer (e.g. gold,mart)' });
+      if (ids === undefined)
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' names no job and no layer`, {
+          remedy: 'pass the job parameter job (a job id) or layer (e.g. gold,mart)',
+        });
       if (freshness !== '' && !isFreshnessMode(freshness))
-        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes freshness '${freshness}'`, { remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')` });
+        throw new StreamPulseError('ADF_DATABRICKS_ARGS', `activity '${a.name}' passes freshness '${freshness}'`, {
+          remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')`,
+        });
       try {
         await serial(async () => (await open()).runJobs(runDate, ids, freshness !== '' ? { freshness: freshness as FreshnessMode } : {}));
       } catch (e) {
@@ -162,7 +215,9 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
         appendFileSync(file, `${JSON.stringify(row)}\n`);
         return { recorded: file };
       }
-      throw new StreamPulseError('ADF_UNKNOWN_PROCEDURE', `no local binding for stored procedure ${name}`, { remedy: `use ${NAMES.spMerge} or ${NAMES.spRecordRun}` });
+      throw new StreamPulseError('ADF_UNKNOWN_PROCEDURE', `no local binding for stored procedure ${name}`, {
+        remedy: `use ${NAMES.spMerge} or ${NAMES.spRecordRun}`,
+      });
     },
   };
   return {
@@ -170,7 +225,14 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
     reports,
     lastPublish: () => published,
     run: (pipeline, files, parameters, onActivityRun) =>
-      executePipeline(pipeline, { files, parameters, bindings, resolvePath: (d) => localPath(lakeRoot, d), sleep: async () => {}, ...(onActivityRun ? { onActivityRun } : {}) }),
+      executePipeline(pipeline, {
+        files,
+        parameters,
+        bindings,
+        resolvePath: (d) => localPath(lakeRoot, d),
+        sleep: async () => {},
+        ...(onActivityRun ? { onActivityRun } : {}),
+      }),
     prefetch: async (runDate) => (await open()).prefetch(runDate),
     close: async () => {
       await runner?.close();
@@ -259,7 +321,8 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
       }
     }
     const publish = local.lastPublish();
-    if (publish === undefined) throw new StreamPulseError('ADF_NOTHING_PUBLISHED', 'no batch was run, so nothing was published', { remedy: 'pass at least one run date' });
+    if (publish === undefined)
+      throw new StreamPulseError('ADF_NOTHING_PUBLISHED', 'no batch was run, so nothing was published', { remedy: 'pass at least one run date' });
     const total = (performance.now() - t0) / 1000;
     return { reports: local.reports, publish, runs, seconds: { run: total - publishSeconds, publish: publishSeconds } };
   } finally {

@@ -3,7 +3,31 @@
  * executor's local bindings (the lake folder as ADLS, the DuckDB engine as Databricks,
  * SQLite as Azure SQL), the demo / run / backfill orchestration, and the serving load.
  */
-export { runDemo, runBatches, runDailyBatches, prepareLake, readManifest, saltFrom, LAKE_MARKER, LOCAL_DEMO_SALT, type DemoOptions, type DemoResult, type LakehouseEvents } from './lakehouse.js';
-export { runBatchesViaAdf, localBindings, localPath, stepJobParameters, uploadControlFiles, writeRunLog, LOCAL_DATABRICKS_JOB_IDS, type AdfBatchesResult, type AdfBatchesOptions, type LocalBindings, type LocalBindingOptions } from './adf-local.js';
+export {
+  runDemo,
+  runBatches,
+  runDailyBatches,
+  prepareLake,
+  readManifest,
+  saltFrom,
+  LAKE_MARKER,
+  LOCAL_DEMO_SALT,
+  type DemoOptions,
+  type DemoResult,
+  type LakehouseEvents,
+} from './lakehouse.js';
+export {
+  runBatchesViaAdf,
+  localBindings,
+  localPath,
+  stepJobParameters,
+  uploadControlFiles,
+  writeRunLog,
+  LOCAL_DATABRICKS_JOB_IDS,
+  type AdfBatchesResult,
+  type AdfBatchesOptions,
+  type LocalBindings,
+  type LocalBindingOptions,
+} from './adf-local.js';
 export { LakeMartSource, openTarget } from './serving-load.js';
 export { allBatchReports } from './lake-reports.js';

@@ -21,15 +21,21 @@ export class LakeMartSource implements ServingSource {
   check(set: ContractSet): void {
     const missing = set.marts.filter((m) => !existsSync(this.lake.tableFile('gold', m.mart))).map((m) => m.mart);
     if (missing.length > 0)
-      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${missing.join(', ')} (looked for ${this.lake.tableFile('gold', missing[0]!)})`, {
-        remedy: 'build the marts first: `streampulse demo`, or `streampulse run --date YYYY-MM-DD --lake <lake>`; or pass --lake',
-      });
+      throw new StreamPulseError(
+        'SERVING_MART_MISSING',
+        `the lake ${this.lakeRoot} has no gold table for ${missing.join(', ')} (looked for ${this.lake.tableFile('gold', missing[0]!)})`,
+        {
+          remedy: 'build the marts first: `streampulse demo`, or `streampulse run --date YYYY-MM-DD --lake <lake>`; or pass --lake',
+        },
+      );
   }
 
   async read(m: MartContract): Promise<MartData> {
     const file = this.lake.tableFile('gold', m.mart);
     if (!existsSync(file))
-      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${m.mart} (${file})`, { remedy: 'build the marts first: `streampulse demo` or `streampulse run --date …`' });
+      throw new StreamPulseError('SERVING_MART_MISSING', `the lake ${this.lakeRoot} has no gold table for ${m.mart} (${file})`, {
+        remedy: 'build the marts first: `streampulse demo` or `streampulse run --date …`',
+      });
     this.duck ??= await Duck.open({ threads: 1 });
     const path = file.replace(/'/g, "''");
     const r = await this.duck.con.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`);

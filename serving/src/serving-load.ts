@@ -100,7 +100,9 @@ export const DEFAULT_LOAD_BATCH = 5000;
 /** Runs a load (see the file comment). Throws StreamPulseError; nothing is merged unless everything staged and checked. */
 export async function loadServing(set: ContractSet, source: ServingSource, target: ServingTarget, options: LoadOptions): Promise<LoadResult> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate))
-    throw new StreamPulseError('SERVING_BAD_RUN_DATE', `run date "${options.runDate}" is not YYYY-MM-DD`, { remedy: 'pass --run-date YYYY-MM-DD (default: the latest batch of the lake)' });
+    throw new StreamPulseError('SERVING_BAD_RUN_DATE', `run date "${options.runDate}" is not YYYY-MM-DD`, {
+      remedy: 'pass --run-date YYYY-MM-DD (default: the latest batch of the lake)',
+    });
   const batchSize = options.batchSize ?? DEFAULT_LOAD_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new StreamPulseError('SERVING_BAD_BATCH_SIZE', `batch size ${batchSize} is not a positive integer`, { remedy: 'pass --batch-size N with N ≥ 1' });
@@ -109,7 +111,12 @@ export async function loadServing(set: ContractSet, source: ServingSource, targe
   const data = new Map<string, MartData>();
   for (const m of set.marts) data.set(m.mart, await source.read(m));
   const loadId = createHash('sha256')
-    .update(JSON.stringify([options.runDate, ...set.marts.map((m) => [m.mart, data.get(m.mart)!.fingerprint, servingColumns(set, m).map((c) => `${c.name}:${c.type}`)])]))
+    .update(
+      JSON.stringify([
+        options.runDate,
+        ...set.marts.map((m) => [m.mart, data.get(m.mart)!.fingerprint, servingColumns(set, m).map((c) => `${c.name}:${c.type}`)]),
+      ]),
+    )
     .digest('hex');
   const staged: { mart: string; resumedFrom: number; stagedNow: number }[] = [];
   for (const m of set.marts) {
@@ -148,9 +155,14 @@ export async function loadServing(set: ContractSet, source: ServingSource, targe
 
 /** A staging check that failed: its id, what it demands and a few offending rows. */
 export function checkFailed(where: string, id: string, description: string, sample: readonly unknown[]): StreamPulseError {
-  return new StreamPulseError('SERVING_CHECK_FAILED', `${where}: staging breaks ${id} (${description}); e.g. ${JSON.stringify(sample.slice(0, 3))}. Nothing was merged.`, {
-    remedy: 'rebuild the mart in the lake from the current contracts (`streampulse run --date …`) and load again; a grain violation means the mart contract or its model fans out',
-  });
+  return new StreamPulseError(
+    'SERVING_CHECK_FAILED',
+    `${where}: staging breaks ${id} (${description}); e.g. ${JSON.stringify(sample.slice(0, 3))}. Nothing was merged.`,
+    {
+      remedy:
+        'rebuild the mart in the lake from the current contracts (`streampulse run --date …`) and load again; a grain violation means the mart contract or its model fans out',
+    },
+  );
 }
 
 /** The SQLite serving database as a load target (better-sqlite3; synchronous underneath). */
@@ -198,7 +210,9 @@ export class SqliteTarget implements ServingTarget {
 
   private setProgress(mart: string, loadId: string, rows: number, complete: boolean): void {
     this.d
-      .prepare(`INSERT INTO ${sqliteName('ops', 'serving_load_progress')} (mart, load_id, rows_staged, complete) VALUES (?, ?, ?, ?) ON CONFLICT (mart) DO UPDATE SET load_id = excluded.load_id, rows_staged = excluded.rows_staged, complete = excluded.complete`)
+      .prepare(
+        `INSERT INTO ${sqliteName('ops', 'serving_load_progress')} (mart, load_id, rows_staged, complete) VALUES (?, ?, ?, ?) ON CONFLICT (mart) DO UPDATE SET load_id = excluded.load_id, rows_staged = excluded.rows_staged, complete = excluded.complete`,
+      )
       .run(mart, loadId, rows, complete ? 1 : 0);
   }
 
@@ -210,7 +224,9 @@ export class SqliteTarget implements ServingTarget {
   }
 
   async stageBatch(mart: string, cols: readonly ColumnFacts[], rows: readonly (readonly unknown[])[], loadId: string, rowsStaged: number): Promise<void> {
-    const ins = this.d.prepare(`INSERT INTO ${sqliteName('staging', mart)} (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const ins = this.d.prepare(
+      `INSERT INTO ${sqliteName('staging', mart)} (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+    );
     this.d.transaction(() => {
       for (const r of rows) ins.run(...r.map((v, k) => coerceSqlite(v, cols[k]!.type)));
       this.setProgress(mart, loadId, rowsStaged, false);
@@ -224,7 +240,10 @@ export class SqliteTarget implements ServingTarget {
   async merge(runDate: string, loadId: string): Promise<MergeCounts[]> {
     for (const m of this.set.marts)
       for (const check of stagingChecks(this.set, m)) {
-        const bad = this.d.prepare(`${failingRowsSql(check, 'sqlite', (x) => sqliteName('staging', x))} LIMIT 3`).raw().all();
+        const bad = this.d
+          .prepare(`${failingRowsSql(check, 'sqlite', (x) => sqliteName('staging', x))} LIMIT 3`)
+          .raw()
+          .all();
         if (bad.length > 0) throw checkFailed(this.where, check.id, describeCheck(check), bad);
       }
     const counts: MergeCounts[] = [];
@@ -243,10 +262,14 @@ export class SqliteTarget implements ServingTarget {
         const upserted = this.d.prepare(sql.upsert).run({ run_date: runDate }).changes;
         counts.push({ mart: m.mart, staged, inserted, updated: upserted - inserted, deleted });
         this.d
-          .prepare(`INSERT INTO serving_marts VALUES (?, ?, ?, ?, ?) ON CONFLICT (mart) DO UPDATE SET grain = excluded.grain, description = excluded.description, row_count = excluded.row_count, as_of_batch = excluded.as_of_batch`)
+          .prepare(
+            `INSERT INTO serving_marts VALUES (?, ?, ?, ?, ?) ON CONFLICT (mart) DO UPDATE SET grain = excluded.grain, description = excluded.description, row_count = excluded.row_count, as_of_batch = excluded.as_of_batch`,
+          )
           .run(m.mart, m.grain.join(', '), m.description.trim(), staged, runDate);
         this.d
-          .prepare(`INSERT INTO ${sqliteName('ops', 'serving_loads')} (run_date, mart, staged_rows, inserted, updated, deleted, load_id) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .prepare(
+            `INSERT INTO ${sqliteName('ops', 'serving_loads')} (run_date, mart, staged_rows, inserted, updated, deleted, load_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
           .run(runDate, m.mart, staged, inserted, upserted - inserted, deleted, loadId);
       }
     })();
@@ -255,7 +278,10 @@ export class SqliteTarget implements ServingTarget {
 
   async runTests(checks: readonly ServingCheck[]): Promise<TestResult[]> {
     return checks.map((c) => {
-      const rows = this.d.prepare(failingRowsSql(c, 'sqlite', (x) => sqliteName('serving', x))).raw().all();
+      const rows = this.d
+        .prepare(failingRowsSql(c, 'sqlite', (x) => sqliteName('serving', x)))
+        .raw()
+        .all();
       return { id: c.id, description: describeCheck(c), failures: rows.length, sample: rows.slice(0, 3) };
     });
   }

@@ -64,7 +64,7 @@ const KEYS: Readonly<Record<string, string>> = {
 
 const AUTH: Readonly<Record<string, AuthMode>> = {
   'sql password': 'sql-password',
-  'sqlpassword': 'sql-password',
+  sqlpassword: 'sql-password',
   'active directory default': 'entra-default',
   'active directory managed identity': 'entra-managed-identity',
   'active directory msi': 'entra-managed-identity',
@@ -108,7 +108,10 @@ export function parseConnectionString(text: string): ConnectionSettings {
     const key = KEYS[rawKey];
     if (key === undefined) {
       const hint = closest(rawKey, Object.keys(KEYS));
-      throw badConnection(`unknown connection-string key "${rawKey}"${hint ? ` — did you mean "${hint}"?` : ''}`, `use the keys: Server, Database, User Id, Password, Authentication, Encrypt, TrustServerCertificate, Connection Timeout, Client Id`);
+      throw badConnection(
+        `unknown connection-string key "${rawKey}"${hint ? ` — did you mean "${hint}"?` : ''}`,
+        `use the keys: Server, Database, User Id, Password, Authentication, Encrypt, TrustServerCertificate, Connection Timeout, Client Id`,
+      );
     }
     if (key !== 'ignored') pairs.set(key, value);
     i = j + 1;
@@ -120,7 +123,11 @@ export function parseConnectionString(text: string): ConnectionSettings {
   const port = m[2] === undefined ? 1433 : Number(m[2].trim());
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw badConnection(`the port "${m[2]}" in Server=${serverRaw} is not a TCP port (1–65535)`);
   const database = pairs.get('database') ?? '';
-  if (database === '') throw badConnection('the connection string names no database (Database=…)', 'add Database=<name>: the serving database (Azure SQL has no usable default database)');
+  if (database === '')
+    throw badConnection(
+      'the connection string names no database (Database=…)',
+      'add Database=<name>: the serving database (Azure SQL has no usable default database)',
+    );
   const bool = (key: string, dflt: boolean): boolean => {
     const v = pairs.get(key);
     if (v === undefined) return dflt;
@@ -138,13 +145,23 @@ export function parseConnectionString(text: string): ConnectionSettings {
   let auth: AuthMode;
   if (authRaw !== undefined) {
     const a = AUTH[authRaw.toLowerCase().replace(/\s+/g, ' ')];
-    if (a === undefined) throw badConnection(`Authentication=${authRaw} is not supported`, 'use Authentication=Active Directory Default, Active Directory Managed Identity or Sql Password');
+    if (a === undefined)
+      throw badConnection(
+        `Authentication=${authRaw} is not supported`,
+        'use Authentication=Active Directory Default, Active Directory Managed Identity or Sql Password',
+      );
     auth = a;
   } else auth = user !== undefined ? 'sql-password' : 'entra-default';
   if (auth === 'sql-password' && (user === undefined || password === undefined))
-    throw badConnection('SQL authentication needs both User Id and Password', 'add User Id=…;Password=…, or use Authentication=Active Directory Default (Entra)');
+    throw badConnection(
+      'SQL authentication needs both User Id and Password',
+      'add User Id=…;Password=…, or use Authentication=Active Directory Default (Entra)',
+    );
   if (auth !== 'sql-password' && password !== undefined)
-    throw badConnection('a password was given with Entra authentication', 'drop Password (Entra uses a token), or use SQL authentication with User Id and Password');
+    throw badConnection(
+      'a password was given with Entra authentication',
+      'drop Password (Entra uses a token), or use SQL authentication with User Id and Password',
+    );
   const clientId = pairs.get('clientid');
   return {
     server: m[1]!.trim(),
@@ -230,16 +247,24 @@ export function describeMssqlError(e: unknown, where: string, doing: string): St
   const number = errNumber(e);
   const socket = nestedCodes(e).find((c) => /^E[A-Z]+$/.test(c) && !['ESOCKET', 'ELOGIN', 'ETIMEOUT', 'EREQUEST', 'EINSTLOOKUP'].includes(c));
   if (code === 'ESOCKET' || code === 'ECONNREFUSED' || /ECONNREFUSED|connect ECONN/.test(msg))
-    return new StreamPulseError('SQL_CONNECTION_REFUSED', `cannot reach SQL Server at ${where} while ${doing}: ${msg}${socket !== undefined && !msg.includes(socket) ? ` (${socket})` : ''}`, {
-      cause: e,
-      remedy: 'check Server=host,port in the connection string, that the server runs, and (Azure SQL) that the server firewall allows this client',
-    });
+    return new StreamPulseError(
+      'SQL_CONNECTION_REFUSED',
+      `cannot reach SQL Server at ${where} while ${doing}: ${msg}${socket !== undefined && !msg.includes(socket) ? ` (${socket})` : ''}`,
+      {
+        cause: e,
+        remedy: 'check Server=host,port in the connection string, that the server runs, and (Azure SQL) that the server firewall allows this client',
+      },
+    );
   if (code === 'ETIMEOUT')
-    return new StreamPulseError('SQL_CONNECTION_TIMEOUT', `no answer from SQL Server at ${where} while ${doing}: ${msg}`, { cause: e, remedy: 'check the host, port and firewall; raise Connection Timeout=… if the server is slow to wake up (serverless)' });
+    return new StreamPulseError('SQL_CONNECTION_TIMEOUT', `no answer from SQL Server at ${where} while ${doing}: ${msg}`, {
+      cause: e,
+      remedy: 'check the host, port and firewall; raise Connection Timeout=… if the server is slow to wake up (serverless)',
+    });
   if (code === 'ELOGIN' || number === 18456 || /login failed/i.test(msg))
     return new StreamPulseError('SQL_LOGIN_FAILED', `SQL Server at ${where} refused the login: ${msg}`, {
       cause: e,
-      remedy: 'check User Id / Password, or (Entra) that the identity has a database user: `CREATE USER [name] FROM EXTERNAL PROVIDER` (migration 0007) and that Database= names that database',
+      remedy:
+        'check User Id / Password, or (Entra) that the identity has a database user: `CREATE USER [name] FROM EXTERNAL PROVIDER` (migration 0007) and that Database= names that database',
     });
   // CREATE USER … FROM EXTERNAL PROVIDER: 33130 (principal not found / type not supported) and
   // 33134 (could not be resolved — e.g. "Server identity does not have Azure Active Directory
@@ -251,10 +276,19 @@ export function describeMssqlError(e: unknown, where: string, doing: string): St
         "the SQL server's identity needs the Entra role Directory Readers (or Graph User.Read.All, GroupMember.Read.All, Application.Read.All) to create users FROM EXTERNAL PROVIDER; and the principal must exist with exactly that display name (the stack's names: `streampulse sql apply --stack <env>`, or --metabase-principal / --loader-principal)",
     });
   if (number === 208 || number === 2812 || /invalid object name|could not find stored procedure/i.test(msg))
-    return new StreamPulseError('SQL_OBJECT_MISSING', `${where}: ${msg} (while ${doing})`, { cause: e, remedy: 'apply the serving migrations first: `streampulse sql apply --connection "…"`' });
+    return new StreamPulseError('SQL_OBJECT_MISSING', `${where}: ${msg} (while ${doing})`, {
+      cause: e,
+      remedy: 'apply the serving migrations first: `streampulse sql apply --connection "…"`',
+    });
   if (number === 229 || number === 230 || number === 262 || /permission was denied/i.test(msg))
-    return new StreamPulseError('SQL_PERMISSION_DENIED', `${where}: ${msg} (while ${doing})`, { cause: e, remedy: 'run with an identity in the streampulse_loader role (serve load) or a database owner / Entra admin (sql apply)' });
-  return new StreamPulseError('SQL_FAILED', `${where}: SQL Server error${number === undefined ? '' : ` ${number}`} while ${doing}: ${msg}`, { cause: e, remedy: 'read the SQL Server message above; the statement that failed is named in it' });
+    return new StreamPulseError('SQL_PERMISSION_DENIED', `${where}: ${msg} (while ${doing})`, {
+      cause: e,
+      remedy: 'run with an identity in the streampulse_loader role (serve load) or a database owner / Entra admin (sql apply)',
+    });
+  return new StreamPulseError('SQL_FAILED', `${where}: SQL Server error${number === undefined ? '' : ` ${number}`} while ${doing}: ${msg}`, {
+    cause: e,
+    remedy: 'read the SQL Server message above; the statement that failed is named in it',
+  });
 }
 
 /** Opens a pool; every failure is a StreamPulseError. */
@@ -290,7 +324,12 @@ export interface ApplyResult {
  * transaction (a failure rolls the migration back whole; earlier ones stay applied, so
  * a re-run continues with the failed one).
  */
-export async function applyMigrations(pool: mssql.ConnectionPool, where: string, migrations: readonly Migration[], onProgress?: (e: ApplyEvent) => void): Promise<ApplyResult> {
+export async function applyMigrations(
+  pool: mssql.ConnectionPool,
+  where: string,
+  migrations: readonly Migration[],
+  onProgress?: (e: ApplyEvent) => void,
+): Promise<ApplyResult> {
   try {
     for (const b of journalBootstrap()) await pool.request().batch(b);
   } catch (e) {
@@ -333,7 +372,11 @@ WHEN NOT MATCHED THEN INSERT ([migration_id], [checksum], [description]) VALUES 
       await tx.commit();
     } catch (e) {
       await tx.rollback().catch(() => undefined);
-      const inner = describeMssqlError(e, where, batchNo > 0 ? `applying ${m.file}, batch ${batchNo} of ${m.batches.length}` : `recording ${m.file} in the journal`);
+      const inner = describeMssqlError(
+        e,
+        where,
+        batchNo > 0 ? `applying ${m.file}, batch ${batchNo} of ${m.batches.length}` : `recording ${m.file} in the journal`,
+      );
       throw new StreamPulseError('SQL_MIGRATION_FAILED', `${m.file} was rolled back: ${inner.message}`, {
         cause: e,
         remedy: `${inner.remedy}. Migrations before ${m.id} stay applied; re-run \`streampulse sql apply\` after the fix and it continues with ${m.id}.`,
@@ -409,7 +452,11 @@ export class MssqlTarget implements ServingTarget {
       ...this.set.marts.map((m) => ({ name: servingName('staging', m.mart, 'tsql'), type: 'U' })),
     ];
     const r = await this.run('checking that the serving migrations ran', () =>
-      this.pool.request().query<{ name: string; id: number | null }>(objects.map((o) => `SELECT N'${o.name}' AS [name], OBJECT_ID(N'${o.name}', N'${o.type}') AS [id]`).join(' UNION ALL ')),
+      this.pool
+        .request()
+        .query<{ name: string; id: number | null }>(
+          objects.map((o) => `SELECT N'${o.name}' AS [name], OBJECT_ID(N'${o.name}', N'${o.type}') AS [id]`).join(' UNION ALL '),
+        ),
     );
     const missing = r.recordset.filter((x) => x.id === null).map((x) => x.name);
     if (missing.length > 0)
@@ -423,14 +470,18 @@ export class MssqlTarget implements ServingTarget {
       this.pool
         .request()
         .input('mart', mssql.NVarChar(128), mart)
-        .query<{ load_id: string; rows_staged: string | number; complete: boolean }>(`SELECT [load_id], [rows_staged], [complete] FROM [ops].[serving_load_progress] WHERE [mart] = @mart`),
+        .query<{ load_id: string; rows_staged: string | number; complete: boolean }>(
+          `SELECT [load_id], [rows_staged], [complete] FROM [ops].[serving_load_progress] WHERE [mart] = @mart`,
+        ),
     );
     const x = r.recordset[0];
     return x ? { loadId: x.load_id, rowsStaged: Number(x.rows_staged), complete: x.complete } : undefined;
   }
 
   async stagedRows(mart: string): Promise<number> {
-    const r = await this.run(`counting ${mart}'s staged rows`, () => this.pool.request().query<{ n: string | number }>(`SELECT COUNT_BIG(*) AS [n] FROM ${servingName('staging', mart, 'tsql')}`));
+    const r = await this.run(`counting ${mart}'s staged rows`, () =>
+      this.pool.request().query<{ n: string | number }>(`SELECT COUNT_BIG(*) AS [n] FROM ${servingName('staging', mart, 'tsql')}`),
+    );
     return Number(r.recordset[0]?.n ?? 0);
   }
 
@@ -439,7 +490,12 @@ WHEN MATCHED THEN UPDATE SET t.[load_id] = @load_id, t.[rows_staged] = @rows, t.
 WHEN NOT MATCHED THEN INSERT ([mart], [load_id], [rows_staged], [complete]) VALUES (@mart, @load_id, @rows, @complete);`;
 
   private progressRequest(r: mssql.Request, mart: string, loadId: string, rows: number, complete: boolean): Promise<unknown> {
-    return r.input('mart', mssql.NVarChar(128), mart).input('load_id', mssql.Char(64), loadId).input('rows', mssql.BigInt, rows).input('complete', mssql.Bit, complete).query(this.progressSql);
+    return r
+      .input('mart', mssql.NVarChar(128), mart)
+      .input('load_id', mssql.Char(64), loadId)
+      .input('rows', mssql.BigInt, rows)
+      .input('complete', mssql.Bit, complete)
+      .query(this.progressSql);
   }
 
   private async inTransaction(doing: string, f: (tx: mssql.Transaction) => Promise<void>): Promise<void> {
@@ -493,13 +549,21 @@ WHEN NOT MATCHED THEN INSERT ([mart], [load_id], [rows_staged], [complete]) VALU
           `SELECT TOP (${this.set.marts.length}) [mart], [staged_rows], [inserted], [updated], [deleted] FROM [ops].[serving_loads] ORDER BY [load_no] DESC`,
         ),
     );
-    return r.recordset.map((x) => ({ mart: x.mart, staged: Number(x.staged_rows), inserted: Number(x.inserted), updated: Number(x.updated), deleted: Number(x.deleted) }));
+    return r.recordset.map((x) => ({
+      mart: x.mart,
+      staged: Number(x.staged_rows),
+      inserted: Number(x.inserted),
+      updated: Number(x.updated),
+      deleted: Number(x.deleted),
+    }));
   }
 
   async runTests(checks: readonly ServingCheck[]): Promise<TestResult[]> {
     const out: TestResult[] = [];
     for (const c of checks) {
-      const r = await this.run(`running serving test ${c.id}`, () => this.pool.request().query(failingRowsSql(c, 'tsql', (x) => servingName('serving', x, 'tsql'))));
+      const r = await this.run(`running serving test ${c.id}`, () =>
+        this.pool.request().query(failingRowsSql(c, 'tsql', (x) => servingName('serving', x, 'tsql'))),
+      );
       out.push({ id: c.id, description: describeCheck(c), failures: r.recordset.length, sample: r.recordset.slice(0, 3) });
     }
     return out;

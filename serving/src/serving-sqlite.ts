@@ -154,10 +154,14 @@ export function writeSqliteServing(
       for (const m of set.marts) {
         const data = marts.get(m.mart);
         if (!data)
-          throw new StreamPulseError('SERVING_MART_MISSING', `no rows were given for mart ${m.mart}`, { remedy: 'build every mart before loading the serving database' });
+          throw new StreamPulseError('SERVING_MART_MISSING', `no rows were given for mart ${m.mart}`, {
+            remedy: 'build every mart before loading the serving database',
+          });
         const cols = servingColumns(set, m);
         const idx = columnIndexes(m, cols, data.columns);
-        const ins = db.prepare(`INSERT INTO ${sqliteName('gold', m.mart)} (${cols.map((c) => q(c.name)).join(', ')}, "_run_date") VALUES (${cols.map(() => '?').join(', ')}, ?)`);
+        const ins = db.prepare(
+          `INSERT INTO ${sqliteName('gold', m.mart)} (${cols.map((c) => q(c.name)).join(', ')}, "_run_date") VALUES (${cols.map(() => '?').join(', ')}, ?)`,
+        );
         for (const row of data.rows) {
           try {
             ins.run(...idx.map((i, k) => coerceSqlite(row[i], cols[k]!.type)), asOfBatch);
@@ -186,14 +190,21 @@ export function writeSqliteServing(
 export function columnIndexes(m: MartContract, cols: readonly ColumnFacts[], lakeColumns: readonly string[]): number[] {
   return cols.map((c) => {
     const i = lakeColumns.indexOf(c.name);
-    if (i < 0) throw new StreamPulseError('SERVING_COLUMN_MISSING', `mart ${m.mart} has no column ${c.name} in the lake`, { remedy: 'rebuild the mart from the current contracts (`streampulse run` or `streampulse demo`)' });
+    if (i < 0)
+      throw new StreamPulseError('SERVING_COLUMN_MISSING', `mart ${m.mart} has no column ${c.name} in the lake`, {
+        remedy: 'rebuild the mart from the current contracts (`streampulse run` or `streampulse demo`)',
+      });
     return i;
   });
 }
 
 function grainViolated(m: MartContract & { file?: string }, e: unknown): StreamPulseError {
-  return new StreamPulseError('SERVING_GRAIN_VIOLATED', `mart ${m.mart}: a row repeats the grain (${m.grain.join(', ')}) or breaks a type: ${(e as Error).message}`, {
-    cause: e,
-    remedy: `check the mart's grain in ${m.file ?? 'its contract'}: every dimension must be in the grain and the source model must not fan out`,
-  });
+  return new StreamPulseError(
+    'SERVING_GRAIN_VIOLATED',
+    `mart ${m.mart}: a row repeats the grain (${m.grain.join(', ')}) or breaks a type: ${(e as Error).message}`,
+    {
+      cause: e,
+      remedy: `check the mart's grain in ${m.file ?? 'its contract'}: every dimension must be in the grain and the source model must not fan out`,
+    },
+  );
 }

@@ -79,7 +79,9 @@ const sourceOf = (lake: Map<string, MartData>): ServingSource => ({ read: async 
 function viewRows(file: string, set: ContractSet = SET): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true });
   try {
-    return Object.fromEntries(set.marts.map((m) => [m.mart, db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all()]));
+    return Object.fromEntries(
+      set.marts.map((m) => [m.mart, db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all()]),
+    );
   } finally {
     db.close();
   }
@@ -101,11 +103,19 @@ function failingAfter(target: ServingTarget, n: number): ServingTarget {
   });
 }
 
-async function loadInto(file: string, lake: Map<string, MartData>, opts: { batchSize?: number; failAfter?: number; runDate?: string; onProgress?: (e: LoadEvent) => void } = {}) {
+async function loadInto(
+  file: string,
+  lake: Map<string, MartData>,
+  opts: { batchSize?: number; failAfter?: number; runDate?: string; onProgress?: (e: LoadEvent) => void } = {},
+) {
   const plain = new SqliteTarget(file, SET);
   const target = opts.failAfter === undefined ? plain : failingAfter(plain, opts.failAfter);
   try {
-    return await loadServing(SET, sourceOf(lake), target, { runDate: opts.runDate ?? '2026-02-07', batchSize: opts.batchSize ?? 7, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    return await loadServing(SET, sourceOf(lake), target, {
+      runDate: opts.runDate ?? '2026-02-07',
+      batchSize: opts.batchSize ?? 7,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
   } finally {
     await plain.close();
   }
@@ -172,12 +182,20 @@ describe('serve load into SQLite', () => {
     const bad = fakeLake(SET, 30, 1);
     const health = bad.get('analytics_subscription_health')!;
     const regionAt = health.columns.indexOf('region');
-    bad.set('analytics_subscription_health', { ...health, rows: health.rows.map((r, i) => (i === 3 ? r.map((v, k) => (k === regionAt ? 'MARS' : v)) : r)), fingerprint: 'bad-region' });
-    await expect(loadInto(file, bad)).rejects.toThrow(expect.objectContaining({ code: 'SERVING_CHECK_FAILED', message: expect.stringContaining('accepted_values:analytics_subscription_health.region') }));
+    bad.set('analytics_subscription_health', {
+      ...health,
+      rows: health.rows.map((r, i) => (i === 3 ? r.map((v, k) => (k === regionAt ? 'MARS' : v)) : r)),
+      fingerprint: 'bad-region',
+    });
+    await expect(loadInto(file, bad)).rejects.toThrow(
+      expect.objectContaining({ code: 'SERVING_CHECK_FAILED', message: expect.stringContaining('accepted_values:analytics_subscription_health.region') }),
+    );
     const dup = fakeLake(SET, 30, 1);
     const kpi = dup.get('analytics_kpi_monthly')!;
     dup.set('analytics_kpi_monthly', { ...kpi, rows: [...kpi.rows, kpi.rows[0]!], fingerprint: 'dup' });
-    await expect(loadInto(file, dup)).rejects.toThrow(expect.objectContaining({ code: 'SERVING_CHECK_FAILED', message: expect.stringContaining('unique:analytics_kpi_monthly.month') }));
+    await expect(loadInto(file, dup)).rejects.toThrow(
+      expect.objectContaining({ code: 'SERVING_CHECK_FAILED', message: expect.stringContaining('unique:analytics_kpi_monthly.month') }),
+    );
     expect(viewRows(file)).toStrictEqual(before);
   });
 
@@ -186,7 +204,9 @@ describe('serve load into SQLite', () => {
     const lake = fakeLake(SET, 5);
     const kpi = lake.get('analytics_kpi_monthly')!;
     lake.set('analytics_kpi_monthly', { ...kpi, columns: kpi.columns.map((c) => (c === 'mrr' ? 'mrr_usd' : c)) });
-    await expect(loadInto(file, lake)).rejects.toThrow(expect.objectContaining({ code: 'SERVING_COLUMN_MISSING', message: 'mart analytics_kpi_monthly has no column mrr in the lake' }));
+    await expect(loadInto(file, lake)).rejects.toThrow(
+      expect.objectContaining({ code: 'SERVING_COLUMN_MISSING', message: 'mart analytics_kpi_monthly has no column mrr in the lake' }),
+    );
     await expect(loadInto(file, fakeLake(SET, 5), { runDate: '7 Feb' })).rejects.toThrow(expect.objectContaining({ code: 'SERVING_BAD_RUN_DATE' }));
   });
 
@@ -224,7 +244,9 @@ describe('serving tests (dbt style) on SQLite', () => {
       const ok = await target.runTests(servingTests(SET));
       expect(ok.filter((r) => r.failures > 0)).toStrictEqual([]);
       const db = new Database(file);
-      db.exec(`UPDATE "gold__analytics_subscription_health" SET region = 'MARS', month = '1999-01-01' WHERE (month, plan_tier, region) = (SELECT month, plan_tier, region FROM "gold__analytics_subscription_health" ORDER BY 1, 2, 3 LIMIT 1)`);
+      db.exec(
+        `UPDATE "gold__analytics_subscription_health" SET region = 'MARS', month = '1999-01-01' WHERE (month, plan_tier, region) = (SELECT month, plan_tier, region FROM "gold__analytics_subscription_health" ORDER BY 1, 2, 3 LIMIT 1)`,
+      );
       db.close();
       const bad = (await target.runTests(servingTests(SET))).filter((r) => r.failures > 0).map((r) => [r.id, r.sample]);
       expect(bad).toStrictEqual([

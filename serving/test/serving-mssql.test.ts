@@ -10,7 +10,16 @@ import { createServer, type AddressInfo } from 'node:net';
 import mssql from 'mssql';
 import { StreamPulseError } from '@streampulse/contracts';
 import { servingMigrations } from '@streampulse/sql';
-import { applyMigrations, AZURE_SQL_SCOPE, connectMssql, describeMssqlError, MssqlTarget, mssqlConfig, parseConnectionString, redact } from '@streampulse/serving';
+import {
+  applyMigrations,
+  AZURE_SQL_SCOPE,
+  connectMssql,
+  describeMssqlError,
+  MssqlTarget,
+  mssqlConfig,
+  parseConnectionString,
+  redact,
+} from '@streampulse/serving';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
 import { join } from 'node:path';
 /** The shipped contracts. */
@@ -31,14 +40,22 @@ describe('parseConnectionString (mssql contract, no server here)', () => {
       trustServerCertificate: false,
       connectTimeoutMs: 30000,
     });
-    expect(parseConnectionString('Server=tcp:sql-streampulse-dev.database.windows.net,1433;Initial Catalog=sqldb-serving;Authentication=Active Directory Default;Encrypt=True')).toMatchObject({
+    expect(
+      parseConnectionString(
+        'Server=tcp:sql-streampulse-dev.database.windows.net,1433;Initial Catalog=sqldb-serving;Authentication=Active Directory Default;Encrypt=True',
+      ),
+    ).toMatchObject({
       server: 'sql-streampulse-dev.database.windows.net',
       port: 1433,
       database: 'sqldb-serving',
       auth: 'entra-default',
       encrypt: true,
     });
-    expect(parseConnectionString('Data Source=h;Database=d;Authentication=Active Directory Managed Identity;Client Id=1111')).toMatchObject({ auth: 'entra-managed-identity', clientId: '1111', port: 1433 });
+    expect(parseConnectionString('Data Source=h;Database=d;Authentication=Active Directory Managed Identity;Client Id=1111')).toMatchObject({
+      auth: 'entra-managed-identity',
+      clientId: '1111',
+      port: 1433,
+    });
     expect(parseConnectionString('Server=h;Database=d;User Id=u;Password="a;b=c"').password).toBe('a;b=c');
   });
 
@@ -52,7 +69,10 @@ describe('parseConnectionString (mssql contract, no server here)', () => {
       return ['none', ''];
     };
     expect(code('')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the connection string is empty']);
-    expect(code('just some words')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', '"just some words" has no "=": a connection string is Key=Value pairs separated by ";"']);
+    expect(code('just some words')).toStrictEqual([
+      'SQL_BAD_CONNECTION_STRING',
+      '"just some words" has no "=": a connection string is Key=Value pairs separated by ";"',
+    ]);
     expect(code('Sever=h;Database=d')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'unknown connection-string key "sever" — did you mean "server"?']);
     expect(code('Database=d;User Id=u;Password=p')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the connection string names no server (Server=…)']);
     expect(code('Server=h,99999;Database=d')).toStrictEqual(['SQL_BAD_CONNECTION_STRING', 'the port "99999" in Server=h,99999 is not a TCP port (1–65535)']);
@@ -79,8 +99,12 @@ describe('mssqlConfig (mssql contract, no server here)', () => {
 
   it('asks the Entra credential for an Azure SQL token and passes it as an access token', async () => {
     const scopes: unknown[] = [];
-    const credential = { getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'eyJ.test.token', expiresOnTimestamp: Date.now() + 3600_000 }) };
-    const c = await mssqlConfig(parseConnectionString('Server=tcp:x.database.windows.net,1433;Database=d;Authentication=Active Directory Default'), { credential });
+    const credential = {
+      getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'eyJ.test.token', expiresOnTimestamp: Date.now() + 3600_000 }),
+    };
+    const c = await mssqlConfig(parseConnectionString('Server=tcp:x.database.windows.net,1433;Database=d;Authentication=Active Directory Default'), {
+      credential,
+    });
     expect(scopes).toStrictEqual([AZURE_SQL_SCOPE]);
     expect(c.authentication).toStrictEqual({ type: 'azure-active-directory-access-token', options: { token: 'eyJ.test.token' } });
     expect(c.user).toBeUndefined();
@@ -89,7 +113,10 @@ describe('mssqlConfig (mssql contract, no server here)', () => {
   it('reports a credential that cannot get a token', async () => {
     const credential = { getToken: async () => Promise.reject(new Error('no managed identity endpoint')) };
     await expect(mssqlConfig(parseConnectionString('Server=x;Database=d;Authentication=Active Directory Managed Identity'), { credential })).rejects.toThrow(
-      expect.objectContaining({ code: 'SQL_ENTRA_TOKEN', message: 'could not get an Entra access token for Azure SQL (entra-managed-identity): no managed identity endpoint' }),
+      expect.objectContaining({
+        code: 'SQL_ENTRA_TOKEN',
+        message: 'could not get an Entra access token for Azure SQL (entra-managed-identity): no managed identity endpoint',
+      }),
     );
   });
 });
@@ -107,13 +134,22 @@ describe('describeMssqlError (mssql contract, no server here)', () => {
     expect(describeMssqlError(denied, 'h', 'x').code).toBe('SQL_PERMISSION_DENIED');
     // the documented Azure SQL errors of CREATE USER … FROM EXTERNAL PROVIDER without Directory Readers / with a wrong name
     const unresolved = Object.assign(
-      new mssql.RequestError("Principal 'adf-spulse-dev' could not be resolved. Error message: 'Server identity does not have Azure Active Directory Readers permission.'", 'EREQUEST'),
+      new mssql.RequestError(
+        "Principal 'adf-spulse-dev' could not be resolved. Error message: 'Server identity does not have Azure Active Directory Readers permission.'",
+        'EREQUEST',
+      ),
       { number: 33134 },
     );
     const u = describeMssqlError(unresolved, 'h', 'applying 0007_roles_and_grants');
     expect(u.code).toBe('SQL_PRINCIPAL_UNRESOLVED');
     expect(u.remedy).toContain('Directory Readers');
-    expect(describeMssqlError(Object.assign(new mssql.RequestError("Principal 'x' could not be found or this principal type is not supported.", 'EREQUEST'), { number: 33130 }), 'h', 'x').code).toBe('SQL_PRINCIPAL_UNRESOLVED');
+    expect(
+      describeMssqlError(
+        Object.assign(new mssql.RequestError("Principal 'x' could not be found or this principal type is not supported.", 'EREQUEST'), { number: 33130 }),
+        'h',
+        'x',
+      ).code,
+    ).toBe('SQL_PRINCIPAL_UNRESOLVED');
     const other = Object.assign(new mssql.RequestError('Arithmetic overflow', 'EREQUEST'), { number: 8115 });
     expect(describeMssqlError(other, 'h', 'merging').message).toBe('h: SQL Server error 8115 while merging: Arithmetic overflow');
   });
@@ -132,14 +168,24 @@ describe('connecting (mssql contract, no server here; only 127.0.0.1)', () => {
   it('reports a refused connection on a closed port clearly', async () => {
     const port = await closedPort();
     await expect(connectMssql(`Server=127.0.0.1,${port};Database=serving;User Id=loader;Password=x;Encrypt=false;Connection Timeout=5`)).rejects.toThrow(
-      expect.objectContaining({ code: 'SQL_CONNECTION_REFUSED', message: expect.stringMatching(new RegExp(`^cannot reach SQL Server at 127\\.0\\.0\\.1,${port}/serving while connecting: .*ECONNREFUSED`)) }),
+      expect.objectContaining({
+        code: 'SQL_CONNECTION_REFUSED',
+        message: expect.stringMatching(new RegExp(`^cannot reach SQL Server at 127\\.0\\.0\\.1,${port}/serving while connecting: .*ECONNREFUSED`)),
+      }),
     );
   }, 20_000);
 
   it('applyMigrations reports a failing journal bootstrap instead of throwing the driver error', async () => {
-    const failing = { request: () => ({ batch: async () => Promise.reject(Object.assign(new mssql.RequestError('CREATE SCHEMA permission denied in database', 'EREQUEST'), { number: 262 })) }) };
+    const failing = {
+      request: () => ({
+        batch: async () => Promise.reject(Object.assign(new mssql.RequestError('CREATE SCHEMA permission denied in database', 'EREQUEST'), { number: 262 })),
+      }),
+    };
     await expect(applyMigrations(failing as unknown as mssql.ConnectionPool, 'h,1433/db', servingMigrations(shipped()))).rejects.toThrow(
-      expect.objectContaining({ code: 'SQL_PERMISSION_DENIED', message: 'h,1433/db: CREATE SCHEMA permission denied in database (while creating the migration journal [ops].[schema_migrations])' }),
+      expect.objectContaining({
+        code: 'SQL_PERMISSION_DENIED',
+        message: 'h,1433/db: CREATE SCHEMA permission denied in database (while creating the migration journal [ops].[schema_migrations])',
+      }),
     );
   });
 });
@@ -153,14 +199,23 @@ describe('MssqlTarget (mssql contract, no server here)', () => {
         query: async (sql: string) => {
           queries.push(sql);
           // the procedure exists, one staging table does not
-          return { recordset: [...sql.matchAll(/SELECT N'([^']+)' AS \[name\]/g)].map((m) => ({ name: m[1], id: m[1] === '[staging].[analytics_kpi_monthly]' ? null : 1 })) };
+          return {
+            recordset: [...sql.matchAll(/SELECT N'([^']+)' AS \[name\]/g)].map((m) => ({
+              name: m[1],
+              id: m[1] === '[staging].[analytics_kpi_monthly]' ? null : 1,
+            })),
+          };
         },
       }),
       close: async () => undefined,
     };
     const target = new MssqlTarget(pool as unknown as mssql.ConnectionPool, 'h,1433/serving', set);
     await expect(target.prepare()).rejects.toThrow(
-      expect.objectContaining({ code: 'SQL_OBJECT_MISSING', message: 'h,1433/serving has no [staging].[analytics_kpi_monthly]: the serving migrations have not run (or are out of date)', remedy: 'apply them first: `streampulse sql apply --connection "…"`' }),
+      expect.objectContaining({
+        code: 'SQL_OBJECT_MISSING',
+        message: 'h,1433/serving has no [staging].[analytics_kpi_monthly]: the serving migrations have not run (or are out of date)',
+        remedy: 'apply them first: `streampulse sql apply --connection "…"`',
+      }),
     );
     expect(queries[0]).toContain("OBJECT_ID(N'[serving].[usp_merge_marts]', N'P')");
   });

@@ -86,13 +86,15 @@ const NON_STRING = new Set(['integer', 'bigint', 'double', 'boolean', 'date', 't
 
 export function planDefects(set: ContractSet): Map<string, DatasetDefectPlan> {
   const strict = new Set<string>();
-  for (const d of set.datasets) for (const q of d.quality) if (q.rule === 'referential' && (q.action === 'quarantine' || q.action === 'drop')) strict.add(q.references.dataset);
+  for (const d of set.datasets)
+    for (const q of d.quality) if (q.rule === 'referential' && (q.action === 'quarantine' || q.action === 'drop')) strict.add(q.references.dataset);
   const out = new Map<string, DatasetDefectPlan>();
   for (const d of set.datasets) {
     const skip = (c: string): boolean => d.primary_key.includes(c) || c === d.event_time;
     const wrong = d.columns.find((c) => !skip(c.name) && (NON_STRING.has(c.type) || c.type.startsWith('decimal')));
     const rangeRule = d.quality.find(
-      (q): q is Extract<typeof q, { rule: 'range' }> => q.rule === 'range' && q.action === 'quarantine' && !skip(q.column) && (q.max !== undefined || q.min !== undefined),
+      (q): q is Extract<typeof q, { rule: 'range' }> =>
+        q.rule === 'range' && q.action === 'quarantine' && !skip(q.column) && (q.max !== undefined || q.min !== undefined),
     );
     const order = d.silver.dedupe.order_by[0];
     const orderCol = order && order.direction === 'desc' ? d.columns.find((c) => c.name === order.column && c.type === 'timestamp') : undefined;
@@ -102,7 +104,13 @@ export function planDefects(set: ContractSet): Map<string, DatasetDefectPlan> {
       watermarkHours: d.watermark.max_delay_hours,
       ...(wrong ? { wrongTypeColumn: wrong.name } : {}),
       ...(rangeRule
-        ? { range: { column: rangeRule.column, value: rangeRule.max !== undefined ? rangeRule.max + 1 : rangeRule.min! - 1, rule: rangeRule.name ?? `range:${rangeRule.column}` } }
+        ? {
+            range: {
+              column: rangeRule.column,
+              value: rangeRule.max !== undefined ? rangeRule.max + 1 : rangeRule.min! - 1,
+              rule: rangeRule.name ?? `range:${rangeRule.column}`,
+            },
+          }
         : {}),
       ...(orderCol ? { bumpColumn: orderCol.name } : {}),
     });
@@ -160,7 +168,13 @@ export function injectDefects(ctx: DefectContext, records: readonly SourceRecord
     if (hit('resent_duplicate') && landsInside(rec, dayIndex + 1)) {
       lines.push({ text, key });
       ctx.carry(dayIndex + 1, { text, key });
-      ctx.record({ ...base, batch: ctx.dateOf(dayIndex + 1), file: ctx.fileOf(dayIndex + 1), kind: 'resent_duplicate', expect: { outcome: 'duplicate', counter: 'of_earlier_batches' } });
+      ctx.record({
+        ...base,
+        batch: ctx.dateOf(dayIndex + 1),
+        file: ctx.fileOf(dayIndex + 1),
+        kind: 'resent_duplicate',
+        expect: { outcome: 'duplicate', counter: 'of_earlier_batches' },
+      });
       continue;
     }
     if (hit('schema_drift') && jsonl) {
@@ -172,7 +186,11 @@ export function injectDefects(ctx: DefectContext, records: readonly SourceRecord
       lines.push({ text, key });
       continue;
     }
-    if (hit('resent_update') && plan.bumpColumn !== undefined && landsInside({ ...rec, [plan.bumpColumn]: tsPlus(rec[plan.bumpColumn] ?? null, HOUR) }, dayIndex + 1)) {
+    if (
+      hit('resent_update') &&
+      plan.bumpColumn !== undefined &&
+      landsInside({ ...rec, [plan.bumpColumn]: tsPlus(rec[plan.bumpColumn] ?? null, HOUR) }, dayIndex + 1)
+    ) {
       const col = plan.bumpColumn;
       const updated = { ...rec, [col]: tsPlus(rec[col] ?? null, HOUR) };
       lines.push({ text, key });
@@ -189,7 +207,9 @@ export function injectDefects(ctx: DefectContext, records: readonly SourceRecord
       continue;
     }
     if (hit('malformed')) {
-      const bad = jsonl ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : `${text}${ds.source.csv?.delimiter ?? ','}unexpected${ds.source.csv?.delimiter ?? ','}fields`;
+      const bad = jsonl
+        ? text.slice(0, Math.max(1, Math.floor(text.length / 2)))
+        : `${text}${ds.source.csv?.delimiter ?? ','}unexpected${ds.source.csv?.delimiter ?? ','}fields`;
       lines.push({ text: bad, key });
       ctx.record({ ...base, kind: 'malformed', expect: { outcome: 'quarantined', reason: 'unparseable' } });
       continue;
@@ -214,14 +234,26 @@ export function injectDefects(ctx: DefectContext, records: readonly SourceRecord
     }
     if (hit('late_within_watermark') && landsInside(rec, dayIndex + 1)) {
       ctx.carry(dayIndex + 1, { text, key });
-      ctx.record({ ...base, batch: ctx.dateOf(dayIndex + 1), file: ctx.fileOf(dayIndex + 1), kind: 'late_within_watermark', expect: { outcome: 'promoted', note: 'arrived a day late, inside the watermark' } });
+      ctx.record({
+        ...base,
+        batch: ctx.dateOf(dayIndex + 1),
+        file: ctx.fileOf(dayIndex + 1),
+        kind: 'late_within_watermark',
+        expect: { outcome: 'promoted', note: 'arrived a day late, inside the watermark' },
+      });
       continue;
     }
     if (hit('late_beyond_watermark')) {
       const later = dayIndex + Math.ceil(plan.watermarkHours / 24) + 1;
       if (later < ctx.days && !landsInside(rec, later)) {
         ctx.carry(later, { text, key });
-        ctx.record({ ...base, batch: ctx.dateOf(later), file: ctx.fileOf(later), kind: 'late_beyond_watermark', expect: { outcome: 'quarantined', reason: 'late:beyond_watermark' } });
+        ctx.record({
+          ...base,
+          batch: ctx.dateOf(later),
+          file: ctx.fileOf(later),
+          kind: 'late_beyond_watermark',
+          expect: { outcome: 'quarantined', reason: 'late:beyond_watermark' },
+        });
         continue;
       }
     }

@@ -8,7 +8,17 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { DEFAULT_DEFECT_RATES, DEFECT_KINDS, injectDefects, keyOf, planDefects, type DefectKind, type DefectRates, type InjectedDefect, type Line } from './defects.js';
+import {
+  DEFAULT_DEFECT_RATES,
+  DEFECT_KINDS,
+  injectDefects,
+  keyOf,
+  planDefects,
+  type DefectKind,
+  type DefectRates,
+  type InjectedDefect,
+  type Line,
+} from './defects.js';
 import { genericRows } from './generic.js';
 import { Rng } from './rng.js';
 import { csvHeader, landingPathFor } from './write.js';
@@ -75,8 +85,10 @@ function validate(opts: GenerateOptions): void {
     bad('--start', `"${opts.startDate}" is not a YYYY-MM-DD date`, 'pass --start YYYY-MM-DD');
   if (opts.defects)
     for (const [k, v] of Object.entries(opts.defects)) {
-      if (k !== 'relanded_files' && !(DEFECT_KINDS as readonly string[]).includes(k)) bad(`defect "${k}"`, 'is not a known defect kind', `use one of: ${DEFECT_KINDS.join(', ')}, relanded_files`);
-      if (typeof v !== 'number' || v < 0 || (k !== 'relanded_files' && v > 0.2)) bad(`defect "${k}"`, `rate ${String(v)} is out of range`, 'rates are per-row probabilities from 0 to 0.2; relanded_files is a count');
+      if (k !== 'relanded_files' && !(DEFECT_KINDS as readonly string[]).includes(k))
+        bad(`defect "${k}"`, 'is not a known defect kind', `use one of: ${DEFECT_KINDS.join(', ')}, relanded_files`);
+      if (typeof v !== 'number' || v < 0 || (k !== 'relanded_files' && v > 0.2))
+        bad(`defect "${k}"`, `rate ${String(v)} is out of range`, 'rates are per-row probabilities from 0 to 0.2; relanded_files is a count');
     }
 }
 
@@ -100,7 +112,10 @@ function parentsFirst(set: ContractSet): ContractSet['datasets'][number][] {
 export function generateSources(set: ContractSet, opts: GenerateOptions): Manifest {
   validate(opts);
   const seed = String(opts.seed);
-  const rates: DefectRates = opts.defects === false ? Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as DefectRates : { ...DEFAULT_DEFECT_RATES, ...(opts.defects ?? {}) };
+  const rates: DefectRates =
+    opts.defects === false
+      ? (Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as DefectRates)
+      : { ...DEFAULT_DEFECT_RATES, ...(opts.defects ?? {}) };
   const world = new World({ users: opts.users, days: opts.days, startDate: opts.startDate, seed });
   const datasets = parentsFirst(set);
   const plans = planDefects(set);
@@ -119,7 +134,10 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
     let dayBytes = 0;
     for (const ds of datasets) {
       const kind = DATASET_BINDINGS[ds.dataset];
-      const records: SourceRecord[] = kind !== undefined ? today[kind] : genericRows(ds, root.fork(`generic:${ds.dataset}:${day}`), start + day * DAY, day, Math.max(1, Math.round(opts.users / 20)), keyPool);
+      const records: SourceRecord[] =
+        kind !== undefined
+          ? today[kind]
+          : genericRows(ds, root.fork(`generic:${ds.dataset}:${day}`), start + day * DAY, day, Math.max(1, Math.round(opts.users / 20)), keyPool);
       const plan = plans.get(ds.dataset)!;
       const lines = injectDefects(
         {
@@ -146,7 +164,9 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
       carried.delete(`${ds.dataset}@${day}`);
       const all = [...lines, ...late];
       const rel = landingPathFor(ds, dateOf(day));
-      const text = (ds.source.format === 'csv' && (ds.source.csv?.header ?? true) ? [csvHeader(ds), ...all.map((l) => l.text)] : all.map((l) => l.text)).join('\n') + (all.length > 0 || ds.source.format === 'csv' ? '\n' : '');
+      const text =
+        (ds.source.format === 'csv' && (ds.source.csv?.header ?? true) ? [csvHeader(ds), ...all.map((l) => l.text)] : all.map((l) => l.text)).join('\n') +
+        (all.length > 0 || ds.source.format === 'csv' ? '\n' : '');
       writeAtomic(join(opts.outDir, rel), text);
       const bytes = Buffer.byteLength(text);
       files.push({ dataset: ds.dataset, batch: dateOf(day), file: rel, rows: all.length, bytes, sha256: createHash('sha256').update(text).digest('hex') });
@@ -173,7 +193,15 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
     const copy = f.file.replace(/(\.[a-z]+)$/, '_relanded$1');
     copyFileSync(join(opts.outDir, f.file), join(opts.outDir, copy));
     relanded.push({ ...f, file: copy, relanded_copy_of: f.file });
-    defects.push({ kind: 'relanded_file', dataset: f.dataset, batch: f.batch, file: copy, key: '*', detail: `${f.rows} rows, identical to ${f.file}`, expect: { outcome: 'duplicate', counter: 'relanded_file_rows' } });
+    defects.push({
+      kind: 'relanded_file',
+      dataset: f.dataset,
+      batch: f.batch,
+      file: copy,
+      key: '*',
+      detail: `${f.rows} rows, identical to ${f.file}`,
+      expect: { outcome: 'duplicate', counter: 'relanded_file_rows' },
+    });
     perDataset.get(f.dataset)!.rows += f.rows;
     perDataset.get(f.dataset)!.bytes += f.bytes;
   }
@@ -192,7 +220,11 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
     end_date: dateOf(opts.days - 1),
     dates: Array.from({ length: opts.days }, (_, d) => dateOf(d)),
     defect_rates: rates,
-    datasets: datasets.map((d) => ({ dataset: d.dataset, source: DATASET_BINDINGS[d.dataset] !== undefined ? 'simulation' : 'generic', ...perDataset.get(d.dataset)! })),
+    datasets: datasets.map((d) => ({
+      dataset: d.dataset,
+      source: DATASET_BINDINGS[d.dataset] !== undefined ? 'simulation' : 'generic',
+      ...perDataset.get(d.dataset)!,
+    })),
     files: [...files, ...relanded].sort((a, b) => a.file.localeCompare(b.file)),
     defects: defects.sort(order),
     defect_counts: counts,
@@ -200,4 +232,3 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
   writeAtomic(join(opts.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
   return manifest;
 }
-

@@ -88,7 +88,10 @@ export class Rng {
 
   hex(len: number): string {
     let s = '';
-    while (s.length < len) s += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    while (s.length < len)
+      s += Math.floor(this.next() * 4294967296)
+        .toString(16)
+        .padStart(8, '0');
     return s.slice(0, len);
   }
 }

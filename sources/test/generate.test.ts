@@ -15,7 +15,11 @@ function walk(dir: string): string[] {
   });
 }
 function digest(dir: string): Record<string, string> {
-  return Object.fromEntries(walk(dir).sort().map((f) => [relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex')]));
+  return Object.fromEntries(
+    walk(dir)
+      .sort()
+      .map((f) => [relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex')]),
+  );
 }
 const gen = (seed: string | number, extra: Partial<Parameters<typeof generateSources>[1]> = {}) => {
   const outDir = mkdtempSync(join(tmpdir(), 'sp-src-'));
@@ -57,7 +61,11 @@ describe('sources: seeded synthetic landing files', () => {
 
   it('simulates the business: trials, conversions, renewals, failed payments, churn, sessions and plays', () => {
     const big = gen(11, { users: 800, days: 24, defects: false });
-    const all = (path: string): string => walk(big.outDir).filter((f) => f.includes(path)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const all = (path: string): string =>
+      walk(big.outDir)
+        .filter((f) => f.includes(path))
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n');
     const events = all('subscription-events');
     for (const t of ['trial_started', 'trial_converted', 'trial_expired', 'renewed', 'cancelled', 'expired']) expect(events).toContain(`"event_type":"${t}"`);
     const payments = all('payments.csv');
@@ -78,7 +86,9 @@ describe('sources: seeded synthetic landing files', () => {
 
   it('picks defect targets from the contracts: only datasets no other dataset quarantines on', () => {
     const plans = planDefects(SET);
-    const strictParents = new Set(SET.datasets.flatMap((d) => d.quality.flatMap((q) => (q.rule === 'referential' && q.action !== 'warn' ? [q.references.dataset] : []))));
+    const strictParents = new Set(
+      SET.datasets.flatMap((d) => d.quality.flatMap((q) => (q.rule === 'referential' && q.action !== 'warn' ? [q.references.dataset] : []))),
+    );
     for (const [name, p] of plans) expect(p.leaf).toBe(!strictParents.has(name));
     const g = gen(3, { users: 200, days: 8, defects: { malformed: 0.05, null_key: 0.05 } });
     for (const d of g.manifest.defects.filter((x) => x.kind === 'malformed' || x.kind === 'null_key')) expect(plans.get(d.dataset)!.leaf).toBe(true);

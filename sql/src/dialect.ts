@@ -108,8 +108,7 @@ export function booleanLiteral(value: boolean, dialect: Dialect): string {
 }
 
 export function dateLiteral(iso: string, dialect: Dialect): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso))
-    throw new StreamPulseError('SQL_BAD_DATE', `"${iso}" is not a YYYY-MM-DD date`, { remedy: 'pass dates as YYYY-MM-DD' });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) throw new StreamPulseError('SQL_BAD_DATE', `"${iso}" is not a YYYY-MM-DD date`, { remedy: 'pass dates as YYYY-MM-DD' });
   switch (dialect) {
     case 'duckdb':
     case 'spark':

@@ -137,7 +137,8 @@ export const FUNCTION_TABLE: Readonly<Record<string, Readonly<Record<Dialect, Ce
     duckdb: (a) => `((YEAR(${arg(a, 1)}) * 12 + MONTH(${arg(a, 1)})) - (YEAR(${arg(a, 0)}) * 12 + MONTH(${arg(a, 0)})))`,
     spark: (a) => `((YEAR(${arg(a, 1)}) * 12 + MONTH(${arg(a, 1)})) - (YEAR(${arg(a, 0)}) * 12 + MONTH(${arg(a, 0)})))`,
     tsql: (a) => `DATEDIFF(month, ${arg(a, 0)}, ${arg(a, 1)})`,
-    sqlite: (a) => `((${sqliteInt('%Y', arg(a, 1))} * 12 + ${sqliteInt('%m', arg(a, 1))}) - (${sqliteInt('%Y', arg(a, 0))} * 12 + ${sqliteInt('%m', arg(a, 0))}))`,
+    sqlite: (a) =>
+      `((${sqliteInt('%Y', arg(a, 1))} * 12 + ${sqliteInt('%m', arg(a, 1))}) - (${sqliteInt('%Y', arg(a, 0))} * 12 + ${sqliteInt('%m', arg(a, 0))}))`,
   },
   year: { duckdb: call('YEAR'), spark: call('YEAR'), tsql: call('YEAR'), sqlite: (a) => sqliteInt('%Y', arg(a, 0)) },
   quarter: {
@@ -165,7 +166,20 @@ export const FUNCTION_TABLE: Readonly<Record<string, Readonly<Record<Dialect, Ce
     spark: (a) => `DATE_FORMAT(${arg(a, 0)}, 'MMMM')`,
     tsql: (a) => `FORMAT(${arg(a, 0)}, 'MMMM', 'en-US')`,
     sqlite: (a) =>
-      `(CASE ${sqliteInt('%m', arg(a, 0))} ${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+      `(CASE ${sqliteInt('%m', arg(a, 0))} ${[
+        'January',
+        'February',
+        'March',
+        'April',
+        'May',
+        'June',
+        'July',
+        'August',
+        'September',
+        'October',
+        'November',
+        'December',
+      ]
         .map((m, i) => `WHEN ${i + 1} THEN '${m}'`)
         .join(' ')} END)`,
   },

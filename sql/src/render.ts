@@ -87,7 +87,9 @@ function renderRaw(e: Expr, ctx: RenderContext): string {
       return ctx.column ? ctx.column(e.table, e.name) : e.table === undefined ? quoteIdent(e.name, d) : `${quoteIdent(e.table, d)}.${quoteIdent(e.name, d)}`;
     case 'param': {
       if (!ctx.param)
-        throw new StreamPulseError('SQL_PARAM_UNBOUND', `parameter $${e.name} has no value here`, { remedy: 'bind parameters when rendering (metrics.yaml parameters and $run_date)' });
+        throw new StreamPulseError('SQL_PARAM_UNBOUND', `parameter $${e.name} has no value here`, {
+          remedy: 'bind parameters when rendering (metrics.yaml parameters and $run_date)',
+        });
       return ctx.param(e.name);
     }
     case 'star':
@@ -134,7 +136,9 @@ function renderCall(e: Extract<Expr, { kind: 'call' }>, ctx: RenderContext): str
   const d = ctx.dialect;
   const cell = FUNCTION_TABLE[e.name]?.[d];
   if (!FUNCTIONS[e.name] || cell === undefined)
-    throw new StreamPulseError('SQL_UNKNOWN_FUNCTION', `function ${e.name}() is not in the portable catalog`, { remedy: 'use a function listed in contracts/README.md' });
+    throw new StreamPulseError('SQL_UNKNOWN_FUNCTION', `function ${e.name}() is not in the portable catalog`, {
+      remedy: 'use a function listed in contracts/README.md',
+    });
   if (typeof cell !== 'function') throw new UnsupportedSqlError(d, `${e.name}()`, cell.unsupported);
   if (e.name === 'date_trunc') {
     const unit = e.args[0];

@@ -45,14 +45,37 @@ function checksFor(set: ContractSet, mart: MartContract, staging: boolean): Serv
   for (const c of grain) out.push({ id: `not_null:${mart.mart}.${c.name}`, kind: 'not_null', mart: mart.mart, columns: [c.name], types: [c.type] });
   out.push({ id: `unique:${mart.mart}.${mart.grain.join('+')}`, kind: 'unique', mart: mart.mart, columns: [...mart.grain], types: grain.map((c) => c.type) });
   for (const c of cols)
-    if (c.domain) out.push({ id: `accepted_values:${mart.mart}.${c.name}`, kind: 'accepted_values', mart: mart.mart, columns: [c.name], values: c.domain, types: [c.type] });
+    if (c.domain)
+      out.push({
+        id: `accepted_values:${mart.mart}.${c.name}`,
+        kind: 'accepted_values',
+        mart: mart.mart,
+        columns: [c.name],
+        values: c.domain,
+        types: [c.type],
+      });
   if (staging) {
     for (const c of cols)
-      if (c.type === 'string') out.push({ id: `max_length:${mart.mart}.${c.name}`, kind: 'max_length', mart: mart.mart, columns: [c.name], maxLength: servingStringLength(c), types: [c.type] });
+      if (c.type === 'string')
+        out.push({
+          id: `max_length:${mart.mart}.${c.name}`,
+          kind: 'max_length',
+          mart: mart.mart,
+          columns: [c.name],
+          maxLength: servingStringLength(c),
+          types: [c.type],
+        });
   } else {
     for (const c of cols)
       if (c.references)
-        out.push({ id: `relationships:${mart.mart}.${c.name}`, kind: 'relationships', mart: mart.mart, columns: [c.name], references: c.references, types: [c.type] });
+        out.push({
+          id: `relationships:${mart.mart}.${c.name}`,
+          kind: 'relationships',
+          mart: mart.mart,
+          columns: [c.name],
+          references: c.references,
+          types: [c.type],
+        });
   }
   return out;
 }
@@ -73,7 +96,8 @@ export function stagingChecks(set: ContractSet, mart: MartContract): ServingChec
  */
 export function failingRowsSql(check: ServingCheck, dialect: Exclude<Dialect, 'spark' | 'duckdb'>, table: (mart: string) => string): string {
   const q = (s: string): string => quoteIdent(s, dialect);
-  const exact = (col: string, type: string | undefined): string => (dialect === 'tsql' && type === 'string' ? `${q(col)} COLLATE ${TSQL_EXACT_COLLATION}` : q(col));
+  const exact = (col: string, type: string | undefined): string =>
+    dialect === 'tsql' && type === 'string' ? `${q(col)} COLLATE ${TSQL_EXACT_COLLATION}` : q(col);
   const t = table(check.mart);
   const c0 = check.columns[0]!;
   switch (check.kind) {

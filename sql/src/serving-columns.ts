@@ -121,7 +121,9 @@ class Tracer {
     const pii = c.pii && c.pii.policy !== 'drop' ? [{ class: c.pii.class, policy: c.pii.policy, source: `${d.dataset}.${column}` }] : [];
     // silver holds a pseudonym (hex SHA-256): none of the source's values, always 64 characters
     if (c.pii?.policy === 'pseudonymise') return { maxLength: PSEUDONYM_LENGTH, pii };
-    const lengths = [c.constraints?.max_length, domain ? Math.max(0, ...domain.map((v) => String(v).length)) : undefined].filter((x): x is number => x !== undefined);
+    const lengths = [c.constraints?.max_length, domain ? Math.max(0, ...domain.map((v) => String(v).length)) : undefined].filter(
+      (x): x is number => x !== undefined,
+    );
     return {
       domain,
       maxLength: lengths.length > 0 ? Math.min(...lengths) : undefined,
@@ -192,7 +194,9 @@ class Tracer {
         return union([...e.whens.map((w) => sub(w.then)), e.else ? sub(e.else) : { domain: [], maxLength: 0, pii: [] }]);
       case 'cast': {
         const f = sub(e.operand);
-        return e.type === 'string' ? { pii: f.pii, domain: f.domain?.map(String), maxLength: f.domain ? Math.max(0, ...f.domain.map((v) => String(v).length)) : f.maxLength } : piiOnly([f]);
+        return e.type === 'string'
+          ? { pii: f.pii, domain: f.domain?.map(String), maxLength: f.domain ? Math.max(0, ...f.domain.map((v) => String(v).length)) : f.maxLength }
+          : piiOnly([f]);
       }
       case 'call': {
         if (HIDING_AGGREGATES.has(e.name)) return NONE;
@@ -205,7 +209,10 @@ class Tracer {
         }
         if (e.name === 'concat') {
           const lengths = args.map((a) => a.maxLength);
-          return { pii: args.flatMap((a) => a.pii), maxLength: lengths.every((l) => l !== undefined) ? (lengths as number[]).reduce((a, b) => a + b, 0) : undefined };
+          return {
+            pii: args.flatMap((a) => a.pii),
+            maxLength: lengths.every((l) => l !== undefined) ? (lengths as number[]).reduce((a, b) => a + b, 0) : undefined,
+          };
         }
         return piiOnly(args);
       }
@@ -240,7 +247,14 @@ function traceMart(set: ContractSet, mart: MartContract): ColumnFacts[] {
   const tracer = new Tracer(set);
   const rels = tracer.relsOf(mart);
   const cols = [
-    ...mart.dimensions.map((d) => ({ name: d.name, type: d.type, expr: d.expr ?? d.name, role: 'dimension' as const, description: d.description, references: d.references })),
+    ...mart.dimensions.map((d) => ({
+      name: d.name,
+      type: d.type,
+      expr: d.expr ?? d.name,
+      role: 'dimension' as const,
+      description: d.description,
+      references: d.references,
+    })),
     ...mart.measures.map((m) => ({ name: m.name, type: m.type, expr: m.expr, role: 'measure' as const, description: m.definition, references: undefined })),
   ];
   return cols.map((c) => {

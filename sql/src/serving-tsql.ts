@@ -115,7 +115,9 @@ CREATE TABLE ${t('ops', 'schema_migrations')} (
 }
 
 function schemasMigration(): Migration {
-  const schemas = SERVING_SCHEMAS.filter((s) => s !== 'ops').map((s) => `IF SCHEMA_ID(N'${s}') IS NULL EXEC(N'CREATE SCHEMA ${q(s)} AUTHORIZATION ${q('dbo')}');`);
+  const schemas = SERVING_SCHEMAS.filter((s) => s !== 'ops').map(
+    (s) => `IF SCHEMA_ID(N'${s}') IS NULL EXEC(N'CREATE SCHEMA ${q(s)} AUTHORIZATION ${q('dbo')}');`,
+  );
   return migration('0001_schemas', 'schemas, the migration journal and the operations tables', [
     ...journalBootstrap(),
     schemas.join('\n'),
@@ -212,13 +214,17 @@ IF OBJECT_ID(N'${name}', N'U') IS NULL
 CREATE TABLE ${name} (
 ${defs.map((d) => `  ${d}`).join(',\n')}
 );`);
-    const additive = cols.filter((c) => !c.grain).map((c) => `IF COL_LENGTH(N'${name}', N'${c.name}') IS NULL ALTER TABLE ${name} ADD ${columnDef(c, tsqlGoldType(c), false)};`);
+    const additive = cols
+      .filter((c) => !c.grain)
+      .map((c) => `IF COL_LENGTH(N'${name}', N'${c.name}') IS NULL ALTER TABLE ${name} ADD ${columnDef(c, tsqlGoldType(c), false)};`);
     batches.push(`-- columns added to the contract after the table was created (additive changes only)\n${additive.join('\n')}`);
     const first = cols.find((c) => c.grain)!;
     const lines: string[] = [];
     if (first.type !== 'string' || (first.maxLength !== undefined && first.maxLength <= 450)) {
       const ix = constraintName('ix', m.mart, first.name);
-      lines.push(`IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE [name] = N'${ix}' AND [object_id] = OBJECT_ID(N'${name}'))\n  CREATE INDEX ${q(ix)} ON ${name} (${q(first.name)});`);
+      lines.push(
+        `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE [name] = N'${ix}' AND [object_id] = OBJECT_ID(N'${name}'))\n  CREATE INDEX ${q(ix)} ON ${name} (${q(first.name)});`,
+      );
     }
     for (const c of cols.filter((x) => x.domain !== undefined)) {
       const ck = constraintName('ck', m.mart, c.name);
@@ -300,7 +306,9 @@ function stagingFailures(set: ContractSet, m: MartContract): { message: string; 
 
 function loadMigration(set: ContractSet): Migration {
   const perMart = set.marts.map((m) => mergeProcedure(set, m));
-  const failures = set.marts.flatMap((m) => stagingFailures(set, m)).map((f, i) => `SELECT ${i + 1} AS ${q('n')}, ${lit(f.message)} AS ${q('message')} WHERE ${f.when}`);
+  const failures = set.marts
+    .flatMap((m) => stagingFailures(set, m))
+    .map((f, i) => `SELECT ${i + 1} AS ${q('n')}, ${lit(f.message)} AS ${q('message')} WHERE ${f.when}`);
   const merges = set.marts.map((m) => `EXEC ${t('gold', `usp_merge_${m.mart}`)} @RunDate = @run_date;`);
   const master = `-- Data Factory's "Merge serving" activity (and \`serve load\`): checks every staging table, then
 -- merges every mart in ONE transaction, so readers see the previous load or the new one, never a mix.
@@ -360,8 +368,16 @@ function maskingMigration(set: ContractSet): Migration {
   const add =
     masked.length === 0
       ? '-- No served column derives from a PII column (traced through the gold models to the datasets), so nothing is masked.'
-      : masked.map((x) => `-- ${x.mart}.${x.column} derives from ${x.why}\nALTER TABLE ${t('gold', x.mart)} ALTER COLUMN ${q(x.column)} ADD MASKED WITH (FUNCTION = '${x.fn}');`).join('\n');
-  const keep = masked.length === 0 ? '' : ` AND NOT EXISTS (SELECT 1 FROM (VALUES ${masked.map((x) => `(${lit(x.mart)}, ${lit(x.column)})`).join(', ')}) AS ${q('k')} (${q('tbl')}, ${q('col')}) WHERE ${q('k')}.${q('tbl')} = ${q('tb')}.${q('name')} AND ${q('k')}.${q('col')} = ${q('mc')}.${q('name')})`;
+      : masked
+          .map(
+            (x) =>
+              `-- ${x.mart}.${x.column} derives from ${x.why}\nALTER TABLE ${t('gold', x.mart)} ALTER COLUMN ${q(x.column)} ADD MASKED WITH (FUNCTION = '${x.fn}');`,
+          )
+          .join('\n');
+  const keep =
+    masked.length === 0
+      ? ''
+      : ` AND NOT EXISTS (SELECT 1 FROM (VALUES ${masked.map((x) => `(${lit(x.mart)}, ${lit(x.column)})`).join(', ')}) AS ${q('k')} (${q('tbl')}, ${q('col')}) WHERE ${q('k')}.${q('tbl')} = ${q('tb')}.${q('name')} AND ${q('k')}.${q('col')} = ${q('mc')}.${q('name')})`;
   const drop = `-- a column whose PII source went away (or that changed class) loses its stale mask
 DECLARE @sql NVARCHAR(MAX) = N'';
 SELECT @sql = @sql + N'ALTER TABLE ${q('gold')}.' + QUOTENAME(${q('tb')}.${q('name')}) + N' ALTER COLUMN ' + QUOTENAME(${q('mc')}.${q('name')}) + N' DROP MASKED; '
@@ -375,7 +391,9 @@ EXEC sys.sp_executesql @sql;`;
 function rolesMigration(o: Required<ServingOptions>): Migration {
   const r = q(o.readerRole);
   const l = q(o.loaderRole);
-  const roles = [o.readerRole, o.loaderRole].map((x) => `IF DATABASE_PRINCIPAL_ID(${lit(x)}) IS NULL CREATE ROLE ${q(x)} AUTHORIZATION ${q('dbo')};`).join('\n');
+  const roles = [o.readerRole, o.loaderRole]
+    .map((x) => `IF DATABASE_PRINCIPAL_ID(${lit(x)}) IS NULL CREATE ROLE ${q(x)} AUTHORIZATION ${q('dbo')};`)
+    .join('\n');
   const grants = `-- reader: the served views, nothing else (no gold, staging, security or ops; no UNMASK)
 GRANT SELECT ON SCHEMA::${q('serving')} TO ${r};
 -- loader: write the copy targets (ALTER for the copy's TRUNCATE TABLE) and run the load procedures
@@ -467,14 +485,25 @@ export function servingOptions(o: ServingOptions = {}): Required<ServingOptions>
   };
   for (const name of [r.readerRole, r.loaderRole, ...r.readerPrincipals, ...r.loaderPrincipals, ...r.allRowsPrincipals])
     if (!PRINCIPAL_RE.test(name))
-      throw new StreamPulseError('SQL_BAD_PRINCIPAL', `"${name}" cannot name a database principal`, { remedy: 'use 1–128 characters without brackets, quotes or control characters' });
+      throw new StreamPulseError('SQL_BAD_PRINCIPAL', `"${name}" cannot name a database principal`, {
+        remedy: 'use 1–128 characters without brackets, quotes or control characters',
+      });
   return r;
 }
 
 /** Every migration of the serving database, in apply order. */
 export function servingMigrations(set: ContractSet, options: ServingOptions = {}): Migration[] {
   const o = servingOptions(options);
-  return [schemasMigration(), stagingMigration(set), goldMigration(set), viewsMigration(set), loadMigration(set), maskingMigration(set), rolesMigration(o), rlsMigration(set, o)];
+  return [
+    schemasMigration(),
+    stagingMigration(set),
+    goldMigration(set),
+    viewsMigration(set),
+    loadMigration(set),
+    maskingMigration(set),
+    rolesMigration(o),
+    rlsMigration(set, o),
+  ];
 }
 
 /** The dbt-style serving tests as one T-SQL file: each query returns its failing rows. */

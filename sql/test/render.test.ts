@@ -2,16 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { FUNCTIONS, parseExpr, SIMPLE_TYPES } from '@streampulse/contracts';
-import {
-  DIALECTS,
-  FUNCTION_TABLE,
-  mapType,
-  renderPredicate,
-  renderValue,
-  TYPE_MAP,
-  UnsupportedSqlError,
-  type Dialect,
-} from '@streampulse/sql';
+import { DIALECTS, FUNCTION_TABLE, mapType, renderPredicate, renderValue, TYPE_MAP, UnsupportedSqlError, type Dialect } from '@streampulse/sql';
 
 type Expected = string | number | boolean | null;
 
@@ -35,7 +26,7 @@ const CASES: [string, Expected][] = [
   ['to_date(ts)', '2024-03-15'],
   ['date_add_days(d, 20)', '2024-04-04'],
   ['date_add_days(d, -15)', '2024-02-29'],
-  ["date_diff_days(d, date_add_days(d, 17))", 17],
+  ['date_diff_days(d, date_add_days(d, 17))', 17],
   ['date_diff_days(ts, d)', 0],
   ["months_between(date_trunc('year', d), d)", 2],
   ['months_between(d, date_add_days(d, 300))', 10],
@@ -90,8 +81,7 @@ function normalise(v: unknown, expected: Expected): Expected {
   return String(v);
 }
 
-const render = (src: string, dialect: Dialect): string =>
-  renderValue(parseExpr(src), { dialect, param: (name) => (name === 'threshold' ? '90' : 'NULL') });
+const render = (src: string, dialect: Dialect): string => renderValue(parseExpr(src), { dialect, param: (name) => (name === 'threshold' ? '90' : 'NULL') });
 
 describe('portable expressions evaluate to the same value on real DuckDB and SQLite', () => {
   let duck: DuckDBConnection;
@@ -126,7 +116,9 @@ describe('portable expressions evaluate to the same value on real DuckDB and SQL
       const cols = exprs.map((e, i) => `${render(e, dialect)} AS c${i}`).join(', ');
       const sql = `SELECT g, ${cols} FROM (${data[dialect]}) t GROUP BY g ORDER BY g`;
       const rows = dialect === 'duckdb' ? (await duck.runAndReadAll(sql)).getRowsJson() : (lite.prepare(sql).raw().all() as unknown[][]);
-      results[dialect] = rows.map((r) => r.map((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : v)));
+      results[dialect] = rows.map((r) =>
+        r.map((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : v)),
+      );
     }
     const share = Math.round((3 / 9) * 1e9) / 1e9;
     expect(results['duckdb']).toEqual([

@@ -55,7 +55,8 @@ describe('servingMigrations (T-SQL)', () => {
         for (const [f, t] of Object.entries(want)) writeFileSync(join(dir, f), t);
       }
       expect(existsSync(dir) ? readdirSync(dir).sort() : []).toStrictEqual(Object.keys(want).sort());
-      for (const [f, t] of Object.entries(want)) expect({ file: `${name}/${f}`, text: readFileSync(join(dir, f), 'utf8') }).toStrictEqual({ file: `${name}/${f}`, text: t });
+      for (const [f, t] of Object.entries(want))
+        expect({ file: `${name}/${f}`, text: readFileSync(join(dir, f), 'utf8') }).toStrictEqual({ file: `${name}/${f}`, text: t });
     }
   });
 
@@ -81,13 +82,16 @@ describe('servingMigrations (T-SQL)', () => {
 
   it('creates the schemas, staging tables, typed gold tables keyed by the grain, and one view per mart with the contract columns', () => {
     const ms = servingMigrations(SHIPPED);
-    for (const s of ['staging', 'gold', 'serving', 'security']) expect(text(ms, 'schemas')).toContain(`IF SCHEMA_ID(N'${s}') IS NULL EXEC(N'CREATE SCHEMA [${s}] AUTHORIZATION [dbo]');`);
+    for (const s of ['staging', 'gold', 'serving', 'security'])
+      expect(text(ms, 'schemas')).toContain(`IF SCHEMA_ID(N'${s}') IS NULL EXEC(N'CREATE SCHEMA [${s}] AUTHORIZATION [dbo]');`);
     expect(text(ms, 'schemas')).toContain('CREATE TABLE [ops].[schema_migrations]');
     for (const m of SHIPPED.marts) {
       const cols = servingColumns(SHIPPED, m);
       expect(text(ms, 'staging_tables')).toContain(`CREATE TABLE [staging].[${m.mart}]`);
       expect(text(ms, 'gold_tables')).toContain(`CREATE TABLE [gold].[${m.mart}]`);
-      expect(text(ms, 'serving_views')).toContain(`CREATE OR ALTER VIEW [serving].[${m.mart}]\nAS\nSELECT\n${cols.map((c) => `  [${c.name}]`).join(',\n')}\nFROM [gold].[${m.mart}];`);
+      expect(text(ms, 'serving_views')).toContain(
+        `CREATE OR ALTER VIEW [serving].[${m.mart}]\nAS\nSELECT\n${cols.map((c) => `  [${c.name}]`).join(',\n')}\nFROM [gold].[${m.mart}];`,
+      );
       for (const g of m.grain) expect(text(ms, 'gold_tables')).toMatch(new RegExp(`\\[${g}\\] [A-Z0-9(),]+ NOT NULL`));
     }
     const gold = text(ms, 'gold_tables');
@@ -99,7 +103,9 @@ describe('servingMigrations (T-SQL)', () => {
     expect(gold).toContain('[churn_rate] FLOAT NULL');
     expect(gold).toContain('[is_original] BIT NOT NULL');
     expect(gold).toContain('[month] DATE NOT NULL');
-    expect(gold).toContain("CONSTRAINT [ck_analytics_subscription_health_region] CHECK ([region] COLLATE Latin1_General_100_BIN2 IN (N'APAC', N'EMEA', N'LATAM', N'NA', N'UNKNOWN'))");
+    expect(gold).toContain(
+      "CONSTRAINT [ck_analytics_subscription_health_region] CHECK ([region] COLLATE Latin1_General_100_BIN2 IN (N'APAC', N'EMEA', N'LATAM', N'NA', N'UNKNOWN'))",
+    );
     expect(gold).toContain('CONSTRAINT [pk_analytics_kpi_monthly] PRIMARY KEY CLUSTERED ([_grain_key])');
   });
 
@@ -107,7 +113,9 @@ describe('servingMigrations (T-SQL)', () => {
     const load = text(servingMigrations(SHIPPED), 'load_procedures');
     expect(SERVING_OBJECTS.mergeProcedure).toBe('[serving].[usp_merge_marts]');
     expect(load).toContain('CREATE OR ALTER PROCEDURE [serving].[usp_merge_marts]\n  @RunDate NVARCHAR(32)\nWITH EXECUTE AS OWNER');
-    expect(load).toContain('CREATE OR ALTER PROCEDURE [ops].[usp_record_pipeline_run]\n  @PipelineName NVARCHAR(140),\n  @RunId NVARCHAR(64),\n  @RunDate NVARCHAR(32),\n  @Status NVARCHAR(16),\n  @Detail NVARCHAR(4000) = NULL');
+    expect(load).toContain(
+      'CREATE OR ALTER PROCEDURE [ops].[usp_record_pipeline_run]\n  @PipelineName NVARCHAR(140),\n  @RunId NVARCHAR(64),\n  @RunDate NVARCHAR(32),\n  @Status NVARCHAR(16),\n  @Detail NVARCHAR(4000) = NULL',
+    );
     for (const m of SHIPPED.marts) {
       expect(load).toContain(`CREATE OR ALTER PROCEDURE [gold].[usp_merge_${m.mart}]`);
       expect(load).toContain(`EXEC [gold].[usp_merge_${m.mart}] @RunDate = @run_date;`);
@@ -124,7 +132,8 @@ describe('column facts traced through the models', () => {
   it('knows the enforced values, the string bounds and that no shipped mart serves personal data', () => {
     const health = servingColumns(SHIPPED, SHIPPED.marts.find((m) => m.row_level_security)!);
     expect(health.find((c) => c.name === 'region')).toMatchObject({ grain: true, maxLength: 7, domain: ['APAC', 'EMEA', 'LATAM', 'NA', 'UNKNOWN'], pii: [] });
-    for (const m of SHIPPED.marts) for (const c of servingColumns(SHIPPED, m)) expect({ col: `${m.mart}.${c.name}`, pii: c.pii }).toStrictEqual({ col: `${m.mart}.${c.name}`, pii: [] });
+    for (const m of SHIPPED.marts)
+      for (const c of servingColumns(SHIPPED, m)) expect({ col: `${m.mart}.${c.name}`, pii: c.pii }).toStrictEqual({ col: `${m.mart}.${c.name}`, pii: [] });
     expect(text(servingMigrations(SHIPPED), 'masking')).toContain('No served column derives from a PII column');
   });
 
@@ -143,7 +152,9 @@ describe('column facts traced through the models', () => {
 describe('dynamic data masking follows the PII classes', () => {
   const maskOf = (cls: string, policy: string): string | undefined => {
     const set = load(piiFixture(cls, policy));
-    const m = /ALTER TABLE \[gold\]\.\[analytics_account_contacts\] ALTER COLUMN \[email\] ADD MASKED WITH \(FUNCTION = '([^']+)'\);/.exec(text(servingMigrations(set), 'masking'));
+    const m = /ALTER TABLE \[gold\]\.\[analytics_account_contacts\] ALTER COLUMN \[email\] ADD MASKED WITH \(FUNCTION = '([^']+)'\);/.exec(
+      text(servingMigrations(set), 'masking'),
+    );
     return m?.[1];
   };
 
@@ -159,7 +170,7 @@ describe('dynamic data masking follows the PII classes', () => {
   it('masks nothing an aggregate hides, and drops stale masks of other gold columns', () => {
     const t = text(servingMigrations(load(piiFixture('email', 'keep'))), 'masking');
     expect(t.match(/ADD MASKED/g)).toHaveLength(1);
-    expect(t).toContain("-- analytics_account_contacts.email derives from users.email (email, keep)");
+    expect(t).toContain('-- analytics_account_contacts.email derives from users.email (email, keep)');
     expect(t).toContain("FROM (VALUES (N'analytics_account_contacts', N'email')) AS [k] ([tbl], [col])");
     expect(t).toContain('DROP MASKED');
   });
@@ -189,7 +200,9 @@ describe('row-level security follows the contracts', () => {
       'CREATE SECURITY POLICY [security].[rls_analytics_subscription_health]\n  ADD FILTER PREDICATE [security].[fn_rls_analytics_subscription_health]([region]) ON [gold].[analytics_subscription_health]\n  WITH (STATE = ON, SCHEMABINDING = ON);',
     );
     // the policy is dropped before the function is altered, then created again
-    expect(t.indexOf('DROP SECURITY POLICY IF EXISTS [security].[rls_analytics_subscription_health];')).toBeLessThan(t.indexOf('CREATE OR ALTER FUNCTION [security].[fn_rls_analytics_subscription_health]'));
+    expect(t.indexOf('DROP SECURITY POLICY IF EXISTS [security].[rls_analytics_subscription_health];')).toBeLessThan(
+      t.indexOf('CREATE OR ALTER FUNCTION [security].[fn_rls_analytics_subscription_health]'),
+    );
     expect(t.match(/CREATE SECURITY POLICY/g)).toHaveLength(1);
     // the Metabase principal sees every region; nobody else is seeded
     expect(t).toContain("USING (VALUES (N'id-streampulse-metabase', N'extension_streampulse_region', N'*'))");
@@ -197,16 +210,30 @@ describe('row-level security follows the contracts', () => {
 
   it('moves with the contract: another column and claim, or none', () => {
     const moved = load(
-      edit(shippedFiles(), 'analytics_subscription_health.yaml', /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region/, 'row_level_security:\n  column: plan_tier\n  principal_claim: extension_streampulse_tier'),
+      edit(
+        shippedFiles(),
+        'analytics_subscription_health.yaml',
+        /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region/,
+        'row_level_security:\n  column: plan_tier\n  principal_claim: extension_streampulse_tier',
+      ),
     );
     const t = text(servingMigrations(moved), 'row_level_security');
     expect(t).toContain('(@plan_tier VARCHAR(8))');
     expect(t).toContain('[security].[fn_rls_analytics_subscription_health]([plan_tier]) ON [gold].[analytics_subscription_health]');
     expect(t).toContain("N'extension_streampulse_tier'");
-    const none = load(edit(shippedFiles(), 'analytics_subscription_health.yaml', /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region\n/, ''));
+    const none = load(
+      edit(
+        shippedFiles(),
+        'analytics_subscription_health.yaml',
+        /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region\n/,
+        '',
+      ),
+    );
     const u = text(servingMigrations(none), 'row_level_security');
     expect(u).not.toContain('CREATE SECURITY POLICY');
-    expect(u).toContain('DROP SECURITY POLICY IF EXISTS [security].[rls_analytics_subscription_health];\nDROP FUNCTION IF EXISTS [security].[fn_rls_analytics_subscription_health];');
+    expect(u).toContain(
+      'DROP SECURITY POLICY IF EXISTS [security].[rls_analytics_subscription_health];\nDROP FUNCTION IF EXISTS [security].[fn_rls_analytics_subscription_health];',
+    );
   });
 });
 
@@ -223,7 +250,9 @@ describe('roles, grants and Entra principals', () => {
       'GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::[ops].[serving_load_progress] TO [streampulse_loader];',
       'GRANT SELECT ON OBJECT::[ops].[schema_migrations] TO [streampulse_loader];',
     ]);
-    const all = servingMigrations(SHIPPED).map((m) => m.text).join('\n');
+    const all = servingMigrations(SHIPPED)
+      .map((m) => m.text)
+      .join('\n');
     expect(all.split('\n').filter((l) => !l.startsWith('--'))).not.toContainEqual(expect.stringMatching(/UNMASK|db_owner|CONTROL/));
     expect(grants(all).filter((g) => /SCHEMA::\[(gold|security)\]/.test(g))).toStrictEqual([]);
   });
@@ -232,12 +261,16 @@ describe('roles, grants and Entra principals', () => {
     const t = text(servingMigrations(SHIPPED, { readerPrincipals: ['mi-metabase-prod'], loaderPrincipals: ['adf-streampulse-prod'] }), 'roles_and_grants');
     expect(t).toContain("IF DATABASE_PRINCIPAL_ID(N'mi-metabase-prod') IS NULL CREATE USER [mi-metabase-prod] FROM EXTERNAL PROVIDER;");
     expect(t).toContain("IF IS_ROLEMEMBER(N'streampulse_reader', N'mi-metabase-prod') = 0 ALTER ROLE [streampulse_reader] ADD MEMBER [mi-metabase-prod];");
-    expect(t).toContain("IF IS_ROLEMEMBER(N'streampulse_loader', N'adf-streampulse-prod') = 0 ALTER ROLE [streampulse_loader] ADD MEMBER [adf-streampulse-prod];");
-    expect(text(servingMigrations(SHIPPED, { readerPrincipals: ['mi-metabase-prod'] }), 'row_level_security')).toContain("(N'mi-metabase-prod', N'extension_streampulse_region', N'*')");
+    expect(t).toContain(
+      "IF IS_ROLEMEMBER(N'streampulse_loader', N'adf-streampulse-prod') = 0 ALTER ROLE [streampulse_loader] ADD MEMBER [adf-streampulse-prod];",
+    );
+    expect(text(servingMigrations(SHIPPED, { readerPrincipals: ['mi-metabase-prod'] }), 'row_level_security')).toContain(
+      "(N'mi-metabase-prod', N'extension_streampulse_region', N'*')",
+    );
   });
 
   it('rejects a principal name that cannot be quoted safely', () => {
-    expect(() => servingOptions({ readerPrincipals: ["x]; DROP TABLE t; --"] })).toThrow(expect.objectContaining({ code: 'SQL_BAD_PRINCIPAL' }));
+    expect(() => servingOptions({ readerPrincipals: ['x]; DROP TABLE t; --'] })).toThrow(expect.objectContaining({ code: 'SQL_BAD_PRINCIPAL' }));
     expect(() => servingOptions({ loaderPrincipals: [''] })).toThrow(expect.objectContaining({ code: 'SQL_BAD_PRINCIPAL' }));
   });
 });

@@ -47,8 +47,7 @@ const TESTS_FOLDER = 'tests';
 const SCOPE = '@streampulse/';
 
 const PACKAGES: readonly string[] = ALLOWED.map(([folder]) => folder);
-const allowedFor = (folder: string): readonly string[] =>
-  folder === TESTS_FOLDER ? PACKAGES : (ALLOWED.find(([f]) => f === folder)?.[1] ?? []);
+const allowedFor = (folder: string): readonly string[] => (folder === TESTS_FOLDER ? PACKAGES : (ALLOWED.find(([f]) => f === folder)?.[1] ?? []));
 
 // ---------------------------------------------------------------------------
 // Workspace discovery (no import.meta, no __dirname: walk up from the cwd).
@@ -103,7 +102,15 @@ function readSources(pkg: string, area: Area): SourceFile[] {
 // The checker: pure functions (text in, violations out) so they can be proven on
 // in-memory fakes below.
 // ---------------------------------------------------------------------------
-type Rule = 'a-manifest-dependency' | 'b-import-direction' | 'c-deep-import' | 'd-relative-escape' | 'e-manifest-shape' | 'hardcoded-contract-name' | 'unknown-package' | 'uncheckable-import';
+type Rule =
+  | 'a-manifest-dependency'
+  | 'b-import-direction'
+  | 'c-deep-import'
+  | 'd-relative-escape'
+  | 'e-manifest-shape'
+  | 'hardcoded-contract-name'
+  | 'unknown-package'
+  | 'uncheckable-import';
 
 interface Violation {
   readonly rule: Rule;
@@ -146,8 +153,7 @@ function moduleReferences(file: string, text: string): ModuleReference[] {
     else if (ts.isCallExpression(node)) {
       const callee = node.expression;
       if (callee.kind === ts.SyntaxKind.ImportKeyword) add(node, node.arguments[0], 'dynamic-import');
-      else if (ts.isIdentifier(callee) && callee.text === 'require' && node.arguments.length === 1)
-        add(node, node.arguments[0], 'require');
+      else if (ts.isIdentifier(callee) && callee.text === 'require' && node.arguments.length === 1) add(node, node.arguments[0], 'require');
       else if (
         ts.isPropertyAccessExpression(callee) &&
         ts.isIdentifier(callee.expression) &&
@@ -221,7 +227,11 @@ function checkManifest(pkg: string, manifest: Manifest, hasFile: (path: string) 
       if (!dep.startsWith(SCOPE)) continue;
       const name = dep.slice(SCOPE.length);
       if (!allowed.includes(name))
-        out.push({ ...at, rule: 'a-manifest-dependency', message: `${field} has ${dep}, but ${pkg} may import only: ${allowed.join(', ') || 'nothing of ours'} (DESIGN.md section 2)` });
+        out.push({
+          ...at,
+          rule: 'a-manifest-dependency',
+          message: `${field} has ${dep}, but ${pkg} may import only: ${allowed.join(', ') || 'nothing of ours'} (DESIGN.md section 2)`,
+        });
     }
   }
   if (manifest.type !== 'module') out.push({ ...at, rule: 'e-manifest-shape', message: `"type" must be "module" (is ${JSON.stringify(manifest.type)})` });
@@ -232,9 +242,12 @@ function checkManifest(pkg: string, manifest: Manifest, hasFile: (path: string) 
     const dot = (exp as Record<string, unknown>)['.'];
     const source = dot !== null && typeof dot === 'object' ? (dot as Record<string, unknown>)['@streampulse/source'] : undefined;
     if (typeof source !== 'string')
-      out.push({ ...at, rule: 'e-manifest-shape', message: '"exports"."." needs a "@streampulse/source" condition (jest loads TypeScript sources through it)' });
-    else if (!hasFile(source))
-      out.push({ ...at, rule: 'e-manifest-shape', message: `"@streampulse/source" points at ${source}, which does not exist` });
+      out.push({
+        ...at,
+        rule: 'e-manifest-shape',
+        message: '"exports"."." needs a "@streampulse/source" condition (jest loads TypeScript sources through it)',
+      });
+    else if (!hasFile(source)) out.push({ ...at, rule: 'e-manifest-shape', message: `"@streampulse/source" points at ${source}, which does not exist` });
   }
   return out;
 }
@@ -313,9 +326,7 @@ const readJson = <T>(abs: string): T => JSON.parse(readFileSync(abs, 'utf8')) as
 
 describe('architecture: the package graph of DESIGN.md section 2', () => {
   it('the allowed table only points down and covers every workspace package', () => {
-    const upward = ALLOWED.flatMap(([folder, deps], i) =>
-      deps.filter((d) => !PACKAGES.slice(0, i).includes(d)).map((d) => `${folder} -> ${d}`),
-    );
+    const upward = ALLOWED.flatMap(([folder, deps], i) => deps.filter((d) => !PACKAGES.slice(0, i).includes(d)).map((d) => `${folder} -> ${d}`));
     expect(upward).toEqual([]);
     expect([...workspaceFolders()].sort()).toEqual([...PACKAGES, TESTS_FOLDER].sort());
   });
@@ -324,12 +335,19 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
     // runtime dependencies only (devDependencies serve tests), followed through @streampulse/* packages
     const FORBIDDEN = ['@duckdb/node-api', 'better-sqlite3', 'mssql'];
     const PENDING: Readonly<Record<string, readonly string[]>> = {};
-    const deps = (pkg: string): Record<string, string> => readJson<{ dependencies?: Record<string, string> }>(join(ROOT, pkg, 'package.json')).dependencies ?? {};
+    const deps = (pkg: string): Record<string, string> =>
+      readJson<{ dependencies?: Record<string, string> }>(join(ROOT, pkg, 'package.json')).dependencies ?? {};
     const reach = (pkg: string, via: string[] = []): { dep: string; path: string[] }[] =>
       Object.keys(deps(pkg)).flatMap((d) =>
-        d.startsWith(SCOPE) ? reach(d.slice(SCOPE.length), [...via, pkg]) : FORBIDDEN.includes(d) && !(PENDING[pkg] ?? []).includes(d) ? [{ dep: d, path: [...via, pkg] }] : [],
+        d.startsWith(SCOPE)
+          ? reach(d.slice(SCOPE.length), [...via, pkg])
+          : FORBIDDEN.includes(d) && !(PENDING[pkg] ?? []).includes(d)
+            ? [{ dep: d, path: [...via, pkg] }]
+            : [],
       );
-    const violations = ['contracts', 'sql', 'jobs', 'pipelines', 'dashboards', 'infra'].flatMap((pkg) => reach(pkg).map((r) => `${pkg} reaches ${r.dep} through ${r.path.join(' -> ')}`));
+    const violations = ['contracts', 'sql', 'jobs', 'pipelines', 'dashboards', 'infra'].flatMap((pkg) =>
+      reach(pkg).map((r) => `${pkg} reaches ${r.dep} through ${r.path.join(' -> ')}`),
+    );
     expect(violations).toEqual([]);
     // DuckDB lives in the engine, the database drivers in serving
     expect(Object.keys(deps('engine'))).toContain('@duckdb/node-api');
@@ -342,7 +360,10 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
       const tsconfig = readJson<{ references?: { path: string }[] }>(join(ROOT, pkg, 'tsconfig.json'));
       return [
         ...checkManifest(pkg, manifest, () => true).filter((v) => v.rule === 'a-manifest-dependency'),
-        ...checkTsconfigReferences(pkg, (tsconfig.references ?? []).map((r) => r.path)),
+        ...checkTsconfigReferences(
+          pkg,
+          (tsconfig.references ?? []).map((r) => r.path),
+        ),
       ];
     });
     expect(violations.map(show)).toEqual([]);
@@ -358,10 +379,7 @@ describe('architecture: the package graph of DESIGN.md section 2', () => {
   });
 
   it('(b)(c)(d) imports follow the direction, use exports only and stay inside their package', () => {
-    const sources = [
-      ...PACKAGES.flatMap((pkg) => [...readSources(pkg, 'src'), ...readSources(pkg, 'test')]),
-      ...readSources(TESTS_FOLDER, 'test'),
-    ];
+    const sources = [...PACKAGES.flatMap((pkg) => [...readSources(pkg, 'src'), ...readSources(pkg, 'test')]), ...readSources(TESTS_FOLDER, 'test')];
     // Every package has at least its src/index.ts; an empty scan would prove nothing.
     for (const pkg of PACKAGES) expect(sources.some((s) => s.file === `${pkg}/src/index.ts`)).toBe(true);
     const violations = sources.flatMap((s) => checkImports(s, PACKAGES));
@@ -404,7 +422,7 @@ describe('architecture: the checker catches violations (in-memory fakes)', () =>
       '  return import(name);', // uncheckable
       '}',
       "// import { a } from '@streampulse/infra';", // a comment is not an import
-      "const s = \"import { b } from '@streampulse/infra'\";", // nor is a string
+      'const s = "import { b } from \'@streampulse/infra\'";', // nor is a string
       'void s; void compileJobs; void loadContracts;',
     ].join('\n');
     const found = checkImports(fake('sql', 'src', 'sql/src/bad.ts', text), PACKAGES).map((v) => `${v.line} ${v.rule}`);
@@ -421,17 +439,11 @@ describe('architecture: the checker catches violations (in-memory fakes)', () =>
 
   it('reports deep imports in tests, allows a package test to import itself by name, but not its src', () => {
     const testText = "import { parseExpr } from '@streampulse/contracts';\njest.mock('@streampulse/contracts/dist/src/expr.js');\n";
-    expect(checkImports(fake('contracts', 'test', 'contracts/test/x.test.ts', testText), PACKAGES).map((v) => v.rule)).toEqual([
-      'c-deep-import',
-    ]);
+    expect(checkImports(fake('contracts', 'test', 'contracts/test/x.test.ts', testText), PACKAGES).map((v) => v.rule)).toEqual(['c-deep-import']);
     const srcText = "export * from '@streampulse/contracts';\n";
-    expect(checkImports(fake('contracts', 'src', 'contracts/src/x.ts', srcText), PACKAGES).map((v) => v.rule)).toEqual([
-      'b-import-direction',
-    ]);
+    expect(checkImports(fake('contracts', 'src', 'contracts/src/x.ts', srcText), PACKAGES).map((v) => v.rule)).toEqual(['b-import-direction']);
     const crossText = "import '../../sql/src/index.js';\nimport '@streampulse/cli';\n";
-    expect(checkImports(fake(TESTS_FOLDER, 'test', 'tests/test/x.test.ts', crossText), PACKAGES).map((v) => v.rule)).toEqual([
-      'd-relative-escape',
-    ]);
+    expect(checkImports(fake(TESTS_FOLDER, 'test', 'tests/test/x.test.ts', crossText), PACKAGES).map((v) => v.rule)).toEqual(['d-relative-escape']);
   });
 
   it('reports manifests and tsconfig references against the direction, and missing exports/type', () => {

@@ -20,7 +20,16 @@ const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
 const HIGH_RATES = { ...Object.fromEntries(DEFECT_KINDS.map((k) => [k, 0.01])), relanded_files: 2 };
 // 150 users are too few for the shipped freshness rules (a subscription event every 6 h):
 // they are reported, not enforced, here (jobs/test/freshness.test.ts covers enforcing)
-const OPTS = { users: 150, days: 6, seed: 'e2e', startDate: '2026-01-29', salt: LOCAL_DEMO_SALT, defects: HIGH_RATES, threads: 2, freshness: 'report' } as const;
+const OPTS = {
+  users: 150,
+  days: 6,
+  seed: 'e2e',
+  startDate: '2026-01-29',
+  salt: LOCAL_DEMO_SALT,
+  defects: HIGH_RATES,
+  threads: 2,
+  freshness: 'report',
+} as const;
 const SMALL = { salt: LOCAL_DEMO_SALT, freshness: 'report' } as const;
 
 const tmp = (p: string): string => join(mkdtempSync(join(tmpdir(), `sp-e2e-${p}-`)), 'lake');
@@ -34,7 +43,9 @@ async function goldHashes(lake: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of readdirSync(join(lake, 'gold')).sort()) {
     const f = join(lake, 'gold', t, 'data.parquet');
-    const r = await q(`SELECT count(*) AS n, sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) ORDER BY CAST(x AS VARCHAR)), '')) AS h FROM read_parquet('${f}') x`);
+    const r = await q(
+      `SELECT count(*) AS n, sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) ORDER BY CAST(x AS VARCHAR)), '')) AS h FROM read_parquet('${f}') x`,
+    );
     out[t] = `${String(r[0]!['n'])}:${String(r[0]!['h'])}`;
   }
   return out;
@@ -43,7 +54,9 @@ async function goldHashes(lake: string): Promise<Record<string, string>> {
 function servingRows(lake: string, set: ContractSet = SET): Record<string, string> {
   const db = new Database(join(lake, 'serving', 'streampulse.sqlite'), { readonly: true });
   try {
-    return Object.fromEntries(set.marts.map((m) => [m.mart, JSON.stringify(db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all())]));
+    return Object.fromEntries(
+      set.marts.map((m) => [m.mart, JSON.stringify(db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all())]),
+    );
   } finally {
     db.close();
   }
@@ -70,7 +83,11 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
   it('conserves rows per batch and dataset: every landed line is promoted, quarantined or a counted duplicate', () => {
     for (const r of demo.reports)
       for (const d of r.datasets) {
-        expect({ ds: d.dataset, batch: r.batch, sum: d.promoted + d.quarantined + d.duplicates_dropped }).toEqual({ ds: d.dataset, batch: r.batch, sum: d.rows_in });
+        expect({ ds: d.dataset, batch: r.batch, sum: d.promoted + d.quarantined + d.duplicates_dropped }).toEqual({
+          ds: d.dataset,
+          batch: r.batch,
+          sum: d.rows_in,
+        });
         const landed = manifest.files.filter((f) => f.dataset === d.dataset && f.batch === r.batch).reduce((s, f) => s + f.rows, 0);
         expect({ ds: d.dataset, batch: r.batch, rows_in: d.rows_in }).toEqual({ ds: d.dataset, batch: r.batch, rows_in: landed });
       }
@@ -78,7 +95,9 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
 
   it('accounts for every quarantine defect of the manifest exactly, by dataset, batch and reason', () => {
     const expected: Record<string, number> = {};
-    for (const d of manifest.defects) if (d.expect.outcome === 'quarantined') expected[`${d.batch} ${d.dataset} ${d.expect.reason}`] = (expected[`${d.batch} ${d.dataset} ${d.expect.reason}`] ?? 0) + 1;
+    for (const d of manifest.defects)
+      if (d.expect.outcome === 'quarantined')
+        expected[`${d.batch} ${d.dataset} ${d.expect.reason}`] = (expected[`${d.batch} ${d.dataset} ${d.expect.reason}`] ?? 0) + 1;
     const actual: Record<string, number> = {};
     for (const r of demo.reports)
       for (const d of r.datasets)
@@ -90,11 +109,20 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
   });
 
   it('accounts for every duplicate and drift defect exactly, per dataset and batch', () => {
-    const count = (kind: InjectedDefect['kind'], batch: string, ds: string): number => manifest.defects.filter((d) => d.kind === kind && d.batch === batch && d.dataset === ds).length;
+    const count = (kind: InjectedDefect['kind'], batch: string, ds: string): number =>
+      manifest.defects.filter((d) => d.kind === kind && d.batch === batch && d.dataset === ds).length;
     for (const r of demo.reports)
       for (const d of r.datasets) {
-        const relanded = manifest.files.filter((f) => f.relanded_copy_of !== undefined && f.batch === r.batch && f.dataset === d.dataset).reduce((s, f) => s + f.rows, 0);
-        expect({ at: `${r.batch} ${d.dataset}`, in_batch: d.duplicates.in_batch, earlier: d.duplicates.of_earlier_batches, relanded: d.duplicates.relanded_file_rows, rescued: d.rescued_rows }).toEqual({
+        const relanded = manifest.files
+          .filter((f) => f.relanded_copy_of !== undefined && f.batch === r.batch && f.dataset === d.dataset)
+          .reduce((s, f) => s + f.rows, 0);
+        expect({
+          at: `${r.batch} ${d.dataset}`,
+          in_batch: d.duplicates.in_batch,
+          earlier: d.duplicates.of_earlier_batches,
+          relanded: d.duplicates.relanded_file_rows,
+          rescued: d.rescued_rows,
+        }).toEqual({
           at: `${r.batch} ${d.dataset}`,
           in_batch: count('exact_duplicate', r.batch, d.dataset),
           earlier: count('resent_duplicate', r.batch, d.dataset),
@@ -110,7 +138,9 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     for (const d of keyed) {
       const pk = SET.datasets.find((x) => x.dataset === d.dataset)!.primary_key;
       const where = pk.map((k, i) => `CAST("${k}" AS VARCHAR) = '${d.key.split('|')[i]}'`).join(' AND ');
-      const rows = await q(`SELECT _quarantine_reason AS r, _raw_line AS raw FROM read_parquet('${join(lake, 'quarantine', d.dataset, `batch=${d.batch}`, 'data.parquet')}') WHERE ${where}`);
+      const rows = await q(
+        `SELECT _quarantine_reason AS r, _raw_line AS raw FROM read_parquet('${join(lake, 'quarantine', d.dataset, `batch=${d.batch}`, 'data.parquet')}') WHERE ${where}`,
+      );
       expect({ key: d.key, kind: d.kind, found: rows.length >= 1 }).toEqual({ key: d.key, kind: d.kind, found: true });
       expect(String(rows[0]!['r'])).toContain(d.expect.outcome === 'quarantined' ? d.expect.reason : '?');
       expect(String(rows[0]!['raw']).length).toBeGreaterThan(0);
@@ -123,8 +153,14 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     for (const d of promoted) {
       const pk = SET.datasets.find((x) => x.dataset === d.dataset)!.primary_key;
       const where = pk.map((k, i) => `CAST("${k}" AS VARCHAR) = '${d.key.split('|')[i]}'`).join(' AND ');
-      const rows = await q(`SELECT _quality_status AS s FROM read_parquet('${join(lake, 'bronze', d.dataset, `batch=${d.batch}`, 'data.parquet')}') WHERE ${where}`);
-      expect({ key: d.key, kind: d.kind, statuses: rows.map((r) => r['s']) }).toEqual({ key: d.key, kind: d.kind, statuses: [expect.stringMatching(/^(passed|warned)$/)] });
+      const rows = await q(
+        `SELECT _quality_status AS s FROM read_parquet('${join(lake, 'bronze', d.dataset, `batch=${d.batch}`, 'data.parquet')}') WHERE ${where}`,
+      );
+      expect({ key: d.key, kind: d.kind, statuses: rows.map((r) => r['s']) }).toEqual({
+        key: d.key,
+        kind: d.kind,
+        statuses: [expect.stringMatching(/^(passed|warned)$/)],
+      });
       const silver = await q(`SELECT count(*) AS n FROM read_parquet('${join(lake, 'silver', d.dataset, `batch=${d.batch}`, 'data.parquet')}') WHERE ${where}`);
       expect(Number(silver[0]!['n'])).toBe(1);
     }
@@ -146,15 +182,22 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
   it('ran every batch as a run of the Data Factory master pipeline: waves of ingestion runs, gold, export, MERGE, completion record', () => {
     expect(demo.runs.map((r) => [r.runDate, r.status])).toEqual(manifest.dates.map((d) => [d, 'Succeeded']));
     for (const r of demo.runs) {
-      const log = JSON.parse(readFileSync(r.log, 'utf8')) as { pipelineRun: { status: string }; value: { activityName: string; pipelineName: string; status: string; input: { parameters?: string[] } }[] };
+      const log = JSON.parse(readFileSync(r.log, 'utf8')) as {
+        pipelineRun: { status: string };
+        value: { activityName: string; pipelineName: string; status: string; input: { parameters?: string[] } }[];
+      };
       expect(log.pipelineRun.status).toBe('Succeeded');
-      const ok = (pipeline: string, activity: string) => log.value.filter((a) => a.pipelineName === pipeline && a.activityName === activity && a.status === 'Succeeded').length;
+      const ok = (pipeline: string, activity: string) =>
+        log.value.filter((a) => a.pipelineName === pipeline && a.activityName === activity && a.status === 'Succeeded').length;
       expect(ok('pl_ingest_dataset', 'Bronze')).toBe(SET.datasets.length);
       expect(ok('pl_ingest_dataset', 'Silver')).toBe(SET.datasets.length);
       for (const a of ['Gold', 'Export', 'Merge serving', 'Record completion']) expect([a, ok('pl_daily_master', a)]).toEqual([a, 1]);
       expect(log.value.filter((a) => a.status === 'Failed')).toEqual([]);
     }
-    const records = readFileSync(join(lake, 'reports', 'adf-pipeline-runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { RunDate: string; Status: string });
+    const records = readFileSync(join(lake, 'reports', 'adf-pipeline-runs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { RunDate: string; Status: string });
     expect(records.map((x) => [x.RunDate, x.Status])).toEqual(manifest.dates.map((d) => [d, 'Succeeded']));
   });
 
@@ -175,7 +218,10 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     const args = ['--users', '150', '--days', '5', '--seed', 'crash', '--start', '2026-01-30', '--freshness', 'report'];
     const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
     delete env['STREAMPULSE_PII_SALT'];
-    const child = spawn(process.execPath, [join(ROOT, 'cli', 'dist', 'src', 'bin.js'), 'demo', '--out', crashed, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'cli', 'dist', 'src', 'bin.js'), 'demo', '--out', crashed, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     const killed = await new Promise<boolean>((resolve) => {
       child.stderr.on('data', (b: Buffer) => {
@@ -238,7 +284,9 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
       message: expect.stringMatching(/freshness rule \w+ failed: .*; the batch was not written$/),
     });
     const c = report(reports, d1!, csv.dataset);
-    const landed = manifest.files.filter((f) => f.dataset === csv.dataset && f.batch === d1 && f.relanded_copy_of === undefined).reduce((s, f) => s + f.rows, 0);
+    const landed = manifest.files
+      .filter((f) => f.dataset === csv.dataset && f.batch === d1 && f.relanded_copy_of === undefined)
+      .reduce((s, f) => s + f.rows, 0);
     expect(c.quarantined_by_reason[`file:wrong_header (missing ${required})`]).toBe(landed);
     expect(c.notes.join('\n')).toContain('file:wrong_header');
     // through Data Factory, the missing source drop fails that dataset's Copy activity and the batch, with a clear error
@@ -340,7 +388,9 @@ silver:
       expect(d.rows_in).toBeGreaterThan(0);
       expect({ batch: r.batch, promoted: d.promoted, quarantined: d.quarantined }).toEqual({ batch: r.batch, promoted: d.rows_in, quarantined: 0 });
     }
-    const silver = await q(`SELECT count(DISTINCT registration_id) AS n FROM read_parquet('${join(lake, 'silver', 'device_registrations', '*', 'data.parquet')}')`);
+    const silver = await q(
+      `SELECT count(DISTINCT registration_id) AS n FROM read_parquet('${join(lake, 'silver', 'device_registrations', '*', 'data.parquet')}')`,
+    );
     expect(Number(silver[0]!['n'])).toBe(m.datasets.find((d) => d.dataset === 'device_registrations')!.rows);
   }, 120_000);
 });

@@ -83,14 +83,20 @@ describe('serve load into SQLite on a generated lake', () => {
       for (const m of SET.marts) {
         const cols = servingColumns(SET, m);
         const order = m.grain.map((g) => `"${g}"`).join(', ');
-        const lake = (await duck.runAndReadAll(`SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_parquet('${join(LAKE, 'gold', m.mart, 'data.parquet')}') ORDER BY ${order}`)).getRowsJson() as unknown[][];
+        const lake = (
+          await duck.runAndReadAll(
+            `SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_parquet('${join(LAKE, 'gold', m.mart, 'data.parquet')}') ORDER BY ${order}`,
+          )
+        ).getRowsJson() as unknown[][];
         const served = db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${order}`).raw().all() as unknown[][];
         expect({ mart: m.mart, rows: served.length }).toStrictEqual({ mart: m.mart, rows: lake.length });
         const norm = (rows: unknown[][]): unknown[][] =>
-          rows.map((row) => row.map((v, i) => {
-            const x = normal(v, cols[i]!.type);
-            return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(12)) : x;
-          }));
+          rows.map((row) =>
+            row.map((v, i) => {
+              const x = normal(v, cols[i]!.type);
+              return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(12)) : x;
+            }),
+          );
         expect({ mart: m.mart, rows: norm(served) }).toStrictEqual({ mart: m.mart, rows: norm(lake) });
         expect(summary.marts.find((x) => x.mart === m.mart)).toMatchObject({ staged: lake.length, inserted: lake.length });
       }
@@ -103,7 +109,9 @@ describe('serve load into SQLite on a generated lake', () => {
     const view = (f: string): Record<string, unknown[]> => {
       const db = new Database(f, { readonly: true });
       try {
-        return Object.fromEntries(SET.marts.map((m) => [m.mart, db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all()]));
+        return Object.fromEntries(
+          SET.marts.map((m) => [m.mart, db.prepare(`SELECT * FROM "${m.mart}" ORDER BY ${m.grain.map((g) => `"${g}"`).join(', ')}`).all()]),
+        );
       } finally {
         db.close();
       }
@@ -127,7 +135,10 @@ describe('the Data Factory pipeline calls what the migrations create', () => {
       return [...head.matchAll(/@(\w+)/g)].map((x) => x[1]!).sort();
     };
     const factory = JSON.stringify(generateFactory(SET, compileJobs(SET)).files);
-    const calls = [...factory.matchAll(/"storedProcedureName":"([^"]+)","storedProcedureParameters":\{(.*?)\}\}/g)].map((x) => ({ proc: x[1]!, params: [...x[2]!.matchAll(/"(\w+)":\{"value"/g)].map((p) => p[1]!).sort() }));
+    const calls = [...factory.matchAll(/"storedProcedureName":"([^"]+)","storedProcedureParameters":\{(.*?)\}\}/g)].map((x) => ({
+      proc: x[1]!,
+      params: [...x[2]!.matchAll(/"(\w+)":\{"value"/g)].map((p) => p[1]!).sort(),
+    }));
     expect(calls.length).toBeGreaterThanOrEqual(3);
     for (const c of calls) expect({ proc: c.proc, params: c.params }).toStrictEqual({ proc: c.proc, params: params(c.proc) });
     // every mart's staging table is what the copy writes into
@@ -150,7 +161,10 @@ describe('clear errors, nothing loaded (sql apply / serve load)', () => {
       noStack(r.err);
     }
     const none = await cli(['sql', 'apply']);
-    expect([none.code, none.err.split('\n')[0]]).toStrictEqual([1, 'error SQL_NO_CONNECTION: no connection string: pass --connection "<conn>" or set STREAMPULSE_SQL_CONNECTION']);
+    expect([none.code, none.err.split('\n')[0]]).toStrictEqual([
+      1,
+      'error SQL_NO_CONNECTION: no connection string: pass --connection "<conn>" or set STREAMPULSE_SQL_CONNECTION',
+    ]);
   });
 
   it('a refused connection (closed port on 127.0.0.1)', async () => {

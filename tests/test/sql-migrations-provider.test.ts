@@ -15,7 +15,14 @@ import * as contracts from '@streampulse/contracts';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, StreamPulseError } from '@streampulse/contracts';
 import * as sql from '@streampulse/sql';
 import * as serving from '@streampulse/serving';
-import { diffSqlMigrations, migrationInput, servingOptionsFor, sqlMigrationsProvider, type SqlMigrationsInputs, type SqlMigrationsOutputs } from '@streampulse/infra';
+import {
+  diffSqlMigrations,
+  migrationInput,
+  servingOptionsFor,
+  sqlMigrationsProvider,
+  type SqlMigrationsInputs,
+  type SqlMigrationsOutputs,
+} from '@streampulse/infra';
 
 const ROOT = findWorkspaceRoot()!;
 const INFRA_DIR = join(ROOT, 'infra');
@@ -46,7 +53,9 @@ beforeAll(async () => {
 
 const runtime = async () => ({ sql, serving: serving as never, contracts });
 const scopes: unknown[] = [];
-const credential = { getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'test-only-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const credential = {
+  getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'test-only-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 
 async function failure(p: Promise<unknown>): Promise<StreamPulseError> {
   try {
@@ -108,11 +117,14 @@ describe('SqlMigrations provider: the apply path with a stand-in driver', () => 
       serving: {
         connectMssql: async (conn: string) => {
           calls.push(conn);
-          if (calls.length === 1) throw new StreamPulseError('SQL_LOGIN_FAILED', "Database 'serving' on server '127.0.0.1' is not currently available (40613)", { remedy: 'wait' });
+          if (calls.length === 1)
+            throw new StreamPulseError('SQL_LOGIN_FAILED', "Database 'serving' on server '127.0.0.1' is not currently available (40613)", { remedy: 'wait' });
           return { pool: { close: async () => void closed++ }, where: '127.0.0.1/serving' };
         },
         applyMigrations: async (_pool: unknown, _where: string, ms: readonly sql.Migration[]) => {
-          expect(ms.map((m) => m.batches)).toStrictEqual(sql.servingMigrations(loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR)), servingOptionsFor(PRINCIPALS)).map((m) => m.batches));
+          expect(ms.map((m) => m.batches)).toStrictEqual(
+            sql.servingMigrations(loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR)), servingOptionsFor(PRINCIPALS)).map((m) => m.batches),
+          );
           return { applied: ms.slice(4).map((m) => m.id), skipped: ms.slice(0, 4).map((m) => m.id) };
         },
       },
@@ -120,10 +132,18 @@ describe('SqlMigrations provider: the apply path with a stand-in driver', () => 
     } as unknown as Awaited<ReturnType<typeof runtime>>;
     const r = await sqlMigrationsProvider({ load: async () => stub, retryDelayMs: 1 }).create!(inputs);
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toBe(`Server=tcp:127.0.0.1,${closedPort};Database=serving;Authentication=Active Directory Default;Encrypt=True;TrustServerCertificate=False;Connection Timeout=60`);
+    expect(calls[0]).toBe(
+      `Server=tcp:127.0.0.1,${closedPort};Database=serving;Authentication=Active Directory Default;Encrypt=True;TrustServerCertificate=False;Connection Timeout=60`,
+    );
     expect(closed).toBe(1);
     expect(r.id).toBe('127.0.0.1/serving/serving-migrations');
-    expect(r.outs).toMatchObject({ server: '127.0.0.1', database: 'serving', principals: PRINCIPALS, applied: inputs.migrations.slice(4).map((m) => m.id), unchanged: inputs.migrations.slice(0, 4).map((m) => m.id) });
+    expect(r.outs).toMatchObject({
+      server: '127.0.0.1',
+      database: 'serving',
+      principals: PRINCIPALS,
+      applied: inputs.migrations.slice(4).map((m) => m.id),
+      unchanged: inputs.migrations.slice(0, 4).map((m) => m.id),
+    });
   });
 });
 
@@ -154,7 +174,8 @@ describe('SqlMigrations provider as Pulumi runs it (serialized, loaded in anothe
     const compiled = join(INFRA_DIR, 'dist', 'src', 'sql-migrations-provider.js');
     const sqlDist = join(ROOT, 'sql', 'dist', 'src', 'index.js');
     const servingDist = join(ROOT, 'serving', 'dist', 'src', 'index.js');
-    for (const f of [compiled, sqlDist, servingDist]) if (!existsSync(f)) throw new Error(`${f} does not exist: build first with \`node_modules/.bin/tsc -b\` (scripts/test.sh does)`);
+    for (const f of [compiled, sqlDist, servingDist])
+      if (!existsSync(f)) throw new Error(`${f} does not exist: build first with \`node_modules/.bin/tsc -b\` (scripts/test.sh does)`);
     const pulumiDir = dirname(require.resolve('@pulumi/pulumi/package.json', { paths: [INFRA_DIR] }));
     const script = `
       import { createRequire } from 'node:module';
@@ -193,6 +214,6 @@ describe('SqlMigrations provider as Pulumi runs it (serialized, loaded in anothe
     // what `pulumi up` stores in the state: no machine path, nothing captured but the provider's own functions
     expect(out.plain).not.toContain(ROOT);
     expect(out.plain).not.toMatch(/require\(/);
-    expect(out.plain).toContain("createRequire(`${cwd}/package.json`)");
+    expect(out.plain).toContain('createRequire(`${cwd}/package.json`)');
   }, 60_000);
 });

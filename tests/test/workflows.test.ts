@@ -84,9 +84,14 @@ function stepIndex(steps: readonly Step[], what: string, match: (s: Step) => boo
   if (i < 0) throw new Error(`no step ${what}; the steps are:\n  ${steps.map(stepLabel).join('\n  ')}`);
   return i;
 }
-const runs = (needle: string | RegExp) => (s: Step): boolean =>
-  s.run !== undefined && (typeof needle === 'string' ? s.run.includes(needle) : needle.test(s.run));
-const usesAction = (action: string) => (s: Step): boolean => s.uses !== undefined && s.uses.split('@')[0] === action;
+const runs =
+  (needle: string | RegExp) =>
+  (s: Step): boolean =>
+    s.run !== undefined && (typeof needle === 'string' ? s.run.includes(needle) : needle.test(s.run));
+const usesAction =
+  (action: string) =>
+  (s: Step): boolean =>
+    s.uses !== undefined && s.uses.split('@')[0] === action;
 /** Every `${{ … }}` expression of a text, trimmed. */
 const expressions = (t: string): string[] => [...t.matchAll(/\$\{\{([\s\S]*?)\}\}/g)].map((m) => (m[1] ?? '').trim());
 
@@ -127,7 +132,10 @@ const showFindings = (fs: readonly Finding[]): string => fs.map((f) => `${f.file
 describe('workflow linters (actionlint + shellcheck)', () => {
   it('actionlint and shellcheck are installed (bash scripts/setup.sh builds actionlint into .cache/bin and installs shellcheck)', () => {
     const missing = [ACTIONLINT === undefined ? 'actionlint' : undefined, SHELLCHECK === undefined ? 'shellcheck' : undefined].filter((m) => m !== undefined);
-    if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')}. Run \`bash scripts/setup.sh\` (actionlint: \`go install\` into .cache/bin; shellcheck: \`apt-get install shellcheck\`)`);
+    if (missing.length > 0)
+      throw new Error(
+        `missing: ${missing.join(', ')}. Run \`bash scripts/setup.sh\` (actionlint: \`go install\` into .cache/bin; shellcheck: \`apt-get install shellcheck\`)`,
+      );
     const version = spawnSync(ACTIONLINT as string, ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0];
     expect(version).toMatch(/^v\d+\.\d+\.\d+$/);
   });
@@ -146,7 +154,16 @@ describe('workflow linters (actionlint + shellcheck)', () => {
       const file = join('.github', 'workflows', 'broken.yml');
       writeFileSync(
         join(dir, file),
-        ['on: push', 'jobs:', '  broken:', '    runs-on: ubuntu-latest', '    steps:', '      - run: echo $UNQUOTED_VARIABLE', '      - run: echo "${{ github.no_such_property }}"', ''].join('\n'),
+        [
+          'on: push',
+          'jobs:',
+          '  broken:',
+          '    runs-on: ubuntu-latest',
+          '    steps:',
+          '      - run: echo $UNQUOTED_VARIABLE',
+          '      - run: echo "${{ github.no_such_property }}"',
+          '',
+        ].join('\n'),
       );
       const findings = actionlint(dir, [file]);
       expect(findings.some((f) => f.kind === 'shellcheck' && f.message.includes('SC2086'))).toBe(true);
@@ -173,7 +190,11 @@ describe('every workflow', () => {
   });
 
   it('never falls back from vars.PROD_DEPLOY_RUNNER to another runner: every expression naming it is exactly `vars.PROD_DEPLOY_RUNNER`', () => {
-    const uses = workflowFiles().flatMap((f) => expressions(text(f)).filter((e) => e.includes('PROD_DEPLOY_RUNNER')).map((e) => ({ f, e })));
+    const uses = workflowFiles().flatMap((f) =>
+      expressions(text(f))
+        .filter((e) => e.includes('PROD_DEPLOY_RUNNER'))
+        .map((e) => ({ f, e })),
+    );
     expect(uses.length).toBeGreaterThanOrEqual(2); // the guard and the prod job
     for (const u of uses) expect(u).toEqual({ f: u.f, e: 'vars.PROD_DEPLOY_RUNNER' });
   });
@@ -186,9 +207,13 @@ describe('every workflow', () => {
   });
 
   it('installs the Pulumi CLI of the SDK version infra depends on (pulumi/actions pulumi-version)', () => {
-    const sdk = (JSON.parse(readFileSync(join(ROOT, 'infra', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@pulumi/pulumi'];
+    const sdk = (JSON.parse(readFileSync(join(ROOT, 'infra', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies[
+      '@pulumi/pulumi'
+    ];
     const installs = workflowFiles().flatMap((f) =>
-      Object.values(load(f).jobs).flatMap((j) => (j.steps ?? []).filter(usesAction('pulumi/actions')).map((s) => ({ f, version: String(s.with?.['pulumi-version']) }))),
+      Object.values(load(f).jobs).flatMap((j) =>
+        (j.steps ?? []).filter(usesAction('pulumi/actions')).map((s) => ({ f, version: String(s.with?.['pulumi-version']) })),
+      ),
     );
     expect(installs.length).toBeGreaterThanOrEqual(2); // preview and deploy
     for (const i of installs) expect(i).toEqual({ f: i.f, version: sdk });
@@ -237,7 +262,11 @@ describe('preview.yml', () => {
   it('logs in to Azure with OIDC: id-token: write and azure/login with client/tenant/subscription ids, no client secret (checked against the documented contract of GitHub OIDC and azure/login)', () => {
     expect(grantsIdToken(wf, job)).toBe(true);
     const login = steps[stepIndex(steps, 'azure/login', usesAction('azure/login'))] as Step;
-    expect(login.with).toEqual({ 'client-id': '${{ vars.AZURE_CLIENT_ID }}', 'tenant-id': '${{ vars.AZURE_TENANT_ID }}', 'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}' });
+    expect(login.with).toEqual({
+      'client-id': '${{ vars.AZURE_CLIENT_ID }}',
+      'tenant-id': '${{ vars.AZURE_TENANT_ID }}',
+      'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}',
+    });
     expect(job.env?.['ARM_USE_OIDC']).toBe('true');
     expect(stepIndex(steps, 'azure/login', usesAction('azure/login'))).toBeLessThan(stepIndex(steps, 'pulumi preview', runs('pulumi preview')));
   });
@@ -300,7 +329,10 @@ describe('deploy.yml', () => {
   it('grants the stack jobs id-token: write and passes the deploy secrets explicitly (checked against the documented contract of reusable workflows: a caller grants the permissions and secrets)', () => {
     for (const [, j] of stackJobs) {
       expect(grantsIdToken(wf, j)).toBe(true);
-      expect(j.secrets).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}', METABASE_DB_ADMIN_PASSWORD: '${{ secrets.METABASE_DB_ADMIN_PASSWORD }}' });
+      expect(j.secrets).toEqual({
+        PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}',
+        METABASE_DB_ADMIN_PASSWORD: '${{ secrets.METABASE_DB_ADMIN_PASSWORD }}',
+      });
     }
   });
 
@@ -355,7 +387,10 @@ describe('deploy-stack.yml', () => {
 
   it('is a reusable workflow (workflow_call with the inputs stack and runner) running on the runner it is given, in the environment of the stack', () => {
     expect(Object.keys(wf.on as object)).toEqual(['workflow_call']);
-    expect((wf.on as { workflow_call: { inputs: Record<string, { required: boolean }> } }).workflow_call.inputs).toMatchObject({ stack: { required: true }, runner: { required: true } });
+    expect((wf.on as { workflow_call: { inputs: Record<string, { required: boolean }> } }).workflow_call.inputs).toMatchObject({
+      stack: { required: true },
+      runner: { required: true },
+    });
     expect(job['runs-on']).toBe('${{ inputs.runner }}');
     expect(job.environment).toBe('${{ inputs.stack }}');
     expect(job.env?.['STACK']).toBe('${{ inputs.stack }}');
@@ -391,12 +426,20 @@ describe('deploy-stack.yml', () => {
     for (const file of ['deploy-stack.yml', 'preview.yml']) {
       const fileSteps = onlyJob(load(file), file).steps ?? [];
       for (const k of DEPLOY_TIME_KEYS) {
-        const s = stepIndex(fileSteps, `setting ${k.path} in ${file}`, runs(`pulumi config set --path --stack "$STACK" ${CONFIG_PREFIX}${k.path} "$${k.variable}"`));
+        const s = stepIndex(
+          fileSteps,
+          `setting ${k.path} in ${file}`,
+          runs(`pulumi config set --path --stack "$STACK" ${CONFIG_PREFIX}${k.path} "$${k.variable}"`),
+        );
         expect({ file, env: fileSteps[s]?.env?.[k.variable] }).toEqual({ file, env: `\${{ vars.${k.variable} }}` });
         expect(fileSteps[s]?.run).toContain(`if [ -z "$${k.variable}" ]`);
       }
       for (const secret of SECRET_KEYS)
-        stepIndex(fileSteps, `setting the secret ${secret} in ${file}`, runs(new RegExp(`pulumi config set --secret --stack "\\$STACK" ${CONFIG_PREFIX}${secret} "\\$\\w+"`)));
+        stepIndex(
+          fileSteps,
+          `setting the secret ${secret} in ${file}`,
+          runs(new RegExp(`pulumi config set --secret --stack "\\$STACK" ${CONFIG_PREFIX}${secret} "\\$\\w+"`)),
+        );
     }
   });
 
@@ -428,7 +471,12 @@ describe('deploy-stack.yml', () => {
     const logins = steps.map((s, i) => (usesAction('azure/login')(s) ? i : -1)).filter((i) => i >= 0);
     expect(logins.some((i) => i > up && i < deployAt)).toBe(true);
     expect(logins.some((i) => i < at('stop the triggers', runs('az datafactory trigger stop')))).toBe(true);
-    for (const i of logins) expect((steps[i] as Step).with).toEqual({ 'client-id': '${{ vars.AZURE_CLIENT_ID }}', 'tenant-id': '${{ vars.AZURE_TENANT_ID }}', 'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}' });
+    for (const i of logins)
+      expect((steps[i] as Step).with).toEqual({
+        'client-id': '${{ vars.AZURE_CLIENT_ID }}',
+        'tenant-id': '${{ vars.AZURE_TENANT_ID }}',
+        'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}',
+      });
     // the Azure Databricks resource (its documented application id) and the lake get tokens right after that login
     expect(at('the Databricks token', runs('az account get-access-token --resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d'))).toBeLessThan(deployAt);
   });
@@ -442,7 +490,9 @@ describe('deploy-stack.yml', () => {
     expect(Object.keys(bundle.targets)).toEqual([...STACKS]);
     expect([...BUNDLE_TARGETS]).toEqual([...STACKS]);
     const env = step('databricks bundle deploy', runs('databricks bundle deploy')).env ?? {};
-    const given = Object.keys(env).filter((k) => k.startsWith('BUNDLE_VAR_')).map((k) => k.slice('BUNDLE_VAR_'.length));
+    const given = Object.keys(env)
+      .filter((k) => k.startsWith('BUNDLE_VAR_'))
+      .map((k) => k.slice('BUNDLE_VAR_'.length));
     // no stray variable, and none a target would leave without a value
     for (const name of given) expect({ name, declared: name in bundle.variables }).toEqual({ name, declared: true });
     for (const [name, v] of Object.entries(bundle.variables))

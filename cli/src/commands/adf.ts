@@ -75,30 +75,32 @@ export const adfCommand: CommandModule = {
       .option('--log <file>', 'activity-run log as JSON (default: <lake>/reports/adf/<pipeline>-<runId>.json)')
       .option('--json', 'print the run as JSON')
       .addHelpText('after', '\nExample: streampulse adf run pl_daily_master --param runDate=2026-01-25\nExit codes: 0 the run succeeded, 1 it failed.')
-      .action(async (pipeline: string, opts: { param: Record<string, string>; dir?: string; contracts?: string; lake?: string; log?: string; json?: boolean }) => {
-        ctx.jsonMode = opts.json === true;
-        const set = ctx.loadValid(ctx.contractsDir(opts.contracts));
-        const files = opts.dir !== undefined ? readFactoryDir(ctx.resolvePath(opts.dir)) : generateFactory(set, compileJobs(set)).files;
-        const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
-        // the control files (manifest, Databricks job ids) go to the lake's control file system, as the deploy step does in the cloud
-        uploadControlFiles(lake, files);
-        const local = await localBindings(set, lake, saltFrom(ctx.env).salt);
-        try {
-          const result = await local.run(pipeline, files, opts.param, ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`));
-          const log = opts.log !== undefined ? ctx.resolvePath(opts.log) : join(lake, 'reports', 'adf', `${pipeline}-${result.runId}.json`);
-          writeRunLog(log, result);
-          if (result.status !== 'Succeeded') ctx.exitCode = 1;
-          if (ctx.jsonMode) {
-            ctx.printJson({ ok: result.status === 'Succeeded', run: result, log });
-            return;
+      .action(
+        async (pipeline: string, opts: { param: Record<string, string>; dir?: string; contracts?: string; lake?: string; log?: string; json?: boolean }) => {
+          ctx.jsonMode = opts.json === true;
+          const set = ctx.loadValid(ctx.contractsDir(opts.contracts));
+          const files = opts.dir !== undefined ? readFactoryDir(ctx.resolvePath(opts.dir)) : generateFactory(set, compileJobs(set)).files;
+          const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
+          // the control files (manifest, Databricks job ids) go to the lake's control file system, as the deploy step does in the cloud
+          uploadControlFiles(lake, files);
+          const local = await localBindings(set, lake, saltFrom(ctx.env).salt);
+          try {
+            const result = await local.run(pipeline, files, opts.param, ctx.jsonMode ? undefined : (r) => ctx.stderr(`${formatActivityRun(r)}\n`));
+            const log = opts.log !== undefined ? ctx.resolvePath(opts.log) : join(lake, 'reports', 'adf', `${pipeline}-${result.runId}.json`);
+            writeRunLog(log, result);
+            if (result.status !== 'Succeeded') ctx.exitCode = 1;
+            if (ctx.jsonMode) {
+              ctx.printJson({ ok: result.status === 'Succeeded', run: result, log });
+              return;
+            }
+            ctx.print(
+              `${pipeline} run ${result.runId}: ${result.status} in ${(result.durationInMs / 1000).toFixed(1)} s, ${count(result.activityRuns.length, 'activity run')}${result.message ? ` — ${result.message}` : ''}`,
+              `activity-run log: ${ctx.display(log)}`,
+            );
+          } finally {
+            await local.close();
           }
-          ctx.print(
-            `${pipeline} run ${result.runId}: ${result.status} in ${(result.durationInMs / 1000).toFixed(1)} s, ${count(result.activityRuns.length, 'activity run')}${result.message ? ` — ${result.message}` : ''}`,
-            `activity-run log: ${ctx.display(log)}`,
-          );
-        } finally {
-          await local.close();
-        }
-      });
+        },
+      );
   },
 };

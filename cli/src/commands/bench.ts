@@ -32,14 +32,21 @@ export const benchCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('bench')
-      .description('benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work, on the same landing files; prints MB/s, seconds, ratio and peak RSS against the goals')
+      .description(
+        'benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work, on the same landing files; prints MB/s, seconds, ratio and peak RSS against the goals',
+      )
       .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), BENCH_DEFAULTS.users)
       .option('--days <d>', 'daily batches', positiveInt('--days', 3660), BENCH_DEFAULTS.days)
       .option('-s, --seed <seed>', 'random seed of the landing files', BENCH_DEFAULTS.seed)
       .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, BENCH_DEFAULTS.start)
       .option('-o, --out <dir>', 'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
-      .option('--rounds <n>', 'run every side n times, the order rotating; print the round with the median ratio and every round’s ratios', positiveInt('--rounds', 99), 1)
+      .option(
+        '--rounds <n>',
+        'run every side n times, the order rotating; print the round with the median ratio and every round’s ratios',
+        positiveInt('--rounds', 99),
+        1,
+      )
       .option('--in-process', 'measure every side in this process instead of one child process each (no build needed; peak RSS is then shared)')
       .option('--no-progress', 'no progress lines on stderr')
       .option('--json', 'print the result as JSON on stdout')

@@ -61,7 +61,9 @@ Examples:
 
     group
       .command('validate')
-      .description('load every contract file, check it against the model and cross-check references; print a summary, or every problem with file:line:column and a fix')
+      .description(
+        'load every contract file, check it against the model and cross-check references; print a summary, or every problem with file:line:column and a fix',
+      )
       .argument('[dir]', 'contract folder, relative to the current directory (default: <workspace root>/contracts/streampulse)')
       .option('--json', 'print machine-readable JSON only (sorted keys)')
       .addHelpText(
@@ -106,7 +108,10 @@ Examples:
     group
       .command('lineage')
       .description('column-level lineage of one node: its direct inputs and consumers, everything upstream and downstream, and the dashboard cards it feeds')
-      .argument('<node-id>', 'a node as <layer>:<table>.<column> (layer: source, silver, gold, mart) or card:<dashboard>.<card_id>; a bare <table>.<column> works when only one layer has it')
+      .argument(
+        '<node-id>',
+        'a node as <layer>:<table>.<column> (layer: source, silver, gold, mart) or card:<dashboard>.<card_id>; a bare <table>.<column> works when only one layer has it',
+      )
       .option('-d, --dir <dir>', DIR_OPTION_HELP)
       .option('--json', 'print the lineage report as JSON only')
       .addHelpText(

@@ -23,7 +23,8 @@ export const DEMO_DEFAULTS = { users: 1000, days: 14, seed: '42', start: '2026-0
 export function positiveInt(name: string, max: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${v}"`);
+    if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${v}"`);
     return n;
   };
 }
@@ -216,7 +217,10 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           s.bold('Result'),
           `  ${count(result.reports.length, 'batch', 'batches')}: ${fmt(t.in)} rows in = ${fmt(t.promoted)} promoted + ${fmt(t.quarantined)} quarantined + ${fmt(t.duplicates)} duplicates ${t.conserved ? s.green('(conserved in every batch and dataset)') : s.red('(NOT conserved)')}`,
           `  ${count(result.runs.length, 'run')} of the Data Factory master pipeline on the local executor, ${fmt(result.runs.reduce((a, r) => a + r.activityRuns, 0))} activity runs, all Succeeded`,
-          `  ${defectsExpected} seeded defects (${Object.entries(result.manifest.defect_counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+          `  ${defectsExpected} seeded defects (${Object.entries(result.manifest.defect_counts)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')})`,
           ...(fresh.evaluations === 0
             ? []
             : [
@@ -228,7 +232,12 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
                     ].join('; ')}); see the quality report`,
               ]),
           '',
-          ...table(['mart', 'rows'], Object.entries(result.publish.martRows).map(([m, n]) => [m, fmt(n)]), s, '  '),
+          ...table(
+            ['mart', 'rows'],
+            Object.entries(result.publish.martRows).map(([m, n]) => [m, fmt(n)]),
+            s,
+            '  ',
+          ),
           '',
           s.bold('Where to look'),
           `  serving database  ${ctx.display(result.publish.sqlite)}   (SQLite: the analytics_* marts, quality_batches, serving_quality_summary)`,
@@ -261,14 +270,19 @@ export const runCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('run')
-      .description('run one daily batch over an existing lake (landing files already there) through the Data Factory master pipeline on the local executor, then republish serving')
+      .description(
+        'run one daily batch over an existing lake (landing files already there) through the Data Factory master pipeline on the local executor, then republish serving',
+      )
       .requiredOption('--date <date>', 'the batch (run date), YYYY-MM-DD', isoDate)
       .option('-l, --lake <dir>', 'lake folder (default: <workspace>/out/demo)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--no-progress', 'no progress bar on stderr')
       .option('--freshness <mode>', FRESHNESS_HELP, freshnessMode, 'enforce')
       .option('--json', 'print the batch report as JSON on stdout')
-      .addHelpText('after', '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nExit codes: 0 success, 1 failure, 2 usage error.')
+      .addHelpText(
+        'after',
+        '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nExit codes: 0 success, 1 failure, 2 usage error.',
+      )
       .action(async (opts: RunOpts) => {
         ctx.jsonMode = opts.json === true;
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
@@ -278,7 +292,13 @@ export const runCommand: CommandModule = {
             remedy: 'run `streampulse demo` (or `streampulse sources generate --out <lake>/landing`) first, or pass --lake',
           });
         const { salt } = saltFrom(ctx.env);
-        const r = await runDailyBatches(set, { lakeRoot: lake, dates: [opts.date], salt, freshness: opts.freshness, ...batchProgress(ctx, opts.progress && !ctx.jsonMode) });
+        const r = await runDailyBatches(set, {
+          lakeRoot: lake,
+          dates: [opts.date],
+          salt,
+          freshness: opts.freshness,
+          ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
+        });
         const report = r.reports[0]!;
         const run = r.runs[0]!;
         if (ctx.jsonMode) {
@@ -290,7 +310,15 @@ export const runCommand: CommandModule = {
           '',
           ...table(
             ['dataset', 'in', 'promoted', 'quarantined', 'duplicates', 'conserved', 'fresh'],
-            report.datasets.map((d) => [d.dataset, fmt(d.rows_in), fmt(d.promoted), fmt(d.quarantined), fmt(d.duplicates_dropped), d.conserved ? 'yes' : 'NO', d.freshness.within_sla ? 'yes' : 'no']),
+            report.datasets.map((d) => [
+              d.dataset,
+              fmt(d.rows_in),
+              fmt(d.promoted),
+              fmt(d.quarantined),
+              fmt(d.duplicates_dropped),
+              d.conserved ? 'yes' : 'NO',
+              d.freshness.within_sla ? 'yes' : 'no',
+            ]),
             s,
             '  ',
           ),

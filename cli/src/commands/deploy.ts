@@ -15,7 +15,9 @@ import type { CommandModule } from './types.js';
 export const deployCommand: CommandModule = {
   name: 'deploy',
   register(program: Command, ctx: CliContext): void {
-    const deploy = program.command('deploy').description('steps of the deploy workflow that need the project (run after `pulumi up` and `databricks bundle deploy`)');
+    const deploy = program
+      .command('deploy')
+      .description('steps of the deploy workflow that need the project (run after `pulumi up` and `databricks bundle deploy`)');
     deploy
       .command('control-files')
       .description("upload the control manifest and the Databricks job ids to the stack's lake (control/), with an Entra token")
@@ -26,19 +28,27 @@ export const deployCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action(async (opts: { stack: string; bundleSummary: string; dir?: string; dryRun?: boolean; json?: boolean }) => {
         ctx.jsonMode = opts.json === true;
-        if (!isStackName(opts.stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+        if (!isStackName(opts.stack))
+          throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
         const { names } = loadStack(ctx.workspaceRoot(), opts.stack);
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const jobIds = readBundleSummary(ctx.resolvePath(opts.bundleSummary));
         const files = controlFiles(set, compileJobs(set), jobIds);
         const where = `abfss://${NAMES.fsControl}@${names.lakeAccount}.dfs.core.windows.net`;
-        const uploaded = opts.dryRun === true ? Object.entries(files).map(([file, t]) => ({ file, bytes: Buffer.byteLength(t) })) : await uploadControlFiles(await entraFileSystem(names.lakeAccount, NAMES.fsControl), files, where);
+        const uploaded =
+          opts.dryRun === true
+            ? Object.entries(files).map(([file, t]) => ({ file, bytes: Buffer.byteLength(t) }))
+            : await uploadControlFiles(await entraFileSystem(names.lakeAccount, NAMES.fsControl), files, where);
         if (ctx.jsonMode) {
           ctx.printJson({ ok: true, stack: opts.stack, target: where, dryRun: opts.dryRun === true, files: uploaded, jobs: jobIds });
           return;
         }
         for (const u of uploaded) ctx.print(`${opts.dryRun === true ? 'would upload' : 'uploaded'} ${where}/${u.file} (${u.bytes} bytes)`);
-        ctx.print(`Databricks jobs: ${Object.entries(jobIds).map(([n, id]) => `${n}=${id}`).join(', ')}`);
+        ctx.print(
+          `Databricks jobs: ${Object.entries(jobIds)
+            .map(([n, id]) => `${n}=${id}`)
+            .join(', ')}`,
+        );
       });
   },
 };

@@ -48,10 +48,19 @@ export const generateCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('generate')
-      .description(`write the cloud artifacts generated from the contracts, one folder per target: ${TARGETS.map((t) => `${t.folder}/ (${t.describe})`).join('; ')}`)
-      .requiredOption('-o, --out <dir>', 'output folder; each target writes <dir>/<target>/ and only ever replaces a folder it wrote (marked by a .streampulse-generated file)')
+      .description(
+        `write the cloud artifacts generated from the contracts, one folder per target: ${TARGETS.map((t) => `${t.folder}/ (${t.describe})`).join('; ')}`,
+      )
+      .requiredOption(
+        '-o, --out <dir>',
+        'output folder; each target writes <dir>/<target>/ and only ever replaces a folder it wrote (marked by a .streampulse-generated file)',
+      )
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
-      .option('--stack <stack>', "the stack whose names the artifacts carry (dev | prod): factory, lake and source accounts, Key Vault, SQL principals, the bundle's cluster settings", 'dev')
+      .option(
+        '--stack <stack>',
+        "the stack whose names the artifacts carry (dev | prod): factory, lake and source accounts, Key Vault, SQL principals, the bundle's cluster settings",
+        'dev',
+      )
       .option('--target <names>', `comma-separated targets to write (default: all): ${TARGETS.map((t) => t.name).join(', ')}`)
       .option('--metabase-principal <name>', 'Entra principal of Metabase in the SQL grants (reader role)')
       .option('--json', 'print the summary as JSON')

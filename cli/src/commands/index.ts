@@ -19,4 +19,16 @@ import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, runCommand, sourcesCommand, generateCommand, adfCommand, sqlCommand, serveCommand, benchCommand, contractsCommand, deployCommand, preflightCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  demoCommand,
+  runCommand,
+  sourcesCommand,
+  generateCommand,
+  adfCommand,
+  sqlCommand,
+  serveCommand,
+  benchCommand,
+  contractsCommand,
+  deployCommand,
+  preflightCommand,
+];

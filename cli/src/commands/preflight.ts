@@ -18,14 +18,22 @@ export const preflightCommand: CommandModule = {
   register(program: Command, ctx: CliContext): void {
     program
       .command('preflight')
-      .description("check a stack's estate offline before `pulumi up`: the program under Pulumi mocks, every generated artifact and the workflows, cross-referenced (exit 1 on any ✗)")
+      .description(
+        "check a stack's estate offline before `pulumi up`: the program under Pulumi mocks, every generated artifact and the workflows, cross-referenced (exit 1 on any ✗)",
+      )
       .requiredOption('--stack <stack>', `the stack: ${STACKS.join(' | ')}`)
       .option('--json', 'print {"stack", "checks": [{"id", "ok", "detail"}], "prerequisites"} as JSON')
       .action(async (opts: { stack: string; json?: boolean }) => {
         ctx.jsonMode = opts.json === true;
-        if (!isStackName(opts.stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
+        if (!isStackName(opts.stack))
+          throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
         const report = await preflight(ctx.workspaceRoot(), opts.stack);
-        if (ctx.jsonMode) ctx.printJson({ stack: report.stack, checks: report.checks.map((c) => ({ id: c.id, ok: c.ok, detail: c.detail })), prerequisites: report.prerequisites });
+        if (ctx.jsonMode)
+          ctx.printJson({
+            stack: report.stack,
+            checks: report.checks.map((c) => ({ id: c.id, ok: c.ok, detail: c.detail })),
+            prerequisites: report.prerequisites,
+          });
         else ctx.print(formatPreflight(report, { ok: ctx.style.green, fail: ctx.style.red, bold: ctx.style.bold }));
         if (report.checks.some((c) => !c.ok)) ctx.exitCode = 1;
       });

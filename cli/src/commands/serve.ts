@@ -46,7 +46,9 @@ function resolveTarget(ctx: CliContext, opts: TargetOpts): { lake: string; sqlit
   const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
   const connection = connectionFrom(ctx, opts.connection);
   if (connection !== undefined && opts.sqlite !== undefined)
-    throw new StreamPulseError('SERVE_TWO_TARGETS', 'both --sqlite and a connection string were given', { remedy: 'load into one database: drop --sqlite (Azure SQL) or --connection (SQLite)' });
+    throw new StreamPulseError('SERVE_TWO_TARGETS', 'both --sqlite and a connection string were given', {
+      remedy: 'load into one database: drop --sqlite (Azure SQL) or --connection (SQLite)',
+    });
   return { lake, sqlite: opts.sqlite !== undefined ? ctx.resolvePath(opts.sqlite) : join(lake, 'serving', 'streampulse.sqlite'), connection };
 }
 
@@ -57,11 +59,16 @@ export const serveCommand: CommandModule = {
     targetOptions(
       group
         .command('load')
-        .description('load the lake\'s gold marts into the serving database (SQLite, or Azure SQL with --connection): staged in batches, checked, merged in one transaction; resumable')
+        .description(
+          "load the lake's gold marts into the serving database (SQLite, or Azure SQL with --connection): staged in batches, checked, merged in one transaction; resumable",
+        )
         .option('--run-date <date>', 'the batch the load stands for (default: the latest batch report of the lake)', isoDate)
         .option('--batch-size <n>', 'rows per staging transaction', positiveInt('--batch-size', 1_000_000), 5000),
     )
-      .addHelpText('after', '\nA failed load leaves the served views as they were; run the same command again and it resumes.\nExit codes: 0 success, 1 failure, 2 usage error.')
+      .addHelpText(
+        'after',
+        '\nA failed load leaves the served views as they were; run the same command again and it resumes.\nExit codes: 0 success, 1 failure, 2 usage error.',
+      )
       .action(async (opts: TargetOpts & { runDate?: string; batchSize: number }) => {
         ctx.jsonMode = opts.json === true;
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
@@ -70,13 +77,18 @@ export const serveCommand: CommandModule = {
         source.check(set);
         const runDate = opts.runDate ?? allBatchReports(t.lake).at(-1)?.batch;
         if (runDate === undefined)
-          throw new StreamPulseError('SERVE_NO_RUN_DATE', `${ctx.display(t.lake)} has no batch report (reports/batches/*.json) to date the load`, { remedy: 'pass --run-date YYYY-MM-DD' });
+          throw new StreamPulseError('SERVE_NO_RUN_DATE', `${ctx.display(t.lake)} has no batch report (reports/batches/*.json) to date the load`, {
+            remedy: 'pass --run-date YYYY-MM-DD',
+          });
         const progress = createProgress(ctx.stderr, ctx.interactive, opts.progress && !ctx.jsonMode);
         const started = performance.now();
         const onProgress = (e: LoadEvent): void => {
           if (e.phase === 'skip') progress.done(`${e.mart}: ${fmt(e.total)} rows already staged (resumed)`);
           else if (e.phase === 'merge') progress.done(`checking staging and merging ${count(e.marts, 'mart')} in one transaction…`);
-          else if (e.done >= e.total) progress.done(`${e.mart} ${bar(e.done, e.total)} ${fmt(e.done)}/${fmt(e.total)} rows staged${e.resumedFrom > 0 ? ` (resumed at ${fmt(e.resumedFrom)})` : ''}`);
+          else if (e.done >= e.total)
+            progress.done(
+              `${e.mart} ${bar(e.done, e.total)} ${fmt(e.done)}/${fmt(e.total)} rows staged${e.resumedFrom > 0 ? ` (resumed at ${fmt(e.resumedFrom)})` : ''}`,
+            );
           else progress.update(`${e.mart} ${bar(e.done, e.total)} ${fmt(e.done)}/${fmt(e.total)}`);
         };
         const target = await openTarget(set, { ...(t.connection !== undefined ? { connection: t.connection } : {}), sqlite: t.sqlite });
@@ -84,7 +96,15 @@ export const serveCommand: CommandModule = {
           const r = await loadServing(set, source, target, { runDate, batchSize: opts.batchSize, onProgress });
           const seconds = (performance.now() - started) / 1000;
           if (ctx.jsonMode) {
-            ctx.printJson({ ok: true, target: target.kind, where: target.where, runDate: r.runDate, loadId: r.loadId, marts: r.marts, seconds: Number(seconds.toFixed(2)) });
+            ctx.printJson({
+              ok: true,
+              target: target.kind,
+              where: target.where,
+              runDate: r.runDate,
+              loadId: r.loadId,
+              marts: r.marts,
+              seconds: Number(seconds.toFixed(2)),
+            });
             return;
           }
           ctx.print(
@@ -104,7 +124,11 @@ export const serveCommand: CommandModule = {
         }
       });
 
-    targetOptions(group.command('test').description('run the serving tests generated from the contracts (not_null, unique, accepted values, relationships) on the served views'))
+    targetOptions(
+      group
+        .command('test')
+        .description('run the serving tests generated from the contracts (not_null, unique, accepted values, relationships) on the served views'),
+    )
       .addHelpText('after', '\nExit codes: 0 every test passed, 1 a test failed or the database could not be read, 2 usage error.')
       .action(async (opts: TargetOpts) => {
         ctx.jsonMode = opts.json === true;
@@ -122,7 +146,10 @@ export const serveCommand: CommandModule = {
           }
           const s = ctx.style;
           ctx.print(
-            ...results.map((r) => `${r.failures === 0 ? s.green('pass') : s.red('FAIL')}  ${r.id}${r.failures === 0 ? '' : `  ${fmt(r.failures)} failing rows, e.g. ${JSON.stringify(r.sample)}`}`),
+            ...results.map(
+              (r) =>
+                `${r.failures === 0 ? s.green('pass') : s.red('FAIL')}  ${r.id}${r.failures === 0 ? '' : `  ${fmt(r.failures)} failing rows, e.g. ${JSON.stringify(r.sample)}`}`,
+            ),
             '',
             `${results.length - failed.length} passed, ${failed.length} failed (${target.kind === 'sqlite' ? ctx.display(target.where) : target.where})`,
           );

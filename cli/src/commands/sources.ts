@@ -41,8 +41,12 @@ export const sourcesCommand: CommandModule = {
         }
         ctx.print(
           `wrote ${count(m.files.length, 'file')} for ${count(m.datasets.length, 'dataset')} (${m.start_date} … ${m.end_date}) to ${ctx.display(out)}`,
-          ...m.datasets.map((d) => `  ${d.dataset.padEnd(24)} ${String(d.rows).padStart(10)} rows  ${(d.bytes / 1e6).toFixed(1).padStart(8)} MB  (${d.source})`),
-          `defects: ${Object.entries(m.defect_counts).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+          ...m.datasets.map(
+            (d) => `  ${d.dataset.padEnd(24)} ${String(d.rows).padStart(10)} rows  ${(d.bytes / 1e6).toFixed(1).padStart(8)} MB  (${d.source})`,
+          ),
+          `defects: ${Object.entries(m.defect_counts)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
           `manifest: ${ctx.display(join(out, MANIFEST_FILE))}`,
         );
       });

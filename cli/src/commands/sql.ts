@@ -63,7 +63,10 @@ export const sqlCommand: CommandModule = {
       group
         .command('apply')
         .description('apply the serving migrations to Azure SQL (new or changed ones, each in one transaction)')
-        .option('-c, --connection <conn>', `ADO.NET connection string (or set ${CONNECTION_ENV}); Entra: "Server=tcp:<srv>.database.windows.net,1433;Database=<db>;Authentication=Active Directory Default"`)
+        .option(
+          '-c, --connection <conn>',
+          `ADO.NET connection string (or set ${CONNECTION_ENV}); Entra: "Server=tcp:<srv>.database.windows.net,1433;Database=<db>;Authentication=Active Directory Default"`,
+        )
         .option('--from <dir>', 'apply the files of a generated sql/ folder instead of generating from the contracts')
         .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
         .option('--no-progress', 'no progress lines on stderr')
@@ -71,7 +74,7 @@ export const sqlCommand: CommandModule = {
         .addHelpText(
           'after',
           '\nAuthentication: Entra (Authentication=Active Directory Default | Active Directory Managed Identity; a token from @azure/identity)\n' +
-            'Prerequisites: the caller is an Entra admin of the server (member of the stack\'s sql.adminGroup), and the SQL server\'s\n' +
+            "Prerequisites: the caller is an Entra admin of the server (member of the stack's sql.adminGroup), and the SQL server's\n" +
             'identity holds the Entra role Directory Readers (CREATE USER … FROM EXTERNAL PROVIDER resolves the principals through it).\n' +
             'or SQL authentication (User Id=…;Password=…) for a test server. Exit codes: 0 success, 1 failure, 2 usage error.',
         ),
@@ -83,7 +86,9 @@ export const sqlCommand: CommandModule = {
           remedy: 'e.g. --connection "Server=tcp:<server>.database.windows.net,1433;Database=<db>;Authentication=Active Directory Default;Encrypt=True"',
         });
       const migrations: Migration[] =
-        opts.from !== undefined ? readMigrationsDir(ctx.resolvePath(opts.from)) : servingMigrations(ctx.loadValid(ctx.contractsDir(opts.dir)), cliServingOptions(ctx.workspaceRoot(), opts));
+        opts.from !== undefined
+          ? readMigrationsDir(ctx.resolvePath(opts.from))
+          : servingMigrations(ctx.loadValid(ctx.contractsDir(opts.dir)), cliServingOptions(ctx.workspaceRoot(), opts));
       const { pool, where } = await connectMssql(conn);
       const progress = createProgress(ctx.stderr, ctx.interactive, opts.progress && !ctx.jsonMode);
       try {

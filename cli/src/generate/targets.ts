@@ -73,12 +73,15 @@ const sql: GenerateTarget = {
     const migrations = servingMigrations(i.set, i.serving);
     const files: Record<string, string> = {};
     for (const m of migrations) files[m.file] = m.text;
-    const index = { migrations: migrations.map((m) => ({ id: m.id, file: m.file, description: m.description, batches: m.batches.length, checksum: m.checksum })) };
+    const index = {
+      migrations: migrations.map((m) => ({ id: m.id, file: m.file, description: m.description, batches: m.batches.length, checksum: m.checksum })),
+    };
     files['migrations.json'] = `${JSON.stringify(index, null, 2)}\n`;
     files['tests/serving_tests.sql'] = servingTestsSql(servingTests(i.set));
     return files;
   },
-  summary: (_i, files) => `${count(Object.keys(files).filter((f) => /^\d{4}_[^/]+\.sql$/.test(f)).length, 'T-SQL migration')}, migrations.json and the serving tests`,
+  summary: (_i, files) =>
+    `${count(Object.keys(files).filter((f) => /^\d{4}_[^/]+\.sql$/.test(f)).length, 'T-SQL migration')}, migrations.json and the serving tests`,
 };
 
 /** Every target, in the order `generate` writes and reports them. */

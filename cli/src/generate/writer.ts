@@ -58,7 +58,8 @@ function folderState(dir: string, target: string): FolderState {
   if (!st.isDirectory()) return { kind: 'foreign', why: 'is a file, not a folder' };
   const entries = readdirSync(dir);
   if (entries.length === 0) return { kind: 'empty' };
-  if (!entries.includes(GENERATED_MARKER)) return { kind: 'foreign', why: `is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)` };
+  if (!entries.includes(GENERATED_MARKER))
+    return { kind: 'foreign', why: `is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)` };
   const marker = join(dir, GENERATED_MARKER);
   if (!lstatSync(marker).isFile()) return { kind: 'foreign', why: `has a ${GENERATED_MARKER} that is not a file` };
   const owner = (readFileSync(marker, 'utf8').split('\n')[0] ?? '').trim();
@@ -102,7 +103,9 @@ export function writeGenerated(out: string, folders: readonly FolderFiles[]): Wr
     try {
       outIsFolder = statSync(out).isDirectory();
       if (!outIsFolder)
-        throw new StreamPulseError('GENERATE_OUT_NOT_A_FOLDER', `--out ${out} is a file, not a folder; nothing was written`, { remedy: 'pass --out a new or empty folder' });
+        throw new StreamPulseError('GENERATE_OUT_NOT_A_FOLDER', `--out ${out} is a file, not a folder; nothing was written`, {
+          remedy: 'pass --out a new or empty folder',
+        });
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
     }
@@ -128,11 +131,9 @@ export function writeGenerated(out: string, folders: readonly FolderFiles[]): Wr
       }
     }
     if (refused.length > 0)
-      throw new StreamPulseError(
-        'GENERATE_FOLDER_NOT_OURS',
-        `${refused.join('; ')}; generate only replaces folders it wrote, so nothing was written`,
-        { remedy: `choose a new or empty --out folder, or delete ${refusedPaths.join(' and ')} yourself if you no longer need ${refusedPaths.length === 1 ? 'it' : 'them'}` },
-      );
+      throw new StreamPulseError('GENERATE_FOLDER_NOT_OURS', `${refused.join('; ')}; generate only replaces folders it wrote, so nothing was written`, {
+        remedy: `choose a new or empty --out folder, or delete ${refusedPaths.join(' and ')} yourself if you no longer need ${refusedPaths.length === 1 ? 'it' : 'them'}`,
+      });
     mkdirSync(out, { recursive: true });
     return folders.map((f) => replaceFolder(out, f, states.get(f.folder)!));
   } catch (e) {
@@ -161,7 +162,8 @@ function replaceFolder(out: string, f: FolderFiles, state: FolderState): Written
     rmSync(fresh, { recursive: true, force: true });
     throw e;
   }
-  if (state.kind === 'empty') rmdirSync(dir); // only ever removes an empty folder
+  if (state.kind === 'empty')
+    rmdirSync(dir); // only ever removes an empty folder
   else if (state.kind === 'ours') renameSync(dir, old);
   renameSync(fresh, dir);
   rmSync(old, { recursive: true, force: true });

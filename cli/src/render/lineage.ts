@@ -91,10 +91,24 @@ export function renderLineage(r: LineageReport, style: Style): string[] {
     `${style.dim('lineage of')} ${style.bold(style.cyan(n.id))}  ${style.dim(`(layer ${n.layer}, table ${n.table}, ${n.layer === 'card' ? 'card' : 'column'} ${n.column})`)}`,
     '',
     style.bold(`direct inputs (${r.inputs.length})`),
-    ...(r.inputs.length === 0 ? [n.layer === 'source' ? '  (none: a source column, read from landing)' : '  (none)'] : table(['NODE', 'USED AS'], r.inputs.map((e) => [e.from, e.kind]), style, '  ')),
+    ...(r.inputs.length === 0
+      ? [n.layer === 'source' ? '  (none: a source column, read from landing)' : '  (none)']
+      : table(
+          ['NODE', 'USED AS'],
+          r.inputs.map((e) => [e.from, e.kind]),
+          style,
+          '  ',
+        )),
     '',
     style.bold(`direct consumers (${r.consumers.length})`),
-    ...(r.consumers.length === 0 ? ['  (none)'] : table(['NODE', 'USED AS'], r.consumers.map((e) => [e.to, e.kind]), style, '  ')),
+    ...(r.consumers.length === 0
+      ? ['  (none)']
+      : table(
+          ['NODE', 'USED AS'],
+          r.consumers.map((e) => [e.to, e.kind]),
+          style,
+          '  ',
+        )),
     '',
     style.bold(`upstream (${r.upstream.length})`),
     ...grouped(r.upstream, style),

@@ -120,15 +120,26 @@ function ruleCheck(r: QualityRule): string {
 
 function renderDataset(d: DatasetContract, file: string, style: Style): string[] {
   const s = d.source;
-  const source = [s.system, s.format + (s.csv ? ` (delimiter "${s.csv.delimiter}", ${s.csv.header ? 'with' : 'no'} header)` : ''), s.landing_path, s.schedule, s.stream_topic ? `stream topic ${s.stream_topic}` : '']
+  const source = [
+    s.system,
+    s.format + (s.csv ? ` (delimiter "${s.csv.delimiter}", ${s.csv.header ? 'with' : 'no'} header)` : ''),
+    s.landing_path,
+    s.schedule,
+    s.stream_topic ? `stream topic ${s.stream_topic}` : '',
+  ]
     .filter((x) => x !== '')
     .join(' · ');
   const r = d.retention;
   const silver = silverColumns(d).map((c) => c.name);
   const dropped = d.columns.filter((c) => c.pii?.policy === 'drop').map((c) => c.name);
-  const scd = d.silver.scd.type === 2 ? `type 2, tracking ${d.silver.scd.tracked_columns.join(', ')} (adds _valid_from, _valid_to, _is_current)` : 'type 1 (latest version only)';
+  const scd =
+    d.silver.scd.type === 2
+      ? `type 2, tracking ${d.silver.scd.tracked_columns.join(', ')} (adds _valid_from, _valid_to, _is_current)`
+      : 'type 1 (latest version only)';
   const conform = d.silver.conform.map((c) => {
-    const ops = [c.trim ? 'trim' : '', c.case ? `${c.case} case` : '', c.default !== undefined ? `default ${JSON.stringify(c.default)}` : ''].filter((x) => x !== '');
+    const ops = [c.trim ? 'trim' : '', c.case ? `${c.case} case` : '', c.default !== undefined ? `default ${JSON.stringify(c.default)}` : ''].filter(
+      (x) => x !== '',
+    );
     return `${c.column}: ${ops.join(', ')}`;
   });
   return [
@@ -229,17 +240,30 @@ function renderMart(m: MartContract, file: string, set: ContractSet, style: Styl
         ['from', relation(m.from)],
         ...m.joins.map((j) => ['join', joinText(j)] as const),
         ['filter', m.filter],
-        ['row security', m.row_level_security ? `rows filtered by ${m.row_level_security.column} = claim "${m.row_level_security.principal_claim}"` : undefined],
+        [
+          'row security',
+          m.row_level_security ? `rows filtered by ${m.row_level_security.column} = claim "${m.row_level_security.principal_claim}"` : undefined,
+        ],
         ['used by', cards.length === 0 ? 'no card' : cards.join(', ')],
       ],
       style,
     ),
     '',
     section(`dimensions (${m.dimensions.length})`, style),
-    ...table(['NAME', 'TYPE', 'EXPR', 'DESCRIPTION'], m.dimensions.map((d) => [d.name, d.type, d.expr ?? '(same name)', d.description]), style, '  '),
+    ...table(
+      ['NAME', 'TYPE', 'EXPR', 'DESCRIPTION'],
+      m.dimensions.map((d) => [d.name, d.type, d.expr ?? '(same name)', d.description]),
+      style,
+      '  ',
+    ),
     '',
     section(`measures (${m.measures.length})`, style),
-    ...table(['NAME', 'TYPE', 'EXPR', 'METRIC', 'DEFINITION'], m.measures.map((x) => [x.name, x.type, x.expr, x.metric ?? '', x.definition]), style, '  '),
+    ...table(
+      ['NAME', 'TYPE', 'EXPR', 'METRIC', 'DEFINITION'],
+      m.measures.map((x) => [x.name, x.type, x.expr, x.metric ?? '', x.definition]),
+      style,
+      '  ',
+    ),
   ];
 }
 
@@ -252,7 +276,15 @@ function renderMetrics(m: MetricsContract, file: string, set: ContractSet, style
     section(`metrics (${m.metrics.length})`, style),
     ...table(
       ['NAME', 'LABEL', 'KIND', 'UNIT', 'DEPENDS ON', 'MEASURES', 'DEFINITION'],
-      m.metrics.map((x) => [x.name, x.label, x.kind, x.unit, x.depends_on.join(', '), measuresOf(x.name), x.formula === undefined ? x.definition : `${x.definition} Formula: ${x.formula}`]),
+      m.metrics.map((x) => [
+        x.name,
+        x.label,
+        x.kind,
+        x.unit,
+        x.depends_on.join(', '),
+        measuresOf(x.name),
+        x.formula === undefined ? x.definition : `${x.definition} Formula: ${x.formula}`,
+      ]),
       style,
       '  ',
     ),
@@ -270,7 +302,12 @@ function renderMetrics(m: MetricsContract, file: string, set: ContractSet, style
 function renderDashboard(d: DashboardContract, file: string, style: Style): string[] {
   const filter = (f: DashboardContract['cards'][number]['query']['filters'][number]): string =>
     `${f.column} ${f.op} ${Array.isArray(f.value) ? `(${f.value.join(', ')})` : String(f.value)}`;
-  const lines = [...header('dashboard', d.dashboard, `"${d.title}"`, file, d.description, style), ...fields([['owner', d.owner]], style), '', section(`cards (${d.cards.length})`, style)];
+  const lines = [
+    ...header('dashboard', d.dashboard, `"${d.title}"`, file, d.description, style),
+    ...fields([['owner', d.owner]], style),
+    '',
+    section(`cards (${d.cards.length})`, style),
+  ];
   for (const c of d.cards) {
     const q = c.query;
     const by = q.dimensions.length === 0 ? '' : ` by ${q.dimensions.join(', ')}`;

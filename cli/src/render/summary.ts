@@ -8,12 +8,22 @@ import { count, indent, table, type Style } from '../output.js';
 
 /** One line of the summary; `details` is kind-specific and also goes into --json. */
 export type SummaryEntry =
-  | { kind: 'dataset'; name: string; file: string; details: { columns: number; quality_rules: number; pii_columns: string[]; format: string; schedule: string } }
+  | {
+      kind: 'dataset';
+      name: string;
+      file: string;
+      details: { columns: number; quality_rules: number; pii_columns: string[]; format: string; schedule: string };
+    }
   | { kind: 'model'; name: string; file: string; details: { type: string; columns: number; grain: string } }
   | { kind: 'mart'; name: string; file: string; details: { grain: string[]; dimensions: string[]; measures: string[] } }
   | { kind: 'metrics'; name: string; file: string; details: { metrics: string[]; parameters: string[] } }
   | { kind: 'dashboard'; name: string; file: string; details: { title: string; cards: string[] } }
-  | { kind: 'card'; name: string; file: string; details: { dashboard: string; title: string; mart: string; visualization: string; measures: string[]; dimensions: string[] } };
+  | {
+      kind: 'card';
+      name: string;
+      file: string;
+      details: { dashboard: string; title: string; mart: string; visualization: string; measures: string[]; dimensions: string[] };
+    };
 
 export interface SummaryCounts {
   datasets: number;
@@ -62,7 +72,14 @@ export function summarize(set: ContractSet, display: (file: string) => string): 
         kind: 'card',
         name: c.id,
         file: display(d.file),
-        details: { dashboard: d.dashboard, title: c.title, mart: c.mart, visualization: c.visualization, measures: [...c.query.measures], dimensions: [...c.query.dimensions] },
+        details: {
+          dashboard: d.dashboard,
+          title: c.title,
+          mart: c.mart,
+          visualization: c.visualization,
+          measures: [...c.query.measures],
+          dimensions: [...c.query.dimensions],
+        },
       });
   }
   return out;

@@ -44,10 +44,17 @@ export class DataFactory extends pulumi.ComponentResource {
   readonly principalId: pulumi.Output<string>;
 
   /** The generator options of this stack (URL and id are the workspace's): `stackFactoryOptions`, which `streampulse generate --stack` uses too. */
-  static options(e: Estate, p: Pick<DataFactoryProps, 'keyVaultName'> & { lakeAccount: string; sourceAccount: string }, url: string, id: string): FactoryOptions {
+  static options(
+    e: Estate,
+    p: Pick<DataFactoryProps, 'keyVaultName'> & { lakeAccount: string; sourceAccount: string },
+    url: string,
+    id: string,
+  ): FactoryOptions {
     const o = stackFactoryOptions(e.config, { url, id });
     if (o.lakeAccount !== p.lakeAccount || o.sourceAccount !== p.sourceAccount || o.keyVaultName !== p.keyVaultName)
-      throw new Error(`the factory's names (${o.lakeAccount}, ${o.sourceAccount}, ${o.keyVaultName}) differ from the resources' (${p.lakeAccount}, ${p.sourceAccount}, ${p.keyVaultName})`);
+      throw new Error(
+        `the factory's names (${o.lakeAccount}, ${o.sourceAccount}, ${o.keyVaultName}) differ from the resources' (${p.lakeAccount}, ${p.sourceAccount}, ${p.keyVaultName})`,
+      );
     return o;
   }
 
@@ -63,7 +70,9 @@ export class DataFactory extends pulumi.ComponentResource {
 
     const { name: factoryName, doc } = factoryDocument(shape);
     if (factoryName !== e.names.dataFactory)
-      throw new Error(`the generated factory is named '${factoryName}' but the stack names it '${e.names.dataFactory}' (infra/src/naming.ts): the SQL loader user would not match the factory's identity`);
+      throw new Error(
+        `the generated factory is named '${factoryName}' but the stack names it '${e.names.dataFactory}' (infra/src/naming.ts): the SQL loader user would not match the factory's identity`,
+      );
     this.factoryName = factoryName;
     const props = (doc['properties'] ?? {}) as { globalParameters?: Record<string, { type: string; value: unknown }> };
     this.factory = new datafactory.Factory(
@@ -102,7 +111,12 @@ export class DataFactory extends pulumi.ComponentResource {
     const common = { resourceGroupName: rg, factoryName: this.factory.name };
     const created: Record<AdfEntity['kind'], pulumi.Resource[]> = { linkedService: [], dataset: [], pipeline: [], trigger: [] };
     const after = (kind: AdfEntity['kind']): pulumi.CustomResourceOptions => {
-      const deps = { linkedService: [this.factory], dataset: created.linkedService, pipeline: [...created.linkedService, ...created.dataset], trigger: created.pipeline }[kind];
+      const deps = {
+        linkedService: [this.factory],
+        dataset: created.linkedService,
+        pipeline: [...created.linkedService, ...created.dataset],
+        trigger: created.pipeline,
+      }[kind];
       return { parent: this, dependsOn: [...deps] };
     };
     // Linked services first, then datasets, pipelines, triggers: ADF checks references on create.
@@ -112,12 +126,28 @@ export class DataFactory extends pulumi.ComponentResource {
         const props = args.apply((a) => a['properties']);
         const rname = `${name}-${kind}-${ent.name}`;
         let r: pulumi.Resource;
-        if (kind === 'linkedService') r = new datafactory.LinkedService(rname, { ...common, linkedServiceName: ent.name, properties: props as unknown as datafactory.LinkedServiceArgs['properties'] }, after(kind));
-        else if (kind === 'dataset') r = new datafactory.Dataset(rname, { ...common, datasetName: ent.name, properties: props as unknown as datafactory.DatasetArgs['properties'] }, after(kind));
-        else if (kind === 'trigger') r = new datafactory.Trigger(rname, { ...common, triggerName: ent.name, properties: props as unknown as datafactory.TriggerArgs['properties'] }, after(kind));
+        if (kind === 'linkedService')
+          r = new datafactory.LinkedService(
+            rname,
+            { ...common, linkedServiceName: ent.name, properties: props as unknown as datafactory.LinkedServiceArgs['properties'] },
+            after(kind),
+          );
+        else if (kind === 'dataset')
+          r = new datafactory.Dataset(
+            rname,
+            { ...common, datasetName: ent.name, properties: props as unknown as datafactory.DatasetArgs['properties'] },
+            after(kind),
+          );
+        else if (kind === 'trigger')
+          r = new datafactory.Trigger(
+            rname,
+            { ...common, triggerName: ent.name, properties: props as unknown as datafactory.TriggerArgs['properties'] },
+            after(kind),
+          );
         else {
           const unknown = Object.keys(ent.args).filter((k) => !(PIPELINE_KEYS as readonly string[]).includes(k));
-          if (unknown.length > 0) throw new Error(`${ent.path}: pipeline properties ${unknown.join(', ')} have no azure-native argument in infra/src/components/data-factory.ts`);
+          if (unknown.length > 0)
+            throw new Error(`${ent.path}: pipeline properties ${unknown.join(', ')} have no azure-native argument in infra/src/components/data-factory.ts`);
           const pick = (k: (typeof PIPELINE_KEYS)[number]): pulumi.Output<never> => args.apply((a) => a[k]) as pulumi.Output<never>;
           r = new datafactory.Pipeline(
             rname,
@@ -143,10 +173,40 @@ export class DataFactory extends pulumi.ComponentResource {
 
     // Least privilege for the factory's identity.
     const sp = { principalId: this.principalId, principalType: 'ServicePrincipal' as const };
-    grant(e, 'adf-lake', { ...sp, scope: p.lake.account.id, role: 'storageBlobDataContributor', description: 'Data Factory copies source drops into landing and reads gold for the serving copy.' }, this);
-    grant(e, 'adf-source', { ...sp, scope: p.lake.sourceAccount.id, role: 'storageBlobDataReader', description: 'Data Factory reads the files the source systems drop.' }, this);
-    grant(e, 'adf-kv', { ...sp, scope: p.keyVaultId, role: 'keyVaultSecretsUser', description: 'Data Factory reads the serving connection string from Key Vault.' }, this);
-    grant(e, 'adf-dbw', { ...sp, scope: p.databricksWorkspaceId, role: 'contributor', description: 'Data Factory runs Databricks job clusters with its managed identity (MSI authentication needs Contributor on the workspace).' }, this);
+    grant(
+      e,
+      'adf-lake',
+      {
+        ...sp,
+        scope: p.lake.account.id,
+        role: 'storageBlobDataContributor',
+        description: 'Data Factory copies source drops into landing and reads gold for the serving copy.',
+      },
+      this,
+    );
+    grant(
+      e,
+      'adf-source',
+      { ...sp, scope: p.lake.sourceAccount.id, role: 'storageBlobDataReader', description: 'Data Factory reads the files the source systems drop.' },
+      this,
+    );
+    grant(
+      e,
+      'adf-kv',
+      { ...sp, scope: p.keyVaultId, role: 'keyVaultSecretsUser', description: 'Data Factory reads the serving connection string from Key Vault.' },
+      this,
+    );
+    grant(
+      e,
+      'adf-dbw',
+      {
+        ...sp,
+        scope: p.databricksWorkspaceId,
+        role: 'contributor',
+        description: 'Data Factory runs Databricks job clusters with its managed identity (MSI authentication needs Contributor on the workspace).',
+      },
+      this,
+    );
     diagnostics(e, `${name}-factory`, this.factory.id, this, { dedicated: true });
     this.registerOutputs({ factoryName: this.factoryName, triggerStates: this.triggerStates });
   }

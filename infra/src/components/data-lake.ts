@@ -42,7 +42,12 @@ export function landingPrefix(landingPath: string): string {
 
 /** Per-dataset retention the runtime enforces on the Delta layers (exported as a stack output). */
 export function deltaRetention(set: ContractSet): Record<string, { bronzeDays: number; silverDays: number; quarantineDays: number }> {
-  return Object.fromEntries(set.datasets.map((d) => [d.dataset, { bronzeDays: d.retention.bronze_days, silverDays: d.retention.silver_days, quarantineDays: d.retention.quarantine_days }]));
+  return Object.fromEntries(
+    set.datasets.map((d) => [
+      d.dataset,
+      { bronzeDays: d.retention.bronze_days, silverDays: d.retention.silver_days, quarantineDays: d.retention.quarantine_days },
+    ]),
+  );
 }
 
 /** The lake's lifecycle rules (pure: contracts + lake config in, rules out). */
@@ -149,7 +154,12 @@ export class DataLake extends pulumi.ComponentResource {
 
     new storage.ManagementPolicy(
       `${name}-lake-lifecycle`,
-      { resourceGroupName: e.resourceGroupName, accountName: this.account.name, managementPolicyName: 'default', policy: { rules: lifecycleRules(e.set, c.lake) } },
+      {
+        resourceGroupName: e.resourceGroupName,
+        accountName: this.account.name,
+        managementPolicyName: 'default',
+        policy: { rules: lifecycleRules(e.set, c.lake) },
+      },
       parent,
     );
     const longestLanding = Math.max(...e.set.datasets.map((d) => d.retention.landing_days));
@@ -165,7 +175,10 @@ export class DataLake extends pulumi.ComponentResource {
               name: 'source-drop-delete',
               enabled: true,
               type: 'Lifecycle',
-              definition: { filters: { blobTypes: ['blockBlob'], prefixMatch: [`${NAMES.sourceContainer}/`] }, actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: longestLanding } } } },
+              definition: {
+                filters: { blobTypes: ['blockBlob'], prefixMatch: [`${NAMES.sourceContainer}/`] },
+                actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: longestLanding } } },
+              },
             },
           ],
         },

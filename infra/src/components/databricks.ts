@@ -118,7 +118,11 @@ export class Databricks extends pulumi.ComponentResource {
     this.storageRoot = lakeStorageRoot(p.lake.accountName);
 
     this.secretScope = new databricks.SecretScope(`${name}-secret-scope`, { name: PII_SALT.scope, backendType: 'DATABRICKS' }, inWorkspace);
-    new databricks.Secret(`${name}-secret-pii-salt`, { scope: PII_SALT.scope, key: PII_SALT.key, stringValue: pulumi.secret(p.piiSalt) }, { ...inWorkspace, dependsOn: [this.secretScope] });
+    new databricks.Secret(
+      `${name}-secret-pii-salt`,
+      { scope: PII_SALT.scope, key: PII_SALT.key, stringValue: pulumi.secret(p.piiSalt) },
+      { ...inWorkspace, dependsOn: [this.secretScope] },
+    );
 
     const uc = unityCatalogNames(e);
     this.storageCredential = new databricks.StorageCredential(

@@ -21,7 +21,11 @@ export function streamTopics(set: ContractSet): { topic: string; dataset: string
 }
 
 /** Key Vault secret names of the Event Hubs connection information. */
-export const EVENT_HUBS_SECRETS = { bootstrap: 'eventhubs-kafka-bootstrap', listen: 'eventhubs-listen-connection-string', send: 'eventhubs-send-connection-string' } as const;
+export const EVENT_HUBS_SECRETS = {
+  bootstrap: 'eventhubs-kafka-bootstrap',
+  listen: 'eventhubs-listen-connection-string',
+  send: 'eventhubs-send-connection-string',
+} as const;
 
 export class EventHubs extends pulumi.ComponentResource {
   readonly namespace: eventhub.Namespace;
@@ -69,7 +73,13 @@ export class EventHubs extends pulumi.ComponentResource {
       for (const group of c.consumerGroups) {
         new eventhub.ConsumerGroup(
           `${name}-hub-${t.topic}-cg-${group}`,
-          { resourceGroupName: rg, namespaceName: this.namespace.name, eventHubName: hub.name, consumerGroupName: group, userMetadata: `reads ${t.topic} into ${t.dataset}` },
+          {
+            resourceGroupName: rg,
+            namespaceName: this.namespace.name,
+            eventHubName: hub.name,
+            consumerGroupName: group,
+            userMetadata: `reads ${t.topic} into ${t.dataset}`,
+          },
           parent,
         );
       }
@@ -84,7 +94,9 @@ export class EventHubs extends pulumi.ComponentResource {
       );
     const keys = (r: eventhub.NamespaceAuthorizationRule): pulumi.Output<string> =>
       pulumi.secret(
-        eventhub.listNamespaceKeysOutput({ resourceGroupName: rg, namespaceName: this.namespace.name, authorizationRuleName: r.name }, { parent: this }).apply((k) => k.primaryConnectionString ?? ''),
+        eventhub
+          .listNamespaceKeysOutput({ resourceGroupName: rg, namespaceName: this.namespace.name, authorizationRuleName: r.name }, { parent: this })
+          .apply((k) => k.primaryConnectionString ?? ''),
       );
     const security = p.security;
     security.secret(`${name}-bootstrap`, EVENT_HUBS_SECRETS.bootstrap, pulumi.output(this.kafkaBootstrap), e, this);

@@ -45,7 +45,11 @@ export class Metabase extends pulumi.ComponentResource {
     const parent = { parent: this };
     const isolated = !c.network.publicNetworkAccess;
     this.identityName = e.names.metabaseIdentity;
-    this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location: e.location, resourceName: this.identityName, tags: e.tags() }, parent);
+    this.identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      { resourceGroupName: rg, location: e.location, resourceName: this.identityName, tags: e.tags() },
+      parent,
+    );
 
     this.appDb = new dbforpostgresql.Server(
       `${name}-appdb`,
@@ -65,9 +69,17 @@ export class Metabase extends pulumi.ComponentResource {
       },
       parent,
     );
-    new dbforpostgresql.Database(`${name}-appdb-metabase`, { resourceGroupName: rg, serverName: this.appDb.name, databaseName: APP_DB_NAME, charset: 'UTF8', collation: 'en_US.utf8' }, parent);
+    new dbforpostgresql.Database(
+      `${name}-appdb-metabase`,
+      { resourceGroupName: rg, serverName: this.appDb.name, databaseName: APP_DB_NAME, charset: 'UTF8', collation: 'en_US.utf8' },
+      parent,
+    );
     if (!isolated)
-      new dbforpostgresql.FirewallRule(`${name}-appdb-fw-azure`, { resourceGroupName: rg, serverName: this.appDb.name, firewallRuleName: 'AllowAllAzureServices', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }, parent);
+      new dbforpostgresql.FirewallRule(
+        `${name}-appdb-fw-azure`,
+        { resourceGroupName: rg, serverName: this.appDb.name, firewallRuleName: 'AllowAllAzureServices', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' },
+        parent,
+      );
     privateEndpoint(e, 'psql-metabase', { resourceId: this.appDb.id, groupId: 'postgresqlServer', zone: 'privatelink.postgres.database.azure.com' }, this);
     diagnostics(e, `${name}-appdb`, this.appDb.id, this);
 

@@ -47,7 +47,13 @@ export class Network extends pulumi.ComponentResource implements PrivateNetwork 
     const rg = e.resourceGroupName;
     this.vnet = new network.VirtualNetwork(
       `${name}-vnet`,
-      { resourceGroupName: rg, location: e.location, virtualNetworkName: e.names.dashed('vnet'), addressSpace: { addressPrefixes: [vnetConfig.addressSpace] }, tags: e.tags() },
+      {
+        resourceGroupName: rg,
+        location: e.location,
+        virtualNetworkName: e.names.dashed('vnet'),
+        addressSpace: { addressPrefixes: [vnetConfig.addressSpace] },
+        tags: e.tags(),
+      },
       parent,
     );
     this.vnetId = this.vnet.id;
@@ -80,7 +86,15 @@ export class Network extends pulumi.ComponentResource implements PrivateNetwork 
     );
     this.natGateway = new network.NatGateway(
       `${name}-nat`,
-      { resourceGroupName: rg, location: e.location, natGatewayName: e.names.dashed('nat'), sku: { name: 'Standard' }, idleTimeoutInMinutes: 10, publicIpAddresses: [{ id: egressIp.id }], tags: e.tags() },
+      {
+        resourceGroupName: rg,
+        location: e.location,
+        natGatewayName: e.names.dashed('nat'),
+        sku: { name: 'Standard' },
+        idleTimeoutInMinutes: 10,
+        publicIpAddresses: [{ id: egressIp.id }],
+        tags: e.tags(),
+      },
       parent,
     );
     const egress = { natGateway: { id: this.natGateway.id } };
@@ -96,7 +110,15 @@ export class Network extends pulumi.ComponentResource implements PrivateNetwork 
       const z = new privatedns.PrivateZone(`${name}-dns-${key}`, { resourceGroupName: rg, location: 'global', privateZoneName: zone, tags: e.tags() }, parent);
       new privatedns.VirtualNetworkLink(
         `${name}-dns-${key}-link`,
-        { resourceGroupName: rg, location: 'global', privateZoneName: z.name, virtualNetworkLinkName: e.names.dashed('vnet'), virtualNetwork: { id: this.vnet.id }, registrationEnabled: false, tags: e.tags() },
+        {
+          resourceGroupName: rg,
+          location: 'global',
+          privateZoneName: z.name,
+          virtualNetworkLinkName: e.names.dashed('vnet'),
+          virtualNetwork: { id: this.vnet.id },
+          registrationEnabled: false,
+          tags: e.tags(),
+        },
         parent,
       );
       this.zones.set(zone, z);

@@ -89,7 +89,17 @@ export class Observability extends pulumi.ComponentResource {
         // created, and refuses to move it later: computed at deploy, then left alone.
         timePeriod: { startDate: `${budgetStartDate(e.now, b.startDate)}T00:00:00Z` },
         notifications: Object.fromEntries(
-          b.thresholds.map((t) => [`actual-${t}pct`, { enabled: true, operator: 'GreaterThanOrEqualTo', threshold: t, thresholdType: 'Actual', contactEmails: c.observability.alertEmails, contactGroups: [this.actionGroup.id] }]),
+          b.thresholds.map((t) => [
+            `actual-${t}pct`,
+            {
+              enabled: true,
+              operator: 'GreaterThanOrEqualTo',
+              threshold: t,
+              thresholdType: 'Actual',
+              contactEmails: c.observability.alertEmails,
+              contactGroups: [this.actionGroup.id],
+            },
+          ]),
         ),
       },
       { ...parent, ignoreChanges: ['timePeriod.startDate'] },
@@ -116,7 +126,17 @@ export class Observability extends pulumi.ComponentResource {
         autoMitigate: true,
         criteria: {
           odataType: 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria',
-          allOf: [{ criterionType: 'StaticThresholdCriterion', name: 'failed-runs', metricName: 'PipelineFailedRuns', metricNamespace: 'Microsoft.DataFactory/factories', operator: 'GreaterThan', threshold: 0, timeAggregation: 'Total' }],
+          allOf: [
+            {
+              criterionType: 'StaticThresholdCriterion',
+              name: 'failed-runs',
+              metricName: 'PipelineFailedRuns',
+              metricNamespace: 'Microsoft.DataFactory/factories',
+              operator: 'GreaterThan',
+              threshold: 0,
+              timeAggregation: 'Total',
+            },
+          ],
         },
         actions: [{ actionGroupId: this.actionGroup.id }],
         tags: e.tags(),
@@ -171,8 +191,12 @@ export function budgetStartDate(now: Date, configured?: string): string {
   if (configured === undefined) return current;
   const latest = month(y + 1, m);
   if (configured < current || configured > latest)
-    throw new StreamPulseError('INFRA_BUDGET_START', `streampulse:observability.budget.startDate is ${configured}, outside the window Azure accepts for a new monthly budget (${current} to ${latest})`, {
-      remedy: `Remove streampulse:observability.budget.startDate to start the budget in the current month (${current}), or set a first day of a month from ${current} to ${latest}.`,
-    });
+    throw new StreamPulseError(
+      'INFRA_BUDGET_START',
+      `streampulse:observability.budget.startDate is ${configured}, outside the window Azure accepts for a new monthly budget (${current} to ${latest})`,
+      {
+        remedy: `Remove streampulse:observability.budget.startDate to start the budget in the current month (${current}), or set a first day of a month from ${current} to ${latest}.`,
+      },
+    );
   return configured;
 }

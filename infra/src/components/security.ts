@@ -55,7 +55,13 @@ export class Security extends pulumi.ComponentResource {
   secret(name: string, secretName: string, value: pulumi.Output<string>, e: Estate, parent: pulumi.Resource, contentType = 'text/plain'): keyvault.Secret {
     return new keyvault.Secret(
       `${name}-secret`,
-      { resourceGroupName: e.resourceGroupName, vaultName: this.vault.name, secretName, properties: { value: pulumi.secret(value), contentType }, tags: e.tags() },
+      {
+        resourceGroupName: e.resourceGroupName,
+        vaultName: this.vault.name,
+        secretName,
+        properties: { value: pulumi.secret(value), contentType },
+        tags: e.tags(),
+      },
       { parent },
     );
   }

@@ -84,11 +84,27 @@ export class Sql extends pulumi.ComponentResource {
       parent,
     );
     if (c.network.publicNetworkAccess) {
-      this.networkAccess.push(new sql.FirewallRule(`${name}-fw-azure`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: 'AllowAllWindowsAzureIps', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }, parent));
+      this.networkAccess.push(
+        new sql.FirewallRule(
+          `${name}-fw-azure`,
+          {
+            resourceGroupName: rg,
+            serverName: this.server.name,
+            firewallRuleName: 'AllowAllWindowsAzureIps',
+            startIpAddress: '0.0.0.0',
+            endIpAddress: '0.0.0.0',
+          },
+          parent,
+        ),
+      );
       c.network.allowedIpRanges.forEach((range, i) => {
         const { start, end } = cidrRange(range);
         this.networkAccess.push(
-          new sql.FirewallRule(`${name}-fw-client-${i + 1}`, { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: `client-${i + 1}`, startIpAddress: start, endIpAddress: end }, parent),
+          new sql.FirewallRule(
+            `${name}-fw-client-${i + 1}`,
+            { resourceGroupName: rg, serverName: this.server.name, firewallRuleName: `client-${i + 1}`, startIpAddress: start, endIpAddress: end },
+            parent,
+          ),
         );
       });
     }

@@ -10,8 +10,25 @@
  * start Azure accepts, Unity Catalog-capable clusters, …).
  */
 import { formatProblem, innerActivityLists, NAMES, validateFactory } from '@streampulse/pipelines';
-import { BUNDLE_RUNTIME_DIR, DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, LAKE_FILE_SYSTEMS, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
-import { CONFIG_NAMESPACE, DEPLOY_TIME_KEYS, DOCUMENTATION_RANGES, isPlaceholderGuid, parseStackConfig, SECRET_KEYS, StackConfigError, stackFile } from '../config.js';
+import {
+  BUNDLE_RUNTIME_DIR,
+  DATABRICKS_JOB_IDS_FILE,
+  DATABRICKS_STEP_JOB,
+  DATABRICKS_STEP_PARAMETERS,
+  LAKE_FILE_SYSTEMS,
+  PII_SALT,
+  RUNTIME_WHEEL,
+} from '@streampulse/jobs';
+import {
+  CONFIG_NAMESPACE,
+  DEPLOY_TIME_KEYS,
+  DOCUMENTATION_RANGES,
+  isPlaceholderGuid,
+  parseStackConfig,
+  SECRET_KEYS,
+  StackConfigError,
+  stackFile,
+} from '../config.js';
 import { streamTopics } from '../components/event-hubs.js';
 import { ROLES, type RoleName } from '../naming.js';
 import { checkPolicies, isPulumiSecret, type MockResource, type PolicyName } from '../policy.js';
@@ -36,7 +53,8 @@ export interface CheckDefinition {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const unwrap = (v: unknown): unknown => (isPulumiSecret(v) ? (v as { value: unknown }).value : v);
-const get = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (unwrap(v) as Record<string | number, unknown>)[p] : undefined), unwrap(o));
+const get = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (unwrap(v) as Record<string | number, unknown>)[p] : undefined), unwrap(o));
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const AZ = 'azure-native:';
@@ -60,7 +78,8 @@ function objects(v: unknown): Obj[] {
   return [];
 }
 
-const list = (xs: readonly string[], max = 8): string => (xs.length === 0 ? '(none)' : xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} (+${xs.length - max} more)`);
+const list = (xs: readonly string[], max = 8): string =>
+  xs.length === 0 ? '(none)' : xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} (+${xs.length - max} more)`;
 const uniq = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
 function result(id: string, looked: string, problems: readonly string[], fix: string): Check {
@@ -185,7 +204,8 @@ function noPlaceholderIds(e: PreflightEstate): Check {
   const scan = (where: string, v: unknown): void => {
     for (const { path, text } of strings(v)) {
       for (const g of text.match(guid) ?? []) if (isPlaceholderGuid(g)) problems.push(`${where} ${path}: placeholder GUID ${g}`);
-      if (DOCUMENTATION_RANGES.some((p) => new RegExp(`(^|[^0-9.])${p.replace(/\./g, '\\.')}\\d`).test(text))) problems.push(`${where} ${path}: RFC 5737 documentation address ${text}`);
+      if (DOCUMENTATION_RANGES.some((p) => new RegExp(`(^|[^0-9.])${p.replace(/\./g, '\\.')}\\d`).test(text)))
+        problems.push(`${where} ${path}: RFC 5737 documentation address ${text}`);
     }
   };
   for (const r of e.resources) scan(`${r.type} ${r.name}`, r.inputs);
@@ -203,7 +223,9 @@ function noPlaceholderIds(e: PreflightEstate): Check {
 const OWN_CHECK: readonly PolicyName[] = ['keyless-data-plane', 'one-scheduler'];
 
 function policies(e: PreflightEstate, secretStandIns: readonly string[]): Check {
-  const violations = checkPolicies(e.resources, { privateNetwork: !e.config.network.publicNetworkAccess, knownSecrets: secretStandIns }).filter((v) => !OWN_CHECK.includes(v.policy));
+  const violations = checkPolicies(e.resources, { privateNetwork: !e.config.network.publicNetworkAccess, knownSecrets: secretStandIns }).filter(
+    (v) => !OWN_CHECK.includes(v.policy),
+  );
   return result(
     'policies',
     `infra/src/policy.ts over ${e.resources.length} resources: tags, no-public-blob, tls, sql-entra-only, no-secret-values${e.config.network.publicNetworkAccess ? '' : ', private-network'}`,
@@ -218,7 +240,12 @@ const OWN_RULES: readonly string[] = ['one-active-schedule'];
 async function adfValidator(e: PreflightEstate): Promise<Check> {
   const problems = (await validateFactory(e.artifacts.factory)).filter((p) => !OWN_RULES.includes(p.rule));
   const counts = ['linkedService', 'dataset', 'pipeline', 'trigger'].map((f) => `${entities(e, f).length} ${f}s`).join(', ');
-  return result('adf-validator', `the generated factory (${counts}) through the Data Factory SDK's serializer and the reference/expression/limit checks`, problems.slice(0, 8).map(formatProblem), 'fix the generator (pipelines/src/generate.ts); `streampulse adf validate` shows every problem');
+  return result(
+    'adf-validator',
+    `the generated factory (${counts}) through the Data Factory SDK's serializer and the reference/expression/limit checks`,
+    problems.slice(0, 8).map(formatProblem),
+    'fix the generator (pipelines/src/generate.ts); `streampulse adf validate` shows every problem',
+  );
 }
 
 function keyVaultSecretReferences(e: PreflightEstate): Check {
@@ -239,7 +266,10 @@ function keyVaultSecretReferences(e: PreflightEstate): Check {
       looked.push(`${path}: ${store}/${name}`);
       if (vault === undefined) problems.push(`${path}: linked service ${store} is not a Key Vault linked service with a vault URL (baseUrl '${baseUrl}')`);
       else if (!vaults.includes(vault)) problems.push(`${path}: vault ${vault} (linked service ${store}) is not in the estate (vaults: ${list(vaults)})`);
-      else if (!secretIn(vault, name)) problems.push(`${path}: Key Vault secret '${name}' does not exist in ${vault} (secrets: ${list(uniq(secrets.map((s) => str(s.inputs['secretName']) ?? '?')))})`);
+      else if (!secretIn(vault, name))
+        problems.push(
+          `${path}: Key Vault secret '${name}' does not exist in ${vault} (secrets: ${list(uniq(secrets.map((s) => str(s.inputs['secretName']) ?? '?')))})`,
+        );
     }
   }
   // Key Vault references by URL in any resource (Metabase's container app secrets, …)
@@ -251,8 +281,14 @@ function keyVaultSecretReferences(e: PreflightEstate): Check {
       if (!secretIn(m[1]!, m[2]!)) problems.push(`${r.type} ${r.name} ${path} references Key Vault secret ${m[1]}/${m[2]}, which the estate does not create`);
     }
   }
-  if (looked.length === 0) problems.push('no Key Vault secret reference found in the factory (its SQL linked service should read the connection string from Key Vault)');
-  return result('key-vault-secret-references', `Key Vault secrets referenced by the factory's linked services and by resources: ${list(looked, 6)}`, problems, 'create the secret under that name (Security.secret in the owning component) or correct the reference; the names live in one constant each (NAMES.sqlSecretName, METABASE_DB_SECRET, …)');
+  if (looked.length === 0)
+    problems.push('no Key Vault secret reference found in the factory (its SQL linked service should read the connection string from Key Vault)');
+  return result(
+    'key-vault-secret-references',
+    `Key Vault secrets referenced by the factory's linked services and by resources: ${list(looked, 6)}`,
+    problems,
+    'create the secret under that name (Security.secret in the owning component) or correct the reference; the names live in one constant each (NAMES.sqlSecretName, METABASE_DB_SECRET, …)',
+  );
 }
 
 /** The (scope, key) pairs the artifacts name: the bundle's --secret-scope/--secret-key, the specs' salt_secret, any {{secrets/scope/key}}. */
@@ -265,7 +301,8 @@ function databricksSecretRefs(e: PreflightEstate): { where: string; scope: strin
       const scope = flagValue(params, '--secret-scope');
       const key = flagValue(params, '--secret-key');
       if (scope !== undefined) scopes.add(scope);
-      if (scope !== undefined || key !== undefined) refs.push({ where: `bundle ${jobName(j)}/${str(t['task_key']) ?? '?'}`, scope: scope ?? '(none)', key: key ?? '(none)' });
+      if (scope !== undefined || key !== undefined)
+        refs.push({ where: `bundle ${jobName(j)}/${str(t['task_key']) ?? '?'}`, scope: scope ?? '(none)', key: key ?? '(none)' });
     }
   }
   const specScope = scopes.size === 1 ? [...scopes][0]! : PII_SALT.scope;
@@ -275,9 +312,13 @@ function databricksSecretRefs(e: PreflightEstate): { where: string; scope: strin
       if (key !== undefined) refs.push({ where: `bundle ${path} (salt_secret)`, scope: specScope, key });
     }
   }
-  const all = { ...Object.fromEntries(Object.entries(e.artifacts.factory).map(([p, d]) => [`adf ${p}`, d])), ...Object.fromEntries(Object.entries(e.artifacts.bundle).map(([p, d]) => [`bundle ${p}`, d])) };
+  const all = {
+    ...Object.fromEntries(Object.entries(e.artifacts.factory).map(([p, d]) => [`adf ${p}`, d])),
+    ...Object.fromEntries(Object.entries(e.artifacts.bundle).map(([p, d]) => [`bundle ${p}`, d])),
+  };
   for (const [where, doc] of Object.entries(all)) {
-    for (const { path, text } of strings(doc)) for (const m of text.matchAll(/\{\{secrets\/([^/}]+)\/([^}]+)\}\}/g)) refs.push({ where: `${where} ${path}`, scope: m[1]!, key: m[2]! });
+    for (const { path, text } of strings(doc))
+      for (const m of text.matchAll(/\{\{secrets\/([^/}]+)\/([^}]+)\}\}/g)) refs.push({ where: `${where} ${path}`, scope: m[1]!, key: m[2]! });
   }
   return refs;
 }
@@ -293,10 +334,17 @@ function databricksSecretReferences(e: PreflightEstate): Check {
   const pairs = uniq(refs.map((r) => `${r.scope}/${r.key}`));
   for (const pair of pairs) {
     const [scope, key] = pair.split('/') as [string, string];
-    const where = list(refs.filter((r) => r.scope === scope && r.key === key).map((r) => r.where), 3);
-    if (!scopes.some((s) => s.inputs['name'] === scope)) problems.push(`secret scope '${scope}' (named by ${where}) is not created (scopes: ${list(scopes.map((s) => String(s.inputs['name'])))})`);
+    const where = list(
+      refs.filter((r) => r.scope === scope && r.key === key).map((r) => r.where),
+      3,
+    );
+    if (!scopes.some((s) => s.inputs['name'] === scope))
+      problems.push(`secret scope '${scope}' (named by ${where}) is not created (scopes: ${list(scopes.map((s) => String(s.inputs['name'])))})`);
     const secret = secrets.find((s) => s.inputs['scope'] === scope && s.inputs['key'] === key);
-    if (secret === undefined) problems.push(`secret ${scope}/${key} (named by ${where}) is not created (secrets: ${list(secrets.map((s) => `${String(s.inputs['scope'])}/${String(s.inputs['key'])}`))})`);
+    if (secret === undefined)
+      problems.push(
+        `secret ${scope}/${key} (named by ${where}) is not created (secrets: ${list(secrets.map((s) => `${String(s.inputs['scope'])}/${String(s.inputs['key'])}`))})`,
+      );
     else if (!isPulumiSecret(secret.inputs['stringValue']) || unwrap(secret.inputs['stringValue']) !== saltValue || saltValue === undefined)
       problems.push(`secret ${scope}/${key} does not hold the generated salt (random.RandomPassword) as a Pulumi secret`);
   }
@@ -320,7 +368,8 @@ function piiSaltKeyVault(e: PreflightEstate): Check {
     const p = kv.inputs['properties'];
     const secret = isPulumiSecret(p) || isPulumiSecret(get(p, 'value') === undefined ? undefined : (unwrap(p) as Obj)['value']);
     if (!secret) problems.push(`Key Vault secret '${PII_SALT.keyVaultSecret}' is not a Pulumi secret`);
-    else if (saltValue === undefined || get(p, 'value') !== saltValue) problems.push(`Key Vault secret '${PII_SALT.keyVaultSecret}' does not hold the generated salt`);
+    else if (saltValue === undefined || get(p, 'value') !== saltValue)
+      problems.push(`Key Vault secret '${PII_SALT.keyVaultSecret}' does not hold the generated salt`);
   }
   return result(
     'pii-salt',
@@ -346,18 +395,26 @@ function lakeLinkedServices(e: PreflightEstate): Check {
       continue;
     }
     const account = accounts.find((a) => a.inputs['accountName'] === m[1]);
-    if (account === undefined) problems.push(`${path}: account ${m[1]} is not in the estate (accounts: ${list(accounts.map((a) => String(a.inputs['accountName'])))})`);
-    else if (p['type'] === 'AzureBlobFS' && account.inputs['isHnsEnabled'] !== true) problems.push(`${path}: ${m[1]} is not an ADLS Gen2 account (isHnsEnabled)`);
+    if (account === undefined)
+      problems.push(`${path}: account ${m[1]} is not in the estate (accounts: ${list(accounts.map((a) => String(a.inputs['accountName'])))})`);
+    else if (p['type'] === 'AzureBlobFS' && account.inputs['isHnsEnabled'] !== true)
+      problems.push(`${path}: ${m[1]} is not an ADLS Gen2 account (isHnsEnabled)`);
     else if (p['type'] === 'AzureBlobFS' && m[2] !== 'dfs') problems.push(`${path}: an AzureBlobFS linked service needs the dfs endpoint, not ${m[2]}`);
   }
   if (looked.length === 0) problems.push('the factory has no storage linked service');
-  return result('lake-linked-services', `storage accounts named by the factory's linked services: ${list(looked)}`, problems, "generate the factory with the stack's account names (DataFactory.options: lakeAccount, sourceAccount from infra's naming)");
+  return result(
+    'lake-linked-services',
+    `storage accounts named by the factory's linked services: ${list(looked)}`,
+    problems,
+    "generate the factory with the stack's account names (DataFactory.options: lakeAccount, sourceAccount from infra's naming)",
+  );
 }
 
 function lakeContainers(e: PreflightEstate): Check {
   const lake = accountName(lakeAccount(e));
   const containers = ofType(e, `${AZ}storage:BlobContainer`);
-  const has = (account: string | undefined, c: string): boolean => containers.some((x) => x.inputs['containerName'] === c && str(x.inputs['accountName']) === account);
+  const has = (account: string | undefined, c: string): boolean =>
+    containers.some((x) => x.inputs['containerName'] === c && str(x.inputs['accountName']) === account);
   const lsAccount = new Map(
     entities(e, 'linkedService').map(([, d]) => {
       const tp = props(d)['typeProperties'];
@@ -376,7 +433,9 @@ function lakeContainers(e: PreflightEstate): Check {
   }
   for (const fs of LAKE_FILE_SYSTEMS) wanted.push({ account: lake, container: fs, why: 'the jobs (storage root abfss://{layer}@…)' });
   wanted.push({ account: lake, container: NAMES.fsControl, why: `the control files (${NAMES.manifestFile}, ${DATABRICKS_JOB_IDS_FILE})` });
-  const problems = wanted.filter((w) => !has(w.account, w.container)).map((w) => `container '${w.container}' on ${w.account ?? '(unknown account)'} (used by ${w.why}) does not exist`);
+  const problems = wanted
+    .filter((w) => !has(w.account, w.container))
+    .map((w) => `container '${w.container}' on ${w.account ?? '(unknown account)'} (used by ${w.why}) does not exist`);
   return result(
     'lake-containers',
     `containers the factory's datasets, the jobs and the control files use: ${list(uniq(wanted.map((w) => `${w.account ?? '?'}/${w.container}`)), 12)}`,
@@ -415,14 +474,20 @@ function unityCatalogLocations(e: PreflightEstate): Check {
   const credentials = ofType(e, 'databricks:index/storageCredential:StorageCredential');
   const locations = ofType(e, 'databricks:index/externalLocation:ExternalLocation');
   const problems: string[] = [];
-  const good = credentials.filter((c) => connectorId !== undefined && get(c.inputs, 'azureManagedIdentity', 'accessConnectorId') === connectorId).map((c) => String(c.inputs['name']));
+  const good = credentials
+    .filter((c) => connectorId !== undefined && get(c.inputs, 'azureManagedIdentity', 'accessConnectorId') === connectorId)
+    .map((c) => String(c.inputs['name']));
   if (credentials.length === 0) problems.push('no Unity Catalog storage credential');
-  else if (good.length === 0) problems.push(`no storage credential uses the access connector ${connector === undefined ? '(none)' : String(connector.inputs['connectorName'])}`);
+  else if (good.length === 0)
+    problems.push(`no storage credential uses the access connector ${connector === undefined ? '(none)' : String(connector.inputs['connectorName'])}`);
   for (const fs of LAKE_FILE_SYSTEMS) {
     const url = `abfss://${fs}@${lake ?? '?'}.dfs.core.windows.net/`;
     const loc = locations.find((l) => l.inputs['url'] === url);
     if (loc === undefined) problems.push(`no external location for ${url}`);
-    else if (!good.includes(String(loc.inputs['credentialName']))) problems.push(`external location ${String(loc.inputs['name'])} uses credential '${String(loc.inputs['credentialName'])}', not the access connector's (${list(good)})`);
+    else if (!good.includes(String(loc.inputs['credentialName'])))
+      problems.push(
+        `external location ${String(loc.inputs['name'])} uses credential '${String(loc.inputs['credentialName'])}', not the access connector's (${list(good)})`,
+      );
   }
   return result(
     'uc-external-locations',
@@ -436,25 +501,34 @@ function sqlPrincipals(e: PreflightEstate): Check {
   const identity = one(e, `${AZ}managedidentity:UserAssignedIdentity`);
   const factory = one(e, `${AZ}datafactory:Factory`);
   const expected = uniq([str(identity?.inputs['resourceName']) ?? '(no Metabase identity)', str(factory?.inputs['factoryName']) ?? '(no factory)']);
-  const users = uniq(e.artifacts.migrations.flatMap((m) => [...m.text.matchAll(/CREATE USER \[((?:[^\]]|\]\])+)\] FROM EXTERNAL PROVIDER/gi)].map((x) => x[1]!.replace(/\]\]/g, ']'))));
+  const users = uniq(
+    e.artifacts.migrations.flatMap((m) =>
+      [...m.text.matchAll(/CREATE USER \[((?:[^\]]|\]\])+)\] FROM EXTERNAL PROVIDER/gi)].map((x) => x[1]!.replace(/\]\]/g, ']')),
+    ),
+  );
   const problems: string[] = [];
   if (e.artifacts.migrations.length === 0) problems.push('no serving migrations in the estate (SqlMigrations resource)');
   for (const u of users) if (!expected.includes(u)) problems.push(`CREATE USER [${u}] FROM EXTERNAL PROVIDER names no identity of the estate`);
   for (const x of expected) if (!users.includes(x)) problems.push(`no database user for ${x}`);
   const named = e.outputs['sqlPrincipals'];
-  if (isObj(named) && uniq(Object.values(named).map(String)).join() !== expected.join()) problems.push(`the stack output sqlPrincipals (${list(Object.values(named).map(String))}) differs`);
+  if (isObj(named) && uniq(Object.values(named).map(String)).join() !== expected.join())
+    problems.push(`the stack output sqlPrincipals (${list(Object.values(named).map(String))}) differs`);
   return result(
     'sql-principals',
     `database users of the serving migrations (${list(users)}) against the Metabase identity and the factory (${list(expected)})`,
     problems,
-    'generate the migrations with the stack\'s principals (servingPrincipals in infra/src/naming.ts; `streampulse sql generate --stack <env>`), never a default name',
+    "generate the migrations with the stack's principals (servingPrincipals in infra/src/naming.ts; `streampulse sql generate --stack <env>`), never a default name",
   );
 }
 
 const procName = (n: string): string => n.replace(/[[\]]/g, '').toLowerCase();
 
 function storedProcedures(e: PreflightEstate): Check {
-  const created = new Set(e.artifacts.migrations.flatMap((m) => [...m.text.matchAll(/CREATE\s+(?:OR\s+ALTER\s+)?PROC(?:EDURE)?\s+((?:\[[^\]]+\]|\w+)\.(?:\[[^\]]+\]|\w+))/gi)].map((x) => procName(x[1]!))));
+  const created = new Set(
+    e.artifacts.migrations.flatMap((m) =>
+      [...m.text.matchAll(/CREATE\s+(?:OR\s+ALTER\s+)?PROC(?:EDURE)?\s+((?:\[[^\]]+\]|\w+)\.(?:\[[^\]]+\]|\w+))/gi)].map((x) => procName(x[1]!)),
+    ),
+  );
   const called = activities(e)
     .filter((a) => a.activity['type'] === 'SqlServerStoredProcedure')
     .map((a) => ({ where: activityName(a), name: str(get(a.activity, 'typeProperties', 'storedProcedureName')) ?? '?' }));
@@ -470,15 +544,28 @@ function storedProcedures(e: PreflightEstate): Check {
 function stagingTables(e: PreflightEstate): Check {
   const manifest = e.artifacts.factory[`control/${NAMES.manifestFile}`];
   const marts = asArray(get(manifest, 'marts')).map((m) => str(get(m, 'mart')) ?? '?');
-  const tables = new Set(e.artifacts.migrations.flatMap((m) => [...m.text.matchAll(/CREATE TABLE \[staging\]\.\[([^\]]+)\]/gi)].map((x) => x[1]!.toLowerCase())));
-  const problems = marts.filter((m) => !tables.has(m.toLowerCase())).map((m) => `[${NAMES.sqlStagingSchema}].[${m}] (the copy target of mart ${m}) is not created`);
+  const tables = new Set(
+    e.artifacts.migrations.flatMap((m) => [...m.text.matchAll(/CREATE TABLE \[staging\]\.\[([^\]]+)\]/gi)].map((x) => x[1]!.toLowerCase())),
+  );
+  const problems = marts
+    .filter((m) => !tables.has(m.toLowerCase()))
+    .map((m) => `[${NAMES.sqlStagingSchema}].[${m}] (the copy target of mart ${m}) is not created`);
   if (marts.length === 0) problems.push('the control manifest lists no marts');
-  return result('sql-staging-tables', `the factory's copy targets [${NAMES.sqlStagingSchema}].[<mart>] for the manifest's marts (${list(marts)}) against the migrations' staging tables`, problems, 'generate the migrations and the factory from the same contracts');
+  return result(
+    'sql-staging-tables',
+    `the factory's copy targets [${NAMES.sqlStagingSchema}].[<mart>] for the manifest's marts (${list(marts)}) against the migrations' staging tables`,
+    problems,
+    'generate the migrations and the factory from the same contracts',
+  );
 }
 
 /** A minimal reader of the pyproject.toml keys preflight needs: [project] name, dependencies, [project.scripts], [project.optional-dependencies]. */
 export function pyprojectFacts(text: string): { name?: string; dependencies: string[]; scripts: Record<string, string>; extras: Record<string, string[]> } {
-  const out: { name?: string; dependencies: string[]; scripts: Record<string, string>; extras: Record<string, string[]> } = { dependencies: [], scripts: {}, extras: {} };
+  const out: { name?: string; dependencies: string[]; scripts: Record<string, string>; extras: Record<string, string[]> } = {
+    dependencies: [],
+    scripts: {},
+    extras: {},
+  };
   let section = '';
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -513,19 +600,28 @@ function wheelEntryPoint(e: PreflightEstate): Check {
       problems.push(`bundle task ${where} is not a python_wheel_task (${list(Object.keys(t).filter((k) => k.endsWith('_task')))})`);
       continue;
     }
-    if (w['package_name'] !== RUNTIME_WHEEL.packageName) problems.push(`bundle task ${where}: package_name '${String(w['package_name'])}', not '${RUNTIME_WHEEL.packageName}'`);
-    if (w['entry_point'] !== RUNTIME_WHEEL.entryPoint) problems.push(`bundle task ${where}: entry_point '${String(w['entry_point'])}', not '${RUNTIME_WHEEL.entryPoint}'`);
+    if (w['package_name'] !== RUNTIME_WHEEL.packageName)
+      problems.push(`bundle task ${where}: package_name '${String(w['package_name'])}', not '${RUNTIME_WHEEL.packageName}'`);
+    if (w['entry_point'] !== RUNTIME_WHEEL.entryPoint)
+      problems.push(`bundle task ${where}: entry_point '${String(w['entry_point'])}', not '${RUNTIME_WHEEL.entryPoint}'`);
     if (!asArray(t['libraries']).some((l) => /\.whl$/.test(str(get(l, 'whl')) ?? ''))) problems.push(`bundle task ${where} installs no wheel library`);
   }
   if (tasks.length === 0) problems.push('the bundle has no job tasks');
-  if (py.name !== RUNTIME_WHEEL.distribution) problems.push(`jobs/python/pyproject.toml [project] name is '${py.name ?? '(none)'}', not '${RUNTIME_WHEEL.distribution}'`);
+  if (py.name !== RUNTIME_WHEEL.distribution)
+    problems.push(`jobs/python/pyproject.toml [project] name is '${py.name ?? '(none)'}', not '${RUNTIME_WHEEL.distribution}'`);
   const script = py.scripts[RUNTIME_WHEEL.entryPoint];
-  if (script === undefined) problems.push(`jobs/python/pyproject.toml [project.scripts] has no '${RUNTIME_WHEEL.entryPoint}' (it has ${list(Object.keys(py.scripts))})`);
-  else if (!script.startsWith(`${RUNTIME_WHEEL.packageName}.`) && !script.startsWith(`${RUNTIME_WHEEL.packageName}:`)) problems.push(`the console script ${RUNTIME_WHEEL.entryPoint} = '${script}' is not in package ${RUNTIME_WHEEL.packageName}`);
+  if (script === undefined)
+    problems.push(`jobs/python/pyproject.toml [project.scripts] has no '${RUNTIME_WHEEL.entryPoint}' (it has ${list(Object.keys(py.scripts))})`);
+  else if (!script.startsWith(`${RUNTIME_WHEEL.packageName}.`) && !script.startsWith(`${RUNTIME_WHEEL.packageName}:`))
+    problems.push(`the console script ${RUNTIME_WHEEL.entryPoint} = '${script}' is not in package ${RUNTIME_WHEEL.packageName}`);
   const artifacts = get(bundleRoot(e), 'artifacts');
   const whl = isObj(artifacts) ? Object.entries(artifacts).filter(([, a]) => get(a, 'type') === 'whl') : [];
   if (whl.length === 0) problems.push('databricks.yml builds no wheel artifact (artifacts.<name>.type: whl)');
-  for (const [k, a] of whl) if (get(a, 'path') !== BUNDLE_RUNTIME_DIR) problems.push(`artifact ${k} builds ${String(get(a, 'path'))}, not the bundle's ${BUNDLE_RUNTIME_DIR}/ (the copy of jobs/python that \`streampulse generate\` writes)`);
+  for (const [k, a] of whl)
+    if (get(a, 'path') !== BUNDLE_RUNTIME_DIR)
+      problems.push(
+        `artifact ${k} builds ${String(get(a, 'path'))}, not the bundle's ${BUNDLE_RUNTIME_DIR}/ (the copy of jobs/python that \`streampulse generate\` writes)`,
+      );
   return result(
     'wheel-entry-point',
     `${tasks.length} bundle task(s) against RUNTIME_WHEEL (${RUNTIME_WHEEL.packageName} / ${RUNTIME_WHEEL.entryPoint}), jobs/python/pyproject.toml (${py.name ?? '?'}, ${RUNTIME_WHEEL.entryPoint} = ${script ?? '?'}) and the bundle's wheel artifact`,
@@ -541,19 +637,23 @@ function wheelDependencies(e: PreflightEstate): Check {
   const py = pyprojectFacts(e.pyproject);
   const problems: string[] = [];
   const provided = py.dependencies.filter((d) => /^(pyspark|delta-spark)\b/i.test(d));
-  if (provided.length > 0) problems.push(`the wheel requires ${provided.join(', ')}, which the Databricks Runtime provides (it would install open-source PySpark over the runtime's)`);
+  if (provided.length > 0)
+    problems.push(`the wheel requires ${provided.join(', ')}, which the Databricks Runtime provides (it would install open-source PySpark over the runtime's)`);
   const versions = uniq(bundleJobs(e).flatMap((j) => clustersOf(j).map((c) => str(get(c, 'new_cluster', 'spark_version')) ?? '?')));
-  for (const v of versions) if (v !== e.config.databricks.sparkVersion) problems.push(`a bundle cluster runs ${v}, the stack's databricks.sparkVersion is ${e.config.databricks.sparkVersion}`);
+  for (const v of versions)
+    if (v !== e.config.databricks.sparkVersion)
+      problems.push(`a bundle cluster runs ${v}, the stack's databricks.sparkVersion is ${e.config.databricks.sparkVersion}`);
   const line = SPARK_LINE[/^(\d+\.\d+)/.exec(e.config.databricks.sparkVersion)?.[1] ?? ''];
   const pin = Object.values(py.extras)
     .flat()
     .find((d) => /^pyspark\s*==/.test(d));
-  if (line !== undefined && pin !== undefined && !new RegExp(`==\\s*${line.replace('.', '\\.')}\\.`).test(pin)) problems.push(`the local extra pins ${pin}, but ${e.config.databricks.sparkVersion} runs Spark ${line}`);
+  if (line !== undefined && pin !== undefined && !new RegExp(`==\\s*${line.replace('.', '\\.')}\\.`).test(pin))
+    problems.push(`the local extra pins ${pin}, but ${e.config.databricks.sparkVersion} runs Spark ${line}`);
   return result(
     'wheel-dependencies',
     `jobs/python/pyproject.toml dependencies (${list(py.dependencies)}), its extras' pyspark pin (${pin ?? 'none'}) and the bundle clusters' runtime (${list(versions)})`,
     problems,
-    'keep pyspark/delta-spark out of [project] dependencies (an extra for local runs, pinned to the runtime\'s Spark line) and the clusters on the stack\'s databricks.sparkVersion',
+    "keep pyspark/delta-spark out of [project] dependencies (an extra for local runs, pinned to the runtime's Spark line) and the clusters on the stack's databricks.sparkVersion",
   );
 }
 
@@ -565,11 +665,15 @@ function factoryJobsInBundle(e: PreflightEstate): Check {
   const started = uniq([...text.matchAll(/\.jobs\[(?:'|\\")([^'"\\]+)(?:'|\\")\]/g)].map((m) => m[1]!));
   const problems: string[] = [];
   const legacy = activities(e).filter((a) => LEGACY_DATABRICKS.includes(String(a.activity['type'])));
-  for (const a of legacy) problems.push(`${activityName(a)} is a ${String(a.activity['type'])} activity (it runs files by path; start the bundle's job with a DatabricksJob activity)`);
+  for (const a of legacy)
+    problems.push(
+      `${activityName(a)} is a ${String(a.activity['type'])} activity (it runs files by path; start the bundle's job with a DatabricksJob activity)`,
+    );
   const jobActivities = activities(e).filter((a) => a.activity['type'] === 'DatabricksJob');
   if (jobActivities.length === 0) problems.push('the factory has no DatabricksJob activity');
   if (started.length === 0 && jobActivities.length > 0) problems.push(`the factory never looks a job id up by name in ${DATABRICKS_JOB_IDS_FILE}`);
-  for (const n of started) if (!names.has(n)) problems.push(`the factory starts the Databricks job '${n}', which the bundle does not define (jobs: ${list([...names])})`);
+  for (const n of started)
+    if (!names.has(n)) problems.push(`the factory starts the Databricks job '${n}', which the bundle does not define (jobs: ${list([...names])})`);
   if (!started.includes(DATABRICKS_STEP_JOB) && jobActivities.length > 0) problems.push(`the factory does not start ${DATABRICKS_STEP_JOB}`);
   if (jobActivities.length > 0 && !text.includes(DATABRICKS_JOB_IDS_FILE)) problems.push(`the factory does not read control/${DATABRICKS_JOB_IDS_FILE}`);
   return result(
@@ -585,7 +689,8 @@ function adfJobParameters(e: PreflightEstate): Check {
   const declared = asArray(step?.job['parameters']).map((p) => str(get(p, 'name')) ?? '?');
   const problems: string[] = [];
   if (step === undefined) problems.push(`the bundle has no job ${DATABRICKS_STEP_JOB}`);
-  else if (uniq(declared).join() !== uniq([...DATABRICKS_STEP_PARAMETERS]).join()) problems.push(`${DATABRICKS_STEP_JOB} declares the parameters ${list(declared)}, not ${DATABRICKS_STEP_PARAMETERS.join(', ')}`);
+  else if (uniq(declared).join() !== uniq([...DATABRICKS_STEP_PARAMETERS]).join())
+    problems.push(`${DATABRICKS_STEP_JOB} declares the parameters ${list(declared)}, not ${DATABRICKS_STEP_PARAMETERS.join(', ')}`);
   const jobActivities = activities(e).filter((a) => a.activity['type'] === 'DatabricksJob');
   for (const a of jobActivities) {
     const tp = get(a.activity, 'typeProperties');
@@ -616,8 +721,10 @@ function adfDatabricksWorkspace(e: PreflightEstate): Check {
   for (const l of linked) {
     const p = get(l.inputs, 'properties');
     const name = String(l.inputs['linkedServiceName']);
-    if (get(p, 'domain') !== `https://${host ?? '?'}`) problems.push(`${name}: domain ${String(get(p, 'domain'))}, the workspace URL is https://${host ?? '?'}`);
-    if (get(p, 'workspaceResourceId') !== wsId) problems.push(`${name}: workspaceResourceId ${String(get(p, 'workspaceResourceId'))}, the workspace is ${wsId ?? '?'}`);
+    if (get(p, 'domain') !== `https://${host ?? '?'}`)
+      problems.push(`${name}: domain ${String(get(p, 'domain'))}, the workspace URL is https://${host ?? '?'}`);
+    if (get(p, 'workspaceResourceId') !== wsId)
+      problems.push(`${name}: workspaceResourceId ${String(get(p, 'workspaceResourceId'))}, the workspace is ${wsId ?? '?'}`);
     if (get(p, 'authentication') !== 'MSI') problems.push(`${name}: authentication ${String(get(p, 'authentication'))} (the factory's managed identity: MSI)`);
   }
   return result(
@@ -641,7 +748,8 @@ function eventHubs(e: PreflightEstate): Check {
     else if (str(hub.inputs['namespaceName']) !== nsName) problems.push(`event hub '${t.topic}' is not in namespace ${nsName ?? '(none)'}`);
     else
       for (const g of e.config.eventHubs.consumerGroups)
-        if (!groups.some((c) => c.inputs['consumerGroupName'] === g && str(c.inputs['eventHubName']) === t.topic)) problems.push(`event hub '${t.topic}' has no consumer group '${g}'`);
+        if (!groups.some((c) => c.inputs['consumerGroupName'] === g && str(c.inputs['eventHubName']) === t.topic))
+          problems.push(`event hub '${t.topic}' has no consumer group '${g}'`);
   }
   const extra = hubs.map((h) => String(h.inputs['eventHubName'])).filter((h) => !topics.some((t) => t.topic === h));
   if (extra.length > 0) problems.push(`event hubs no contract streams to: ${extra.join(', ')}`);
@@ -667,7 +775,12 @@ function noDbfs(e: PreflightEstate): Check {
     t.split('\n').forEach((line, i) => {
       if (DBFS.test(line)) hits.push(`${p}:${i + 1}`);
     });
-  const scanned = Object.keys(e.artifacts.factory).length + Object.keys(e.artifacts.bundle).length + e.artifacts.migrations.length + Object.keys(e.workflows).length + Object.keys(e.sources).length;
+  const scanned =
+    Object.keys(e.artifacts.factory).length +
+    Object.keys(e.artifacts.bundle).length +
+    e.artifacts.migrations.length +
+    Object.keys(e.workflows).length +
+    Object.keys(e.sources).length;
   return result(
     'no-dbfs',
     `${scanned} artifact, workflow and infra source files, ${e.resources.length} resources and the stack outputs searched for the DBFS scheme`,
@@ -678,7 +791,10 @@ function noDbfs(e: PreflightEstate): Check {
 
 const triggerPipelines = (doc: Obj): string[] => {
   const p = props(doc);
-  return [...asArray(p['pipelines']).map((x) => str(get(x, 'pipelineReference', 'referenceName'))), str(get(p, 'pipeline', 'pipelineReference', 'referenceName'))].filter((x): x is string => x !== undefined);
+  return [
+    ...asArray(p['pipelines']).map((x) => str(get(x, 'pipelineReference', 'referenceName'))),
+    str(get(p, 'pipeline', 'pipelineReference', 'referenceName')),
+  ].filter((x): x is string => x !== undefined);
 };
 const triggerFrequency = (doc: Obj): string | undefined => {
   const p = props(doc);
@@ -693,9 +809,13 @@ function oneSchedulePerBatch(e: PreflightEstate): Check {
   const problems: string[] = [];
   const byPipeline = new Map<string, string[]>();
   for (const t of started) for (const p of triggerPipelines(t)) byPipeline.set(p, [...(byPipeline.get(p) ?? []), String(t['name'])]);
-  for (const [p, ts] of byPipeline) if (ts.length > 1) problems.push(`pipeline ${p} has ${ts.length} Started triggers (${ts.join(', ')}): the batch would run twice`);
+  for (const [p, ts] of byPipeline)
+    if (ts.length > 1) problems.push(`pipeline ${p} has ${ts.length} Started triggers (${ts.join(', ')}): the batch would run twice`);
   const hourly = e.set.datasets.filter((d) => d.source.schedule === 'hourly').map((d) => d.dataset);
-  const batches: { name: string; frequency: string }[] = [{ name: 'daily batch', frequency: 'Day' }, ...(hourly.length > 0 ? [{ name: `hourly refresh (${list(hourly, 4)})`, frequency: 'Hour' }] : [])];
+  const batches: { name: string; frequency: string }[] = [
+    { name: 'daily batch', frequency: 'Day' },
+    ...(hourly.length > 0 ? [{ name: `hourly refresh (${list(hourly, 4)})`, frequency: 'Hour' }] : []),
+  ];
   for (const b of batches) {
     const owners = started.filter((t) => triggerFrequency(t) === b.frequency);
     if (owners.length === 0) problems.push(`the ${b.name} has no Started trigger (frequency ${b.frequency}): nothing schedules it`);
@@ -710,7 +830,8 @@ function oneSchedulePerBatch(e: PreflightEstate): Check {
     .map(([t]) => t);
   const generated = started.map((t) => String(t['name']));
   for (const t of stackStarts) if (!generated.includes(t)) problems.push(`the stack starts ${t}, which the generator leaves Stopped`);
-  if (e.config.dataFactory.startTriggers && uniq(stackStarts).join() !== uniq(generated).join()) problems.push(`dataFactory.startTriggers is true but the stack output adfTriggerStates starts ${list(stackStarts)}, not ${list(generated)}`);
+  if (e.config.dataFactory.startTriggers && uniq(stackStarts).join() !== uniq(generated).join())
+    problems.push(`dataFactory.startTriggers is true but the stack output adfTriggerStates starts ${list(stackStarts)}, not ${list(generated)}`);
   return result(
     'one-schedule-per-batch',
     `Started triggers of the factory: ${list(freqs)}; batches: ${batches.map((b) => b.name).join(', ')}; the stack starts ${stackStarts.length === 0 ? `none (dataFactory.startTriggers ${String(e.config.dataFactory.startTriggers)})` : list(stackStarts)}`,
@@ -722,8 +843,12 @@ function oneSchedulePerBatch(e: PreflightEstate): Check {
 function databricksJobsUnscheduled(e: PreflightEstate): Check {
   const problems: string[] = [];
   const jobs = bundleJobs(e);
-  for (const j of jobs) for (const k of ['schedule', 'trigger', 'continuous']) if (j.job[k] !== undefined && j.job[k] !== null) problems.push(`bundle job ${jobName(j)} (${j.file}) has '${k}': it would run the batch beside Data Factory's trigger`);
-  for (const v of checkPolicies(e.resources, { privateNetwork: false }).filter((x) => x.policy === 'one-scheduler')) problems.push(`${v.resource}: ${v.message}`);
+  for (const j of jobs)
+    for (const k of ['schedule', 'trigger', 'continuous'])
+      if (j.job[k] !== undefined && j.job[k] !== null)
+        problems.push(`bundle job ${jobName(j)} (${j.file}) has '${k}': it would run the batch beside Data Factory's trigger`);
+  for (const v of checkPolicies(e.resources, { privateNetwork: false }).filter((x) => x.policy === 'one-scheduler'))
+    problems.push(`${v.resource}: ${v.message}`);
   const estateJobs = ofType(e, 'databricks:index/job:Job');
   return result(
     'databricks-jobs-unscheduled',
@@ -765,15 +890,19 @@ function budgetStart(e: PreflightEstate): Check {
     const start = str(get(b.inputs, 'timePeriod', 'startDate')) ?? '';
     const day = start.slice(0, 10);
     if (!/^\d{4}-\d{2}-01$/.test(day)) problems.push(`${String(b.inputs['budgetName'])}: start ${start || '(none)'} is not the first day of a month`);
-    else if (day < earliest || day > latest) problems.push(`${String(b.inputs['budgetName'])}: start ${day} is outside ${earliest} … ${latest} (a new budget starts in the current month or up to 12 months ahead)`);
-    if (b.inputs['timeGrain'] !== 'Monthly') problems.push(`${String(b.inputs['budgetName'])}: time grain ${String(b.inputs['timeGrain'])} (the check assumes Monthly)`);
+    else if (day < earliest || day > latest)
+      problems.push(
+        `${String(b.inputs['budgetName'])}: start ${day} is outside ${earliest} … ${latest} (a new budget starts in the current month or up to 12 months ahead)`,
+      );
+    if (b.inputs['timeGrain'] !== 'Monthly')
+      problems.push(`${String(b.inputs['budgetName'])}: time grain ${String(b.inputs['timeGrain'])} (the check assumes Monthly)`);
   }
   if (budgets.length === 0) problems.push('no budget');
   return result(
     'budget-start',
     `budget(s) ${list(budgets.map((b) => `${String(b.inputs['budgetName'])} from ${String(get(b.inputs, 'timePeriod', 'startDate'))}`))} at ${e.now.toISOString().slice(0, 10)}`,
     problems,
-    'leave streampulse:observability.budget.startDate unset (the first day of the deploy\'s month, budgetStartDate) or set a first day within the window',
+    "leave streampulse:observability.budget.startDate unset (the first day of the deploy's month, budgetStartDate) or set a first day within the window",
   );
 }
 
@@ -783,9 +912,11 @@ function lakeFirewall(e: PreflightEstate): Check {
   const rules = get(lake?.inputs, 'networkRuleSet');
   const problems: string[] = [];
   const access = asArray(get(rules, 'resourceAccessRules'));
-  if (!access.some((r) => get(r, 'resourceId') === connectorId && typeof get(r, 'tenantId') === 'string')) problems.push(`networkRuleSet.resourceAccessRules does not admit the access connector ${connectorId ?? '(none)'}`);
+  if (!access.some((r) => get(r, 'resourceId') === connectorId && typeof get(r, 'tenantId') === 'string'))
+    problems.push(`networkRuleSet.resourceAccessRules does not admit the access connector ${connectorId ?? '(none)'}`);
   const bypass = String(get(rules, 'bypass') ?? '');
-  if (!bypass.split(/\s*,\s*/).includes('AzureServices')) problems.push(`networkRuleSet.bypass is '${bypass}': Data Factory (a trusted service, managed identity) needs AzureServices`);
+  if (!bypass.split(/\s*,\s*/).includes('AzureServices'))
+    problems.push(`networkRuleSet.bypass is '${bypass}': Data Factory (a trusted service, managed identity) needs AzureServices`);
   return result(
     'lake-firewall',
     `the lake ${accountName(lake) ?? '(none)'}'s firewall (defaultAction ${String(get(rules, 'defaultAction'))}, bypass ${bypass || '(none)'}, ${access.length} resource-instance rule(s), ${asArray(get(rules, 'ipRules')).length} IP rule(s))`,
@@ -797,9 +928,16 @@ function lakeFirewall(e: PreflightEstate): Check {
 function databricksEgress(e: PreflightEstate): Check {
   const ws = one(e, `${AZ}databricks:Workspace`);
   if (!e.config.databricks.vnetInjection) {
-    return { id: 'databricks-egress', ok: true, detail: `no VNet injection (streampulse:databricks.vnetInjection false): ${String(ws?.inputs['workspaceName'] ?? 'the workspace')} uses the Databricks-managed VNet and its egress` };
+    return {
+      id: 'databricks-egress',
+      ok: true,
+      detail: `no VNet injection (streampulse:databricks.vnetInjection false): ${String(ws?.inputs['workspaceName'] ?? 'the workspace')} uses the Databricks-managed VNet and its egress`,
+    };
   }
-  const subnetNames = [str(get(ws?.inputs, 'parameters', 'customPublicSubnetName', 'value')), str(get(ws?.inputs, 'parameters', 'customPrivateSubnetName', 'value'))];
+  const subnetNames = [
+    str(get(ws?.inputs, 'parameters', 'customPublicSubnetName', 'value')),
+    str(get(ws?.inputs, 'parameters', 'customPrivateSubnetName', 'value')),
+  ];
   const subnets = ofType(e, `${AZ}network:Subnet`);
   const nats = ofType(e, `${AZ}network:NatGateway`);
   const ips = ofType(e, `${AZ}network:PublicIPAddress`).map((p) => idOf(e, p));
@@ -813,12 +951,14 @@ function databricksEgress(e: PreflightEstate): Check {
     const natId = str(get(s.inputs, 'natGateway', 'id'));
     const nat = nats.find((x) => idOf(e, x) === natId);
     if (nat === undefined) {
-      if (s.inputs['defaultOutboundAccess'] === false) problems.push(`subnet ${n} has no default outbound access and no NAT gateway: clusters cannot reach the control plane's dependencies`);
+      if (s.inputs['defaultOutboundAccess'] === false)
+        problems.push(`subnet ${n} has no default outbound access and no NAT gateway: clusters cannot reach the control plane's dependencies`);
       else if (natId !== undefined) problems.push(`subnet ${n} names NAT gateway ${natId}, which is not in the estate`);
       continue;
     }
     const natIps = asArray(nat.inputs['publicIpAddresses']).map((p) => str(get(p, 'id')));
-    if (!natIps.some((p) => p !== undefined && ips.includes(p))) problems.push(`NAT gateway ${String(nat.inputs['natGatewayName'])} has no public IP of the estate`);
+    if (!natIps.some((p) => p !== undefined && ips.includes(p)))
+      problems.push(`NAT gateway ${String(nat.inputs['natGatewayName'])} has no public IP of the estate`);
   }
   return result(
     'databricks-egress',
@@ -832,31 +972,78 @@ function roleAssignments(e: PreflightEstate): Check {
   const factory = one(e, `${AZ}datafactory:Factory`);
   const connector = one(e, `${AZ}databricks:AccessConnector`);
   const metabase = one(e, `${AZ}managedidentity:UserAssignedIdentity`);
-  const principal = (r: MockResource | undefined): string | undefined => str(get(stateOf(e, r), 'identity', 'principalId')) ?? str(stateOf(e, r)['principalId']);
+  const principal = (r: MockResource | undefined): string | undefined =>
+    str(get(stateOf(e, r), 'identity', 'principalId')) ?? str(stateOf(e, r)['principalId']);
   const lake = lakeAccount(e);
   const source = ofType(e, `${AZ}storage:StorageAccount`).find((r) => r.inputs['isHnsEnabled'] !== true);
   const vault = one(e, `${AZ}keyvault:Vault`);
   const ws = one(e, `${AZ}databricks:Workspace`);
   const needs: { who: string; id: string | undefined; role: RoleName; on: string; scope: string | undefined; why: string }[] = [
-    { who: 'Data Factory', id: principal(factory), role: 'contributor', on: 'the Databricks workspace', scope: idOf(e, ws), why: 'MSI authentication to Databricks' },
-    { who: 'the access connector', id: principal(connector), role: 'storageBlobDataContributor', on: 'the lake', scope: idOf(e, lake), why: 'the Unity Catalog storage credential' },
-    { who: 'Data Factory', id: principal(factory), role: 'storageBlobDataContributor', on: 'the lake', scope: idOf(e, lake), why: 'copies into landing, control lookups, extracts' },
-    { who: 'Data Factory', id: principal(factory), role: 'storageBlobDataReader', on: 'the source drop', scope: idOf(e, source), why: 'reads the source files' },
+    {
+      who: 'Data Factory',
+      id: principal(factory),
+      role: 'contributor',
+      on: 'the Databricks workspace',
+      scope: idOf(e, ws),
+      why: 'MSI authentication to Databricks',
+    },
+    {
+      who: 'the access connector',
+      id: principal(connector),
+      role: 'storageBlobDataContributor',
+      on: 'the lake',
+      scope: idOf(e, lake),
+      why: 'the Unity Catalog storage credential',
+    },
+    {
+      who: 'Data Factory',
+      id: principal(factory),
+      role: 'storageBlobDataContributor',
+      on: 'the lake',
+      scope: idOf(e, lake),
+      why: 'copies into landing, control lookups, extracts',
+    },
+    {
+      who: 'Data Factory',
+      id: principal(factory),
+      role: 'storageBlobDataReader',
+      on: 'the source drop',
+      scope: idOf(e, source),
+      why: 'reads the source files',
+    },
     { who: 'Data Factory', id: principal(factory), role: 'keyVaultSecretsUser', on: 'Key Vault', scope: idOf(e, vault), why: 'the SQL connection string' },
     { who: 'Metabase', id: principal(metabase), role: 'keyVaultSecretsUser', on: 'Key Vault', scope: idOf(e, vault), why: 'its database password' },
   ];
   const grants = ofType(e, `${AZ}authorization:RoleAssignment`);
   const problems = needs
-    .filter((n) => !grants.some((g) => n.id !== undefined && g.inputs['principalId'] === n.id && g.inputs['scope'] === n.scope && String(g.inputs['roleDefinitionId']).endsWith(`/${ROLES[n.role]}`)))
+    .filter(
+      (n) =>
+        !grants.some(
+          (g) =>
+            n.id !== undefined &&
+            g.inputs['principalId'] === n.id &&
+            g.inputs['scope'] === n.scope &&
+            String(g.inputs['roleDefinitionId']).endsWith(`/${ROLES[n.role]}`),
+        ),
+    )
     .map((n) => `${n.who} has no ${n.role} on ${n.on} (${n.why})`);
-  return result('role-assignments', `${needs.length} role assignments the data path needs, among the ${grants.length} the estate creates`, problems, 'grant the role on exactly that resource (context.ts grant) in the owning component');
+  return result(
+    'role-assignments',
+    `${needs.length} role assignments the data path needs, among the ${grants.length} the estate creates`,
+    problems,
+    'grant the role on exactly that resource (context.ts grant) in the owning component',
+  );
 }
 
 const UC_ACCESS_MODES = ['SINGLE_USER', 'USER_ISOLATION', 'DATA_SECURITY_MODE_DEDICATED', 'DATA_SECURITY_MODE_STANDARD', 'DATA_SECURITY_MODE_AUTO'];
 
 function ucAccessMode(e: PreflightEstate): Check {
-  const clusters = bundleJobs(e).flatMap((j) => clustersOf(j).map((c) => ({ where: `${jobName(j)}/${str(c['job_cluster_key']) ?? '?'}`, mode: str(get(c, 'new_cluster', 'data_security_mode')) })));
-  const problems = clusters.filter((c) => c.mode === undefined || !UC_ACCESS_MODES.includes(c.mode)).map((c) => `${c.where}: data_security_mode ${c.mode ?? '(unset)'} cannot use Unity Catalog external locations`);
+  const clusters = bundleJobs(e).flatMap((j) =>
+    clustersOf(j).map((c) => ({ where: `${jobName(j)}/${str(c['job_cluster_key']) ?? '?'}`, mode: str(get(c, 'new_cluster', 'data_security_mode')) })),
+  );
+  const problems = clusters
+    .filter((c) => c.mode === undefined || !UC_ACCESS_MODES.includes(c.mode))
+    .map((c) => `${c.where}: data_security_mode ${c.mode ?? '(unset)'} cannot use Unity Catalog external locations`);
   if (clusters.length === 0) problems.push('the bundle has no job clusters');
   return result(
     'uc-access-mode',
@@ -870,10 +1057,14 @@ function bundleTargets(e: PreflightEstate): Check {
   const root = bundleRoot(e);
   const target = get(root, 'targets', e.stack);
   const problems: string[] = [];
-  if (!isObj(target)) problems.push(`databricks.yml has no target '${e.stack}' (targets: ${list(Object.keys(isObj(get(root, 'targets')) ? (get(root, 'targets') as Obj) : {}))})`);
+  if (!isObj(target))
+    problems.push(
+      `databricks.yml has no target '${e.stack}' (targets: ${list(Object.keys(isObj(get(root, 'targets')) ? (get(root, 'targets') as Obj) : {}))})`,
+    );
   else {
     if (e.stack === 'prod' && target['mode'] !== 'production') problems.push(`target prod has mode ${String(target['mode'])}, not production`);
-    if (target['mode'] === 'production' && str(get(target, 'workspace', 'root_path')) === undefined) problems.push(`target ${e.stack} (mode production) sets no workspace.root_path`);
+    if (target['mode'] === 'production' && str(get(target, 'workspace', 'root_path')) === undefined)
+      problems.push(`target ${e.stack} (mode production) sets no workspace.root_path`);
     if (target['mode'] === 'production' && get(target, 'run_as') === undefined) problems.push(`target ${e.stack} (mode production) sets no run_as identity`);
   }
   const include = asArray(get(root, 'include')).map(String);
@@ -882,7 +1073,9 @@ function bundleTargets(e: PreflightEstate): Check {
   for (const f of resourceFiles) if (!globbed(f)) problems.push(`${f} is not included by databricks.yml (include: ${list(include)})`);
   // every ${var.x} is declared
   const declared = Object.keys(isObj(get(root, 'variables')) ? (get(root, 'variables') as Obj) : {});
-  const used = uniq(Object.values(e.artifacts.bundle).flatMap((d) => strings(d).flatMap((s) => [...s.text.matchAll(/\$\{var\.([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))));
+  const used = uniq(
+    Object.values(e.artifacts.bundle).flatMap((d) => strings(d).flatMap((s) => [...s.text.matchAll(/\$\{var\.([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))),
+  );
   for (const v of used) if (!declared.includes(v)) problems.push(`\${var.${v}} is used but not declared in databricks.yml variables`);
   return result(
     'bundle-targets',
@@ -908,7 +1101,8 @@ export function unsetBundleVariables(e: PreflightEstate): string[] {
 function workflowBundleDeploy(e: PreflightEstate): Check {
   const wf = deployWorkflow(e);
   const problems: string[] = [];
-  if (wf === undefined) return result('workflow-bundle-deploy', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
+  if (wf === undefined)
+    return result('workflow-bundle-deploy', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
   const [path, text] = wf;
   const deploy = firstAt(text, /databricks\s+bundle\s+deploy\b/);
   const up = firstAt(text, /pulumi\s+up\b/);
@@ -917,17 +1111,23 @@ function workflowBundleDeploy(e: PreflightEstate): Check {
   else {
     const line = text.slice(deploy, text.indexOf('\n', deploy) < 0 ? undefined : text.indexOf('\n', deploy));
     if (!/(\s-t\s|\s--target[\s=])/.test(`${line} `)) problems.push(`${path}: \`databricks bundle deploy\` names no target (-t <stack>)`);
-    if (up >= 0 && deploy < up) problems.push(`${path} deploys the bundle before \`pulumi up\` (the workspace, secret scope and external locations come from pulumi up)`);
-    if (generate < 0 || generate > deploy) problems.push(`${path} does not generate the bundle (\`streampulse generate --stack <stack> --out …\`) before deploying it`);
+    if (up >= 0 && deploy < up)
+      problems.push(`${path} deploys the bundle before \`pulumi up\` (the workspace, secret scope and external locations come from pulumi up)`);
+    if (generate < 0 || generate > deploy)
+      problems.push(`${path} does not generate the bundle (\`streampulse generate --stack <stack> --out …\`) before deploying it`);
     else {
       const gen = text.slice(generate, text.indexOf('\n', generate) < 0 ? undefined : text.indexOf('\n', generate));
       // without --stack, generate names the dev stack's factory, lake and SQL users
-      if (!/--stack[\s=]"?\$\{?(STACK|\{\s*inputs\.stack\s*\})/.test(gen)) problems.push(`${path}: \`streampulse generate\` does not pass --stack "$STACK" (the artifacts would carry the dev stack's names)`);
+      if (!/--stack[\s=]"?\$\{?(STACK|\{\s*inputs\.stack\s*\})/.test(gen))
+        problems.push(`${path}: \`streampulse generate\` does not pass --stack "$STACK" (the artifacts would carry the dev stack's names)`);
     }
   }
-  if (/databricks\s+workspace\s+import\b/.test(text)) problems.push(`${path} still uploads files with \`databricks workspace import\` (the bundle deploys the wheel and the specs)`);
+  if (/databricks\s+workspace\s+import\b/.test(text))
+    problems.push(`${path} still uploads files with \`databricks workspace import\` (the bundle deploys the wheel and the specs)`);
   if (/databricks-cli\b/.test(text)) problems.push(`${path} installs the legacy pip package databricks-cli (the bundle needs the current Databricks CLI)`);
-  for (const v of unsetBundleVariables(e)) if (!new RegExp(`(--var[ =]"?${v}=|BUNDLE_VAR_${v}\\b)`).test(text)) problems.push(`${path} does not pass the bundle variable ${v} (--var ${v}=… or BUNDLE_VAR_${v})`);
+  for (const v of unsetBundleVariables(e))
+    if (!new RegExp(`(--var[ =]"?${v}=|BUNDLE_VAR_${v}\\b)`).test(text))
+      problems.push(`${path} does not pass the bundle variable ${v} (--var ${v}=… or BUNDLE_VAR_${v})`);
   return result(
     'workflow-bundle-deploy',
     `${path}: generate → pulumi up → databricks bundle deploy -t <stack>, and the bundle variables without a value (${list(unsetBundleVariables(e))})`,
@@ -938,14 +1138,16 @@ function workflowBundleDeploy(e: PreflightEstate): Check {
 
 function workflowControlFiles(e: PreflightEstate): Check {
   const wf = deployWorkflow(e);
-  if (wf === undefined) return result('workflow-control-files', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
+  if (wf === undefined)
+    return result('workflow-control-files', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
   const [path, text] = wf;
   const problems: string[] = [];
   const deploy = firstAt(text, /databricks\s+bundle\s+deploy\b/);
   const summary = firstAt(text, /databricks\s+bundle\s+summary\b/);
   const upload = firstAt(text, /\bdeploy\s+control-files\b/);
   const start = firstAt(text, /trigger\s+start\b/);
-  if (upload < 0) problems.push(`${path} never runs \`streampulse deploy control-files\` (control/${NAMES.manifestFile} and control/${DATABRICKS_JOB_IDS_FILE})`);
+  if (upload < 0)
+    problems.push(`${path} never runs \`streampulse deploy control-files\` (control/${NAMES.manifestFile} and control/${DATABRICKS_JOB_IDS_FILE})`);
   else {
     if (!/deploy\s+control-files[^\n]*--stack/.test(text)) problems.push(`${path}: \`deploy control-files\` names no --stack`);
     if (!/deploy\s+control-files[^\n]*--bundle-summary/.test(text)) problems.push(`${path}: \`deploy control-files\` gets no --bundle-summary`);
@@ -964,24 +1166,27 @@ function workflowControlFiles(e: PreflightEstate): Check {
 
 function workflowDeployTimeKeys(e: PreflightEstate): Check {
   const wf = deployWorkflow(e);
-  if (wf === undefined) return result('workflow-deploy-time-keys', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
+  if (wf === undefined)
+    return result('workflow-deploy-time-keys', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
   const [path, text] = wf;
   const lines = text.split('\n');
   const problems: string[] = [];
   for (const k of DEPLOY_TIME_KEYS) {
     const key = `${CONFIG_NAMESPACE}:${k.path}`;
-    if (!lines.some((l) => /pulumi\s+config\s+set\b/.test(l) && l.includes('--path') && l.includes(key))) problems.push(`${path} does not set ${key} (\`pulumi config set --path '${key}' …\`)`);
+    if (!lines.some((l) => /pulumi\s+config\s+set\b/.test(l) && l.includes('--path') && l.includes(key)))
+      problems.push(`${path} does not set ${key} (\`pulumi config set --path '${key}' …\`)`);
     if (!text.includes(`vars.${k.variable}`)) problems.push(`${path} does not read the repository variable ${k.variable} (${k.what})`);
   }
   for (const s of SECRET_KEYS) {
     const key = `${CONFIG_NAMESPACE}:${s}`;
-    if (!lines.some((l) => /pulumi\s+config\s+set\b/.test(l) && l.includes('--secret') && l.includes(key))) problems.push(`${path} does not set the secret ${key} (\`pulumi config set --secret ${key} …\`)`);
+    if (!lines.some((l) => /pulumi\s+config\s+set\b/.test(l) && l.includes('--secret') && l.includes(key)))
+      problems.push(`${path} does not set the secret ${key} (\`pulumi config set --secret ${key} …\`)`);
   }
   return result(
     'workflow-deploy-time-keys',
     `${path} sets the keys preflight stands in for: ${list([...DEPLOY_TIME_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k.path} ← vars.${k.variable}`), ...SECRET_KEYS.map((s) => `${CONFIG_NAMESPACE}:${s} (secret)`)])}`,
     problems,
-    "set every deploy-time key before `pulumi up`: `pulumi config set --path 'streampulse:<key>' \"${{ vars.<VARIABLE> }}\" --stack \"$STACK\"`, secrets with --secret",
+    'set every deploy-time key before `pulumi up`: `pulumi config set --path \'streampulse:<key>\' "${{ vars.<VARIABLE> }}" --stack "$STACK"`, secrets with --secret',
   );
 }
 
@@ -994,22 +1199,36 @@ function workflowPreflight(e: PreflightEstate): Check {
       const arg = m[2]!;
       where.push(path);
       if (arg === 'dev' || arg === 'prod') stacks.add(arg);
-      else if (arg.includes('${{') || arg.startsWith('$')) for (const x of text.matchAll(/stack:\s*\[([^\]]*)\]/g)) for (const s of x[1]!.split(',').map((v) => v.trim().replace(/['"]/g, ''))) stacks.add(s);
+      else if (arg.includes('${{') || arg.startsWith('$'))
+        for (const x of text.matchAll(/stack:\s*\[([^\]]*)\]/g)) for (const s of x[1]!.split(',').map((v) => v.trim().replace(/['"]/g, ''))) stacks.add(s);
     }
   }
   const problems = ['dev', 'prod'].filter((s) => !stacks.has(s)).map((s) => `no workflow runs \`streampulse preflight --stack ${s}\``);
-  return result('workflow-preflight', `workflows running preflight: ${list(uniq(where))} (stacks ${list([...stacks].sort())})`, problems, 'run `streampulse preflight --stack <env>` for dev and prod in CI (before any deploy)');
+  return result(
+    'workflow-preflight',
+    `workflows running preflight: ${list(uniq(where))} (stacks ${list([...stacks].sort())})`,
+    problems,
+    'run `streampulse preflight --stack <env>` for dev and prod in CI (before any deploy)',
+  );
 }
 
 /** Every check, in the order they print. */
 export function checkDefinitions(secretStandIns: readonly string[]): readonly CheckDefinition[] {
   return [
     { id: 'config-valid', what: 'the stack file validates (placeholders and documentation ranges rejected)', run: configValid },
-    { id: 'no-placeholder-ids', what: 'no placeholder GUID or documentation address range in the stack, the resources or the artifacts', run: noPlaceholderIds },
+    {
+      id: 'no-placeholder-ids',
+      what: 'no placeholder GUID or documentation address range in the stack, the resources or the artifacts',
+      run: noPlaceholderIds,
+    },
     { id: 'policies', what: "infra's policies over every resource", run: (e) => policies(e, secretStandIns) },
     { id: 'adf-validator', what: 'the generated factory passes the Data Factory validator', run: adfValidator },
     { id: 'key-vault-secret-references', what: 'every Key Vault secret a linked service or resource references exists', run: keyVaultSecretReferences },
-    { id: 'databricks-secret-references', what: 'every Databricks secret scope/key the bundle and the specs name exists and holds the salt', run: databricksSecretReferences },
+    {
+      id: 'databricks-secret-references',
+      what: 'every Databricks secret scope/key the bundle and the specs name exists and holds the salt',
+      run: databricksSecretReferences,
+    },
     { id: 'pii-salt', what: 'the salt is generated and kept in Key Vault under PII_SALT.keyVaultSecret', run: piiSaltKeyVault },
     { id: 'lake-linked-services', what: "the factory's storage linked services name the estate's accounts", run: lakeLinkedServices },
     { id: 'lake-containers', what: 'every container the datasets, jobs and control files use exists', run: lakeContainers },

@@ -82,8 +82,7 @@ function readTexts(root: string, dir: string, keep: (name: string) => boolean, r
       const p = join(d, entry.name);
       if (entry.isDirectory()) {
         if (recursive) visit(p);
-      }
-      else if (keep(entry.name)) out[relative(root, p).split('\\').join('/')] = readFileSync(p, 'utf8');
+      } else if (keep(entry.name)) out[relative(root, p).split('\\').join('/')] = readFileSync(p, 'utf8');
     }
   };
   visit(abs);
@@ -92,7 +91,12 @@ function readTexts(root: string, dir: string, keep: (name: string) => boolean, r
 
 /** The bundle's files parsed: YAML documents for `*.yml`, JSON for `*.json`, text otherwise. */
 export function parseBundle(files: Readonly<Record<string, string>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(files).map(([path, text]) => [path, path.endsWith('.yml') || path.endsWith('.yaml') ? parseYaml(text) : path.endsWith('.json') ? JSON.parse(text) : text]));
+  return Object.fromEntries(
+    Object.entries(files).map(([path, text]) => [
+      path,
+      path.endsWith('.yml') || path.endsWith('.yaml') ? parseYaml(text) : path.endsWith('.json') ? JSON.parse(text) : text,
+    ]),
+  );
 }
 
 export interface LoadOptions {
@@ -120,7 +124,11 @@ export async function loadPreflightEstate(root: string, stack: StackName, option
   const url = typeof workspaceState?.['workspaceUrl'] === 'string' ? workspaceState['workspaceUrl'] : MOCK_WORKSPACE_HOST;
   const workspaceId = (workspace === undefined ? undefined : rendered.ids.get(workspace.name)) ?? '';
   const estateLike = { config, location: config.location } as unknown as Estate;
-  const factory = generateFactory(set, plan, DataFactory.options(estateLike, { keyVaultName: names.keyVault, lakeAccount: names.lakeAccount, sourceAccount: names.sourceAccount }, url, workspaceId)).files;
+  const factory = generateFactory(
+    set,
+    plan,
+    DataFactory.options(estateLike, { keyVaultName: names.keyVault, lakeAccount: names.lakeAccount, sourceAccount: names.sourceAccount }, url, workspaceId),
+  ).files;
 
   // the bundle with this stack's names and cluster settings
   const bundle = parseBundle(
@@ -135,7 +143,12 @@ export async function loadPreflightEstate(root: string, stack: StackName, option
   );
 
   const migrationsResource = rendered.resources.find((r) => r.type === 'pulumi-nodejs:dynamic/streampulse:SqlMigrations');
-  const migrations = ((migrationsResource?.inputs['migrations'] ?? []) as MigrationText[]).map((m) => ({ id: m.id, file: m.file, checksum: m.checksum, text: m.text }));
+  const migrations = ((migrationsResource?.inputs['migrations'] ?? []) as MigrationText[]).map((m) => ({
+    id: m.id,
+    file: m.file,
+    checksum: m.checksum,
+    text: m.text,
+  }));
 
   const workflows = readTexts(root, '.github/workflows', (n) => n.endsWith('.yml') || n.endsWith('.yaml'));
   const sources = { ...readTexts(root, 'infra/src', (n) => n.endsWith('.ts')), ...readTexts(root, 'infra', (n) => /^Pulumi(\.[a-z]+)?\.yaml$/.test(n), false) };

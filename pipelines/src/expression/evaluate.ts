@@ -9,7 +9,6 @@ import { ExpressionEvalError, typeName, stringify, type Json } from './values.js
 
 export { ExpressionEvalError, typeName, stringify, type Json } from './values.js';
 
-
 export interface EvalContext {
   /** `pipeline()`: `parameters`, `RunId`, `Pipeline`, `DataFactory`, `TriggerTime`, `TriggerType`, `TriggerName`, `TriggerId`, `GroupId`. */
   readonly pipeline?: Readonly<Record<string, Json>>;
@@ -46,7 +45,11 @@ export function evaluateExpr(e: Expr, ctx: EvalContext): Json {
       const target = evaluateExpr(e.target, ctx);
       const idx = evaluateExpr(e.index, ctx);
       if (typeof idx !== 'string' && typeof idx !== 'number')
-        throw new ExpressionEvalError(e.pos, `an index must be a String or an Integer, got ${typeName(idx)}`, "index with a number for arrays or a 'name' for objects");
+        throw new ExpressionEvalError(
+          e.pos,
+          `an index must be a String or an Integer, got ${typeName(idx)}`,
+          "index with a number for arrays or a 'name' for objects",
+        );
       return access(target, idx, e.safe, e.pos, false);
     }
     case 'call': {
@@ -55,14 +58,19 @@ export function evaluateExpr(e: Expr, ctx: EvalContext): Json {
       const fnCtx: FnContext = { eval: ctx, pos: e.pos, name: e.name };
       if (sys !== undefined) {
         checkArity(e, sys.min, sys.max);
-        return sys.fn(e.args.map((a) => evaluateExpr(a, ctx)), fnCtx);
+        return sys.fn(
+          e.args.map((a) => evaluateExpr(a, ctx)),
+          fnCtx,
+        );
       }
       const fn = FUNCTIONS[lname];
-      if (fn === undefined)
-        throw new ExpressionEvalError(e.pos, `unknown function '${e.name}'`, 'use a function of the Data Factory expression language');
+      if (fn === undefined) throw new ExpressionEvalError(e.pos, `unknown function '${e.name}'`, 'use a function of the Data Factory expression language');
       checkArity(e, fn.min, fn.max);
       if (fn.lazy) return fn.lazy(e.args, (x) => evaluateExpr(x, ctx), fnCtx);
-      return fn.fn(e.args.map((a) => evaluateExpr(a, ctx)), fnCtx);
+      return fn.fn(
+        e.args.map((a) => evaluateExpr(a, ctx)),
+        fnCtx,
+      );
     }
   }
 }
@@ -78,7 +86,11 @@ function checkArity(e: Extract<Expr, { kind: 'call' }>, min: number, max: number
 function access(target: Json, key: string | number, safe: boolean, pos: number, dot: boolean): Json {
   if (target === null || target === undefined) {
     if (safe) return null;
-    throw new ExpressionEvalError(pos, `cannot read ${dot ? `'.${key}'` : `[${JSON.stringify(key)}]`} of null`, "check the value exists first, or use '?.' to get null");
+    throw new ExpressionEvalError(
+      pos,
+      `cannot read ${dot ? `'.${key}'` : `[${JSON.stringify(key)}]`} of null`,
+      "check the value exists first, or use '?.' to get null",
+    );
   }
   if (Array.isArray(target)) {
     const i = typeof key === 'number' ? key : Number(key);

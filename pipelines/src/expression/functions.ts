@@ -56,7 +56,7 @@ function fmt(c: FnContext, t: Timestamp, f: Json | undefined): string {
   try {
     return formatTimestamp(t, format);
   } catch (e) {
-    return fail(c, (e as Error).message, 'use a .NET date format such as \'yyyy-MM-dd\' or \'o\'');
+    return fail(c, (e as Error).message, "use a .NET date format such as 'yyyy-MM-dd' or 'o'");
   }
 }
 function now(c: FnContext): Timestamp {
@@ -108,10 +108,15 @@ function setOp(c: FnContext, args: Json[], op: 'union' | 'intersection'): Json {
       return out;
     }
     const [head = {}, ...rest] = objs;
-    for (const k of Object.keys(head)) if (rest.every((o) => k in o && jsonEquals(o[k] as Json, head[k] as Json))) out[k] = (objs[objs.length - 1] as Record<string, Json>)[k] as Json;
+    for (const k of Object.keys(head))
+      if (rest.every((o) => k in o && jsonEquals(o[k] as Json, head[k] as Json))) out[k] = (objs[objs.length - 1] as Record<string, Json>)[k] as Json;
     return out;
   }
-  return fail(c, `the collections must all be Arrays or all Objects, got ${args.map(typeName).join(', ')}`, 'pass arrays (createArray(...)) or objects, not both');
+  return fail(
+    c,
+    `the collections must all be Arrays or all Objects, got ${args.map(typeName).join(', ')}`,
+    'pass arrays (createArray(...)) or objects, not both',
+  );
 }
 
 function toBinary(bytes: Buffer): string {
@@ -130,8 +135,22 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = {
     max: Infinity,
     fn: (a) => a.map((x) => stringify(x)).join(''),
   },
-  endswith: { min: 2, max: 2, fn: (a, c) => str(c, a[0] as Json).toLowerCase().endsWith(str(c, a[1] as Json).toLowerCase()) },
-  startswith: { min: 2, max: 2, fn: (a, c) => str(c, a[0] as Json).toLowerCase().startsWith(str(c, a[1] as Json).toLowerCase()) },
+  endswith: {
+    min: 2,
+    max: 2,
+    fn: (a, c) =>
+      str(c, a[0] as Json)
+        .toLowerCase()
+        .endsWith(str(c, a[1] as Json).toLowerCase()),
+  },
+  startswith: {
+    min: 2,
+    max: 2,
+    fn: (a, c) =>
+      str(c, a[0] as Json)
+        .toLowerCase()
+        .startsWith(str(c, a[1] as Json).toLowerCase()),
+  },
   guid: {
     min: 0,
     max: 1,
@@ -145,9 +164,30 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = {
       return fail(c, `'${f}' is not a GUID format`, "use 'N', 'D', 'B' or 'P'");
     },
   },
-  indexof: { min: 2, max: 2, fn: (a, c) => str(c, a[0] as Json).toLowerCase().indexOf(str(c, a[1] as Json).toLowerCase()) },
-  lastindexof: { min: 2, max: 2, fn: (a, c) => str(c, a[0] as Json).toLowerCase().lastIndexOf(str(c, a[1] as Json).toLowerCase()) },
-  replace: { min: 3, max: 3, fn: (a, c) => str(c, a[0] as Json).split(str(c, a[1] as Json, 'old text')).join(str(c, a[2] as Json, 'new text')) },
+  indexof: {
+    min: 2,
+    max: 2,
+    fn: (a, c) =>
+      str(c, a[0] as Json)
+        .toLowerCase()
+        .indexOf(str(c, a[1] as Json).toLowerCase()),
+  },
+  lastindexof: {
+    min: 2,
+    max: 2,
+    fn: (a, c) =>
+      str(c, a[0] as Json)
+        .toLowerCase()
+        .lastIndexOf(str(c, a[1] as Json).toLowerCase()),
+  },
+  replace: {
+    min: 3,
+    max: 3,
+    fn: (a, c) =>
+      str(c, a[0] as Json)
+        .split(str(c, a[1] as Json, 'old text'))
+        .join(str(c, a[2] as Json, 'new text')),
+  },
   split: { min: 2, max: 2, fn: (a, c) => str(c, a[0] as Json).split(str(c, a[1] as Json, 'delimiter')) },
   substring: {
     min: 2,
@@ -365,7 +405,11 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = {
   addminutes: { min: 2, max: 3, fn: dateAdd('minute') },
   addseconds: { min: 2, max: 3, fn: dateAdd('second') },
   addtotime: { min: 3, max: 4, fn: (a, c) => fmt(c, addUnits(ts(c, a[0] as Json), int(c, a[1] as Json, 'interval'), str(c, a[2] as Json, 'time unit')), a[3]) },
-  subtractfromtime: { min: 3, max: 4, fn: (a, c) => fmt(c, addUnits(ts(c, a[0] as Json), -int(c, a[1] as Json, 'interval'), str(c, a[2] as Json, 'time unit')), a[3]) },
+  subtractfromtime: {
+    min: 3,
+    max: 4,
+    fn: (a, c) => fmt(c, addUnits(ts(c, a[0] as Json), -int(c, a[1] as Json, 'interval'), str(c, a[2] as Json, 'time unit')), a[3]),
+  },
   getfuturetime: { min: 2, max: 3, fn: (a, c) => fmt(c, addUnits(now(c), int(c, a[0] as Json, 'interval'), str(c, a[1] as Json, 'time unit')), a[2]) },
   getpasttime: { min: 2, max: 3, fn: (a, c) => fmt(c, addUnits(now(c), -int(c, a[0] as Json, 'interval'), str(c, a[1] as Json, 'time unit')), a[2]) },
   dayofmonth: { min: 1, max: 1, fn: (a, c) => new Date(ts(c, a[0] as Json).ms).getUTCDate() },
@@ -411,7 +455,11 @@ export const SYSTEM_FUNCTIONS: Readonly<Record<string, FnDef>> = {
       const name = str(c, a[0] as Json, 'activity name');
       const r = c.eval.activity?.(name);
       if (r === undefined)
-        fail(c, `activity '${name}' has not run (or is not in this pipeline)`, `reference an activity this one depends on (directly or indirectly) through dependsOn`);
+        fail(
+          c,
+          `activity '${name}' has not run (or is not in this pipeline)`,
+          `reference an activity this one depends on (directly or indirectly) through dependsOn`,
+        );
       return r as Json;
     },
   },
@@ -436,12 +484,17 @@ export const SYSTEM_FUNCTIONS: Readonly<Record<string, FnDef>> = {
   trigger: {
     min: 0,
     max: 0,
-    fn: (_a, c) => (c.eval.trigger as Json | undefined) ?? fail(c, 'no trigger started this run', 'run the pipeline from a trigger, or avoid trigger() in manually run pipelines'),
+    fn: (_a, c) =>
+      (c.eval.trigger as Json | undefined) ??
+      fail(c, 'no trigger started this run', 'run the pipeline from a trigger, or avoid trigger() in manually run pipelines'),
   },
   dataset: {
     min: 0,
     max: 0,
-    fn: (_a, c) => (c.eval.dataset ? { parameters: c.eval.dataset as Json, ...(c.eval.dataset as Record<string, Json>) } : fail(c, 'is only available inside a dataset', 'use dataset() in dataset properties')),
+    fn: (_a, c) =>
+      c.eval.dataset
+        ? { parameters: c.eval.dataset as Json, ...(c.eval.dataset as Record<string, Json>) }
+        : fail(c, 'is only available inside a dataset', 'use dataset() in dataset properties'),
   },
   linkedservice: {
     min: 0,

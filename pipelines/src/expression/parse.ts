@@ -42,7 +42,7 @@ export class ExpressionSyntaxError extends StreamPulseError {
     readonly found: string,
   ) {
     super('ADF_EXPRESSION_SYNTAX', `expression syntax error at column ${column}: expected ${expected}, found ${found} in ${JSON.stringify(text)}`, {
-      remedy: 'fix the expression; see the Data Factory expression language reference (functions, quotes as \'\', @@ to escape @)',
+      remedy: "fix the expression; see the Data Factory expression language reference (functions, quotes as '', @@ to escape @)",
     });
     this.name = 'ExpressionSyntaxError';
   }
@@ -179,8 +179,7 @@ function tokenize(text: string, start: number, end: number): Tok[] {
           s += text[i++];
           while (i < end && isDigit(text[i])) s += text[i++];
         }
-        if (i < end && /[A-Za-z_]/.test(text[i] as string))
-          throw new ExpressionSyntaxError(text, i + 1, 'a number', `'${s}${text[i]}'`);
+        if (i < end && /[A-Za-z_]/.test(text[i] as string)) throw new ExpressionSyntaxError(text, i + 1, 'a number', `'${s}${text[i]}'`);
         toks.push({ t: 'number', v: Number(s.startsWith('.') || s.startsWith('-.') ? s.replace('.', '0.') : s), isFloat, pos });
         continue;
       }

@@ -32,4 +32,3 @@ export function stringify(v: Json | undefined): string {
   if (typeof v === 'number' || typeof v === 'boolean') return v === true ? 'True' : v === false ? 'False' : String(v);
   return JSON.stringify(v);
 }
-

@@ -12,13 +12,13 @@
 import type { EntityKind } from './simulate.js';
 
 export const DATASET_BINDINGS: Readonly<Record<string, EntityKind>> = {
-  'users': 'account',
-  'plans': 'plan',
-  'subscriptions': 'subscription',
-  'subscription_events': 'billing_event',
-  'payments': 'payment',
-  'playback_sessions': 'session',
-  'watch_events': 'play',
-  'content_catalog': 'title',
-  'funnel_events': 'funnel',
+  users: 'account',
+  plans: 'plan',
+  subscriptions: 'subscription',
+  subscription_events: 'billing_event',
+  payments: 'payment',
+  playback_sessions: 'session',
+  watch_events: 'play',
+  content_catalog: 'title',
+  funnel_events: 'funnel',
 };

@@ -331,7 +331,16 @@ export class World {
     return p.billing_period === 'annual' ? money(p.price_usd / 12) : p.price_usd;
   }
 
-  private event(out: DayRecords, u: User, s: Subscription, type: string, at: number, effective: number, delta: number | null, previous: Plan | null = null): void {
+  private event(
+    out: DayRecords,
+    u: User,
+    s: Subscription,
+    type: string,
+    at: number,
+    effective: number,
+    delta: number | null,
+    previous: Plan | null = null,
+  ): void {
     out.billing_event.push({
       event_id: this.nextId('se'),
       subscription_id: s.id,

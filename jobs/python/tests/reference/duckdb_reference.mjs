@@ -30,7 +30,17 @@ const salt = process.env.STREAMPULSE_PII_SALT || cli.LOCAL_DEMO_SALT;
 const defects = { ...Object.fromEntries(DEFECT_KINDS.map((k) => [k, 0.01])), relanded_files: 2 };
 const t0 = performance.now();
 // a few dozen users are too few for the shipped freshness rules: reported, not enforced
-const demo = await cli.runDemo(set, { lakeRoot: join(out, 'lake'), users: Number(users), days: Number(days), seed, startDate: start, salt, defects, threads: 2, freshness: 'report' });
+const demo = await cli.runDemo(set, {
+  lakeRoot: join(out, 'lake'),
+  users: Number(users),
+  days: Number(days),
+  seed,
+  startDate: start,
+  salt,
+  defects,
+  threads: 2,
+  freshness: 'report',
+});
 const seconds = { generate: demo.seconds.generate, run: demo.seconds.run, publish: demo.seconds.publish, total: (performance.now() - t0) / 1000 };
 const plan = compileJobs(set);
 writeFileSync(join(out, 'plan.json'), `${JSON.stringify(plan, null, 1)}\n`);
@@ -51,7 +61,10 @@ const dayAfter = new Date(Date.parse(`${last}T00:00:00Z`) + 86_400_000).toISOStr
 const enforced = await LocalRunner.open(plan, { lakeRoot: join(out, 'lake'), salt, threads: 2, freshness: 'enforce' });
 let enforce_error = null;
 try {
-  await enforced.runJobs(dayAfter, plan.jobs.filter((j) => j.layer === 'bronze').map((j) => j.id));
+  await enforced.runJobs(
+    dayAfter,
+    plan.jobs.filter((j) => j.layer === 'bronze').map((j) => j.id),
+  );
 } catch (e) {
   enforce_error = { date: dayAfter, code: e.code, message: e.message };
 } finally {
