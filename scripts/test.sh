@@ -57,6 +57,17 @@ print(n("tests") - n("failures") - n("errors") - n("skipped"), n("failures") + n
   [ $rc -eq 0 ] || STATUS=1
 }
 
+# lint + format check (Biome, biome.json): any finding fails the run; counted as one check
+run_lint() {
+  echo "== lint + format (biome check) ==" >&2
+  if node_modules/.bin/biome check --reporter=summary . >&2; then
+    PASSED=$((PASSED + 1)); echo "lint: 1 passed, 0 failed" >&2
+  else
+    FAILED=$((FAILED + 1)); STATUS=1; echo "lint: 0 passed, 1 failed (run \`pnpm format\` and read \`pnpm lint\`)" >&2
+  fi
+}
+
+run_lint
 run_jest "$@"
 run_pytest
 

@@ -110,16 +110,29 @@ describe('writeGenerated', () => {
   it.each([
     [
       'a non-empty folder without the marker',
-      (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, 'keep.txt'), 'mine\n')),
+      (dir: string) => {
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'keep.txt'), 'mine\n');
+      },
       'is not empty and was not written by streampulse generate',
     ],
     [
       'the marker of another target',
-      (dir: string) => (mkdirSync(dir), writeFileSync(join(dir, GENERATED_MARKER), 'b\n')),
+      (dir: string) => {
+        mkdirSync(dir);
+        writeFileSync(join(dir, GENERATED_MARKER), 'b\n');
+      },
       "carries the marker of target 'b', not 'a'",
     ],
     ['a file', (dir: string) => writeFileSync(dir, 'mine\n'), 'is a file, not a folder'],
-    ['a symbolic link to a folder', (dir: string) => (mkdirSync(`${dir}-real`), symlinkSync(`${dir}-real`, dir)), 'is a symbolic link'],
+    [
+      'a symbolic link to a folder',
+      (dir: string) => {
+        mkdirSync(`${dir}-real`);
+        symlinkSync(`${dir}-real`, dir);
+      },
+      'is a symbolic link',
+    ],
   ])('refuses %s with GENERATE_FOLDER_NOT_OURS and writes nothing (not even the other, free folders)', (_what, make, why) => {
     const out = fresh();
     mkdirSync(out);

@@ -199,7 +199,7 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
   d.silver.conform.forEach((c, i) => needColumn(['silver', 'conform', i, 'column'], c.column, 'conform column'));
   if (d.silver.scd.type === 2) d.silver.scd.tracked_columns.forEach((c, i) => needColumn(['silver', 'scd', 'tracked_columns', i], c, 'SCD2 tracked column'));
   if (d.source.format === 'csv' && !d.source.csv)
-    r.add('CONTRACT_MISSING_FIELD', ['source'], 'a csv source needs its csv options', 'add "csv: { delimiter: \",\", header: true }" under source');
+    r.add('CONTRACT_MISSING_FIELD', ['source'], 'a csv source needs its csv options', 'add "csv: { delimiter: ",", header: true }" under source');
   if (d.source.format !== 'csv' && d.source.csv)
     r.add('CONTRACT_INVALID_VALUE', ['source', 'csv'], `csv options on a ${d.source.format} source`, 'remove "csv" or set format: csv');
   d.quality.forEach((q, i) => {

@@ -53,7 +53,7 @@ export class ContractValidationError extends StreamPulseError {
 
   constructor(issues: readonly ContractIssue[]) {
     const files = new Set(issues.map((i) => i.file)).size;
-    super('CONTRACT_INVALID', `${issues.length} problem(s) in ${files} contract file(s):\n` + issues.map((i) => formatIssue(i)).join('\n'), {
+    super('CONTRACT_INVALID', `${issues.length} problem(s) in ${files} contract file(s):\n${issues.map((i) => formatIssue(i)).join('\n')}`, {
       remedy: 'Fix each listed problem, then run `pnpm streampulse contracts validate`.',
     });
     this.issues = issues;

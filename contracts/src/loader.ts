@@ -3,7 +3,7 @@
  * then cross-checks them. Reports every problem at once, each with file, line,
  * column, field path and a remedy.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Stats, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { crossCheck } from './checks.js';
 import { ContractValidationError, type ContractIssue } from './errors.js';
@@ -63,7 +63,7 @@ function listYaml(dir: string): string[] {
  * `displayBase` (default: the current directory) so they can be clicked in a terminal.
  */
 export function loadContracts(dir: string, options: { displayBase?: string } = {}): LoadResult {
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(dir);
   } catch {

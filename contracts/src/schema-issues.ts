@@ -62,7 +62,7 @@ function schemaAt(root: unknown, path: Path, value: unknown): ZodInternals | und
       const disc = def.discriminator;
       const pick = def.options.find((o) => {
         const u = unwrap(o);
-        if (!u || u._zod.def.type !== 'object' || !disc || here === null || typeof here !== 'object') return false;
+        if (u?._zod.def.type !== 'object' || !disc || here === null || typeof here !== 'object') return false;
         const lit = unwrap(u._zod.def.shape?.[disc]);
         return lit?._zod.def.values?.includes((here as Record<string, unknown>)[disc]) ?? false;
       });

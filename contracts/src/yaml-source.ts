@@ -2,7 +2,7 @@
  * YAML parsing that keeps positions, so every problem can be reported as
  * file:line:column plus the field path.
  */
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
 
 export interface Position {
   readonly line: number;

@@ -8,8 +8,8 @@ import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, s
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
 import type { ColumnSpec, JobSpec, QualityCheck, Step } from '@streampulse/jobs';
-import { Duck, qi, sqlStr } from './duck.js';
-import { Lake, tempFor, commit, writeFileAtomic } from './lake.js';
+import { type Duck, qi, sqlStr } from './duck.js';
+import { type Lake, tempFor, commit, writeFileAtomic } from './lake.js';
 import type { SideLane } from './lane.js';
 import { evaluateFreshness, type FreshnessMode } from '@streampulse/jobs';
 

@@ -682,7 +682,7 @@ export class LocalRunner {
     const bronzeSpec = specs.get(`bronze.${silverSpec.name}`);
     const parse = bronzeSpec?.steps.find((s) => s.op === 'parse');
     const merge = silverSpec.steps.find((s) => s.op === 'merge');
-    if (!parse || parse.op !== 'parse' || !merge || merge.op !== 'merge')
+    if (parse?.op !== 'parse' || !merge || merge.op !== 'merge')
       throw new StreamPulseError('LOCAL_SPEC_INVALID', `no parse/merge step for ${silverSpec.name}`, { remedy: 'regenerate the job specs' });
     const types = new Map(parse.columns.map((c) => [c.name, c.cast.duckdb]));
     const cols = merge.columns.map((c) => `${(types.get(c) ?? 'TRY_CAST({{value}} AS VARCHAR)').split('{{value}}').join('NULL')} AS ${qi(c)}`);
@@ -693,8 +693,7 @@ export class LocalRunner {
   /** Builds a gold model or mart: runs its SQL straight into the table's file (atomically, ordered for determinism); returns its rows. */
   private async build(job: JobSpec, batch: string): Promise<number> {
     const step = job.steps.find((s) => s.op === 'build');
-    if (!step || step.op !== 'build')
-      throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
+    if (step?.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
     const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
       qi(`${layer}__${name}`),
     );

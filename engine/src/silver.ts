@@ -8,7 +8,7 @@
 import { StreamPulseError } from '@streampulse/contracts';
 import type { JobSpec, Step } from '@streampulse/jobs';
 import { copyAtomic } from './bronze.js';
-import { Duck, qi, sqlStr } from './duck.js';
+import { type Duck, qi, sqlStr } from './duck.js';
 import type { Lake } from './lake.js';
 
 export interface SilverResult {

@@ -247,7 +247,7 @@ export class StackConfigError extends StreamPulseError {
   ) {
     super(
       'INFRA_CONFIG_INVALID',
-      `${problems.length} problem(s) in the configuration of stack '${stackName}' (${stackFile(stackName)}):\n` + problems.map((p) => `  - ${p}`).join('\n'),
+      `${problems.length} problem(s) in the configuration of stack '${stackName}' (${stackFile(stackName)}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       {
         remedy: `Edit ${stackFile(stackName)} (or run \`pulumi config set --path '${CONFIG_NAMESPACE}:<key>' <value> --stack ${stackName}\`); the keys and their meaning are documented in infra/README.md and infra/src/config.ts.`,
       },

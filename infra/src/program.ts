@@ -3,7 +3,7 @@
  * the validated stack config and the contracts (plus the one stack secret), so the
  * Pulumi entry point (`main.ts`) and the mock tests build exactly the same graph.
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization/index.js';
 import * as resources from '@pulumi/azure-native/resources/index.js';
 import type { ContractSet } from '@streampulse/contracts';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { AnonymousCredential, DataLakeServiceClient } from '@azure/storage-file-datalake';
-import { StreamPulseError, findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
+import { type StreamPulseError, findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
 import { compileJobs, DATABRICKS_DAILY_JOB, DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB } from '@streampulse/jobs';
 import { controlManifest, factoryFileText, NAMES } from '@streampulse/pipelines';
 import { controlFiles, entraFileSystem, jobIdsFromBundleSummary, uploadControlFiles } from '../src/control-files.js';

@@ -45,7 +45,8 @@ beforeAll(async () => {
 const failed = (checks: readonly Check[]): string[] => checks.filter((c) => !c.ok).map((c) => c.id);
 
 // ---- copies of the rendered estate with one thing changed
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the test walks generated JSON documents of any shape
+type Json = Record<string, any>;
 const clone = <T>(v: T): T => structuredClone(v);
 const resources = (e: PreflightEstate, f: (rs: MockResource[]) => MockResource[]): PreflightEstate => ({
   ...e,

@@ -49,5 +49,5 @@ function lines(v: YamlValue, indent: string): string[] {
 
 /** A YAML document: optional leading comment lines (`# …`), then the value. */
 export function yamlText(value: YamlValue, comment: readonly string[] = []): string {
-  return [...comment.map((c) => (c === '' ? '#' : `# ${c}`)), ...lines(value, '')].join('\n') + '\n';
+  return `${[...comment.map((c) => (c === '' ? '#' : `# ${c}`)), ...lines(value, '')].join('\n')}\n`;
 }

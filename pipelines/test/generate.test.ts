@@ -113,7 +113,8 @@ describe('generateFactory', () => {
     expect(m.waves.length).toBeGreaterThan(1);
   });
 
-  type Act = { name: string; type: string; typeProperties: Record<string, any>; linkedServiceName?: { referenceName: string }; activities?: Act[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the test walks generated JSON documents of any shape
+  type Act = { name: string; type: string; typeProperties: Record<string, any>; linkedServiceName?: { referenceName: string }; activities?: Act[] };
   /** Every activity of a pipeline, inner activities of containers included. */
   const acts = (pl: string): Act[] => {
     const walk = (list: Act[]): Act[] => list.flatMap((a) => [a, ...walk((a.typeProperties['activities'] as Act[] | undefined) ?? [])]);

@@ -13,7 +13,8 @@ const ROOT = findWorkspaceRoot(process.cwd()) ?? process.cwd();
 const GOLDEN = join(ROOT, 'pipelines', 'test', 'golden', 'adf');
 const golden = readFactoryDir(GOLDEN);
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the test walks generated JSON documents of any shape
+type Doc = Record<string, any>;
 /** A copy of the golden factory with one edit. */
 function broken(edit: (files: Record<string, Doc>) => void): Record<string, unknown> {
   const files = JSON.parse(JSON.stringify(golden)) as Record<string, Doc>;

@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import mssql from 'mssql';
-import { StreamPulseError } from '@streampulse/contracts';
+import type { StreamPulseError } from '@streampulse/contracts';
 import { servingMigrations } from '@streampulse/sql';
 import {
   applyMigrations,
@@ -100,7 +100,10 @@ describe('mssqlConfig (mssql contract, no server here)', () => {
   it('asks the Entra credential for an Azure SQL token and passes it as an access token', async () => {
     const scopes: unknown[] = [];
     const credential = {
-      getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'eyJ.test.token', expiresOnTimestamp: Date.now() + 3600_000 }),
+      getToken: async (scope: string | string[]) => {
+        scopes.push(scope);
+        return { token: 'eyJ.test.token', expiresOnTimestamp: Date.now() + 3600_000 };
+      },
     };
     const c = await mssqlConfig(parseConnectionString('Server=tcp:x.database.windows.net,1433;Database=d;Authentication=Active Directory Default'), {
       credential,

@@ -137,7 +137,7 @@ export interface DefectContext {
 }
 
 const HOUR = 3_600_000;
-const tsPlus = (v: Value, ms: number): string => new Date(Date.parse(String(v)) + ms).toISOString().slice(0, 19) + 'Z';
+const tsPlus = (v: Value, ms: number): string => `${new Date(Date.parse(String(v)) + ms).toISOString().slice(0, 19)}Z`;
 
 /** Turns the clean records of one dataset-day into file lines with defects, recording each. */
 export function injectDefects(ctx: DefectContext, records: readonly SourceRecord[]): Line[] {

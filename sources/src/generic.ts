@@ -30,7 +30,13 @@ export function genericRows(ds: DatasetContract, r: Rng, dayStart: number, dayIn
   const refs = new Map<string, string>();
   // quality rules constrain values as much as column constraints do: honour both
   const ruled = new Map<string, { accepted_values?: readonly (string | number)[]; min?: number; max?: number; pattern?: string }>();
-  const rule = (c: string) => ruled.get(c) ?? (ruled.set(c, {}), ruled.get(c)!);
+  const rule = (c: string) => {
+    const known = ruled.get(c);
+    if (known !== undefined) return known;
+    const fresh = {};
+    ruled.set(c, fresh);
+    return fresh as NonNullable<ReturnType<typeof ruled.get>>;
+  };
   for (const q of ds.quality) {
     if (q.rule === 'referential') refs.set(q.column, q.references.dataset);
     else if (q.rule === 'accepted_values') rule(q.column).accepted_values = q.values;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { loadContractsOrThrow, StreamPulseError } from '@streampulse/contracts';
+import { loadContractsOrThrow, type StreamPulseError } from '@streampulse/contracts';
 import { DEFECT_KINDS, generateSources, planDefects, Rng } from '@streampulse/sources';
 
 const SET = loadContractsOrThrow(join(process.cwd(), 'contracts', 'streampulse'));

@@ -142,7 +142,7 @@ function renderCall(e: Extract<Expr, { kind: 'call' }>, ctx: RenderContext): str
   if (typeof cell !== 'function') throw new UnsupportedSqlError(d, `${e.name}()`, cell.unsupported);
   if (e.name === 'date_trunc') {
     const unit = e.args[0];
-    if (!unit || unit.kind !== 'literal' || typeof unit.value !== 'string' || !(TRUNC_UNITS as readonly string[]).includes(unit.value.toLowerCase()))
+    if (unit?.kind !== 'literal' || typeof unit.value !== 'string' || !(TRUNC_UNITS as readonly string[]).includes(unit.value.toLowerCase()))
       throw new StreamPulseError('SQL_BAD_ARGUMENT', `date_trunc's first argument must be one of ${TRUNC_UNITS.map((u) => `'${u}'`).join(', ')}`, {
         remedy: "write e.g. date_trunc('month', d)",
       });

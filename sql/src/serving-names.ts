@@ -48,7 +48,7 @@ const isAscii = (v: string | number): boolean => typeof v === 'number' || /^[\x2
  * `VARCHAR(n)`.
  */
 export function tsqlGoldType(c: Pick<ColumnFacts, 'type' | 'maxLength' | 'domain'>): string {
-  return mapType(c.type, 'tsql', { maxLength: servingStringLength(c), ascii: c.domain !== undefined && c.domain.every(isAscii) });
+  return mapType(c.type, 'tsql', { maxLength: servingStringLength(c), ascii: c.domain?.every(isAscii) });
 }
 
 /** Staging accepts any string length (the load checks lengths before it merges). */

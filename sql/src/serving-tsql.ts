@@ -471,7 +471,7 @@ WHEN NOT MATCHED BY TARGET THEN
   return migration('0008_row_level_security', 'row-level security: predicate functions and security policies from the contracts', batches);
 }
 
-const PRINCIPAL_RE = /^[^\]\[\u0000-\u001f']{1,128}$/;
+const PRINCIPAL_RE = /^[^\][\u0000-\u001f']{1,128}$/;
 
 /** Resolves the options, rejecting names that cannot be a database principal. */
 export function servingOptions(o: ServingOptions = {}): Required<ServingOptions> {

@@ -63,11 +63,6 @@ measures:
 
 /** The shipped set plus PII_MART, with users.email's PII class and policy set as given. */
 export function piiFixture(cls: string, policy: string): InMemoryFile[] {
-  const files = edit(
-    shippedFiles(),
-    'users.yaml',
-    /pii:\n      class: email\n      policy: pseudonymise/,
-    `pii:\n      class: ${cls}\n      policy: ${policy}`,
-  );
+  const files = edit(shippedFiles(), 'users.yaml', /pii:\n {6}class: email\n {6}policy: pseudonymise/, `pii:\n      class: ${cls}\n      policy: ${policy}`);
   return [...files, { file: 'contracts/streampulse/marts/analytics_account_contacts.yaml', text: PII_MART }];
 }

@@ -213,7 +213,7 @@ describe('row-level security follows the contracts', () => {
       edit(
         shippedFiles(),
         'analytics_subscription_health.yaml',
-        /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region/,
+        /row_level_security:\n {2}column: region\n {2}principal_claim: extension_streampulse_region/,
         'row_level_security:\n  column: plan_tier\n  principal_claim: extension_streampulse_tier',
       ),
     );
@@ -225,7 +225,7 @@ describe('row-level security follows the contracts', () => {
       edit(
         shippedFiles(),
         'analytics_subscription_health.yaml',
-        /row_level_security:\n  column: region\n  principal_claim: extension_streampulse_region\n/,
+        /row_level_security:\n {2}column: region\n {2}principal_claim: extension_streampulse_region\n/,
         '',
       ),
     );

@@ -448,7 +448,7 @@ describe('architecture: the checker catches violations (in-memory fakes)', () =>
 
   it('reports manifests and tsconfig references against the direction, and missing exports/type', () => {
     const bad: Manifest = { dependencies: { '@streampulse/contracts': 'workspace:*', '@streampulse/dashboards': 'workspace:*', zod: '4' } };
-    expect(checkManifest('sources', bad, () => true).map((v) => v.rule + ': ' + v.message.split(',')[0])).toEqual([
+    expect(checkManifest('sources', bad, () => true).map((v) => `${v.rule}: ${v.message.split(',')[0]}`)).toEqual([
       'a-manifest-dependency: dependencies has @streampulse/dashboards',
       'e-manifest-shape: "type" must be "module" (is undefined)',
       'e-manifest-shape: "exports" is missing: a package is used only through its exports',

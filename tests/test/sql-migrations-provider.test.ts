@@ -54,7 +54,10 @@ beforeAll(async () => {
 const runtime = async () => ({ sql, serving: serving as never, contracts });
 const scopes: unknown[] = [];
 const credential = {
-  getToken: async (scope: string | string[]) => (scopes.push(scope), { token: 'test-only-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  getToken: async (scope: string | string[]) => {
+    scopes.push(scope);
+    return { token: 'test-only-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+  },
 };
 
 async function failure(p: Promise<unknown>): Promise<StreamPulseError> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { FRESHNESS_MODES, isFreshnessMode, type FreshnessMode } from '@streampulse/jobs';
-import { type BatchReport } from '@streampulse/engine';
+import type { BatchReport } from '@streampulse/engine';
 import type { CliContext } from '../context.js';
 import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';

@@ -82,7 +82,7 @@ export const sqlCommand: CommandModule = {
       ctx.jsonMode = opts.json === true;
       const conn = connectionFrom(ctx, opts.connection);
       if (conn === undefined)
-        throw new StreamPulseError('SQL_NO_CONNECTION', 'no connection string: pass --connection "<conn>" or set ' + CONNECTION_ENV, {
+        throw new StreamPulseError('SQL_NO_CONNECTION', `no connection string: pass --connection "<conn>" or set ${CONNECTION_ENV}`, {
           remedy: 'e.g. --connection "Server=tcp:<server>.database.windows.net,1433;Database=<db>;Authentication=Active Directory Default;Encrypt=True"',
         });
       const migrations: Migration[] =

@@ -12,7 +12,7 @@
  * Every folder is checked before the first is written, so a refusal touches nothing.
  * The marker is the writer's, not part of any target's file map.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type Stats, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
 
@@ -47,7 +47,7 @@ const errnoCode = (e: unknown): string | undefined => {
 
 /** Who owns `dir`, for `target`: nobody yet (absent, empty), this target (its marker), or someone else. */
 function folderState(dir: string, target: string): FolderState {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(dir);
   } catch (e) {

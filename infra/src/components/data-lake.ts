@@ -37,7 +37,7 @@ type Rule = types.input.storage.ManagementPolicyRuleArgs;
 /** The landing folder of a dataset: its landing path up to the `{date}` part. */
 export function landingPrefix(landingPath: string): string {
   const i = landingPath.indexOf('{date}');
-  return landingPath.slice(0, i).replace(/\/+$/, '') + '/';
+  return `${landingPath.slice(0, i).replace(/\/+$/, '')}/`;
 }
 
 /** Per-dataset retention the runtime enforces on the Delta layers (exported as a stack output). */

@@ -102,7 +102,7 @@ function access(target: Json, key: string | number, safe: boolean, pos: number, 
   }
   if (typeof target === 'object') {
     const k = String(key);
-    if (Object.prototype.hasOwnProperty.call(target, k)) return target[k] as Json;
+    if (Object.hasOwn(target, k)) return target[k] as Json;
     // ADF property names are case-insensitive
     const found = Object.keys(target).find((x) => x.toLowerCase() === k.toLowerCase());
     if (found !== undefined) return target[found] as Json;

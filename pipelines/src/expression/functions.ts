@@ -214,7 +214,7 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = {
       const v = a[1] as Json;
       if (typeof coll === 'string') return coll.includes(str(c, v, 'value'));
       if (Array.isArray(coll)) return coll.some((x) => jsonEquals(x, v));
-      if (coll !== null && typeof coll === 'object') return Object.prototype.hasOwnProperty.call(coll, str(c, v, 'key'));
+      if (coll !== null && typeof coll === 'object') return Object.hasOwn(coll, str(c, v, 'key'));
       return fail(c, `the collection must be a String, an Array or an Object, got ${typeName(coll)}`, 'pass a string, an array or an object');
     },
   },

@@ -50,7 +50,7 @@ export interface WorldOptions {
 
 const DAY = 86_400_000;
 const MIN = 60_000;
-export const ts = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + 'Z';
+export const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const date = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const money = (x: number): number => Math.round(x * 100) / 100;
 
@@ -182,7 +182,7 @@ export class World {
       this.titles.push(t);
       // Zipf-like skew: the head of the catalogue gets most of the watching; new releases start near the top.
       const rank = day === 0 ? n : r.int(3, 40);
-      this.popularity.add(t, 1 / Math.pow(rank, 1.1));
+      this.popularity.add(t, 1 / rank ** 1.1);
     }
   }
 
