@@ -1,31 +1,26 @@
 /**
  * The local runner: executes a JobPlan batch by batch on DuckDB over a local lake
  * folder. It is the embedded rehearsal of the Databricks job: the same specs, the
- * same SQL (duckdb dialect), the same layer rules.
+ * same SQL (duckdb dialect), the same layer rules. It owns the batch (the open batch's
+ * results, the jobs' order, the side lane's pending writes, prefetching); the silver
+ * relations it holds between jobs are `SilverState` (silver-state.ts) and the batch
+ * reports are `reports.ts`.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '@streampulse/jobs';
 import { bindRunDate } from '@streampulse/jobs';
-import { ageHours, type FreshnessMode } from '@streampulse/jobs';
+import type { FreshnessMode } from '@streampulse/jobs';
 import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
-import {
-  dropRankedSql,
-  mergeSilverState,
-  partitionHashesSql,
-  partitionRowsSql,
-  partitionsSql,
-  runSilver,
-  silverStateSql,
-  stateColumns,
-  writeSilverPartition,
-  type SilverResult,
-} from './silver.js';
+import { SilverState } from './silver-state.js';
+import { datasetReport, newestPromotedBefore, type BatchReport, type DatasetBatchReport, type ProgressEvent, type TableReport } from './reports.js';
+
+export type { BatchReport, DatasetBatchReport, ProgressEvent, TableReport } from './reports.js';
+import { dropRankedSql, partitionHashesSql, partitionRowsSql, runSilver, writeSilverPartition, type SilverResult } from './silver.js';
 
 /**
  * DuckDB's memory limit in the runner, shared by its two connections: with Node's own
@@ -33,71 +28,6 @@ import {
  * resident at 100k users × 30 days (847 MB measured; 512 MB gave 850–980 MB).
  */
 export const RUNNER_MEMORY_LIMIT = '448MB';
-
-export interface DatasetBatchReport {
-  readonly dataset: string;
-  readonly batch: string;
-  readonly rows_in: number;
-  readonly promoted: number;
-  readonly quarantined: number;
-  readonly duplicates_dropped: number;
-  /** rows_in = promoted + quarantined + duplicates_dropped, checked on every batch. */
-  readonly conserved: boolean;
-  readonly quarantined_by_reason: Readonly<Record<string, number>>;
-  readonly warned: number;
-  readonly warned_by_reason: Readonly<Record<string, number>>;
-  readonly duplicates: {
-    readonly in_batch: number;
-    readonly of_earlier_batches: number;
-    readonly superseded_versions: number;
-    readonly relanded_file_rows: number;
-  };
-  readonly rescued_rows: number;
-  readonly blank_lines: number;
-  readonly rules: readonly {
-    id: string;
-    rule: string;
-    action: string;
-    evaluated: number;
-    failed: number;
-    pass_rate: number;
-    max_age_hours?: number;
-    age_hours?: number | null;
-  }[];
-  /**
-   * The dataset's freshness at the end of the batch's day against the contract's SLA:
-   * `newest_event_time` is the newest event promoted through this batch (this batch's or
-   * an earlier one's), `batch_newest_event_time` the newest of this batch's rows.
-   */
-  readonly freshness: {
-    readonly newest_event_time: string | null;
-    readonly batch_newest_event_time: string | null;
-    readonly age_hours: number | null;
-    readonly sla_hours: number;
-    readonly within_sla: boolean;
-  };
-  readonly files: BronzeResult['files'];
-  readonly notes: readonly string[];
-}
-
-export interface TableReport {
-  readonly table: string;
-  readonly layer: 'gold' | 'mart';
-  readonly rows: number;
-}
-
-export interface BatchReport {
-  readonly batch: string;
-  readonly datasets: readonly DatasetBatchReport[];
-  /** The gold models and marts built in this batch (none when its gold was left to a later batch of the same run). */
-  readonly tables: readonly TableReport[];
-  /** False when the batch ran bronze and silver only (`runBatch(date, { gold: false })`): a later batch built gold. */
-  readonly gold_built: boolean;
-}
-
-export type ProgressEvent =
-  | { kind: 'job-start'; batch: string; job: string; index: number; total: number }
-  | { kind: 'job-done'; batch: string; job: string; index: number; total: number; detail: string };
 
 export interface RunnerOptions {
   readonly lakeRoot: string;
@@ -142,33 +72,16 @@ const prefetchTable = (dataset: string, batch: string): string => qi(`pf__${data
 
 /** Whether the job ran in this open batch. */
 const hasRun = (state: OpenBatch, jobId: string): boolean => state.bronze.has(jobId) || state.silver.has(jobId) || state.tables.has(jobId);
-/** Whether two lists of batches are the same, in the same order (held state against the lake's partitions). */
-const sameBatches = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => b[i] === x);
-/** Whether a silver job merges its dataset as SCD2 (keeps every version). */
-const isScd2 = (spec: JobSpec): boolean => spec.steps.some((s) => s.op === 'merge' && s.mode === 'scd2');
 
 export class LocalRunner {
-  /** The batch whose silver jobs all completed last in this runner (its state tables are current). */
-  private silverAsOf: string | undefined;
-  /** Per dataset, the silver partitions (batches) its state table was built from. */
-  private readonly stateParts = new Map<string, readonly string[]>();
-  /**
-   * Datasets whose silver state a bronze quality check reads (referential rules), with
-   * the columns the checks look up: their state is kept as a narrow table (`silver_ref__`:
-   * key, ordering, tracked and looked-up columns), merged batch by batch. Gold reads every
-   * dataset's full state through a view, merged on read.
-   */
-  private readonly referenced: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The silver relations held between jobs and batches (silver-state.ts). */
+  private readonly silverState: SilverState;
   /** The batch whose jobs are running (runJobs) and not yet reported (finishBatch). */
   private open: OpenBatch | undefined;
   /** Writes handed to the side lane and not yet awaited (awaited before a batch is reported). */
   private pending: Promise<unknown>[] = [];
   /** Landing files parsed ahead on the side lane, by `<dataset>@<batch>`. */
   private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
-  /** Per dataset, the silver partitions (batches) its seen index (`seenIndexBefore`) was built from. */
-  private readonly seenParts = new Map<string, readonly string[]>();
-  /** Silver views not yet brought up to the batch given (a partition was being written): created before gold reads them. */
-  private readonly staleViews = new Map<string, string>();
   /** DuckDB's thread count now (`SET threads`): see `useThreads`. */
   private threadsNow: number;
 
@@ -182,15 +95,7 @@ export class LocalRunner {
     private readonly threadsMax: number,
   ) {
     this.threadsNow = threadsMax;
-    const referenced = new Map<string, Set<string>>();
-    for (const job of plan.jobs)
-      for (const st of job.steps)
-        if (st.op === 'quality')
-          for (const c of st.checks) {
-            const parent = c.references ? /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] : undefined;
-            if (parent !== undefined && c.references) referenced.set(parent, (referenced.get(parent) ?? new Set()).add(c.references.column));
-          }
-    this.referenced = referenced;
+    this.silverState = new SilverState(plan, lake, duck, () => this.flushWrites());
   }
 
   static async open(plan: JobPlan, opts: RunnerOptions): Promise<LocalRunner> {
@@ -349,8 +254,8 @@ export class LocalRunner {
     if (state?.batch !== batch) {
       // silver state as of the previous batches; each silver job below refreshes its own
       // table. Consecutive batches in one runner already hold it from the last batch.
-      if (!this.silverStateCurrentBefore(specs, batch)) await this.refreshSilverViews(specs, batch);
-      this.silverAsOf = undefined;
+      if (!this.silverState.currentBefore(specs, batch)) await this.silverState.refresh(specs, batch);
+      this.silverState.asOf = undefined;
       for (const name of state?.heldBronze ?? []) await this.dropBronzeTable(name);
       // the drops run on the lane: done before this batch's bronze jobs create the tables again
       await this.flushWrites();
@@ -397,9 +302,9 @@ export class LocalRunner {
           lake: this.lake,
           batch,
           ingestedAt: state.ingestedAt,
-          silverRelation: (ds) => this.silverRelationName(specs, ds, batch),
+          silverRelation: (ds) => this.silverState.relationName(specs, ds, batch),
           takeParsed: () => this.takeParsed(job.name, batch),
-          newestBefore: (state.newestBefore ??= this.newestPromotedBefore(batch)).get(job.name) ?? null,
+          newestBefore: (state.newestBefore ??= newestPromotedBefore(this.plan, this.lake, batch)).get(job.name) ?? null,
           freshness,
           ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
         });
@@ -412,8 +317,8 @@ export class LocalRunner {
             remedy: `run bronze.${job.name} first (the job specs' depends_on)`,
           });
         const held = state.heldBronze.delete(job.name);
-        const history = this.historyBefore(job.name, batch);
-        const seen = history === undefined ? await this.seenIndexBefore(job, batch) : undefined;
+        const history = this.silverState.historyBefore(job.name, batch);
+        const seen = history === undefined ? await this.silverState.seenIndexBefore(job, batch) : undefined;
         const r = await runSilver(job, {
           duck: this.duck,
           lake: this.lake,
@@ -442,10 +347,10 @@ export class LocalRunner {
             }).promise,
           );
         } else await writeSilverPartition(this.duck, job, this.lake, batch);
-        await this.refreshSilverViews(specs, batch, job.name, `(${partitionRowsSql(job)})`);
+        await this.silverState.refresh(specs, batch, job.name, `(${partitionRowsSql(job)})`);
         if (seen !== undefined) {
           await this.duck.run(`INSERT INTO ${seen} SELECT _h, CAST(${sqlStr(batch)} AS DATE) FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
-          this.seenParts.set(job.name, [...(this.seenParts.get(job.name) ?? []), batch]);
+          this.silverState.seenAppended(job.name, batch);
         }
         if (lane !== undefined) this.pending.push(lane.enqueue('write', (d) => d.run(dropRankedSql(job.name))).promise);
         else await this.duck.run(dropRankedSql(job.name));
@@ -453,7 +358,7 @@ export class LocalRunner {
       } else {
         // gold reads the silver views: every partition written, every view current
         await this.flushWrites();
-        await this.createStaleViews(specs);
+        await this.silverState.createStaleViews(specs);
         const rows = await this.build(job, batch);
         state.tables.set(job.id, { table: job.name, layer: job.layer, rows });
         detail = `${rows} rows`;
@@ -477,12 +382,12 @@ export class LocalRunner {
         },
       );
     this.open = undefined;
-    this.silverAsOf = batch;
+    this.silverState.asOf = batch;
     const datasets: DatasetBatchReport[] = [];
     const tables: TableReport[] = [];
     for (const job of this.plan.jobs) {
       const b = state.bronze.get(job.id);
-      if (b !== undefined) datasets.push(this.datasetReport(job.name, batch, b, state.silver.get(`silver.${job.name}`)));
+      if (b !== undefined) datasets.push(datasetReport(this.plan, job.name, batch, b, state.silver.get(`silver.${job.name}`)));
       const t = state.tables.get(job.id);
       if (t !== undefined) tables.push(t);
     }
@@ -494,200 +399,6 @@ export class LocalRunner {
         remedy: `see ${this.lake.path('reports', 'batches', `${batch}.json`)}; this is a runner bug`,
       });
     return report;
-  }
-
-  private datasetReport(name: string, batch: string, b: BronzeResult, s: SilverResult | undefined): DatasetBatchReport {
-    const dup = {
-      in_batch: s?.duplicatesInBatch ?? 0,
-      of_earlier_batches: s?.duplicatesOfEarlierBatches ?? 0,
-      superseded_versions: s?.superseded ?? 0,
-      relanded_file_rows: b.duplicateFileRows,
-    };
-    const duplicates = dup.in_batch + dup.of_earlier_batches + dup.superseded_versions + dup.relanded_file_rows;
-    const promoted = s?.promoted ?? 0;
-    const quarantined = b.quarantined + b.dropped;
-    const quality = this.plan.jobs.find((j) => j.id === `bronze.${name}`)?.steps.find((s) => s.op === 'quality');
-    const sla = quality?.op === 'quality' ? quality.freshness_sla_hours : 24;
-    const newest = b.newestPromotedEventTime;
-    const age = ageHours(batch, newest);
-    return {
-      dataset: name,
-      batch,
-      rows_in: b.rowsIn,
-      promoted,
-      quarantined,
-      duplicates_dropped: duplicates,
-      conserved: b.rowsIn === promoted + quarantined + duplicates,
-      quarantined_by_reason: b.quarantinedByReason,
-      warned: b.warned,
-      warned_by_reason: b.warnedByReason,
-      duplicates: dup,
-      rescued_rows: b.rescuedRows,
-      blank_lines: b.blankLines,
-      rules: b.rules.map((r) => ({ ...r, pass_rate: r.evaluated === 0 ? 1 : Math.round(((r.evaluated - r.failed) / r.evaluated) * 10000) / 10000 })),
-      freshness: {
-        newest_event_time: newest,
-        batch_newest_event_time: b.newestEventTime,
-        age_hours: age,
-        sla_hours: sla,
-        within_sla: age !== null && age <= sla,
-      },
-      files: b.files,
-      notes: b.notes,
-    };
-  }
-
-  /**
-   * Per dataset, the newest event time promoted before `batch`: what the latest earlier
-   * batch report that has the dataset recorded (each report carries it forward). Reports
-   * are read newest first, until every dataset of the plan is found.
-   */
-  private newestPromotedBefore(batch: string): Map<string, string | null> {
-    const found = new Map<string, string | null>();
-    const dir = this.lake.path('reports', 'batches');
-    if (!existsSync(dir)) return found;
-    const wanted = new Set(this.plan.jobs.filter((j) => j.layer === 'bronze').map((j) => j.name));
-    const earlier = readdirSync(dir)
-      .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f) && f.slice(0, -5) < batch)
-      .sort()
-      .reverse();
-    for (const f of earlier) {
-      if (found.size === wanted.size) break;
-      let report: Partial<BatchReport>;
-      try {
-        report = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<BatchReport>;
-      } catch (e) {
-        throw new StreamPulseError('REPORT_UNREADABLE', `${join(dir, f)} is not a batch report (${(e as Error).message})`, {
-          cause: e,
-          remedy: `run batch ${f.slice(0, -5)} again to rewrite its report, or move the file away`,
-        });
-      }
-      for (const d of report.datasets ?? []) if (wanted.has(d.dataset) && !found.has(d.dataset)) found.set(d.dataset, d.freshness.newest_event_time);
-    }
-    return found;
-  }
-
-  /** The silver state tables were left by the batch just before `batch`, and nothing was merged since. */
-  private silverStateCurrentBefore(specs: Map<string, JobSpec>, batch: string): boolean {
-    const asOf = this.silverAsOf;
-    if (asOf === undefined || asOf >= batch) return false;
-    for (const spec of specs.values()) if (spec.layer === 'silver' && this.lake.batches('silver', spec.name).some((b) => b > asOf && b <= batch)) return false;
-    return true;
-  }
-
-  private silverRelationName(specs: Map<string, JobSpec>, dataset: string, batch: string): string | undefined {
-    const s = specs.get(`silver.${dataset}`);
-    if (!s || !silverStateSql(s, this.lake, batch)) return undefined;
-    return this.referenced.has(dataset) ? qi(`silver_ref__${dataset}`) : qi(`silver__${dataset}`);
-  }
-
-  /**
-   * Brings every dataset's (or only `only`'s) silver relations up to `batch`:
-   * - `silver__<name>`, what gold reads: a view of the full state merged on read from the
-   *   partitions (gold is usually built once, after the last batch);
-   * - for datasets a referential check reads, `silver_ref__<name>`: a table with the
-   *   state's rows in the columns the merge and the checks need, and for SCD2 datasets
-   *   `silver_history__<name>` with every silver row in those columns. After a silver job
-   *   (`newRows` = the partition it just wrote) they are brought up to date with that one
-   *   partition instead of re-reading every partition.
-   */
-  private async refreshSilverViews(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
-    for (const spec of specs.values()) {
-      if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
-      const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
-      const writing = parts.some((b) => this.lake.isWriting('silver', spec.name, b));
-      // a view reads its partitions' schema when created: with a partition still being
-      // written, it is created before gold needs it (createStaleViews)
-      if (writing) this.staleViews.set(spec.name, batch);
-      else await this.createView(specs, spec, batch);
-      const lookedUp = this.referenced.get(spec.name);
-      if (lookedUp === undefined) continue;
-      const cols = stateColumns(spec, lookedUp);
-      const table = qi(`silver_ref__${spec.name}`);
-      const history = qi(`silver_history__${spec.name}`);
-      const scd2 = isScd2(spec);
-      const held = this.stateParts.get(spec.name);
-      this.stateParts.delete(spec.name);
-      const onlyNew = newRows !== undefined && held !== undefined && parts[parts.length - 1] === batch && sameBatches(held, parts.slice(0, -1));
-      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols)))) {
-        // rebuilt from the partitions: those being written are awaited first
-        if (writing) await this.flushWrites();
-        const empty = `(SELECT ${cols.map(qi).join(', ')}, _batch_id, _record_hash FROM (${this.emptySilver(specs, spec)}))`;
-        if (scd2) {
-          const src = parts.length > 0 ? partitionsSql(spec, this.lake, parts, cols) : empty;
-          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${history} AS SELECT * FROM ${src}`, `silver history ${spec.name}`);
-          await this.duck.run(
-            `CREATE OR REPLACE TEMP TABLE ${table} AS ${silverStateSql(spec, this.lake, batch, history, cols)!}`,
-            `silver state ${spec.name}`,
-          );
-        } else {
-          // materialised once per silver job: quality checks read it many times per batch
-          const sql = parts.length > 0 ? silverStateSql(spec, this.lake, batch, undefined, cols)! : `SELECT * FROM ${empty}`;
-          await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, `silver state ${spec.name}`);
-        }
-      }
-      this.stateParts.set(spec.name, parts);
-    }
-  }
-
-  /** Creates (or replaces) the view gold reads a dataset's silver state through, as of `batch`. */
-  private async createView(specs: Map<string, JobSpec>, spec: JobSpec, batch: string): Promise<void> {
-    this.staleViews.delete(spec.name);
-    await this.duck.run(
-      `CREATE OR REPLACE TEMP VIEW ${qi(`silver__${spec.name}`)} AS ${silverStateSql(spec, this.lake, batch) ?? this.emptySilver(specs, spec)}`,
-      `silver view ${spec.name}`,
-    );
-  }
-
-  /** Creates the views whose creation waited for a partition being written (call after `flushWrites`). */
-  private async createStaleViews(specs: Map<string, JobSpec>): Promise<void> {
-    for (const [name, batch] of [...this.staleViews.entries()]) {
-      const spec = specs.get(`silver.${name}`);
-      if (spec !== undefined) await this.createView(specs, spec, batch);
-      else this.staleViews.delete(name);
-    }
-  }
-
-  /**
-   * The held index of a dataset's earlier silver rows (`silver_seen__<name>`: 64-bit hash
-   * of the record hash, batch) for the batches before `batch`: built from the partitions
-   * when the runner does not hold exactly those (a new runner, a batch run again or out
-   * of order), then kept up to date by each silver job.
-   */
-  private async seenIndexBefore(spec: JobSpec, batch: string): Promise<string> {
-    const table = qi(`silver_seen__${spec.name}`);
-    const before = this.lake.batches('silver', spec.name).filter((b) => b < batch);
-    const held = this.seenParts.get(spec.name);
-    if (held !== undefined && sameBatches(held, before)) return table;
-    this.seenParts.delete(spec.name);
-    const src =
-      before.length > 0
-        ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])`
-        : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
-    await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${src}`, `seen index ${spec.name}`);
-    this.seenParts.set(spec.name, before);
-    return table;
-  }
-
-  /** The table with every silver row of an SCD2 dataset from the batches before `batch`, when held exactly. */
-  private historyBefore(dataset: string, batch: string): string | undefined {
-    const held = this.stateParts.get(dataset);
-    const spec = this.plan.jobs.find((j) => j.id === `silver.${dataset}`);
-    if (held === undefined || spec === undefined || !isScd2(spec)) return undefined;
-    const before = this.lake.batches('silver', dataset).filter((b) => b < batch);
-    return sameBatches(held, before) ? qi(`silver_history__${dataset}`) : undefined;
-  }
-
-  private emptySilver(specs: Map<string, JobSpec>, silverSpec: JobSpec): string {
-    const bronzeSpec = specs.get(`bronze.${silverSpec.name}`);
-    const parse = bronzeSpec?.steps.find((s) => s.op === 'parse');
-    const merge = silverSpec.steps.find((s) => s.op === 'merge');
-    if (parse?.op !== 'parse' || !merge || merge.op !== 'merge')
-      throw new StreamPulseError('LOCAL_SPEC_INVALID', `no parse/merge step for ${silverSpec.name}`, { remedy: 'regenerate the job specs' });
-    const types = new Map(parse.columns.map((c) => [c.name, c.cast.duckdb]));
-    const cols = merge.columns.map((c) => `${(types.get(c) ?? 'TRY_CAST({{value}} AS VARCHAR)').split('{{value}}').join('NULL')} AS ${qi(c)}`);
-    const scd2 = merge.mode === 'scd2' ? ', NULL::TIMESTAMP AS _valid_from, NULL::TIMESTAMP AS _valid_to, NULL::BOOLEAN AS _is_current' : '';
-    return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS _batch_id, NULL::VARCHAR AS _record_hash${scd2} WHERE FALSE`;
   }
 
   /** Builds a gold model or mart: runs its SQL straight into the table's file (atomically, ordered for determinism); returns its rows. */
