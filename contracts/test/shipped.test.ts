@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { buildLineage, loadContracts } from '@streampulse/contracts';
 
-// The StreamPulse contracts that ship in contracts/streampulse/ (DESIGN.md section 3).
+// The StreamPulse contracts that ship in contracts/streampulse/ (contracts/README.md).
 const SHIPPED = join(process.cwd(), 'contracts', 'streampulse');
 
 describe('shipped StreamPulse contracts', () => {

@@ -96,5 +96,5 @@ export interface JobPlan {
   readonly jobs: readonly JobSpec[];
 }
 
-/** Bronze audit columns (DESIGN.md section 4), in order. */
+/** Bronze audit columns (ARCHITECTURE.md, bronze layer), in order. */
 export const AUDIT_COLUMNS = ['_source_file', '_batch_id', '_record_hash', '_ingested_at', '_quality_status', '_quarantine_reason', '_rescued'] as const;

@@ -1,8 +1,8 @@
 /**
  * Architecture rules of the workspace, enforced.
  *
- * The package graph of DESIGN.md section 2 ("Packages (pnpm workspace) and their
- * direction") is encoded ONCE below in `ALLOWED`. The checks:
+ * The package graph of ARCHITECTURE.md ("Package map": who owns what and may import
+ * what) is encoded ONCE below in `ALLOWED`. The checks:
  *   (a) each package.json (and tsconfig.json `references`) depends on @streampulse/*
  *       packages from the allowed table only;
  *   (b) every import / export-from / dynamic import() / require() in a package's
@@ -24,7 +24,7 @@ import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 // ---------------------------------------------------------------------------
-// The allowed import table — DESIGN.md section 2, column "may import".
+// The allowed import table — ARCHITECTURE.md "Package map", column "may import".
 // Order matters: it is the table's row order, and arrows only point down, i.e. a
 // package may import only packages listed above it.
 // ---------------------------------------------------------------------------
@@ -196,7 +196,7 @@ function checkImports(source: SourceFile, workspacePackages: readonly string[]):
           rule: 'b-import-direction',
           message: self
             ? `${source.pkg}/src imports itself by name ('${spec}'); use a relative import`
-            : `${source.pkg} may not import ${SCOPE}${name} (may import: ${allowed.join(', ') || 'nothing of ours'}; DESIGN.md section 2)`,
+            : `${source.pkg} may not import ${SCOPE}${name} (may import: ${allowed.join(', ') || 'nothing of ours'}; ARCHITECTURE.md, Package map)`,
         });
     } else if (spec.startsWith('.') || spec.startsWith('/')) {
       const target = spec.startsWith('/') ? spec : posix.normalize(posix.join(posix.dirname(source.file), spec));
@@ -230,7 +230,7 @@ function checkManifest(pkg: string, manifest: Manifest, hasFile: (path: string) 
         out.push({
           ...at,
           rule: 'a-manifest-dependency',
-          message: `${field} has ${dep}, but ${pkg} may import only: ${allowed.join(', ') || 'nothing of ours'} (DESIGN.md section 2)`,
+          message: `${field} has ${dep}, but ${pkg} may import only: ${allowed.join(', ') || 'nothing of ours'} (ARCHITECTURE.md, Package map)`,
         });
     }
   }
@@ -324,7 +324,7 @@ function workspaceFolders(): string[] {
 }
 const readJson = <T>(abs: string): T => JSON.parse(readFileSync(abs, 'utf8')) as T;
 
-describe('architecture: the package graph of DESIGN.md section 2', () => {
+describe('architecture: the package graph of ARCHITECTURE.md', () => {
   it('the allowed table only points down and covers every workspace package', () => {
     const upward = ALLOWED.flatMap(([folder, deps], i) => deps.filter((d) => !PACKAGES.slice(0, i).includes(d)).map((d) => `${folder} -> ${d}`));
     expect(upward).toEqual([]);

@@ -6,7 +6,7 @@
  * laid out by each dataset contract's `source.landing_path`), then the serving SQLite
  * database is read back. Every expected number below is worked out BY HAND from the
  * fixture, following the `definition:` texts of metrics.yaml and the marts and
- * DESIGN.md section 3, and asserted as a literal. Nothing here re-implements the SQL.
+ * the metric contracts (contracts/README.md), and asserted as a literal. Nothing here re-implements the SQL.
  *
  * ───────────────────────────── the fixture (all times UTC, 2024) ─────────────────────────────
  *
