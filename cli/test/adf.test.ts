@@ -20,6 +20,18 @@ describe('streampulse adf', () => {
     expect([v.code, v.out]).toStrictEqual([0, `${join(TMP, 'adf')}: 19 files, no problems\n`]);
   });
 
+  it("generate --stack names the factory, its lake and Key Vault as the stack does (infra's stackFactoryOptions)", async () => {
+    const out = join(TMP, 'prod');
+    const g = await run(['adf', 'generate', '--out', out, '--stack', 'prod']);
+    expect(g.code).toBe(0);
+    expect(existsSync(join(out, 'adf', 'factory', 'adf-spulse-prod.json'))).toBe(true);
+    const lake = readFileSync(join(out, 'adf', 'linkedService', 'ls_adls_lake.json'), 'utf8');
+    expect(lake).toContain('https://stspulselakeprod.dfs.core.windows.net/');
+    expect(readFileSync(join(out, 'adf', 'linkedService', 'ls_key_vault.json'), 'utf8')).toContain('https://kv-spulse-prod.vault.azure.net/');
+    const v = await run(['adf', 'validate', join(out, 'adf')]);
+    expect(v.code).toBe(0);
+  });
+
   it('validate reports a broken factory with exit code 1', async () => {
     const p = join(TMP, 'adf', 'pipeline', 'pl_ingest_dataset.json');
     const saved = readFileSync(p, 'utf8');

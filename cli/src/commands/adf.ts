@@ -33,11 +33,15 @@ export const adfCommand: CommandModule = {
       .description('write the Data Factory factory (git layout) generated from the contracts to <out>/adf (only ever replacing an adf/ folder it wrote)')
       .requiredOption('-o, --out <dir>', 'output folder (the factory goes to <dir>/adf)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
+      .option(
+        '--stack <stack>',
+        "name the factory, its lake, source account and Key Vault as the stack does (dev | prod); without it, the generator's defaults",
+      )
       .option('--json', 'print the summary as JSON')
-      .action((opts: { out: string; dir?: string; json?: boolean }) => {
+      .action((opts: { out: string; dir?: string; json?: boolean; stack?: string }) => {
         ctx.jsonMode = opts.json === true;
-        // no stack: the factory carries the generator's default names, as it always has here
-        const input = generateInput(ctx.workspaceRoot(), ctx.loadValid(ctx.contractsDir(opts.dir)));
+        // without --stack: the factory carries the generator's default names, as it always has here
+        const input = generateInput(ctx.workspaceRoot(), ctx.loadValid(ctx.contractsDir(opts.dir)), { stack: opts.stack });
         const [adf] = generateTargets(ctx.resolvePath(opts.out), [target('adf')], input);
         if (ctx.jsonMode) {
           ctx.printJson({ ok: true, out: adf!.dir, files: adf!.files, entities: entityCounts({ files: adf!.fileMap }) });
