@@ -8,18 +8,27 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
-import { isStackName, loadStack, servingPrincipals, STACKS } from '@streampulse/infra';
+import { loadStack, servingPrincipals, type StackConfig } from '@streampulse/infra';
 import { splitBatches, type Migration, type ServingOptions } from '@streampulse/sql';
+import { stackOption } from './stack-option.js';
 
 /**
  * The serving options the CLI generates with: the principals are the stack's (infra's
  * `servingPrincipals`: the factory's system-assigned identity carries the factory's name,
  * Metabase's user-assigned identity its own), for `--stack` (default dev), unless given.
  */
-export function cliServingOptions(root: string, o: { metabasePrincipal?: string; loaderPrincipal?: string; stack?: string } = {}): ServingOptions {
-  const stack = o.stack ?? 'dev';
-  if (!isStackName(stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
-  const principals = servingPrincipals(loadStack(root, stack).config);
+export function cliServingOptions(root: string, o: PrincipalOptions & { stack?: string } = {}): ServingOptions {
+  return stackServingOptions(loadStack(root, stackOption(o.stack ?? 'dev')).config, o);
+}
+
+export interface PrincipalOptions {
+  metabasePrincipal?: string | undefined;
+  loaderPrincipal?: string | undefined;
+}
+
+/** The same for a stack's config already loaded (what `generate` holds). */
+export function stackServingOptions(config: StackConfig, o: PrincipalOptions = {}): ServingOptions {
+  const principals = servingPrincipals(config);
   return { readerPrincipals: [o.metabasePrincipal ?? principals.metabase], loaderPrincipals: [o.loaderPrincipal ?? principals.dataFactory] };
 }
 

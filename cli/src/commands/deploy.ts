@@ -5,11 +5,11 @@
  *     with an Entra token (DefaultAzureCredential), after `databricks bundle deploy`.
  */
 import type { Command } from 'commander';
-import { StreamPulseError } from '@streampulse/contracts';
-import { controlFiles, entraFileSystem, isStackName, loadStack, readBundleSummary, STACKS, uploadControlFiles } from '@streampulse/infra';
+import { controlFiles, entraFileSystem, loadStack, readBundleSummary, STACKS, uploadControlFiles } from '@streampulse/infra';
 import { compileJobs } from '@streampulse/jobs';
 import { NAMES } from '@streampulse/pipelines';
 import type { CliContext } from '../context.js';
+import { stackOption } from '../stack-option.js';
 import type { CommandModule } from './types.js';
 
 export const deployCommand: CommandModule = {
@@ -28,9 +28,8 @@ export const deployCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action(async (opts: { stack: string; bundleSummary: string; dir?: string; dryRun?: boolean; json?: boolean }) => {
         ctx.jsonMode = opts.json === true;
-        if (!isStackName(opts.stack))
-          throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
-        const { names } = loadStack(ctx.workspaceRoot(), opts.stack);
+        const stack = stackOption(opts.stack);
+        const { names } = loadStack(ctx.workspaceRoot(), stack);
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const jobIds = readBundleSummary(ctx.resolvePath(opts.bundleSummary));
         const files = controlFiles(set, compileJobs(set), jobIds);
@@ -40,7 +39,7 @@ export const deployCommand: CommandModule = {
             ? Object.entries(files).map(([file, t]) => ({ file, bytes: Buffer.byteLength(t) }))
             : await uploadControlFiles(await entraFileSystem(names.lakeAccount, NAMES.fsControl), files, where);
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, stack: opts.stack, target: where, dryRun: opts.dryRun === true, files: uploaded, jobs: jobIds });
+          ctx.printJson({ ok: true, stack, target: where, dryRun: opts.dryRun === true, files: uploaded, jobs: jobIds });
           return;
         }
         for (const u of uploaded) ctx.print(`${opts.dryRun === true ? 'would upload' : 'uploaded'} ${where}/${u.file} (${u.bytes} bytes)`);

@@ -8,9 +8,9 @@
  * Exit 1 when any check fails.
  */
 import type { Command } from 'commander';
-import { StreamPulseError } from '@streampulse/contracts';
-import { formatPreflight, isStackName, preflight, STACKS } from '@streampulse/infra';
+import { formatPreflight, preflight, STACKS } from '@streampulse/infra';
 import type { CliContext } from '../context.js';
+import { stackOption } from '../stack-option.js';
 import type { CommandModule } from './types.js';
 
 export const preflightCommand: CommandModule = {
@@ -25,9 +25,8 @@ export const preflightCommand: CommandModule = {
       .option('--json', 'print {"stack", "checks": [{"id", "ok", "detail"}], "prerequisites"} as JSON')
       .action(async (opts: { stack: string; json?: boolean }) => {
         ctx.jsonMode = opts.json === true;
-        if (!isStackName(opts.stack))
-          throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${opts.stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
-        const report = await preflight(ctx.workspaceRoot(), opts.stack);
+        const stack = stackOption(opts.stack);
+        const report = await preflight(ctx.workspaceRoot(), stack);
         if (ctx.jsonMode)
           ctx.printJson({
             stack: report.stack,

@@ -5,10 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import type { ContractSet } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
-import { isStackName, loadStack, stackFactoryOptions, STACKS } from '@streampulse/infra';
-import { cliServingOptions } from '../serving.js';
+import { loadStack, stackFactoryOptions, STACKS } from '@streampulse/infra';
+import { stackServingOptions } from '../serving.js';
+import { stackOption } from '../stack-option.js';
 import type { GenerateInput } from './targets.js';
 
 /**
@@ -40,9 +41,8 @@ export interface InputOptions {
 
 /** Every target's input for the contracts `set`: the job plan and the stack's options (the workspace URL and id only exist after `pulumi up`). */
 export function generateInput(root: string, set: ContractSet, o: InputOptions = {}): GenerateInput {
-  const stack = o.stack ?? 'dev';
-  if (!isStackName(stack)) throw new StreamPulseError('CLI_BAD_STACK', `unknown stack '${stack}'`, { remedy: `pass --stack ${STACKS.join(' or --stack ')}` });
-  const { config } = loadStack(root, stack);
+  const stack = stackOption(o.stack ?? 'dev');
+  const { config, names } = loadStack(root, stack);
   return {
     set,
     plan: compileJobs(set),
@@ -50,12 +50,12 @@ export function generateInput(root: string, set: ContractSet, o: InputOptions = 
     bundle: {
       runtimeFiles: runtimeProjectFiles(root),
       namePrefix: config.namePrefix,
-      lakeAccounts: Object.fromEntries(STACKS.map((s) => [s, loadStack(root, s).names.lakeAccount])),
+      lakeAccounts: Object.fromEntries(STACKS.map((s) => [s, s === stack ? names.lakeAccount : loadStack(root, s).names.lakeAccount])),
       sparkVersion: config.databricks.sparkVersion,
       nodeTypeId: config.databricks.nodeTypeId,
       minWorkers: config.databricks.minWorkers,
       maxWorkers: config.databricks.maxWorkers,
     },
-    serving: cliServingOptions(root, { ...o, stack }),
+    serving: stackServingOptions(config, o),
   };
 }
