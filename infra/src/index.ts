@@ -36,7 +36,7 @@ export { checkPolicies, POLICIES, type MockResource, type PolicyViolation } from
 export { readStackFile, loadStack, stackFactoryOptions, STACKS, isStackName, type StackName } from './stack-file.js';
 export { servingPrincipals, FACTORY_BASE_PREFIX } from './naming.js';
 export { DEPLOY_TIME_KEYS, DEPLOY_TIME_STAND_IN, withDeployTimeStandIns, isPlaceholderGuid, DOCUMENTATION_RANGES } from './config.js';
-export { budgetStartDate } from './components/observability.js';
+export { budgetStartDate, budgetStartWindow } from './components/observability.js';
 export { unityCatalogNames, containerUrl } from './components/databricks.js';
 export {
   preflight,

@@ -177,6 +177,14 @@ export class Observability extends pulumi.ComponentResource {
   }
 }
 
+/** The start dates Azure accepts for a new monthly budget at `now`: the first day of the current month (UTC) up to 12 months ahead. */
+export function budgetStartWindow(now: Date): { readonly earliest: string; readonly latest: string } {
+  const month = (y: number, m: number): string => `${String(y).padStart(4, '0')}-${String(m + 1).padStart(2, '0')}-01`;
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  return { earliest: month(y, m), latest: month(y + 1, m) };
+}
+
 /**
  * The budget's start date (`YYYY-MM-01`). Azure Cost Management requires a monthly
  * budget to start on the first day of a month, no earlier than the current month, and
@@ -184,12 +192,8 @@ export class Observability extends pulumi.ComponentResource {
  * A configured date outside that window is a config error naming the key.
  */
 export function budgetStartDate(now: Date, configured?: string): string {
-  const month = (y: number, m: number): string => `${String(y).padStart(4, '0')}-${String(m + 1).padStart(2, '0')}-01`;
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  const current = month(y, m);
+  const { earliest: current, latest } = budgetStartWindow(now);
   if (configured === undefined) return current;
-  const latest = month(y + 1, m);
   if (configured < current || configured > latest)
     throw new StreamPulseError(
       'INFRA_BUDGET_START',

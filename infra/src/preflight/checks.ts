@@ -29,6 +29,7 @@ import {
   StackConfigError,
   stackFile,
 } from '../config.js';
+import { budgetStartWindow } from '../components/observability.js';
 import { streamTopics } from '../components/event-hubs.js';
 import { ROLES, type RoleName } from '../naming.js';
 import { checkPolicies, isPulumiSecret, type MockResource, type PolicyName } from '../policy.js';
@@ -880,11 +881,7 @@ function noSharedKey(e: PreflightEstate): Check {
 
 function budgetStart(e: PreflightEstate): Check {
   const budgets = ofType(e, `${AZ}consumption:Budget`);
-  const y = e.now.getUTCFullYear();
-  const m = e.now.getUTCMonth();
-  const month = (yy: number, mm: number): string => `${String(yy + Math.floor(mm / 12)).padStart(4, '0')}-${String((mm % 12) + 1).padStart(2, '0')}-01`;
-  const earliest = month(y, m);
-  const latest = month(y, m + 12);
+  const { earliest, latest } = budgetStartWindow(e.now);
   const problems: string[] = [];
   for (const b of budgets) {
     const start = str(get(b.inputs, 'timePeriod', 'startDate')) ?? '';
