@@ -799,5 +799,41 @@ function checkDashboard(f: LoadedFile, marts: Map<string, MartContract>): Contra
         );
     });
   });
+  const filterIds = new Set<string>();
+  const cardMarts = d.cards.map((c) => marts.get(c.mart)).filter((m): m is MartContract => m !== undefined);
+  d.filters.forEach((f, i) => {
+    if (filterIds.has(f.id)) r.add('CONTRACT_DUPLICATE_NAME', ['filters', i, 'id'], `filter id "${f.id}" is used twice`, 'give every filter its own id');
+    filterIds.add(f.id);
+    if (f.type === 'category' && f.column === undefined)
+      r.add(
+        'CONTRACT_MISSING_FIELD',
+        ['filters', i, 'column'],
+        `category filter "${f.id}" names no column`,
+        'add `column:` with the mart column it filters (e.g. plan_tier)',
+      );
+    if (f.column === undefined || cardMarts.length === 0) return;
+    const col = f.column;
+    const dimsOf = (m: MartContract): string[] => m.dimensions.map((x) => x.name);
+    if (!cardMarts.some((m) => dimsOf(m).includes(col))) {
+      const all = [...new Set(cardMarts.flatMap(dimsOf))].sort();
+      r.add(
+        'CONTRACT_UNKNOWN_COLUMN',
+        ['filters', i, 'column'],
+        `filter "${f.id}" filters column "${col}", which no card's mart has as a dimension${didYouMean(col, all)}`,
+        `use a dimension of a card's mart: ${listOf(all)}`,
+      );
+    }
+    if (f.type === 'date_range')
+      for (const m of cardMarts) {
+        const dim = m.dimensions.find((x) => x.name === col);
+        if (dim !== undefined && dim.type !== 'date' && dim.type !== 'timestamp')
+          r.add(
+            'CONTRACT_INVALID_VALUE',
+            ['filters', i, 'column'],
+            `date_range filter "${f.id}" filters "${col}", which is ${dim.type} in mart "${m.mart}"`,
+            'point a date_range filter at a date column',
+          );
+      }
+  });
   return r.issues;
 }

@@ -222,6 +222,13 @@ const measureSchema = z.strictObject({
   /** The business definition an analyst reads next to the number. */
   definition: text,
   metric: name.optional(),
+  /**
+   * Whether summing the measure over rows gives the measure of their union (a card that
+   * rolls rows up sums it). Default: from the metric's unit (counts, amounts, durations
+   * are additive; ratios and distinct user counts are not). Set `true` for a distinct
+   * count whose rows partition the population (each journey counted in one row only).
+   */
+  additive: z.boolean().optional(),
 });
 export type Measure = z.infer<typeof measureSchema>;
 
@@ -323,11 +330,26 @@ export const cardSchema = z.strictObject({
 });
 export type Card = z.infer<typeof cardSchema>;
 
+/**
+ * A dashboard-wide filter. `date_range` narrows each card to a period on its time column
+ * (`column`, else the first date dimension of the card's mart); `category` narrows the
+ * cards whose mart has `column` to the chosen values.
+ */
+export const DASHBOARD_FILTER_TYPES = ['date_range', 'category'] as const;
+export const dashboardFilterSchema = z.strictObject({
+  id: name,
+  label: text,
+  type: z.enum(DASHBOARD_FILTER_TYPES),
+  column: name.optional(),
+});
+export type DashboardFilter = z.infer<typeof dashboardFilterSchema>;
+
 export const dashboardSchema = z.strictObject({
   dashboard: name,
   title: text,
   description: text,
   owner: text,
+  filters: z.array(dashboardFilterSchema).default([]),
   cards: z.array(cardSchema).min(1),
 });
 export type DashboardContract = z.infer<typeof dashboardSchema>;

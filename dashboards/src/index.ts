@@ -1,2 +1,2 @@
-// Reserved: @streampulse/dashboards (Metabase payloads, static HTML dashboard) is not built yet — see dashboards/README.md.
-export {};
+export { dashboardModel, humanize, type DashboardModel, type ResolvedCard, type CardColumn, type CardFilterBinding, type ColumnFormat } from './model.js';
+export { cardSql, type CardDialect, type CardSqlOptions } from './card-sql.js';
