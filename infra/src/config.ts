@@ -124,6 +124,9 @@ const sqlSchema = z.strictObject({
   maxSizeGb: z.number().int().min(1).max(4096),
 });
 
+/** Metabase settings the component sets itself (the application database; the encryption key, from Key Vault): a stack may not set them. */
+export const METABASE_RESERVED_SETTINGS: readonly RegExp[] = [/^MB_DB_/, /^MB_ENCRYPTION_SECRET_KEY$/];
+
 const metabaseSchema = z.strictObject({
   image: z.string().regex(/^[\w./-]+:[\w.-]+$/, 'must be an image reference with a pinned tag, e.g. metabase/metabase:v0.56.9'),
   cpu: z.number().positive(),
@@ -188,6 +191,13 @@ export const stackConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['lake', 'archiveAfterDays'], message: `must be greater than lake.coolAfterDays (${c.lake.coolAfterDays})` });
     if (c.databricks.maxWorkers < c.databricks.minWorkers)
       ctx.addIssue({ code: 'custom', path: ['databricks', 'maxWorkers'], message: `must be at least databricks.minWorkers (${c.databricks.minWorkers})` });
+    for (const k of Object.keys(c.metabase.settings))
+      if (METABASE_RESERVED_SETTINGS.some((r) => r.test(k)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metabase', 'settings', k],
+          message: 'is set by the Metabase component (the application database; the encryption key, from Key Vault): remove it from the stack file',
+        });
     if (c.metabase.maxReplicas < c.metabase.minReplicas)
       ctx.addIssue({ code: 'custom', path: ['metabase', 'maxReplicas'], message: `must be at least metabase.minReplicas (${c.metabase.minReplicas})` });
   });

@@ -7,9 +7,10 @@ export {
   CONFIG_NAMESPACE,
   SECRET_KEYS,
   STACK_CONFIG_KEYS,
+  METABASE_RESERVED_SETTINGS,
   type StackConfig,
 } from './config.js';
-export { naming, tags, dataDomains, stableGuid, ROLES, REQUIRED_TAGS, type Naming, type Tags } from './naming.js';
+export { naming, tags, dataDomains, stableGuid, ROLES, REQUIRED_TAGS, RANDOM_SECRETS, type Naming, type Tags } from './naming.js';
 export { adfEntities, triggerStates, factoryDocument, flattenTypeProperties, mapActivity, AdfMappingError, type AdfEntity } from './adf-mapping.js';
 export { createEstate, type EstateOutputs, type EstateSecrets } from './program.js';
 export { DataLake, LAKE_CONTAINERS, lifecycleRules, landingPrefix, deltaRetention } from './components/data-lake.js';
@@ -28,7 +29,7 @@ export {
   type SqlMigrationsProviderOptions,
   type SqlRuntime,
 } from './sql-migrations-provider.js';
-export { Metabase, METABASE_DB_SECRET } from './components/metabase.js';
+export { Metabase, METABASE_DB_SECRET, METABASE_ENCRYPTION_KEY_SECRET, METABASE_API_KEY_SECRET } from './components/metabase.js';
 export { Security } from './components/security.js';
 export { Observability, freshnessQuery } from './components/observability.js';
 export { Network, PRIVATE_DNS_ZONES } from './components/network.js';

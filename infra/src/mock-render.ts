@@ -31,7 +31,12 @@ export const MOCK_WORKSPACE_HOST = 'adb-1234567890123456.7.azuredatabricks.net';
 export interface MockCall {
   readonly token: string;
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** What the mocked provider answered (absent for a call it refused). */
+  readonly result?: Readonly<Record<string, unknown>>;
 }
+
+/** The object id getClientConfig answers with: the identity running `pulumi up` (the deployment identity). */
+export const MOCK_DEPLOYER_OBJECT_ID = 'object';
 
 export interface Rendered {
   readonly stack: string;
@@ -76,6 +81,9 @@ interface RegisterRequest {
   getDependenciesList(): string[];
 }
 
+/** A Container Apps environment's default domain as the mocked provider answers it. */
+const mockDefaultDomain = (environmentName: string, location: string): string => `mock-${environmentName}.${location}.azurecontainerapps.io`;
+
 /** Outputs the mocked provider computes for some resource types (what Azure would return). */
 function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const principal = { principalId: `principal-${name}`, tenantId: MOCK_TENANT, type: 'SystemAssigned' };
@@ -91,8 +99,14 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       return { fullyQualifiedDomainName: `${String(inputs['serverName'])}.postgres.database.azure.com` };
     case 'azure-native:sql:Server':
       return { fullyQualifiedDomainName: `${String(inputs['serverName'])}.database.windows.net` };
-    case 'azure-native:app:ContainerApp':
-      return { latestRevisionFqdn: `${String(inputs['containerAppName'])}--rev1.example.azurecontainerapps.io` };
+    case 'azure-native:app:ContainerApp': {
+      // <app>--<revision>.<the environment's default domain> (the environment's name ends its mocked id)
+      const env = String(inputs['managedEnvironmentId']).split('/').pop() ?? 'environment';
+      return { latestRevisionFqdn: `${String(inputs['containerAppName'])}--rev1.${mockDefaultDomain(env, String(inputs['location']))}` };
+    }
+    case 'azure-native:app:ManagedEnvironment':
+      // an internal environment's apps resolve through a private zone of this domain to this address
+      return { defaultDomain: mockDefaultDomain(String(inputs['environmentName']), String(inputs['location'])), staticIp: '10.255.0.4' };
     case 'random:index/randomPassword:RandomPassword':
       // one value per resource, so a check can tell which generated value a secret holds
       return { result: `mock-random-${name}` };
@@ -147,15 +161,20 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
         return { id, state };
       },
       call(args) {
-        calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+        const answer = (result: Record<string, unknown>): Record<string, unknown> => {
+          calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown>, result });
+          return result;
+        };
         if (args.token === 'azure-native:authorization:getClientConfig')
-          return { subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: 'client', objectId: 'object' };
+          return answer({ subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: 'client', objectId: MOCK_DEPLOYER_OBJECT_ID });
         if (args.token === 'azure-native:eventhub:listNamespaceKeys')
-          return {
+          return answer({
             primaryConnectionString: `Endpoint=sb://mock.servicebus.windows.net/;SharedAccessKeyName=${String(args.inputs['authorizationRuleName'])};SharedAccessKey=MOCKKEY0000`,
-          };
+          });
         // answered (so a program that asks renders) and recorded: preflight's no-shared-key check reports it
-        if (args.token === 'azure-native:storage:listStorageAccountKeys') return { keys: [{ keyName: 'key1', permissions: 'FULL', value: 'MOCKSTORAGEKEY' }] };
+        if (args.token === 'azure-native:storage:listStorageAccountKeys')
+          return answer({ keys: [{ keyName: 'key1', permissions: 'FULL', value: 'MOCKSTORAGEKEY' }] });
+        calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
         throw new Error(`unmocked call ${args.token}`);
       },
     },

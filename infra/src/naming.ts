@@ -27,6 +27,9 @@ export interface Naming {
   readonly metabaseIdentity: string;
 }
 
+/** Logical names of the secrets the program generates (`random.RandomPassword`): preflight tells them apart by these. */
+export const RANDOM_SECRETS = { piiSalt: 'pii-salt', metabaseEncryptionKey: 'metabase-encryption-key' } as const;
+
 /** The factory name is `adf-<prefix>` + the generator's `-<env>` suffix (`@streampulse/pipelines` appends the environment). */
 export const FACTORY_BASE_PREFIX = 'adf-';
 

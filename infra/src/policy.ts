@@ -107,6 +107,7 @@ export const UNTAGGABLE = new Set([
   'azure-native:consumption:Budget',
   'azure-native:network:Subnet',
   'azure-native:network:PrivateDnsZoneGroup',
+  'azure-native:privatedns:PrivateRecordSet',
 ]);
 
 /** Where each service type keeps its public network access switch. */

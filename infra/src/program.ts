@@ -21,7 +21,7 @@ import { Observability } from './components/observability.js';
 import { Security } from './components/security.js';
 import { Sql } from './components/sql.js';
 import { SqlMigrations } from './components/sql-migrations.js';
-import { dataDomains, naming, tags } from './naming.js';
+import { dataDomains, naming, RANDOM_SECRETS, tags } from './naming.js';
 
 export interface EstateSecrets {
   readonly metabaseDbAdminPassword: pulumi.Output<string>;
@@ -43,11 +43,17 @@ export interface EstateOutputs {
   readonly kafkaBootstrap: string;
   readonly eventHubs: string[];
   readonly sqlServer: string;
+  /** The SQL server's FQDN (the Metabase database entry and `streampulse metabase provision --sql-server`). */
+  readonly sqlServerFqdn: pulumi.Output<string>;
   readonly sqlDatabase: string;
   /** The serving migrations `pulumi up` applied (ids, in order) and the Entra principals they create users for. */
   readonly sqlMigrations: string[];
   readonly sqlPrincipals: { readonly metabase: string; readonly dataFactory: string };
   readonly metabaseUrl: pulumi.Output<string>;
+  /** Client id of Metabase's user-assigned identity (`streampulse metabase provision --identity-client-id`). */
+  readonly metabaseIdentityClientId: pulumi.Output<string>;
+  /** The Key Vault's name (the deploy workflow reads the Metabase API key from it). */
+  readonly keyVaultName: string;
   /** Per dataset, the retention the runtime enforces on the Delta layers. */
   readonly deltaRetention: ReturnType<typeof deltaRetention>;
 }
@@ -88,7 +94,7 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
   const sqlServing = new Sql('sql', estate, { security });
   // The pseudonymisation salt: generated once, kept in the state as a secret, written to Key
   // Vault (its record) and to the Databricks secret scope the jobs read (one name: PII_SALT).
-  const salt = new random.RandomPassword('pii-salt', { length: 48, special: false });
+  const salt = new random.RandomPassword(RANDOM_SECRETS.piiSalt, { length: 48, special: false });
   security.secret('pii-salt', PII_SALT.keyVaultSecret, salt.result, estate, security);
   const dbw = new Databricks('databricks', estate, { lake, accessConnector: connector, piiSalt: salt.result });
   const adf = new DataFactory('datafactory', estate, {
@@ -99,7 +105,14 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     databricksWorkspaceId: dbw.workspace.id,
   });
   observability.alerts(adf.factory.id);
-  const metabase = new Metabase('metabase', estate, { security, appDbPassword: secrets.metabaseDbAdminPassword });
+  // Metabase's MB_ENCRYPTION_SECRET_KEY: generated once and kept (a new value would make the stored connection details unreadable)
+  const encryptionKey = new random.RandomPassword(RANDOM_SECRETS.metabaseEncryptionKey, { length: 64, special: false });
+  const metabase = new Metabase('metabase', estate, {
+    security,
+    appDbPassword: secrets.metabaseDbAdminPassword,
+    encryptionKey: encryptionKey.result,
+    deployerPrincipalId: client.objectId,
+  });
   const migrations = new SqlMigrations('sql-migrations', estate, { sql: sqlServing, metabase, dataFactory: adf });
   return {
     resourceGroupName: rg.name,
@@ -114,10 +127,13 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
     kafkaBootstrap: eventHubs.kafkaBootstrap,
     eventHubs: Object.keys(eventHubs.hubs),
     sqlServer: sqlServing.serverName,
+    sqlServerFqdn: sqlServing.server.fullyQualifiedDomainName,
     sqlDatabase: sqlServing.databaseName,
     sqlMigrations: migrations.migrations.map((m) => m.id),
     sqlPrincipals: migrations.principals,
     metabaseUrl: metabase.url,
+    metabaseIdentityClientId: metabase.identityClientId,
+    keyVaultName: security.vaultName,
     deltaRetention: deltaRetention(set),
   };
 }

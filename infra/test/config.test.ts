@@ -42,6 +42,32 @@ describe('stack config', () => {
     });
   });
 
+  it('a Metabase setting the component sets itself (the encryption key, the application database) is refused', () => {
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:metabase', (v) => (v['settings'] = { MB_ENCRYPTION_SECRET_KEY: 'plain' })),
+      ),
+    ).toMatch(/streampulse:metabase\.settings\.MB_ENCRYPTION_SECRET_KEY: .*set by the Metabase component/);
+    expect(
+      problems(
+        'dev',
+        patch('streampulse:metabase', (v) => (v['settings'] = { MB_DB_HOST: 'elsewhere' })),
+      ),
+    ).toMatch(/set by the Metabase component/);
+    expect(
+      parseStackConfig(
+        raw(
+          'dev',
+          patch('streampulse:metabase', (v) => (v['settings'] = { MB_SITE_LOCALE: 'en' })),
+        ),
+        'dev',
+      ).metabase.settings,
+    ).toEqual({
+      MB_SITE_LOCALE: 'en',
+    });
+  });
+
   it('an unknown key, with a suggestion', () => {
     expect(problems('dev', (c) => (c['streampulse:datafactory'] = '{}'))).toMatch(
       /streampulse:datafactory: unknown key \(did you mean streampulse:dataFactory\?\)/,

@@ -13,9 +13,12 @@ import { join } from 'node:path';
 import { adfEntities } from '../src/adf-mapping.js';
 import { LAKE_CONTAINERS, landingPrefix } from '../src/components/data-lake.js';
 import { EVENT_HUBS_SECRETS, streamTopics } from '../src/components/event-hubs.js';
+import { METABASE_API_KEY_SECRET, METABASE_ENCRYPTION_KEY_SECRET } from '../src/components/metabase.js';
 import { migrationInput } from '../src/components/sql-migrations.js';
+import { MOCK_DEPLOYER_OBJECT_ID } from '../src/mock-render.js';
+import { RANDOM_SECRETS, ROLES } from '../src/naming.js';
 import { checkPolicies, isPulumiSecret, POLICIES, type MockResource, type PolicyName } from '../src/policy.js';
-import { MOCK_SUBSCRIPTION, MOCK_WORKSPACE_HOST, one, ofType, renderStack, TEST_SECRET, type Rendered } from './harness.js';
+import { MOCK_SUBSCRIPTION, MOCK_WORKSPACE_HOST, one, ofType, renderStack, resolveOutputs, TEST_SECRET, type Rendered } from './harness.js';
 
 const T = 'azure-native:';
 let dev: Rendered;
@@ -203,7 +206,7 @@ describe('Databricks (Pulumi mocks)', () => {
 
   it('the salt: one generated value in Key Vault and in a Databricks-backed secret scope, under the PII_SALT names', () => {
     for (const [, s] of stacks()) {
-      expect(one(s, 'random:index/randomPassword:RandomPassword').inputs).toMatchObject({ length: 48, special: false });
+      expect(one(s, 'random:index/randomPassword:RandomPassword', RANDOM_SECRETS.piiSalt).inputs).toMatchObject({ length: 48, special: false });
       expect(ofType(s, `${T}keyvault:Secret`).map((x) => x.inputs['secretName'])).toContain(PII_SALT.keyVaultSecret);
       // a service principal cannot create a Key Vault-backed scope (it needs a user's Entra token)
       expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: PII_SALT.scope, backendType: 'DATABRICKS' });
@@ -342,9 +345,133 @@ describe('Metabase (Pulumi mocks)', () => {
     );
     expect(get(app, 'configuration', 'secrets')).toEqual([
       expect.objectContaining({ name: 'mb-db-pass', keyVaultUrl: 'https://kv-spulse-dev.vault.azure.net/secrets/metabase-db-password' }),
+      expect.objectContaining({ name: 'mb-encryption-key', keyVaultUrl: 'https://kv-spulse-dev.vault.azure.net/secrets/metabase-encryption-key' }),
     ]);
     expect(one(dev, `${T}dbforpostgresql:Server`).inputs).toMatchObject({ sku: { name: 'Standard_B1ms' } });
     expect(get(one(prod, `${T}app:ContainerApp`).inputs, 'configuration', 'ingress', 'external')).toBe(false);
+  });
+});
+
+describe('Metabase → the serving database (Pulumi mocks)', () => {
+  type EnvVar = { name: string; value?: unknown; secretRef?: string };
+  const app = (s: Rendered) => one(s, `${T}app:ContainerApp`).inputs;
+  const envOf = (s: Rendered): EnvVar[] => ((get(app(s), 'template', 'containers') as Record<string, unknown>[])[0]!['env'] as EnvVar[]) ?? [];
+  const identity = (s: Rendered) => one(s, `${T}managedidentity:UserAssignedIdentity`);
+  const state = (s: Rendered, name: string): Record<string, unknown> => (s.states.get(name) ?? {}) as Record<string, unknown>;
+  const idOf = (s: Rendered, name: string): string => s.ids.get(name) ?? `(no id for ${name})`;
+
+  it("the container is given its identity's client id as AZURE_CLIENT_ID, and the stack exports it", async () => {
+    for (const [, s] of stacks()) {
+      const clientId = state(s, identity(s).name)['clientId'];
+      expect(clientId).toEqual(expect.any(String));
+      expect(envOf(s)).toContainEqual({ name: 'AZURE_CLIENT_ID', value: clientId });
+      expect(get(app(s), 'identity', 'userAssignedIdentities')).toEqual([idOf(s, identity(s).name)]);
+      expect((await resolveOutputs(s.outputs))['metabaseIdentityClientId']).toBe(clientId);
+    }
+  });
+
+  it("its identity is the serving database's reader user (the name the migrations create it under)", () => {
+    for (const [, s] of stacks())
+      expect(one(s, 'pulumi-nodejs:dynamic/streampulse:SqlMigrations').inputs['principals']).toMatchObject({ metabase: identity(s).inputs['resourceName'] });
+  });
+
+  it('MB_ENCRYPTION_SECRET_KEY: a generated key (random, ≥ 16 characters as Metabase requires) in Key Vault, read by secretRef with the identity', () => {
+    for (const [env, s] of stacks()) {
+      expect(envOf(s)).toContainEqual({ name: 'MB_ENCRYPTION_SECRET_KEY', secretRef: 'mb-encryption-key' });
+      expect(envOf(s).find((v) => v.name === 'MB_ENCRYPTION_SECRET_KEY')?.value).toBeUndefined();
+      expect(get(app(s), 'configuration', 'secrets')).toContainEqual({
+        name: 'mb-encryption-key',
+        keyVaultUrl: `https://kv-spulse-${env}.vault.azure.net/secrets/${METABASE_ENCRYPTION_KEY_SECRET}`,
+        identity: idOf(s, identity(s).name),
+      });
+      const generator = one(s, 'random:index/randomPassword:RandomPassword', RANDOM_SECRETS.metabaseEncryptionKey);
+      expect(Number(generator.inputs['length'])).toBeGreaterThanOrEqual(16);
+      const secret = ofType(s, `${T}keyvault:Secret`).find((x) => x.inputs['secretName'] === METABASE_ENCRYPTION_KEY_SECRET)!;
+      expect(isPulumiSecret(secret.inputs['properties'])).toBe(true);
+      expect(get(secret.inputs, 'properties', 'value')).toBe(state(s, generator.name)['result']);
+      // the app starts after its secrets exist
+      expect(s.dependencies.get('metabase-app')).toEqual(
+        expect.arrayContaining(['metabase-encryption-key-secret', 'metabase-db-password-secret', 'metabase-kv-role']),
+      );
+    }
+  });
+
+  it('dev: the SQL server admits Azure services (AllowAllWindowsAzureIps, 0.0.0.0–0.0.0.0), the Container Apps outbound path (documented contract of the Azure SQL firewall)', () => {
+    const server = String(one(dev, `${T}sql:Server`).inputs['serverName']);
+    expect(ofType(dev, `${T}sql:FirewallRule`)).toContainEqual(
+      expect.objectContaining({
+        inputs: expect.objectContaining({
+          serverName: server,
+          firewallRuleName: 'AllowAllWindowsAzureIps',
+          startIpAddress: '0.0.0.0',
+          endIpAddress: '0.0.0.0',
+        }),
+      }),
+    );
+    expect(get(one(dev, `${T}app:ManagedEnvironment`).inputs, 'vnetConfiguration')).toBeUndefined();
+  });
+
+  it("prod: the environment is in the VNet that the SQL server's private endpoint and its privatelink.database.windows.net zone are linked to", () => {
+    const subnet = (name: string) => ofType(prod, `${T}network:Subnet`).find((x) => x.inputs['subnetName'] === name)!;
+    const vnet = one(prod, `${T}network:VirtualNetwork`);
+    const environment = one(prod, `${T}app:ManagedEnvironment`).inputs;
+    expect(get(environment, 'vnetConfiguration')).toEqual({ infrastructureSubnetId: idOf(prod, subnet('snet-container-apps').name), internal: true });
+    for (const name of ['snet-container-apps', 'snet-private-endpoints'])
+      expect(subnet(name).inputs['virtualNetworkName']).toBe(vnet.inputs['virtualNetworkName']);
+    const pe = one(prod, `${T}network:PrivateEndpoint`, 'sql-pe').inputs;
+    expect(get(pe, 'subnet', 'id')).toBe(idOf(prod, subnet('snet-private-endpoints').name));
+    expect(get(pe, 'privateLinkServiceConnections')).toEqual([
+      expect.objectContaining({ privateLinkServiceId: idOf(prod, 'sql-server'), groupIds: ['sqlServer'] }),
+    ]);
+    const zone = ofType(prod, `${T}privatedns:PrivateZone`).find((z) => z.inputs['privateZoneName'] === 'privatelink.database.windows.net')!;
+    expect(get(one(prod, `${T}network:PrivateDnsZoneGroup`, 'sql-pe-dns').inputs, 'privateDnsZoneConfigs')).toEqual([
+      expect.objectContaining({ privateDnsZoneId: idOf(prod, zone.name) }),
+    ]);
+    const links = ofType(prod, `${T}privatedns:VirtualNetworkLink`).filter((l) => l.inputs['privateZoneName'] === 'privatelink.database.windows.net');
+    expect(links.map((l) => get(l.inputs, 'virtualNetwork', 'id'))).toEqual([idOf(prod, vnet.name)]);
+    expect(one(prod, `${T}sql:Server`).inputs['publicNetworkAccess']).toBe('Disabled');
+  });
+
+  it("prod: the internal environment's default domain is a private DNS zone ('*' → its static IP) linked to the VNet, so the VNet runner reaches metabaseUrl (documented contract of internal Container Apps environments)", async () => {
+    const env = state(prod, 'metabase-env');
+    const zone = one(prod, `${T}privatedns:PrivateZone`, 'metabase-env-dns');
+    expect(zone.inputs['privateZoneName']).toBe(env['defaultDomain']);
+    expect(one(prod, `${T}privatedns:PrivateRecordSet`, 'metabase-env-dns-wildcard').inputs).toMatchObject({
+      privateZoneName: env['defaultDomain'],
+      recordType: 'A',
+      relativeRecordSetName: '*',
+      aRecords: [{ ipv4Address: env['staticIp'] }],
+    });
+    expect(get(one(prod, `${T}privatedns:VirtualNetworkLink`, 'metabase-env-dns-link').inputs, 'virtualNetwork', 'id')).toBe(
+      idOf(prod, one(prod, `${T}network:VirtualNetwork`).name),
+    );
+    expect(String((await resolveOutputs(prod.outputs))['metabaseUrl'])).toMatch(
+      new RegExp(`^https://[^/]+\\.${String(env['defaultDomain']).replace(/\./g, '\\.')}$`),
+    );
+    expect(ofType(dev, `${T}privatedns:PrivateZone`)).toHaveLength(0);
+  });
+
+  it('the deployment identity (the one running pulumi up) may read the Metabase API key: Key Vault Secrets User on the vault', () => {
+    for (const [env, s] of stacks()) {
+      const grant = one(s, `${T}authorization:RoleAssignment`, 'deployer-kv-role').inputs;
+      expect(grant).toMatchObject({ principalId: MOCK_DEPLOYER_OBJECT_ID, principalType: 'ServicePrincipal', scope: idOf(s, 'security-kv') });
+      expect(String(grant['roleDefinitionId'])).toMatch(new RegExp(`/${ROLES.keyVaultSecretsUser}$`));
+      expect(String(grant['description'])).toContain(METABASE_API_KEY_SECRET);
+      expect(String(grant['scope'])).toContain(`kv-spulse-${env}`);
+    }
+  });
+
+  it('the stack outputs the deploy workflow provisions Metabase with', async () => {
+    for (const [env, s] of stacks()) {
+      const o = await resolveOutputs(s.outputs);
+      expect(o).toMatchObject({
+        metabaseUrl: expect.stringMatching(/^https:\/\/spulse-ca-metabase-/),
+        sqlServerFqdn: `spulse-sql-${env}.database.windows.net`,
+        sqlDatabase: one(s, `${T}sql:Database`).inputs['databaseName'],
+        metabaseIdentityClientId: state(s, identity(s).name)['clientId'],
+        keyVaultName: `kv-spulse-${env}`,
+      });
+    }
   });
 });
 
@@ -394,7 +521,7 @@ describe('Security and observability (Pulumi mocks)', () => {
     const grants = ofType(dev, `${T}authorization:RoleAssignment`)
       .map((r) => r.name.replace(/-role$/, ''))
       .sort();
-    expect(grants).toEqual(['adf-dbw', 'adf-kv', 'adf-lake', 'adf-source', 'dbac-lake', 'metabase-kv']);
+    expect(grants).toEqual(['adf-dbw', 'adf-kv', 'adf-lake', 'adf-source', 'dbac-lake', 'deployer-kv', 'metabase-kv']);
     for (const r of ofType(prod, `${T}authorization:RoleAssignment`)) expect(String(r.inputs['scope'])).toMatch(/\/providers\/[a-z]+\/[^/]+$/);
   });
 });
