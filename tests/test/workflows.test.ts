@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
-import { DEPLOY_TIME_KEYS, SECRET_KEYS, STACKS } from '@streampulse/infra';
+import { DEPLOY_TIME_KEYS, METABASE_API_KEY_SECRET, SECRET_KEYS, STACKS } from '@streampulse/infra';
 import { BUNDLE_RUN_AS_VARIABLE, BUNDLE_TARGETS, compileJobs, databricksBundle } from '@streampulse/jobs';
 
 const ROOT = ((): string => {
@@ -531,5 +531,131 @@ describe('deploy-stack.yml', () => {
     const s = step('start the triggers', runs('az datafactory trigger start'));
     expect(s.run).toContain('pulumi stack output --stack "$STACK" adfTriggerStates --json');
     expect(s.run).toContain('v==="Started"');
+  });
+
+  describe('Metabase provisioning (issue 18)', () => {
+    const PROVISION = 'streampulse metabase provision';
+    const provisionAt = (): number => at(PROVISION, runs(PROVISION));
+    const provision = (): Step => steps[provisionAt()] as Step;
+    const OUTPUTS: Record<string, string> = {
+      METABASE_URL: 'metabaseUrl',
+      SQL_SERVER_FQDN: 'sqlServerFqdn',
+      SQL_DATABASE: 'sqlDatabase',
+      METABASE_IDENTITY_CLIENT_ID: 'metabaseIdentityClientId',
+      KEY_VAULT: 'keyVaultName',
+    };
+
+    it("runs `npx -y pnpm@<pinned> streampulse metabase provision` with the documented flags, after pulumi up, the stack outputs step and the triggers, on the stack's runner", () => {
+      const run = provision().run as string;
+      expect(provision().name).toBe('Provision Metabase (streampulse metabase provision)');
+      expect(run).toMatch(
+        /npx -y pnpm@[\w.]+ streampulse metabase provision --url "\$METABASE_URL" \\\n\s+--sql-server "\$SQL_SERVER_FQDN" --sql-database "\$SQL_DATABASE" \\\n\s+--identity-client-id "\$METABASE_IDENTITY_CLIENT_ID"\s*$/,
+      );
+      const outputs = at('the stack outputs step', runs('echo "METABASE_URL=$(pulumi stack output'));
+      expect(outputs).toBeGreaterThan(at('pulumi up', runs('pulumi up --yes --stack "$STACK"')));
+      expect(provisionAt()).toBeGreaterThan(outputs);
+      expect(provisionAt()).toBeGreaterThan(at('start the triggers', runs('az datafactory trigger start')));
+      // the job runs on the runner it is given: prod's is vars.PROD_DEPLOY_RUNNER (in the VNet), so no step overrides it
+      expect(job['runs-on']).toBe('${{ inputs.runner }}');
+      expect(provision()['working-directory']).toBeUndefined();
+    });
+
+    it('takes the URL, the SQL server FQDN, the database, the identity client id and the vault from the stack outputs', () => {
+      const s = steps[at('the stack outputs step', runs('echo "METABASE_URL=$(pulumi stack output'))] as Step;
+      expect(s.run).toContain('>> "$GITHUB_ENV"');
+      for (const [v, output] of Object.entries(OUTPUTS)) expect(s.run).toContain(`echo "${v}=$(pulumi stack output --stack "$STACK" ${output})"`);
+    });
+
+    it('reads the API key from the Key Vault secret METABASE_API_KEY_SECRET after a fresh azure/login (az cannot refresh an old OIDC session)', () => {
+      const run = provision().run as string;
+      expect(run).toContain(`az keyvault secret show --vault-name "$KEY_VAULT" --name ${METABASE_API_KEY_SECRET} --query value -o tsv`);
+      // every Key Vault secret name in the step is the constant
+      for (const m of run.matchAll(/metabase-[a-z-]*key/g)) expect(m[0]).toBe(METABASE_API_KEY_SECRET);
+      const logins = steps.map((x, i) => (usesAction('azure/login')(x) ? i : -1)).filter((i) => i >= 0);
+      const last = Math.max(...logins.filter((i) => i < provisionAt()));
+      expect(last).toBeGreaterThan(at('start the triggers', runs('az datafactory trigger start')));
+    });
+
+    it('masks the key and passes it in STREAMPULSE_METABASE_API_KEY, never on a command line or through a workflow expression (checked against the documented contract of the add-mask workflow command)', () => {
+      const run = provision().run as string;
+      const lines = run.split('\n').map((l) => l.trim());
+      const mask = lines.indexOf('echo "::add-mask::$api_key"');
+      const exported = lines.indexOf('export STREAMPULSE_METABASE_API_KEY="$api_key"');
+      const command = lines.findIndex((l) => l.includes(PROVISION));
+      expect(mask).toBeGreaterThan(-1);
+      expect(mask).toBeLessThan(exported);
+      expect(exported).toBeLessThan(command);
+      // the value appears only where it is read, checked, masked and exported
+      const uses = lines.filter((l) => l.includes('$api_key') || l.includes('${api_key}'));
+      expect(uses).toEqual(['if [ -z "$api_key" ]; then', 'echo "::add-mask::$api_key"', 'export STREAMPULSE_METABASE_API_KEY="$api_key"']);
+      expect(run).not.toMatch(/--api-key\b/);
+      expect(run).not.toMatch(/STREAMPULSE_METABASE_API_KEY=\S* *npx/);
+      expect(JSON.stringify(provision().env ?? {})).not.toContain('API_KEY');
+      expect(expressions(text('deploy-stack.yml')).filter((e) => /api.?key/i.test(e))).toEqual([]);
+    });
+
+    describe('the step script (run with bash, az/curl/npx stubbed)', () => {
+      const runStep = (az: string): { status: number | null; out: string; summary: string; calls: string } => {
+        const dir = mkdtempSync(join(tmpdir(), 'sp-metabase-'));
+        try {
+          const bin = join(dir, 'bin');
+          mkdirSync(bin);
+          const calls = join(dir, 'calls.log');
+          const stub = (name: string, body: string): void => writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+          stub('az', az);
+          stub('curl', 'exit 0');
+          stub('sleep', 'exit 0');
+          stub('npx', `printf 'npx %s | key=%s\\n' "$*" "$STREAMPULSE_METABASE_API_KEY" >> "${calls}"`);
+          const summary = join(dir, 'summary.md');
+          writeFileSync(summary, '');
+          const env: NodeJS.ProcessEnv = {
+            PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+            RUNNER_TEMP: dir,
+            GITHUB_STEP_SUMMARY: summary,
+            KEY_VAULT: 'kv-spulse-dev',
+            METABASE_URL: 'https://spulse-ca-metabase-dev.example',
+            SQL_SERVER_FQDN: 'spulse-sql-dev.database.windows.net',
+            SQL_DATABASE: 'sqldb-spulse-serving',
+            METABASE_IDENTITY_CLIENT_ID: 'client-id-1',
+          };
+          const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', provision().run as string], { env, encoding: 'utf8' });
+          return {
+            status: r.status,
+            out: r.stdout + r.stderr,
+            summary: readFileSync(summary, 'utf8'),
+            calls: existsSync(calls) ? readFileSync(calls, 'utf8') : '',
+          };
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      };
+
+      it('with the secret: masks the key, then runs the provisioning with the key in its environment only', () => {
+        const r = runStep(
+          `[ "$*" = "keyvault secret show --vault-name kv-spulse-dev --name ${METABASE_API_KEY_SECRET} --query value -o tsv" ] && echo mb_TESTKEY`,
+        );
+        expect(r.status).toBe(0);
+        expect(r.out).toContain('::add-mask::mb_TESTKEY');
+        expect(r.calls).toMatch(
+          /^npx -y pnpm@[\w.]+ streampulse metabase provision --url https:\/\/spulse-ca-metabase-dev\.example --sql-server spulse-sql-dev\.database\.windows\.net --sql-database sqldb-spulse-serving --identity-client-id client-id-1 \| key=mb_TESTKEY\n$/,
+        );
+        expect(r.calls.split('|')[0]).not.toContain('mb_TESTKEY');
+      });
+
+      it('without the secret yet (the first deploy): a warning in the job summary, no provisioning, the job goes on', () => {
+        const r = runStep(`echo "ERROR: (SecretNotFound) A secret with (name/id) ${METABASE_API_KEY_SECRET} was not found in this key vault." >&2; exit 1`);
+        expect(r.status).toBe(0);
+        expect(r.out).toMatch(/^::warning title=Metabase was not provisioned::.*metabase-api-key/m);
+        expect(r.summary).toContain('Metabase was not provisioned');
+        expect(r.calls).toBe('');
+      });
+
+      it('any other Key Vault error (no rights, no network path): fails with an error annotation naming the fix', () => {
+        const r = runStep('echo "ERROR: (Forbidden) Caller is not authorized" >&2; exit 1');
+        expect(r.status).toBe(1);
+        expect(r.out).toMatch(/^::error title=the Metabase API key could not be read::.*Key Vault Secrets User/m);
+        expect(r.calls).toBe('');
+      });
+    });
   });
 });
