@@ -12,6 +12,7 @@
  */
 import { StreamPulseError } from '@streampulse/contracts';
 import { CONFIG_NAMESPACE, DEPLOY_TIME_KEYS, SECRET_KEYS, StackConfigError } from './config.js';
+import { METABASE_API_KEY_SECRET } from './components/metabase.js';
 import { SECRET_STAND_IN } from './mock-render.js';
 import { checkDefinitions, configFailure, deployWorkflow, unsetBundleVariables, type Check, type CheckDefinition } from './preflight/checks.js';
 import { loadPreflightEstate, type LoadOptions, type PreflightEstate } from './preflight/estate.js';
@@ -88,9 +89,15 @@ export function prerequisites(stack: StackName, e?: PreflightEstate): string[] {
   out.push(
     'a Unity Catalog metastore in the region is assigned to the workspace, and the deployment identity may create storage credentials and external locations in it (metastore admin, or CREATE STORAGE CREDENTIAL / CREATE EXTERNAL LOCATION)',
   );
+  out.push(
+    `the Metabase API key: after Metabase's first start, an admin creates an API key in Metabase (Admin settings → Authentication → API keys) and stores it in the stack's Key Vault${e === undefined ? '' : ` ${e.names.keyVault}`} as the secret '${METABASE_API_KEY_SECRET}' (METABASE_API_KEY_SECRET); until it exists the deploy skips \`streampulse metabase provision\` with a warning`,
+  );
+  out.push(
+    "the Metabase image finds com.azure:azure-identity on its classpath: mssql-jdbc's authentication=ActiveDirectoryManagedIdentity (the serving database entry) gets its token through azure-identity, an optional dependency of the driver that the pinned stock image is not known to carry (streampulse:metabase.image: an image that adds it and its dependencies)",
+  );
   if (e !== undefined && !e.config.network.publicNetworkAccess)
     out.push(
-      `the deploy job of '${stack}' runs on a runner inside the stack's VNet (repository variable PROD_DEPLOY_RUNNER): public network access is off for the SQL server, the lake and the workspace`,
+      `the deploy job of '${stack}' runs on a runner inside the stack's VNet (repository variable PROD_DEPLOY_RUNNER): public network access is off for the SQL server, the lake, the workspace and Key Vault, and Metabase's environment is internal`,
     );
   if (e !== undefined) {
     const d = e.config.databricks;

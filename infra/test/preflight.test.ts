@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABRICKS_STEP_JOB, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
 import { NAMES } from '@streampulse/pipelines';
+import { METABASE_API_KEY_SECRET, METABASE_ENCRYPTION_KEY_SECRET } from '../src/components/metabase.js';
 import { DEPLOY_TIME_KEYS, SECRET_KEYS } from '../src/config.js';
 import { SECRET_STAND_IN } from '../src/mock-render.js';
 import type { MockResource } from '../src/policy.js';
@@ -120,6 +121,8 @@ describe('preflight of the committed stacks (Pulumi mocks, fixed clock)', () => 
     expect(list.join('\n')).toMatch(/Directory Readers/);
     expect(list.join('\n')).toMatch(/Unity Catalog metastore/);
     expect(list.join('\n')).toMatch(/PROD_DEPLOY_RUNNER/);
+    expect(list.join('\n')).toContain(`Key Vault kv-spulse-prod as the secret '${METABASE_API_KEY_SECRET}'`);
+    expect(list.join('\n')).toMatch(/com\.azure:azure-identity/);
     expect(prerequisites('dev', dev).join('\n')).not.toMatch(/runs on a runner inside/);
   });
 
@@ -521,6 +524,85 @@ const breaks: [string, 'dev' | 'prod', string, () => PreflightEstate][] = [
     () => workflows(dev, dropLines(/pulumi\s+config\s+set\s+--path/)),
   ],
   ['no workflow running preflight', 'prod', 'workflow-preflight', () => workflows(prod, dropLines(/preflight\s+--stack/))],
+  [
+    'a renamed Key Vault secret (the Metabase encryption key its container app reads)',
+    'dev',
+    'key-vault-secret-references',
+    () =>
+      editResource(
+        dev,
+        (r) => r.inputs['secretName'] === METABASE_ENCRYPTION_KEY_SECRET,
+        (i) => void (i['secretName'] = 'metabase-key'),
+      ),
+  ],
+  [
+    'the deployment identity without Key Vault Secrets User (the Metabase API key)',
+    'prod',
+    'role-assignments',
+    () => dropResource(prod, (r) => r.name === 'deployer-kv-role'),
+  ],
+  [
+    "Metabase's container without AZURE_CLIENT_ID",
+    'dev',
+    'metabase-serving-access',
+    () =>
+      editResource(
+        dev,
+        type(`${AZ}app:ContainerApp`),
+        (i) => void (i['template'].containers[0].env = (i['template'].containers[0].env as Json[]).filter((v) => v.name !== 'AZURE_CLIENT_ID')),
+      ),
+  ],
+  [
+    'MB_ENCRYPTION_SECRET_KEY as a plain value',
+    'dev',
+    'metabase-serving-access',
+    () =>
+      editResource(
+        dev,
+        type(`${AZ}app:ContainerApp`),
+        (i) =>
+          void (i['template'].containers[0].env = (i['template'].containers[0].env as Json[]).map((v) =>
+            v.name === 'MB_ENCRYPTION_SECRET_KEY' ? { name: v.name, value: 'plain' } : v,
+          )),
+      ),
+  ],
+  [
+    'the dev SQL server without the Azure-services firewall rule',
+    'dev',
+    'metabase-serving-access',
+    () => dropResource(dev, (r) => r.type === `${AZ}sql:FirewallRule` && r.inputs['firewallRuleName'] === 'AllowAllWindowsAzureIps'),
+  ],
+  [
+    'privatelink.database.windows.net not linked to the VNet',
+    'prod',
+    'metabase-serving-access',
+    () => dropResource(prod, (r) => r.type === `${AZ}privatedns:VirtualNetworkLink` && r.inputs['privateZoneName'] === 'privatelink.database.windows.net'),
+  ],
+  [
+    "the internal environment's domain without its private DNS zone",
+    'prod',
+    'metabase-serving-access',
+    () => dropResource(prod, (r) => r.name === 'metabase-env-dns-wildcard'),
+  ],
+  [
+    'a deploy workflow reading the API key from another Key Vault secret',
+    'dev',
+    'workflow-metabase-provision',
+    () => workflows(dev, (t) => t.split(`--name ${METABASE_API_KEY_SECRET} `).join('--name metabase-key ')),
+  ],
+  [
+    'a deploy workflow passing the API key on the command line',
+    'prod',
+    'workflow-metabase-provision',
+    () => workflows(prod, (t) => t.replace('streampulse metabase provision --url', 'streampulse metabase provision --api-key "$api_key" --url')),
+  ],
+  ['a deploy workflow that never provisions Metabase', 'dev', 'workflow-metabase-provision', () => workflows(dev, dropLines(/metabase\s+provision/))],
+  [
+    'a workflow reading a stack output the program does not export',
+    'prod',
+    'workflow-stack-outputs',
+    () => workflows(prod, (t) => t.replace('output --stack "$STACK" metabaseIdentityClientId', 'output --stack "$STACK" metabaseClientId')),
+  ],
 ];
 
 describe('one broken reference or constraint → exactly its check fails', () => {

@@ -31,7 +31,8 @@ import {
 } from '../config.js';
 import { budgetStartWindow } from '../components/observability.js';
 import { streamTopics } from '../components/event-hubs.js';
-import { ROLES, type RoleName } from '../naming.js';
+import { METABASE_API_KEY_SECRET, METABASE_ENCRYPTION_KEY_SECRET } from '../components/metabase.js';
+import { RANDOM_SECRETS, ROLES, type RoleName } from '../naming.js';
 import { checkPolicies, isPulumiSecret, type MockResource, type PolicyName } from '../policy.js';
 import { ofType, type PreflightEstate } from './estate.js';
 
@@ -94,6 +95,9 @@ const idOf = (e: PreflightEstate, r: MockResource | undefined): string | undefin
 const lakeAccount = (e: PreflightEstate): MockResource | undefined => ofType(e, `${AZ}storage:StorageAccount`).find((r) => r.inputs['isHnsEnabled'] === true);
 const accountName = (r: MockResource | undefined): string | undefined => str(r?.inputs['accountName']);
 const one = (e: PreflightEstate, type: string): MockResource | undefined => ofType(e, type)[0];
+/** The generator of the pseudonymisation salt (the estate generates other secrets too). */
+const saltGenerator = (e: PreflightEstate): MockResource | undefined =>
+  ofType(e, 'random:index/randomPassword:RandomPassword').find((r) => r.name === RANDOM_SECRETS.piiSalt);
 
 // ---- the Data Factory artifact
 const entities = (e: PreflightEstate, folder: string): [string, Obj][] =>
@@ -328,7 +332,7 @@ function databricksSecretReferences(e: PreflightEstate): Check {
   const refs = databricksSecretRefs(e);
   const scopes = ofType(e, 'databricks:index/secretScope:SecretScope');
   const secrets = ofType(e, 'databricks:index/secret:Secret');
-  const salt = one(e, 'random:index/randomPassword:RandomPassword');
+  const salt = saltGenerator(e);
   const saltValue = stateOf(e, salt)['result'];
   const problems: string[] = [];
   if (refs.length === 0) problems.push('no artifact names the salt secret (the jobs need --secret-scope/--secret-key, the specs salt_secret)');
@@ -358,7 +362,7 @@ function databricksSecretReferences(e: PreflightEstate): Check {
 }
 
 function piiSaltKeyVault(e: PreflightEstate): Check {
-  const salt = one(e, 'random:index/randomPassword:RandomPassword');
+  const salt = saltGenerator(e);
   const saltValue = stateOf(e, salt)['result'];
   const kv = ofType(e, `${AZ}keyvault:Secret`).find((s) => s.inputs['secretName'] === PII_SALT.keyVaultSecret);
   const problems: string[] = [];
@@ -1009,7 +1013,22 @@ function roleAssignments(e: PreflightEstate): Check {
       why: 'reads the source files',
     },
     { who: 'Data Factory', id: principal(factory), role: 'keyVaultSecretsUser', on: 'Key Vault', scope: idOf(e, vault), why: 'the SQL connection string' },
-    { who: 'Metabase', id: principal(metabase), role: 'keyVaultSecretsUser', on: 'Key Vault', scope: idOf(e, vault), why: 'its database password' },
+    {
+      who: 'Metabase',
+      id: principal(metabase),
+      role: 'keyVaultSecretsUser',
+      on: 'Key Vault',
+      scope: idOf(e, vault),
+      why: 'its database password and encryption key',
+    },
+    {
+      who: 'the deployment identity',
+      id: str(e.calls.find((c) => c.token === `${AZ}authorization:getClientConfig`)?.result?.['objectId']),
+      role: 'keyVaultSecretsUser',
+      on: 'Key Vault',
+      scope: idOf(e, vault),
+      why: `the deploy workflow reads the Metabase API key '${METABASE_API_KEY_SECRET}'`,
+    },
   ];
   const grants = ofType(e, `${AZ}authorization:RoleAssignment`);
   const problems = needs
@@ -1209,6 +1228,174 @@ function workflowPreflight(e: PreflightEstate): Check {
   );
 }
 
+// ---- Metabase
+
+const SQL_PRIVATE_ZONE = 'privatelink.database.windows.net';
+
+function metabaseServingAccess(e: PreflightEstate): Check {
+  const problems: string[] = [];
+  const identity = one(e, `${AZ}managedidentity:UserAssignedIdentity`);
+  const containerApp = one(e, `${AZ}app:ContainerApp`);
+  const environment = one(e, `${AZ}app:ManagedEnvironment`);
+  const server = one(e, `${AZ}sql:Server`);
+  const identityId = idOf(e, identity);
+  const clientId = str(stateOf(e, identity)['clientId']);
+  const looked: string[] = [];
+  // the identity: assigned to the app, named to azure-identity, exported for the provisioning
+  const assigned = asArray(get(containerApp?.inputs, 'identity', 'userAssignedIdentities')).map(String);
+  if (identityId === undefined || !assigned.includes(identityId))
+    problems.push(`the container app is not assigned Metabase's identity ${str(identity?.inputs['resourceName']) ?? '(none)'}`);
+  const container = asArray(get(containerApp?.inputs, 'template', 'containers'))[0];
+  const env = asArray(get(container, 'env'));
+  const envVar = (n: string): unknown => env.find((v) => get(v, 'name') === n);
+  const azureClientId = get(envVar('AZURE_CLIENT_ID'), 'value');
+  if (clientId === undefined || azureClientId !== clientId)
+    problems.push(`the container's AZURE_CLIENT_ID is ${String(azureClientId ?? '(unset)')}, not the identity's client id ${clientId ?? '(none)'}`);
+  if (e.outputs['metabaseIdentityClientId'] !== clientId)
+    problems.push(`the stack output metabaseIdentityClientId is ${String(e.outputs['metabaseIdentityClientId'] ?? '(missing)')}, not ${clientId ?? '(none)'}`);
+  // the encryption key: a Key Vault reference read with the identity, never a value
+  const encryption = envVar('MB_ENCRYPTION_SECRET_KEY');
+  const ref = str(get(encryption, 'secretRef'));
+  const secret = asArray(get(containerApp?.inputs, 'configuration', 'secrets')).find((x) => get(x, 'name') === ref);
+  if (encryption === undefined) problems.push('the container has no MB_ENCRYPTION_SECRET_KEY (Metabase would store database connection details unencrypted)');
+  else if (get(encryption, 'value') !== undefined || ref === undefined) problems.push('MB_ENCRYPTION_SECRET_KEY is a value, not a secretRef');
+  else if (!String(get(secret, 'keyVaultUrl') ?? '').endsWith(`/secrets/${METABASE_ENCRYPTION_KEY_SECRET}`) || get(secret, 'identity') !== identityId)
+    problems.push(
+      `MB_ENCRYPTION_SECRET_KEY's secret '${ref}' is not the Key Vault reference to '${METABASE_ENCRYPTION_KEY_SECRET}' read with Metabase's identity`,
+    );
+  // the network path to the SQL server
+  const serverName = str(server?.inputs['serverName']);
+  if (e.config.network.publicNetworkAccess) {
+    const azure = ofType(e, `${AZ}sql:FirewallRule`).find(
+      (r) => r.inputs['serverName'] === serverName && r.inputs['startIpAddress'] === '0.0.0.0' && r.inputs['endIpAddress'] === '0.0.0.0',
+    );
+    looked.push(`dev path: ${serverName ?? '?'}'s firewall ${azure === undefined ? 'has no' : 'has the'} Azure-services rule (0.0.0.0)`);
+    if (azure === undefined)
+      problems.push(
+        `the SQL server ${serverName ?? '?'} has public access but no AllowAllWindowsAzureIps rule (0.0.0.0–0.0.0.0): the container's outbound addresses are not admitted`,
+      );
+  } else {
+    const subnets = ofType(e, `${AZ}network:Subnet`);
+    const vnetOfSubnet = (subnetId: unknown): MockResource | undefined => {
+      const sub = subnets.find((x) => idOf(e, x) === subnetId);
+      return ofType(e, `${AZ}network:VirtualNetwork`).find((v) => sub !== undefined && v.inputs['virtualNetworkName'] === sub.inputs['virtualNetworkName']);
+    };
+    const vnet = vnetOfSubnet(get(environment?.inputs, 'vnetConfiguration', 'infrastructureSubnetId'));
+    const vnetId = idOf(e, vnet);
+    if (vnet === undefined) problems.push("the Container Apps environment is not in the stack's VNet (vnetConfiguration.infrastructureSubnetId)");
+    const pe = ofType(e, `${AZ}network:PrivateEndpoint`).find((r) =>
+      asArray(r.inputs['privateLinkServiceConnections']).some(
+        (c) => get(c, 'privateLinkServiceId') === idOf(e, server) && asArray(get(c, 'groupIds')).includes('sqlServer'),
+      ),
+    );
+    if (pe === undefined) problems.push(`the SQL server ${serverName ?? '?'} has no private endpoint (group sqlServer)`);
+    else if (vnetOfSubnet(get(pe.inputs, 'subnet', 'id')) !== vnet) problems.push(`the SQL server's private endpoint is not in the environment's VNet`);
+    const zone = ofType(e, `${AZ}privatedns:PrivateZone`).find((z) => z.inputs['privateZoneName'] === SQL_PRIVATE_ZONE);
+    const registered = ofType(e, `${AZ}network:PrivateDnsZoneGroup`).some(
+      (g) =>
+        pe !== undefined &&
+        g.inputs['privateEndpointName'] === pe.inputs['privateEndpointName'] &&
+        asArray(g.inputs['privateDnsZoneConfigs']).some((c) => zone !== undefined && get(c, 'privateDnsZoneId') === idOf(e, zone)),
+    );
+    if (!registered) problems.push(`the SQL server's private endpoint is not registered in the private DNS zone ${SQL_PRIVATE_ZONE}`);
+    const linked = (zoneName: unknown): boolean =>
+      ofType(e, `${AZ}privatedns:VirtualNetworkLink`).some(
+        (l) => vnetId !== undefined && l.inputs['privateZoneName'] === zoneName && get(l.inputs, 'virtualNetwork', 'id') === vnetId,
+      );
+    if (!linked(SQL_PRIVATE_ZONE))
+      problems.push(
+        `the private DNS zone ${SQL_PRIVATE_ZONE} is not linked to the environment's VNet: the container would resolve the server's public address`,
+      );
+    looked.push(
+      `prod path: environment in ${str(vnet?.inputs['virtualNetworkName']) ?? '?'}, private endpoint ${str(pe?.inputs['privateEndpointName']) ?? '?'} in ${SQL_PRIVATE_ZONE}`,
+    );
+    // an internal environment: its apps resolve only through a private zone of its default domain
+    if (get(environment?.inputs, 'vnetConfiguration', 'internal') === true) {
+      const domain = str(stateOf(e, environment)['defaultDomain']);
+      const staticIp = str(stateOf(e, environment)['staticIp']);
+      const wildcard = ofType(e, `${AZ}privatedns:PrivateRecordSet`).find(
+        (r) =>
+          r.inputs['privateZoneName'] === domain &&
+          r.inputs['relativeRecordSetName'] === '*' &&
+          asArray(r.inputs['aRecords']).some((a) => staticIp !== undefined && get(a, 'ipv4Address') === staticIp),
+      );
+      if (domain === undefined || !ofType(e, `${AZ}privatedns:PrivateZone`).some((z) => z.inputs['privateZoneName'] === domain))
+        problems.push(`no private DNS zone for the internal environment's default domain ${domain ?? '?'} (its apps have no public DNS)`);
+      else if (wildcard === undefined) problems.push(`the zone ${domain} has no '*' A record to the environment's static IP ${staticIp ?? '?'}`);
+      else if (!linked(domain)) problems.push(`the zone ${domain} is not linked to the VNet: the deploy runner in the VNet cannot resolve Metabase`);
+      const url = String(e.outputs['metabaseUrl'] ?? '');
+      if (domain !== undefined && !url.endsWith(`.${domain}`))
+        problems.push(`the stack output metabaseUrl ${url || '(missing)'} is not in the environment's domain ${domain}`);
+      looked.push(`internal environment ${domain ?? '?'} → ${staticIp ?? '?'}`);
+    }
+  }
+  return result(
+    'metabase-serving-access',
+    `Metabase → the serving database: identity ${str(identity?.inputs['resourceName']) ?? '?'} (AZURE_CLIENT_ID ${clientId ?? '?'}), MB_ENCRYPTION_SECRET_KEY from Key Vault; ${looked.join('; ')}`,
+    problems,
+    "wire it in infra/src/components/metabase.ts (identity, env, Key Vault references, the internal environment's DNS) and sql.ts / network.ts (firewall, private endpoint, DNS zone link)",
+  );
+}
+
+/** The text of the command starting at `at` (backslash-continued lines joined). */
+function commandAt(text: string, at: number): string {
+  const lines = text.slice(at).split('\n');
+  const out: string[] = [];
+  for (const l of lines) {
+    out.push(l);
+    if (!/\\\s*$/.test(l)) break;
+  }
+  return out.join('\n');
+}
+
+function workflowMetabaseProvision(e: PreflightEstate): Check {
+  const wf = deployWorkflow(e);
+  if (wf === undefined)
+    return result('workflow-metabase-provision', '.github/workflows (no deploy workflow)', ['no workflow runs `pulumi up`'], 'add the deploy workflow');
+  const [path, text] = wf;
+  const problems: string[] = [];
+  const up = firstAt(text, /pulumi\s+up\b/);
+  const provision = firstAt(text, /\bstreampulse\s+metabase\s+provision\b/);
+  const reads = [...text.matchAll(/az\s+keyvault\s+secret\s+show\b[^\n]*/g)].map((m) => ({ at: m.index, name: /--name[ =]"?([\w-]+)"?/.exec(m[0])?.[1] }));
+  const read = reads.find((r) => r.name === METABASE_API_KEY_SECRET);
+  if (provision < 0) problems.push(`${path} never runs \`streampulse metabase provision\``);
+  else {
+    if (up >= 0 && provision < up) problems.push(`${path} provisions Metabase before \`pulumi up\` (Metabase and its identity come from it)`);
+    const command = commandAt(text, provision);
+    for (const flag of ['--url', '--sql-server', '--sql-database', '--identity-client-id'])
+      if (!new RegExp(`${flag}[ =]`).test(command)) problems.push(`${path}: \`metabase provision\` gets no ${flag}`);
+    if (/--api-key\b/.test(command)) problems.push(`${path} passes the API key on the command line (--api-key): pass it in STREAMPULSE_METABASE_API_KEY`);
+    if (!text.includes('STREAMPULSE_METABASE_API_KEY')) problems.push(`${path} does not pass the API key in STREAMPULSE_METABASE_API_KEY`);
+    if (read === undefined)
+      problems.push(
+        `${path} does not read the Key Vault secret '${METABASE_API_KEY_SECRET}' (METABASE_API_KEY_SECRET) with \`az keyvault secret show\` (it reads: ${list(reads.map((r) => r.name ?? '?'))})`,
+      );
+    else if (read.at > provision) problems.push(`${path} reads the API key after it provisions`);
+    if (!text.includes('::add-mask::')) problems.push(`${path} does not mask the API key (::add-mask::) before using it`);
+  }
+  return result(
+    'workflow-metabase-provision',
+    `${path}: pulumi up → az keyvault secret show --name ${read?.name ?? '?'} → streampulse metabase provision (the key in STREAMPULSE_METABASE_API_KEY)`,
+    problems,
+    `after pulumi up, read the key with \`az keyvault secret show --vault-name "$KEY_VAULT" --name ${METABASE_API_KEY_SECRET} --query value -o tsv\`, mask it, export it as STREAMPULSE_METABASE_API_KEY and run \`streampulse metabase provision --url … --sql-server … --sql-database … --identity-client-id …\``,
+  );
+}
+
+function workflowStackOutputs(e: PreflightEstate): Check {
+  const read: { path: string; name: string }[] = [];
+  for (const [path, full] of Object.entries(e.workflows))
+    for (const m of withoutComments(full).matchAll(/pulumi\s+stack\s+output\s+(?:--stack[ =]"?[^\s"]+"?\s+)?([A-Za-z][A-Za-z0-9]*)\b/g))
+      read.push({ path, name: m[1]! });
+  const exported = Object.keys(e.outputs);
+  const problems = read.filter((r) => !exported.includes(r.name)).map((r) => `${r.path} reads the stack output ${r.name}, which the program does not export`);
+  return result(
+    'workflow-stack-outputs',
+    `stack outputs the workflows read (${list(uniq(read.map((r) => r.name)), 12)}) against the program's (${exported.length})`,
+    uniq(problems),
+    'export the output from createEstate (infra/src/program.ts EstateOutputs) or correct its name in the workflow',
+  );
+}
+
 /** Every check, in the order they print. */
 export function checkDefinitions(secretStandIns: readonly string[]): readonly CheckDefinition[] {
   return [
@@ -1253,6 +1440,17 @@ export function checkDefinitions(secretStandIns: readonly string[]): readonly Ch
     { id: 'workflow-bundle-deploy', what: 'deploy.yml generates and deploys the bundle after pulumi up', run: workflowBundleDeploy },
     { id: 'workflow-control-files', what: 'deploy.yml uploads the control files after the bundle deploy', run: workflowControlFiles },
     { id: 'workflow-deploy-time-keys', what: 'deploy.yml sets every deploy-time key and secret preflight stands in for', run: workflowDeployTimeKeys },
+    {
+      id: 'metabase-serving-access',
+      what: "Metabase reaches the serving database: its identity's client id, the encryption key from Key Vault, the network path and DNS",
+      run: metabaseServingAccess,
+    },
+    {
+      id: 'workflow-metabase-provision',
+      what: 'deploy.yml provisions Metabase after pulumi up with the API key from Key Vault (METABASE_API_KEY_SECRET), never on a command line',
+      run: workflowMetabaseProvision,
+    },
+    { id: 'workflow-stack-outputs', what: 'every stack output a workflow reads is one the program exports', run: workflowStackOutputs },
     { id: 'workflow-preflight', what: 'CI runs preflight for dev and prod', run: workflowPreflight },
   ];
 }
