@@ -12,7 +12,7 @@ import { loadContractsOrThrow, loadContracts, type ContractSet } from '@streampu
 import { cardSql, dashboardModel, type ResolvedCard } from '@streampulse/dashboards';
 import { findWorkspaceRoot } from '@streampulse/contracts';
 
-const root = findWorkspaceRoot(process.cwd());
+const root = findWorkspaceRoot() ?? process.cwd();
 const contractsDir = join(root, 'contracts', 'streampulse');
 const set = loadContractsOrThrow(contractsDir);
 const model = dashboardModel(set);
