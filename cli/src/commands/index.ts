@@ -11,6 +11,7 @@ import { contractsCommand } from './contracts.js';
 import { demoCommand, runCommand } from './demo.js';
 import { deployCommand } from './deploy.js';
 import { generateCommand } from './generate.js';
+import { metabaseCommand } from './metabase.js';
 import { preflightCommand } from './preflight.js';
 import { serveCommand } from './serve.js';
 import { sourcesCommand } from './sources.js';
@@ -30,5 +31,6 @@ export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
   contractsCommand,
   deployCommand,
+  metabaseCommand,
   preflightCommand,
 ];
