@@ -29,7 +29,7 @@ describe('streampulse generate', () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
     expect(a.out).toMatch(
-      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\n$/,
+      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\nwrote 13 files to .*metabase: the serving database entry, 1 dashboard with 10 native questions \(ids resolved by `streampulse metabase provision`\)\n$/,
     );
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
@@ -133,7 +133,7 @@ describe('streampulse generate owns its folders', () => {
     expect(existsSync(join(out, 'sql', '0099_stale.sql'))).toBe(false);
     expect(snapshot(out)).toStrictEqual({ ...first, '/notes.txt': 'mine\n', '/other/keep.txt': 'mine\n' });
     // no temporary sibling left behind
-    expect(readdirSync(out).sort()).toStrictEqual(['adf', 'databricks', 'notes.txt', 'other', 'sql']);
+    expect(readdirSync(out).sort()).toStrictEqual(['adf', 'databricks', 'metabase', 'notes.txt', 'other', 'sql']);
   });
 
   it('--target writes the chosen targets only; an unknown target is a user error', async () => {
@@ -145,7 +145,7 @@ describe('streampulse generate owns its folders', () => {
     const bad = await run(['generate', '--out', join(TMP, 'dbt'), '--target', 'sql,dbt']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("error GENERATE_UNKNOWN_TARGET: unknown target 'dbt'");
-    expect(bad.err).toContain('fix: pass --target with a comma-separated list of: adf, databricks, sql');
+    expect(bad.err).toContain('fix: pass --target with a comma-separated list of: adf, databricks, sql, metabase');
     expect(existsSync(join(TMP, 'dbt'))).toBe(false);
   });
 
@@ -160,5 +160,33 @@ describe('streampulse generate owns its folders', () => {
       ['sql', join(out, 'sql'), 10],
     ]);
     expect(doc.targets[1]!.files).toContain('tests/serving_tests.sql');
+  });
+});
+
+describe('streampulse generate --target metabase', () => {
+  it('writes the Metabase payloads: database, collection, one native question per card, the dashboard — sorted keys, ids unresolved', async () => {
+    const out = join(TMP, 'metabase');
+    const r = await run(['generate', '--out', out, '--target', 'metabase']);
+    expect(r.code).toBe(0);
+    const dir = join(out, 'metabase');
+    const cards = readdirSync(join(dir, 'cards')).sort();
+    expect(readdirSync(dir).sort()).toStrictEqual([GENERATED_MARKER, 'cards', 'collection.json', 'dashboard.json', 'database.json']);
+    expect(cards).toHaveLength(10);
+    const card = JSON.parse(readFileSync(join(dir, 'cards', 'mrr_this_month.json'), 'utf8')) as {
+      display: string;
+      dataset_query: { type: string; database: string; native: { query: string } };
+    };
+    expect(card.display).toBe('smartscalar');
+    expect(card.dataset_query).toMatchObject({ type: 'native', database: '<database>' });
+    expect(card.dataset_query.native.query).toContain('FROM [serving].[analytics_kpi_monthly]');
+    const text = readFileSync(join(dir, 'dashboard.json'), 'utf8');
+    expect(Object.keys(JSON.parse(text) as object)).toStrictEqual(['collection_id', 'dashcards', 'description', 'name', 'parameters']);
+    expect(text).toContain('"card_id": "<card mrr_this_month>"');
+    const db = JSON.parse(readFileSync(join(dir, 'database.json'), 'utf8')) as { engine: string; details: Record<string, unknown> };
+    expect(db.engine).toBe('sqlserver');
+    expect(db.details).not.toHaveProperty('password');
+    const again = join(TMP, 'metabase-again');
+    expect((await run(['generate', '--out', again, '--target', 'metabase'])).code).toBe(0);
+    expect(snapshot(join(again, 'metabase'))).toStrictEqual(snapshot(dir));
   });
 });

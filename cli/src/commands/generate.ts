@@ -1,5 +1,5 @@
 /**
- * `streampulse generate --out DIR [--stack dev|prod] [--target adf,databricks,sql]`: the
+ * `streampulse generate --out DIR [--stack dev|prod] [--target adf,databricks,sql,metabase]`: the
  * cloud artifacts generated from the contracts, one folder per target of the registry
  * (`../generate/targets.ts`):
  *   DIR/adf/                 the Data Factory factory (as `adf generate`)
@@ -9,6 +9,7 @@
  *                            specs the PySpark runtime executes: index.json + one file per job);
  *                            deploy with `databricks bundle deploy -t dev|prod` from that folder
  *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
+ *   DIR/metabase/            the Metabase API payloads (database, collection, cards/<card>.json, dashboard), ids unresolved
  * The writer (`../generate/writer.ts`) owns each folder through its `.streampulse-generated`
  * marker: it never deletes a folder it did not write. Deterministic: the same contracts give
  * byte-identical files.

@@ -4,13 +4,14 @@
  * plan and the stack's options to that folder's files (POSIX path relative to the folder
  * → text). Nothing here touches the disk: the writer (`writer.ts`) owns the folders.
  *
- * Adding a target (metabase, dbt, odcs are planned) is adding one entry to TARGETS.
+ * Adding a target (dbt, odcs are planned) is adding one entry to TARGETS.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
 import { entityCounts, factoryFileText, generateFactory, type FactoryOptions } from '@streampulse/pipelines';
 import { servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
-import { count } from '../output.js';
+import { metabasePayloads } from '@streampulse/dashboards';
+import { count, stableJson } from '../output.js';
 
 /** What every target is generated from: the contracts, their job plan and the stack's options (read at the CLI's edge). */
 export interface GenerateInput {
@@ -84,8 +85,36 @@ const sql: GenerateTarget = {
     `${count(Object.keys(files).filter((f) => /^\d{4}_[^/]+\.sql$/.test(f)).length, 'T-SQL migration')}, migrations.json and the serving tests`,
 };
 
+/**
+ * `metabase/`: the Metabase API payloads of the dashboard contract — database.json (the serving
+ * database entry, Entra managed identity), collection.json, cards/<card id>.json (one native
+ * question each) and dashboard.json (dashcards, filters) — sorted-key JSON with the ids Metabase
+ * assigns left unresolved (`<database>`, `<card …>`, `<field serving.<view>.<column>>`):
+ * what `streampulse metabase provision` sends. Several dashboard contracts: one folder each.
+ */
+const metabase: GenerateTarget = {
+  name: 'metabase',
+  folder: 'metabase',
+  describe: 'the Metabase payloads: database.json, collection.json, cards/<card>.json (native questions), dashboard.json',
+  files: (i) => {
+    const files: Record<string, string> = {};
+    const several = i.set.dashboards.length > 1;
+    for (const d of i.set.dashboards) {
+      const p = metabasePayloads(i.set, { dashboard: d.dashboard });
+      const dir = several ? `${d.dashboard}/` : '';
+      files['database.json'] = stableJson(p.database);
+      files[`${dir}collection.json`] = stableJson(p.collection);
+      for (const [id, card] of Object.entries(p.cards)) files[`${dir}cards/${id}.json`] = stableJson(card);
+      files[`${dir}dashboard.json`] = stableJson(p.dashboard);
+    }
+    return files;
+  },
+  summary: (i, files) =>
+    `the serving database entry, ${count(i.set.dashboards.length, 'dashboard')} with ${count(Object.keys(files).filter((f) => /(^|\/)cards\//.test(f)).length, 'native question')} (ids resolved by \`streampulse metabase provision\`)`,
+};
+
 /** Every target, in the order `generate` writes and reports them. */
-export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql];
+export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql, metabase];
 
 /** The target called `name`; throws (a bug) for an unknown one — user input goes through `selectTargets`. */
 export function target(name: string): GenerateTarget {
