@@ -27,6 +27,11 @@ export interface CardSqlOptions {
    * clause `[[AND {{<filter id>}}]]` (Metabase drops the clause when the filter is empty).
    */
   readonly templateTags?: boolean;
+  /**
+   * For a query used as a derived table: leave out ORDER BY (T-SQL refuses it in a
+   * derived table unless TOP limits the rows; kept then).
+   */
+  readonly derived?: boolean;
 }
 
 type Filter = Card['query']['filters'][number];
@@ -124,7 +129,8 @@ export function cardSql(card: ResolvedCard, dialect: CardDialect, options: CardS
     for (const o of optional) lines.push(`  ${o}`);
   }
   if (card.rollsUp && card.dimensions.length > 0) lines.push(`GROUP BY ${card.dimensions.map((c) => q(c.name, d)).join(', ')}`);
-  if (sort.length > 0) lines.push(`ORDER BY ${sort.map((s) => `${q(s.column, d)} ${s.direction.toUpperCase()}`).join(', ')}`);
+  if (sort.length > 0 && (options.derived !== true || limit !== undefined))
+    lines.push(`ORDER BY ${sort.map((s) => `${q(s.column, d)} ${s.direction.toUpperCase()}`).join(', ')}`);
   if (d === 'sqlite' && limit !== undefined) lines.push(`LIMIT ${limit}`);
   return lines.join('\n');
 }

@@ -125,10 +125,14 @@ describe("Metabase provisioning against Metabase's documented API shapes", () =>
     ]);
     const flow = byTitle('New vs churned subscribers by tier');
     expect(flow.display).toBe('bar');
-    expect(flow.visualization_settings).toMatchObject({
-      'graph.dimensions': ['month', 'plan_tier'],
-      'graph.metrics': ['new_subscribers', 'churned_subscribers'],
-    });
+    // two dimensions and two measures: Metabase plots one measure per breakout, so the
+    // measures are unpivoted into one value column labelled by tier and measure
+    expect(flow.visualization_settings).toMatchObject({ 'graph.dimensions': ['month', 'series'], 'graph.metrics': ['value'] });
+    const flowSql = (flow.dataset_query as { native: { query: string } }).native.query;
+    expect(flowSql).toContain("CONCAT([q].[plan_tier], N' · ', [s].[measure]) AS [series]");
+    expect(flowSql).toContain("(1, N'New paying subscribers', [q].[new_subscribers])");
+    // T-SQL refuses ORDER BY in a derived table without TOP: only the outer query orders
+    expect(flowSql.match(/ORDER BY/g)).toHaveLength(1);
     expect(flow.dataset_query.native['template-tags']['plan']).toMatchObject({
       dimension: ['field', fieldId('analytics_subscription_health', 'plan_tier'), null],
       'widget-type': 'string/=',

@@ -231,6 +231,37 @@ function funnelSteps(card: ResolvedCard, sql: string): string {
   ].join('\n');
 }
 
+/**
+ * Metabase's line, bar and area charts plot either several measures against one
+ * dimension, or one measure broken out by a second dimension — not several measures
+ * over two dimensions. Such a card (month × plan tier × new and churned subscribers) is
+ * unpivoted: each measure becomes rows of one `value` column, labelled in a `series`
+ * column by the second dimension's value and the measure's label, so the chart shows
+ * every line the contract asks for.
+ */
+function measureSeries(card: ResolvedCard): string {
+  const q = (s: string): string => quoteIdent(s, 'tsql');
+  const [x, by] = card.dimensions;
+  if (x === undefined || by === undefined) throw new Error('measureSeries needs two dimensions');
+  const inner = cardSql(card, 'tsql', { templateTags: true, derived: true });
+  const values = card.measures.map((m, i) => `  (${i + 1}, ${stringLiteral(m.label, 'tsql')}, ${q('q')}.${q(m.name)})`).join(',\n');
+  const order = card.card.query.sort.filter((s) => s.column === x.name || s.column === by.name);
+  const orderBy = [...order.map((s) => `${q('q')}.${q(s.column)} ${s.direction.toUpperCase()}`), `${q('s')}.${q('measure_order')} ASC`];
+  return [
+    `SELECT ${q('q')}.${q(x.name)}, CONCAT(${q('q')}.${q(by.name)}, N' · ', ${q('s')}.${q('measure')}) AS ${q('series')}, ${q('s')}.${q('value')}`,
+    'FROM (',
+    inner
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+    `) AS ${q('q')}`,
+    'CROSS APPLY (VALUES',
+    values,
+    `) AS ${q('s')}(${q('measure_order')}, ${q('measure')}, ${q('value')})`,
+    `ORDER BY ${orderBy.join(', ')}`,
+  ].join('\n');
+}
+
 function shape(model: DashboardModel, card: ResolvedCard): Shape {
   const sql = cardSql(card, 'tsql', { templateTags: true });
   const dims = card.dimensions.map((c) => c.name);
@@ -246,6 +277,24 @@ function shape(model: DashboardModel, card: ResolvedCard): Shape {
     case 'area':
     case 'row':
       if (dims.length === 0) throw unsupported(model, card, 'has no dimension to plot against', 'add the x-axis column to query.dimensions');
+      if (dims.length > 2)
+        throw unsupported(model, card, 'plots against more than two dimensions', 'keep the x-axis column and at most one breakout column in query.dimensions');
+      if (dims.length === 2 && measures.length > 1) {
+        const series = { 'graph.dimensions': [dims[0], 'series'], 'graph.metrics': ['value'] };
+        const valueFormat = cols[columnKey(measures[0] ?? '')] as Record<string, unknown> | undefined;
+        return {
+          display: card.card.visualization,
+          settings: {
+            ...series,
+            column_settings: {
+              [columnKey(dims[0] ?? '')]: cols[columnKey(dims[0] ?? '')],
+              [columnKey('series')]: { column_title: `${card.dimensions[1]?.label ?? ''} · measure` },
+              [columnKey('value')]: { ...(valueFormat ?? {}), column_title: 'Value' },
+            },
+          },
+          sql: measureSeries(card),
+        };
+      }
       return { display: card.card.visualization, settings: graph, sql };
     case 'combo': {
       if (dims.length === 0) throw unsupported(model, card, 'has no dimension to plot against', 'add the x-axis column to query.dimensions');
@@ -268,7 +317,7 @@ function shape(model: DashboardModel, card: ResolvedCard): Shape {
         return {
           display: 'funnel',
           settings: { 'funnel.dimension': 'step', 'funnel.metric': 'value', column_settings: { [columnKey('step')]: step, [columnKey('value')]: value } },
-          sql: funnelSteps(card, sql),
+          sql: funnelSteps(card, cardSql(card, 'tsql', { templateTags: true, derived: true })),
         };
       }
       throw unsupported(
