@@ -43,3 +43,4 @@ export {
   type ApplyEvent,
   type ApplyResult,
 } from './serving-mssql.js';
+export { readSqlite, type SqliteReader } from './serving-read.js';
