@@ -24,3 +24,16 @@ export {
 export { diffCard, diffDashboard, diffDatabase, jsonEqual, type PlanItem, type PlanAction, type PlanKind } from './metabase/diff.js';
 export { MetabaseClient, type MetabaseClientOptions, type FetchLike, type HttpResponse, type Step } from './metabase/client.js';
 export { provisionMetabase, type ProvisionOptions, type ProvisionResult, type SyncOptions } from './metabase/provision.js';
+export { renderDashboardPage, inlineLibrary, type DashboardData, type RenderOptions } from './static/page.js';
+export { formatValue, formatChange, periodLabel, allMonthStarts, escapeHtml, NO_VALUE, type Change } from './static/format.js';
+export { chartSeries, isChart, groupOf, type ChartSeries, type ChartDataset, type ChartAxis, type ChartKind, type Row } from './static/series.js';
+export {
+  qualityFromReport,
+  qualityFromServingRows,
+  summarizeQuality,
+  type QualityData,
+  type QualityLine,
+  type QualityFreshness,
+  type QualitySummary,
+  type DatasetQuality,
+} from './static/quality.js';
