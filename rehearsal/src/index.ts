@@ -31,3 +31,4 @@ export {
 } from './adf-local.js';
 export { LakeMartSource, openTarget } from './serving-load.js';
 export { allBatchReports } from './lake-reports.js';
+export { buildDashboardPage, chartLibraryFile, DASHBOARD_PAGE_FILE, type DashboardPageOptions } from './dashboard-page.js';

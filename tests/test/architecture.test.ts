@@ -37,7 +37,7 @@ const ALLOWED: ReadonlyArray<readonly [folder: string, mayImport: readonly strin
   ['pipelines', ['contracts', 'jobs']],
   ['sources', ['contracts']],
   ['dashboards', ['contracts', 'sql']],
-  ['rehearsal', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'pipelines', 'sources']],
+  ['rehearsal', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'pipelines', 'sources', 'dashboards']],
   ['bench', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'sources', 'rehearsal']],
   ['infra', ['contracts', 'pipelines', 'jobs', 'sql']],
   ['cli', ['contracts', 'sql', 'jobs', 'serving', 'engine', 'pipelines', 'sources', 'dashboards', 'rehearsal', 'bench', 'infra']],
