@@ -2,7 +2,8 @@
  * `streampulse demo`: the product's main job on the embedded default. Validates the
  * contracts, generates seeded synthetic sources (with defects), runs every daily batch
  * through bronze → silver → gold → marts on DuckDB, publishes the SQLite serving
- * database, CSV extracts and quality reports, and prints where to look.
+ * database, CSV extracts and quality reports, builds the static dashboard page, and
+ * prints where to look.
  *
  * `streampulse run --date D` runs one batch over an existing lake.
  */
@@ -13,7 +14,7 @@ import { StreamPulseError } from '@streampulse/contracts';
 import { FRESHNESS_MODES, isFreshnessMode, type FreshnessMode } from '@streampulse/jobs';
 import type { BatchReport } from '@streampulse/engine';
 import type { CliContext } from '../context.js';
-import { runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
+import { buildDashboardPage, runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';
 import { bar, createProgress, layerOf } from '../progress.js';
 import type { CommandModule } from './types.js';
@@ -152,7 +153,7 @@ export const demoCommand: CommandModule = {
     const cmd = program
       .command('demo')
       .description(
-        'the local lakehouse end to end: generate seeded sources (with defects), run every daily batch through the generated Data Factory master pipeline on the local executor (bronze → silver → gold → marts on DuckDB), publish SQLite serving, CSV extracts and quality reports',
+        'the local lakehouse end to end: generate seeded sources (with defects), run every daily batch through the generated Data Factory master pipeline on the local executor (bronze → silver → gold → marts on DuckDB), publish SQLite serving, CSV extracts and quality reports, and build the static dashboard page',
       )
       .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)');
     withSourceOptions(cmd, 'daily batches')
@@ -189,6 +190,11 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           freshness: opts.freshness,
           ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
         });
+        // the static dashboard page, when the contracts have a dashboard
+        const dashboard =
+          set.dashboards.length === 0
+            ? undefined
+            : buildDashboardPage({ set, sqlitePath: result.publish.sqlite, outDir: join(lake, 'dashboard'), qualityJson: result.publish.qualityJson });
         const t = totals(result.reports);
         const fresh = freshnessTally(result.reports);
         const defectsExpected = result.manifest.defects.length;
@@ -205,6 +211,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           adf_runs: result.runs,
           quality_report: result.publish.qualityMarkdown,
           quality_json: result.publish.qualityJson,
+          dashboard: dashboard ?? null,
           seconds: result.seconds,
           salt: fromEnv ? 'STREAMPULSE_PII_SALT' : 'local demo salt',
         };
@@ -240,6 +247,11 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           ),
           '',
           s.bold('Where to look'),
+          ...(dashboard === undefined
+            ? []
+            : [
+                `  dashboard         ${ctx.display(dashboard)}   (static page: every card of the dashboard contract and the data quality; open it in a browser)`,
+              ]),
           `  serving database  ${ctx.display(result.publish.sqlite)}   (SQLite: the analytics_* marts, quality_batches, serving_quality_summary)`,
           `  CSV extracts      ${ctx.display(join(lake, 'serving', 'extracts'))}/   (one per mart, Metabase-ready)`,
           `  quality report    ${ctx.display(result.publish.qualityMarkdown)}   (rows in / promoted / quarantined by reason / duplicates, rule pass rates, freshness)`,

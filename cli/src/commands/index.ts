@@ -2,12 +2,13 @@
  * The registry of top-level commands, in the order `--help` lists them.
  *
  * Extension point: each later command is one module exporting a `CommandModule`
- * (see `types.ts`), added to this list — nothing else changes. Planned: a
- * `serve dashboard` subcommand, and `contracts diff` inside `contracts.ts`.
+ * (see `types.ts`), added to this list — nothing else changes. Planned:
+ * `contracts diff` inside `contracts.ts`.
  */
 import { adfCommand } from './adf.js';
 import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
+import { dashboardCommand } from './dashboard.js';
 import { demoCommand, runCommand } from './demo.js';
 import { deployCommand } from './deploy.js';
 import { generateCommand } from './generate.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CommandModule[] = [
   adfCommand,
   sqlCommand,
   serveCommand,
+  dashboardCommand,
   benchCommand,
   contractsCommand,
   deployCommand,
