@@ -63,18 +63,24 @@ setup_python
 # go.mod asks for) or root for apt-get this part warns, and the workflow test fails.
 ACTIONLINT_VERSION=1.7.12 # its go.mod needs go >= 1.25
 APT_UPDATED=0
+# apt_install PACKAGE [WHO-NEEDS-IT]: as root, else through sudo when it needs no password
 apt_install() {
+  local as=()
   if [ "$(id -u)" != 0 ]; then
-    log "WARNING: $1 is missing and this is not root: install it (apt-get install $1), the workflow test needs it"
-    return 1
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as=(sudo -n)
+    else
+      log "WARNING: $1 is missing and this is neither root nor a password-less sudo: install it (apt-get install $1), ${2:-the workflow test} needs it"
+      return 1
+    fi
   fi
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    ${as[@]+"${as[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     APT_UPDATED=1
   fi
   log "apt-get install $1"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >&2
+  ${as[@]+"${as[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >&2
 }
 setup_lint_tools() {
   local bin="$ROOT/.cache/bin"
@@ -99,3 +105,10 @@ setup_lint_tools() {
   fi
 }
 setup_lint_tools
+
+# ---- Debian's chromium for the static dashboard page's browser test
+# (tests/test/dashboard-page-chromium.test.ts): playwright-core drives /usr/bin/chromium and
+# never downloads a browser of its own. A second run only checks that the file is there.
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium "the dashboard page's browser test" || true
+fi
