@@ -193,7 +193,7 @@ export class World {
     const type = t.minutes < 22 ? 'kids' : isEpisode ? 'episode' : n % 11 === 0 ? 'documentary' : 'movie';
     return {
       content_id: t.content_id,
-      title: type === 'episode' ? `${series}: Episode ${(n % 10) + 1}` : `${series} ${n}`,
+      title: type === 'episode' ? `Episode ${n}` : `${series} ${n}`, // episode numbers unique per title: display titles never collide
       content_type: type,
       series_title: type === 'episode' ? series : null,
       genre: type === 'documentary' ? 'documentary' : type === 'kids' ? 'family' : GENRES[n % GENRES.length]!,
