@@ -5,7 +5,8 @@
  * until every card has drawn, and checks each card's figures against the SQLite serving
  * database queried here on its own (better-sqlite3 + cardSql): the text a reader sees for
  * numbers and table cells, the drawn series for charts. It saves the page as
- * docs/dashboard.png (laptop width, 1280 px), the screenshot the README shows.
+ * out/test-artifacts/dashboard.png (laptop width, 1280 px); with UPDATE_GOLDEN=1 also as
+ * docs/dashboard.png, the screenshot the README shows (reviewed like a golden file).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,8 @@ const ROOT = process.cwd();
 const CHROMIUM = '/usr/bin/chromium';
 const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
 const MODEL = dashboardModel(SET);
-const SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');
+const SCREENSHOT = join(ROOT, 'out', 'test-artifacts', 'dashboard.png');
+const README_SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');
 const LAPTOP = { width: 1280, height: 800 };
 const ARGS = [
   '--headless',
@@ -253,7 +255,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
     expect(reasons).toBe(perDataset.reduce((s, d) => s + Number(d['quarantined']), 0));
   });
 
-  it('fits a laptop screen (1280 px) on the 24-column grid, and stacks the cards on narrower ones; saves docs/dashboard.png', async () => {
+  it('fits a laptop screen (1280 px) on the 24-column grid, and stacks the cards on narrower ones; saves the screenshot', async () => {
     const layout = async (
       width: number,
     ): Promise<{ overflow: boolean; clipped: string[]; numbers: number; others: number; rowsOfNumbers: number; rowsOfOthers: number }> => {
@@ -285,9 +287,13 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
     const laptop = await layout(LAPTOP.width);
     expect(laptop).toMatchObject({ overflow: false, clipped: [], rowsOfNumbers: 1 });
     expect(laptop.rowsOfOthers).toBeLessThan(laptop.others);
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    mkdirSync(join(ROOT, 'out', 'test-artifacts'), { recursive: true });
     const png = compactPng(await page.screenshot({ fullPage: true }));
     writeFileSync(SCREENSHOT, png);
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(README_SCREENSHOT)) {
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      writeFileSync(README_SCREENSHOT, png);
+    }
     expect(statSync(SCREENSHOT).size).toBeLessThan(400 * 1024);
     expect(png.readUInt32BE(16)).toBe(LAPTOP.width);
     // narrower: the numbers still side by side, each other card the full width
