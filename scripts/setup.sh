@@ -104,11 +104,18 @@ setup_lint_tools() {
     log "WARNING: could not build actionlint v$ACTIONLINT_VERSION (it needs go >= 1.25; this is $("$go" version | cut -d' ' -f3)); the workflow test will fail"
   fi
 }
-setup_lint_tools
-
 # ---- Debian's chromium for the static dashboard page's browser test
 # (tests/test/dashboard-page-chromium.test.ts): playwright-core drives /usr/bin/chromium and
 # never downloads a browser of its own. A second run only checks that the file is there.
-if [ ! -x /usr/bin/chromium ]; then
-  apt_install chromium "the dashboard page's browser test" || true
+setup_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium "the dashboard page's browser test" || true
+  fi
+}
+
+# The linters and the browser serve the tests only: scripts/test.sh asks for them
+# (STREAMPULSE_TEST_TOOLS=1); the demo does not wait for them.
+if [ "${STREAMPULSE_TEST_TOOLS:-0}" = 1 ]; then
+  setup_lint_tools
+  setup_browser
 fi
