@@ -4,7 +4,7 @@
  *   1. actionlint (built by scripts/setup.sh with `go install` into .cache/bin) runs over
  *      every workflow with shellcheck (Debian) on every `run:` script; any finding fails
  *      the test and is printed. Both tools are required — in CI and on a laptop alike:
- *      `bash scripts/setup.sh` installs them. A broken fixture proves both report.
+ *      `scripts/test.sh` installs them (setup.sh with STREAMPULSE_TEST_TOOLS=1). A broken fixture proves both report.
  *   2. Structural assertions on what the workflows promise (issue 16, "Delivery"):
  *      preview.yml (pull requests, OIDC, a preview per stack into the job summary),
  *      deploy.yml (dev then prod, prod only on vars.PROD_DEPLOY_RUNNER, a guard that fails
@@ -120,7 +120,7 @@ interface Finding {
 }
 /** actionlint over the given files (cwd `dir`), shellcheck forced on; its findings. */
 function actionlint(dir: string, files: readonly string[]): Finding[] {
-  if (ACTIONLINT === undefined || SHELLCHECK === undefined) throw new Error('actionlint and shellcheck are required: run `bash scripts/setup.sh`');
+  if (ACTIONLINT === undefined || SHELLCHECK === undefined) throw new Error('actionlint and shellcheck are required: run `STREAMPULSE_TEST_TOOLS=1 bash scripts/setup.sh` (scripts/test.sh does)');
   const r = spawnSync(ACTIONLINT, ['-no-color', '-shellcheck', SHELLCHECK, '-format', '{{json .}}', ...files], { cwd: dir, encoding: 'utf8' });
   // exit 0: no finding, 1: findings; anything else is a failure of the tool itself
   if (r.status !== 0 && r.status !== 1) throw new Error(`actionlint failed (exit ${String(r.status)}): ${r.stderr}${r.error?.message ?? ''}`);
