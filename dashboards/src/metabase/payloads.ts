@@ -208,27 +208,39 @@ interface Shape {
   readonly sql: string;
 }
 
+const tq = (s: string): string => quoteIdent(s, 'tsql');
+
 /**
- * A funnel over one row of measures (visits, signups, …): Metabase's funnel reads one row
- * per step (a step column and a value column), so the card's query is unpivoted: each
- * measure becomes a step, in the card's order, labelled as the column is.
+ * The card's query as derived table `q`, its measures unpivoted by CROSS APPLY into rows
+ * of `s`: (`<order>`, `<label>`, `value`) — one row per measure, in the card's order,
+ * labelled as the column is. `select` and `orderBy` are the outer query's lists.
  */
-function funnelSteps(card: ResolvedCard, sql: string): string {
-  const q = (s: string): string => quoteIdent(s, 'tsql');
-  const values = card.measures.map((m, i) => `  (${i + 1}, ${stringLiteral(m.label, 'tsql')}, ${q('q')}.${q(m.name)})`).join(',\n');
+function unpivotMeasures(card: ResolvedCard, names: { order: string; label: string }, select: string, orderBy: readonly string[]): string {
+  const inner = cardSql(card, 'tsql', { templateTags: true, derived: true });
+  const values = card.measures.map((m, i) => `  (${i + 1}, ${stringLiteral(m.label, 'tsql')}, ${tq('q')}.${tq(m.name)})`).join(',\n');
   return [
-    `SELECT ${q('s')}.${q('step')}, ${q('s')}.${q('value')}`,
+    `SELECT ${select}`,
     'FROM (',
-    sql
+    inner
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n'),
-    `) AS ${q('q')}`,
+    `) AS ${tq('q')}`,
     'CROSS APPLY (VALUES',
     values,
-    `) AS ${q('s')}(${q('step_order')}, ${q('step')}, ${q('value')})`,
-    `ORDER BY ${q('s')}.${q('step_order')} ASC`,
+    `) AS ${tq('s')}(${tq(names.order)}, ${tq(names.label)}, ${tq('value')})`,
+    `ORDER BY ${orderBy.join(', ')}`,
   ].join('\n');
+}
+
+/**
+ * A funnel over one row of measures (visits, signups, …): Metabase's funnel reads one row
+ * per step (a step column and a value column): each measure becomes a step.
+ */
+function funnelSteps(card: ResolvedCard): string {
+  return unpivotMeasures(card, { order: 'step_order', label: 'step' }, `${tq('s')}.${tq('step')}, ${tq('s')}.${tq('value')}`, [
+    `${tq('s')}.${tq('step_order')} ASC`,
+  ]);
 }
 
 /**
@@ -240,26 +252,15 @@ function funnelSteps(card: ResolvedCard, sql: string): string {
  * every line the contract asks for.
  */
 function measureSeries(card: ResolvedCard): string {
-  const q = (s: string): string => quoteIdent(s, 'tsql');
   const [x, by] = card.dimensions;
   if (x === undefined || by === undefined) throw new Error('measureSeries needs two dimensions');
-  const inner = cardSql(card, 'tsql', { templateTags: true, derived: true });
-  const values = card.measures.map((m, i) => `  (${i + 1}, ${stringLiteral(m.label, 'tsql')}, ${q('q')}.${q(m.name)})`).join(',\n');
   const order = card.card.query.sort.filter((s) => s.column === x.name || s.column === by.name);
-  const orderBy = [...order.map((s) => `${q('q')}.${q(s.column)} ${s.direction.toUpperCase()}`), `${q('s')}.${q('measure_order')} ASC`];
-  return [
-    `SELECT ${q('q')}.${q(x.name)}, CONCAT(${q('q')}.${q(by.name)}, N' · ', ${q('s')}.${q('measure')}) AS ${q('series')}, ${q('s')}.${q('value')}`,
-    'FROM (',
-    inner
-      .split('\n')
-      .map((l) => `  ${l}`)
-      .join('\n'),
-    `) AS ${q('q')}`,
-    'CROSS APPLY (VALUES',
-    values,
-    `) AS ${q('s')}(${q('measure_order')}, ${q('measure')}, ${q('value')})`,
-    `ORDER BY ${orderBy.join(', ')}`,
-  ].join('\n');
+  return unpivotMeasures(
+    card,
+    { order: 'measure_order', label: 'measure' },
+    `${tq('q')}.${tq(x.name)}, CONCAT(${tq('q')}.${tq(by.name)}, N' · ', ${tq('s')}.${tq('measure')}) AS ${tq('series')}, ${tq('s')}.${tq('value')}`,
+    [...order.map((o) => `${tq('q')}.${tq(o.column)} ${o.direction.toUpperCase()}`), `${tq('s')}.${tq('measure_order')} ASC`],
+  );
 }
 
 function shape(model: DashboardModel, card: ResolvedCard): Shape {
@@ -317,7 +318,7 @@ function shape(model: DashboardModel, card: ResolvedCard): Shape {
         return {
           display: 'funnel',
           settings: { 'funnel.dimension': 'step', 'funnel.metric': 'value', column_settings: { [columnKey('step')]: step, [columnKey('value')]: value } },
-          sql: funnelSteps(card, cardSql(card, 'tsql', { templateTags: true, derived: true })),
+          sql: funnelSteps(card),
         };
       }
       throw unsupported(
