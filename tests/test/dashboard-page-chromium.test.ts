@@ -89,7 +89,10 @@ const seen = async (l: Locator): Promise<string> => (await l.allInnerTexts()).jo
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run "STREAMPULSE_TEST_TOOLS=1 bash scripts/setup.sh" (or scripts/test.sh): it installs Debian's chromium with apt-get`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: run "STREAMPULSE_TEST_TOOLS=1 bash scripts/setup.sh" (or scripts/test.sh): it installs Debian's chromium with apt-get`,
+    );
   // a small lake over a month boundary (the demo's start), so number cards have a previous month
   const demo = await runDemo(SET, {
     lakeRoot: join(TMP, 'lake'),

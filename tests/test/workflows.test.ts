@@ -120,7 +120,8 @@ interface Finding {
 }
 /** actionlint over the given files (cwd `dir`), shellcheck forced on; its findings. */
 function actionlint(dir: string, files: readonly string[]): Finding[] {
-  if (ACTIONLINT === undefined || SHELLCHECK === undefined) throw new Error('actionlint and shellcheck are required: run `STREAMPULSE_TEST_TOOLS=1 bash scripts/setup.sh` (scripts/test.sh does)');
+  if (ACTIONLINT === undefined || SHELLCHECK === undefined)
+    throw new Error('actionlint and shellcheck are required: run `STREAMPULSE_TEST_TOOLS=1 bash scripts/setup.sh` (scripts/test.sh does)');
   const r = spawnSync(ACTIONLINT, ['-no-color', '-shellcheck', SHELLCHECK, '-format', '{{json .}}', ...files], { cwd: dir, encoding: 'utf8' });
   // exit 0: no finding, 1: findings; anything else is a failure of the tool itself
   if (r.status !== 0 && r.status !== 1) throw new Error(`actionlint failed (exit ${String(r.status)}): ${r.stderr}${r.error?.message ?? ''}`);
