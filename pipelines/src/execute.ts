@@ -11,11 +11,14 @@
  * - Retries: `policy.retry` more attempts, `policy.retryIntervalInSeconds` apart; each
  *   attempt is an activity run (retryAttempt 0, 1, …) like in ADF's monitor.
  * - Control flow: ForEach (sequential, or batches of batchCount), IfCondition,
- *   Switch, Until, Filter, SetVariable, AppendVariable, Lookup, ExecutePipeline, Wait, Fail.
+ *   Switch, Until, Filter, SetVariable, AppendVariable, Lookup, GetMetadata,
+ *   ExecutePipeline, Wait, Fail.
  * - Engines are injected: Copy, Databricks and stored-procedure activities call
- *   `bindings`; the executor itself knows no engine.
+ *   `bindings`; the executor itself knows no engine. Lookup and GetMetadata read local
+ *   files through `resolvePath` unless a binding answers them.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { StreamPulseError } from '@streampulse/contracts';
 import { evaluateDeep, evaluateTemplate, type EvalContext } from './expression/evaluate.js';
@@ -106,6 +109,13 @@ export interface ActivityBindings {
   readonly storedProcedure?: Binding;
   /** Lookup activities; the default reads a JSON dataset's file through `resolvePath`. */
   readonly lookup?: Binding;
+  /**
+   * GetMetadata activities: the binding returns the dataset's metadata (`exists` and any of
+   * GET_METADATA_FIELDS it knows); the executor keeps the fields of the activity's
+   * `fieldList` and applies the documented rule for a missing item. The default reads the
+   * local file or folder at `resolvePath` (`fileMetadata`).
+   */
+  readonly getMetadata?: Binding;
   /** Any other activity type, by type name (e.g. `Script`, `WebActivity`). */
   readonly other?: Readonly<Record<string, Binding>>;
 }
@@ -644,6 +654,28 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       const rows = (Array.isArray(data) ? data : [data]) as Json[];
       return tp['firstRowOnly'] === false ? { count: rows.length, value: rows } : { firstRow: rows[0] ?? null };
     }
+    case 'GetMetadata': {
+      const bound = bind(a, state, scope, tp);
+      setInput(bound.typeProperties as Json);
+      if (!bound.dataset) throw new ActivityFailure('InvalidActivity', `Get Metadata '${String(a['name'])}' has no dataset`);
+      const fields = bound.typeProperties['fieldList'];
+      if (!Array.isArray(fields) || fields.length === 0 || !fields.every((x): x is string => typeof x === 'string'))
+        throw new ActivityFailure('InvalidActivity', `Get Metadata '${String(a['name'])}' needs a fieldList of metadata names (e.g. ["exists"])`);
+      const unknown = fields.filter((x) => !(GET_METADATA_FIELDS as readonly string[]).includes(x));
+      if (unknown.length > 0)
+        throw new ActivityFailure(
+          'InvalidActivity',
+          `Get Metadata '${String(a['name'])}' asks for ${unknown.join(', ')}; the metadata fields are ${GET_METADATA_FIELDS.join(', ')}`,
+        );
+      let meta: Json;
+      if (bindings.getMetadata) meta = await bindings.getMetadata(bound);
+      else {
+        const resolve = state.opts.resolvePath;
+        if (!resolve) throw new ActivityFailure('NoLocalBinding', 'no local storage to read the Get Metadata dataset from', 'SystemError');
+        meta = fileMetadata(resolve(bound.dataset));
+      }
+      return metadataOutput(meta, fields, bound.dataset);
+    }
     case 'Copy':
       return callBinding(bindings.copy, 'Copy');
     case 'DatabricksJob':
@@ -663,6 +695,67 @@ async function perform(a: Obj, state: RunState, scope: Scope, setInput: (i: Json
       );
     }
   }
+}
+
+/** The metadata a Get Metadata activity's `fieldList` may ask for (Data Factory's documented metadata options). */
+export const GET_METADATA_FIELDS = [
+  'itemName',
+  'itemType',
+  'size',
+  'created',
+  'lastModified',
+  'childItems',
+  'contentMD5',
+  'structure',
+  'columnCount',
+  'exists',
+] as const;
+
+/** The metadata of a local file or folder (`exists` false when there is none): what the default Get Metadata reads. */
+export function fileMetadata(path: string): Json {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    return { exists: false };
+  }
+  const common = { exists: true, itemName: basename(path), lastModified: st.mtime.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  if (st.isDirectory())
+    return {
+      ...common,
+      itemType: 'Folder',
+      childItems: readdirSync(path, { withFileTypes: true })
+        .map((e) => ({ name: e.name, type: e.isDirectory() ? 'Folder' : 'File' }))
+        .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+    };
+  return { ...common, itemType: 'File', size: st.size };
+}
+
+/**
+ * A Get Metadata activity's output, as documented: the fields of `fieldList` the metadata
+ * has. With `exists` in the list a missing item is `{ exists: false }`; without it, a
+ * missing item fails the activity.
+ */
+function metadataOutput(meta: Json, fields: readonly string[], dataset: ResolvedDataset): Json {
+  const m = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : {};
+  if (typeof m['exists'] !== 'boolean')
+    throw new ActivityFailure('InvalidBindingOutput', `the Get Metadata binding gave no boolean 'exists' for dataset '${dataset.name}'`, 'SystemError');
+  const where = [dataset.location?.fileSystem ?? dataset.location?.container, dataset.location?.folderPath, dataset.location?.fileName]
+    .filter(Boolean)
+    .join('/');
+  if (m['exists'] === false) {
+    if (fields.includes('exists')) return { exists: false };
+    throw new ActivityFailure(
+      'PathNotFound',
+      `the item of dataset '${dataset.name}' (${where}) does not exist; ask for 'exists' in the fieldList to get exists: false instead of a failure`,
+    );
+  }
+  const out: Record<string, Json> = {};
+  for (const f of fields) {
+    const v = m[f];
+    if (v !== undefined) out[f] = v;
+  }
+  return out;
 }
 
 /** One line per activity run: name, status, duration, output (for the CLI). */

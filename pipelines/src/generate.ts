@@ -22,8 +22,12 @@
  *                     pl_ingest_dataset. A wave's datasets only reference datasets of
  *                     earlier waves, so a bronze job's referential checks see its
  *                     parents' silver state of the same run date.
- *   pl_ingest_dataset Copy source drop → ADLS landing → Bronze → Silver (DatabricksJob);
- *                     any failure → failure record → Fail.
+ *   pl_ingest_dataset Get Metadata (fieldList exists) of the day's source file → If
+ *                     Condition: true → Copy source drop → ADLS landing; false → a NoData
+ *                     record (a quiet source is not a failure) → Bronze → Silver
+ *                     (DatabricksJob): bronze records the empty batch (rows_in 0, no_data)
+ *                     and the contract's freshness rules decide; any failure → failure
+ *                     record → Fail. Nesting: If Condition holds no container activity.
  *
  * Databricks: every Databricks activity is a `DatabricksJob` activity (documented:
  * `typeProperties.jobId` + `jobParameters`) that starts the bundle's step job
@@ -107,6 +111,11 @@ export const NAMES = {
   trWindow: 'tr_daily_window',
   /** The hourly refresh's one Started trigger. */
   trHourly: 'tr_hourly_schedule',
+  /** Activities of pl_ingest_dataset: Get Metadata (exists) of the source file → If Condition → Copy, or the no-data record. */
+  checkSource: 'Check source file',
+  ifSource: 'If source file exists',
+  copySource: 'Copy source to landing',
+  recordNoData: 'Record no data',
   /** Activities of the master pipelines that read the control files. */
   lookupManifest: 'Lookup control manifest',
   lookupJobIds: 'Lookup Databricks job ids',
@@ -115,6 +124,8 @@ export const NAMES = {
   /** Stored procedures (created by the Azure SQL serving migrations). */
   spMerge: '[serving].[usp_merge_marts]',
   spRecordRun: '[ops].[usp_record_pipeline_run]',
+  /** Its `Status` when a dataset's source sent no file for the run date (pl_ingest_dataset's If Condition, false branch). */
+  noDataStatus: 'NoData',
   /** Lake file systems. */
   fsLanding: 'landing',
   fsServing: 'serving',
@@ -447,6 +458,7 @@ const FRESHNESS_PARAMETER = { type: 'String', defaultValue: 'enforce' } as const
 function ingestPipeline(): Record<string, unknown> {
   const p = (n: string): string => `pipeline().parameters.${n}`;
   const folder = `@replace(${p('landingFolder')}, '{date}', ${p('runDate')})`;
+  const sourceFile = ref(NAMES.dsSource, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) });
   const step = (job: string): Record<DatabricksStepParameter, StepValue> => ({
     command: 'run',
     job: expr(`@${p(job)}`),
@@ -457,24 +469,59 @@ function ingestPipeline(): Record<string, unknown> {
   return {
     name: NAMES.plIngest,
     properties: {
-      description: 'Ingests ONE dataset for one run date: source drop → landing → bronze → silver. Parameterised by the control manifest entry.',
+      description:
+        "Ingests ONE dataset for one run date: source drop → landing → bronze → silver. Parameterised by the control manifest entry. A day without a source file is no data, not a failure: the copy is skipped, a NoData record is written, and bronze records the empty batch, where the contract's freshness rules decide.",
       activities: [
         {
-          name: 'Copy source to landing',
-          type: 'Copy',
+          name: NAMES.checkSource,
+          description: "Whether the source system dropped the day's file (fieldList exists: a missing file gives exists false instead of failing).",
+          type: 'GetMetadata',
           dependsOn: [],
-          policy: policy('0.01:00:00', 2, 60),
+          policy: policy('0.00:10:00', 2, 30),
           userProperties: [],
           typeProperties: {
-            source: { type: 'BinarySource', storeSettings: { type: 'AzureBlobStorageReadSettings', recursive: false } },
-            sink: { type: 'BinarySink', storeSettings: { type: 'AzureBlobFSWriteSettings' } },
-            enableStaging: false,
+            dataset: sourceFile,
+            fieldList: ['exists'],
+            storeSettings: { type: 'AzureBlobStorageReadSettings', recursive: false, enablePartitionDiscovery: false },
+            formatSettings: { type: 'BinaryReadSettings' },
           },
-          inputs: [ref(NAMES.dsSource, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
-          outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
+        },
+        {
+          name: NAMES.ifSource,
+          type: 'IfCondition',
+          dependsOn: [dep(NAMES.checkSource, 'Succeeded')],
+          userProperties: [],
+          typeProperties: {
+            expression: expr(`@activity('${NAMES.checkSource}').output.exists`),
+            ifTrueActivities: [
+              {
+                name: NAMES.copySource,
+                type: 'Copy',
+                dependsOn: [],
+                policy: policy('0.01:00:00', 2, 60),
+                userProperties: [],
+                typeProperties: {
+                  source: { type: 'BinarySource', storeSettings: { type: 'AzureBlobStorageReadSettings', recursive: false } },
+                  sink: { type: 'BinarySink', storeSettings: { type: 'AzureBlobFSWriteSettings' } },
+                  enableStaging: false,
+                },
+                inputs: [sourceFile],
+                outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
+              },
+            ],
+            ifFalseActivities: [
+              recordRun(
+                NAMES.recordNoData,
+                NAMES.noDataStatus,
+                [],
+                `@${p('runDate')}`,
+                `@concat('no data: no source file ', ${folder.slice(1)}, '/', ${p('landingFile')}, ' for dataset ', ${p('dataset')}, ' on ', ${p('runDate')}, '; bronze records the empty batch and the freshness rules decide')`,
+              ),
+            ],
+          },
         },
         databricksJob('Bronze', 'Runs the bronze job spec of the dataset (parse, audit columns, quality, quarantine).', jobIdParam, step('bronzeJob'), [
-          dep('Copy source to landing', 'Succeeded'),
+          dep(NAMES.ifSource, 'Succeeded'),
         ]),
         databricksJob('Silver', 'Runs the silver job spec of the dataset (conform, pseudonymise, dedupe, merge).', jobIdParam, step('silverJob'), [
           dep('Bronze', 'Succeeded'),

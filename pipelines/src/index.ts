@@ -32,6 +32,8 @@ export {
   executePipeline,
   bindParameters,
   formatActivityRun,
+  fileMetadata,
+  GET_METADATA_FIELDS,
   type ActivityRun,
   type ActivityStatus,
   type ActivityError,

@@ -8,6 +8,7 @@ import { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { createSerializer, type CompositeMapper, type Mapper, type Serializer } from '@azure/core-client';
 import { ExpressionSyntaxError, parseTemplate, templateExpressions, walkCalls, type Expr } from './expression/parse.js';
 import { functionArity } from './expression/functions.js';
+import { GET_METADATA_FIELDS } from './execute.js';
 
 export interface FactoryProblem {
   /** The factory file, e.g. `pipeline/pl_daily_master.json`. */
@@ -104,6 +105,73 @@ const EXECUTION_ACTIVITY_KEYS = new Set([
 
 const ITERATION = new Set(['ForEach', 'Until']);
 const CONDITIONAL = new Set(['IfCondition', 'Switch']);
+const CONTAINERS = new Set([...ITERATION, ...CONDITIONAL]);
+
+/**
+ * Data Factory's nesting limits ('Nested activities in Azure Data Factory and Azure Synapse
+ * Analytics', section 'Nested activity embedding limitations'): If Condition and Switch may
+ * be used inside ForEach or Until, not inside If Condition or Switch; ForEach and Until
+ * support a single level of nesting (no ForEach or Until inside any container); a Validation
+ * activity can't be placed inside a nested activity. Deeper logic goes to a child pipeline
+ * run by Execute Pipeline.
+ */
+function nestingProblem(a: { readonly name: string; readonly type: string; readonly parents: readonly { name: string; type: string }[] }): string | undefined {
+  const move = '(move it to a child pipeline run by Execute Pipeline)';
+  if (ITERATION.has(a.type)) {
+    const outer = a.parents.find((x) => CONTAINERS.has(x.type));
+    if (outer)
+      return ITERATION.has(outer.type)
+        ? `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside a ForEach or Until ${move}`
+        : `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside an If Condition or Switch (ForEach and Until support a single level of nesting) ${move}`;
+  }
+  if (CONDITIONAL.has(a.type)) {
+    const outer = a.parents.find((x) => CONDITIONAL.has(x.type));
+    if (outer)
+      return `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch ${move}`;
+  }
+  if (a.type === 'Validation') {
+    const outer = a.parents[a.parents.length - 1];
+    if (outer)
+      return `Validation '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a Validation activity inside a nested activity ${move}`;
+  }
+  return undefined;
+}
+
+/**
+ * Documented requirements of activity types the SDK models without marking them required
+ * (its mappers accept a GetMetadata without dataset or fieldList, an IfCondition without
+ * expression): 'Get Metadata activity' (fieldList and dataset required; the metadata
+ * options) and 'If Condition activity' (expression: an Expression with result type boolean;
+ * ifTrueActivities / ifFalseActivities: arrays of activities — a branch left out runs nothing,
+ * as the SDK models it).
+ */
+function documentedShapeProblems(a: { readonly name: string; readonly type: string; readonly activity: Obj }): string[] {
+  const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
+  const what = `${a.type} '${a.name}'`;
+  const out: string[] = [];
+  if (a.type === 'GetMetadata') {
+    const ds = tp['dataset'];
+    if (!isObj(ds) || typeof ds['referenceName'] !== 'string' || ds['type'] !== 'DatasetReference')
+      out.push(`${what} has no typeProperties.dataset {"referenceName": …, "type": "DatasetReference"}, which is required: the dataset whose metadata is read`);
+    const fields = tp['fieldList'];
+    if (!Array.isArray(fields) || fields.length === 0)
+      out.push(`${what} has no typeProperties.fieldList, which is required: the metadata to read, of ${GET_METADATA_FIELDS.join(', ')} (e.g. ["exists"])`);
+    else
+      for (const f of fields)
+        if (!(typeof f === 'string' && (GET_METADATA_FIELDS as readonly string[]).includes(f)) && !isExpression(f))
+          out.push(`${what} asks for metadata ${JSON.stringify(f)}; the documented metadata options are ${GET_METADATA_FIELDS.join(', ')}`);
+  }
+  if (a.type === 'IfCondition') {
+    const e = tp['expression'];
+    if (!isExpression(e) || !String((e as Obj)['value']).startsWith('@'))
+      out.push(
+        `${what} has typeProperties.expression ${JSON.stringify(e ?? null)}; it must be {"value": "@…", "type": "Expression"} evaluating to true or false`,
+      );
+    for (const k of ['ifTrueActivities', 'ifFalseActivities'])
+      if (tp[k] !== undefined && !Array.isArray(tp[k])) out.push(`${what} has typeProperties.${k} ${JSON.stringify(tp[k])}; it must be an array of activities`);
+  }
+  return out;
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -459,27 +527,10 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       const contract = DOCUMENTED_ACTIVITY_CONTRACTS[a.type];
       if (contract) for (const message of contractProblems(a, contract, linkedServices)) add(file, where, 'activity-contract', message);
       else if (!s.activityTypes.has(a.type)) add(file, where, 'unknown-activity-type', `activity '${a.name}' has unknown type '${a.type}'`);
+      for (const message of documentedShapeProblems(a)) add(file, where, 'activity-contract', message);
       // nesting limits
-      if (ITERATION.has(a.type)) {
-        const outer = a.parents.find((x) => ITERATION.has(x.type));
-        if (outer)
-          add(
-            file,
-            where,
-            'nesting',
-            `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow a ForEach or Until inside a ForEach or Until (move it to a child pipeline run by Execute Pipeline)`,
-          );
-      }
-      if (CONDITIONAL.has(a.type)) {
-        const outer = a.parents.find((x) => CONDITIONAL.has(x.type));
-        if (outer)
-          add(
-            file,
-            where,
-            'nesting',
-            `${a.type} '${a.name}' is nested inside ${outer.type} '${outer.name}'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline)`,
-          );
-      }
+      const nested = nestingProblem(a);
+      if (nested) add(file, where, 'nesting', nested);
       if (a.type === 'ForEach') {
         const tp = isObj(a.activity['typeProperties']) ? a.activity['typeProperties'] : {};
         const bc = tp['batchCount'];

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { findWorkspaceRoot } from '@streampulse/contracts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePipeline, readFactoryDir, type ActivityBindings, type ExecuteOptions, type Json } from '@streampulse/pipelines';
 
@@ -245,6 +247,90 @@ describe('control flow and variables', () => {
     });
   });
 
+  it('GetMetadata reads the local file at resolvePath: exists false with "exists" in the fieldList, a failure without it (as documented)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-getmeta-'));
+    try {
+      mkdirSync(join(dir, 'drop', '2026-01-25'), { recursive: true });
+      writeFileSync(join(dir, 'drop', '2026-01-25', 'a.csv'), 'id\n1\n');
+      const files = factory(
+        [],
+        {},
+        {
+          'dataset/ds.json': {
+            name: 'ds',
+            properties: {
+              type: 'Binary',
+              linkedServiceName: { referenceName: 'ls', type: 'LinkedServiceReference' },
+              parameters: { day: { type: 'String' }, file: { type: 'String' } },
+              typeProperties: {
+                location: {
+                  type: 'AzureBlobStorageLocation',
+                  container: 'drop',
+                  folderPath: { value: '@dataset().day', type: 'Expression' },
+                  fileName: { value: '@dataset().file', type: 'Expression' },
+                },
+              },
+            },
+          },
+        },
+      );
+      const check = (name: string, file: string, fieldList: unknown): Doc => ({
+        name,
+        type: 'GetMetadata',
+        dependsOn: [],
+        typeProperties: { dataset: { referenceName: 'ds', type: 'DatasetReference', parameters: { day: '2026-01-25', file } }, fieldList },
+      });
+      const branch = {
+        name: 'Branch',
+        type: 'IfCondition',
+        dependsOn: [on('Missing', 'Succeeded')],
+        typeProperties: {
+          expression: { value: "@activity('Missing').output.exists", type: 'Expression' },
+          ifTrueActivities: [ok('Copy it')],
+          ifFalseActivities: [ok('Note no data')],
+        },
+      };
+      (files['pipeline/p.json'] as { properties: { activities: Doc[] } }).properties.activities.push(
+        check('Present', 'a.csv', ['exists', 'itemName', 'itemType', 'size']),
+        check('Missing', 'b.csv', ['exists']),
+        check('Strict', 'b.csv', ['size']),
+        check('Odd', 'a.csv', ['rowCount']),
+        branch,
+      );
+      const resolvePath = (d: { location?: { container?: string; folderPath?: string; fileName?: string } }): string =>
+        join(dir, d.location?.container ?? '', d.location?.folderPath ?? '', d.location?.fileName ?? '');
+      const r = await executePipeline('p', opts(files, { resolvePath }));
+      const out = (n: string) => r.activityRuns.find((x) => x.activityName === n)!;
+      expect(out('Present').output).toStrictEqual({ exists: true, itemName: 'a.csv', itemType: 'File', size: 5 });
+      expect(out('Missing').output).toStrictEqual({ exists: false });
+      expect(out('Strict').error).toStrictEqual({
+        errorCode: 'PathNotFound',
+        message: "the item of dataset 'ds' (drop/2026-01-25/b.csv) does not exist; ask for 'exists' in the fieldList to get exists: false instead of a failure",
+        failureType: 'UserError',
+        target: 'Strict',
+      });
+      expect(out('Odd').error!.message).toBe(
+        "Get Metadata 'Odd' asks for rowCount; the metadata fields are itemName, itemType, size, created, lastModified, childItems, contentMD5, structure, columnCount, exists",
+      );
+      // the If Condition on the output: the false branch ran, the true branch did not
+      expect([out('Branch').output, out('Note no data').status, r.activityRuns.some((x) => x.activityName === 'Copy it')]).toStrictEqual([
+        { ifCondition: false },
+        'Succeeded',
+        false,
+      ]);
+      // a binding answers instead of the file system; the executor keeps the fieldList's fields
+      const bound = await executePipeline(
+        'p',
+        opts(files, { bindings: { getMetadata: async (a) => ({ exists: a.dataset?.location?.fileName === 'a.csv', size: 1, itemName: 'x' }) } }),
+      );
+      expect(bound.activityRuns.find((x) => x.activityName === 'Present')!.output).toStrictEqual({ exists: true, itemName: 'x', size: 1 });
+      const none = await run([check('Present', 'a.csv', ['exists'])]);
+      expect(none.activityRuns[0]!.error!.errorCode).toBe('DatasetNotFound');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ExecutePipeline passes parameters and fails when the child fails', async () => {
     const files = {
       ...factory(
@@ -296,13 +382,20 @@ describe('the generated pipelines, with fake bindings', () => {
   type Entry = { dataset: string; schedule: string };
   const manifest = files['control/manifest.json'] as { datasets: Entry[]; waves: Entry[][]; marts: unknown[] };
   const STEP_JOB_ID = 4242;
-  const fakes = (failJob?: string): { bindings: ActivityBindings; calls: string[]; lookups: string[] } => {
+  /** Fake bindings; `missing` datasets sent no source file (their landing folder holds `<dataset>`). */
+  const fakes = (failJob?: string, missing: readonly string[] = []): { bindings: ActivityBindings; calls: string[]; lookups: string[] } => {
     const calls: string[] = [];
     const lookups: string[] = [];
     return {
       calls,
       lookups,
       bindings: {
+        // the source drop: Get Metadata (exists) of the day's file
+        getMetadata: async (a) => {
+          const loc = a.dataset?.location;
+          calls.push(`getMetadata ${loc?.container}/${loc?.folderPath}/${loc?.fileName}`);
+          return { exists: !missing.some((d) => `${loc?.folderPath}/${loc?.fileName}`.includes(d)), itemName: loc?.fileName ?? '' };
+        },
         // the control file system: the manifest and the deploy step's job-ids file
         lookup: async (a) => {
           const file = a.dataset?.location?.fileName ?? '';
@@ -356,6 +449,8 @@ describe('the generated pipelines, with fake bindings', () => {
     }
     expect(manifest.waves.length).toBeGreaterThan(1);
     expect(f.calls.filter((c) => c.startsWith('copy ') && c.includes('/2026-01-25')).length).toBe(n);
+    expect(f.calls.filter((c) => c.startsWith('getMetadata source-drop/') && c.includes('/2026-01-25/')).length).toBe(n);
+    expect(f.calls.some((c) => c.includes('"NoData"'))).toBe(false);
     const last = f.calls[f.calls.length - 1]!;
     expect(last).toMatch(/^sp \[ops\]\.\[usp_record_pipeline_run\] .*"Status":\{"value":"Succeeded".*"Detail":\{"value":"\d+ datasets, \d+ marts"/);
     expect(statuses({ activityRuns: r.activityRuns.filter((x) => x.pipelineName === 'pl_daily_master') })).toMatchObject({
@@ -387,6 +482,31 @@ describe('the generated pipelines, with fake bindings', () => {
     expect(f.calls.filter((c) => c.startsWith('sp ')).map((c) => c.split(' ')[1])).toStrictEqual(['[ops].[usp_record_pipeline_run]']);
     const filters = r.activityRuns.filter((x) => x.activityType === 'Filter');
     expect(filters.length).toBe(manifest.waves.length);
+  });
+
+  it('a day without a source file is no data, not a failure: no copy, a NoData record, bronze and silver still run (daily and hourly)', async () => {
+    const quiet = manifest.datasets.find((d) => d.schedule === 'hourly')!.dataset;
+    for (const [pipeline, freshness] of [
+      ['pl_daily_master', 'enforce'],
+      ['pl_hourly_master', 'report'],
+    ] as const) {
+      const f = fakes(undefined, [quiet]);
+      const r = await executePipeline(pipeline, { files, parameters: { runDate: '2026-01-25', freshness }, bindings: f.bindings, sleep: async () => {} });
+      expect([pipeline, r.status]).toStrictEqual([pipeline, 'Succeeded']);
+      const ingest = r.activityRuns.filter((x) => x.pipelineName === 'pl_ingest_dataset');
+      const own = (name: string) => ingest.filter((x) => x.activityName === name && JSON.stringify(x.input).includes(quiet));
+      expect(own('Check source file').map((x) => x.output)).toStrictEqual([{ exists: false }]);
+      // the untaken branch's Copy does not run (as in Data Factory's monitor: no activity run at all)
+      expect(f.calls.filter((c) => c.startsWith('copy ') && c.includes(quiet))).toStrictEqual([]);
+      const noData = f.calls.filter((c) => c.includes('"Status":{"value":"NoData"'));
+      expect(noData.length).toBe(1);
+      expect(noData[0]).toContain(`"Detail":{"value":"no data: no source file `);
+      expect(noData[0]).toContain(` for dataset ${quiet} on 2026-01-25; bronze records the empty batch and the freshness rules decide"`);
+      // bronze and silver of the quiet dataset ran: the jobs see the empty batch and the freshness rules decide
+      expect(f.calls).toContain(step('run', `bronze.${quiet}`, '', '2026-01-25', freshness));
+      expect(f.calls).toContain(step('run', `silver.${quiet}`, '', '2026-01-25', freshness));
+      expect(ingest.filter((x) => x.status === 'Failed')).toStrictEqual([]);
+    }
   });
 
   it('a job-ids file without the step job fails the batch before any Databricks job starts', async () => {

@@ -193,6 +193,48 @@ describe('generateFactory', () => {
     });
   });
 
+  it("checks the day's source file the documented way: Get Metadata (fieldList exists) → If Condition: Copy, or a NoData record; then Bronze", () => {
+    const top = (factory.files[`pipeline/${NAMES.plIngest}.json`] as { properties: { activities: (Act & { dependsOn: unknown[] })[] } }).properties.activities;
+    expect(top.map((a) => `${a.type} ${a.name}`)).toStrictEqual([
+      `GetMetadata ${NAMES.checkSource}`,
+      `IfCondition ${NAMES.ifSource}`,
+      'DatabricksJob Bronze',
+      'DatabricksJob Silver',
+      'SqlServerStoredProcedure Record ingestion failure',
+      'Fail Fail ingestion',
+    ]);
+    // documented ('Get Metadata activity'): typeProperties dataset + fieldList required, storeSettings / formatSettings for a format dataset;
+    // with "exists" in the field list a missing file is exists: false, not a failure
+    const [check, branch, bronze] = top as [Act, Act & { dependsOn: unknown[] }, Act & { dependsOn: unknown[] }];
+    expect(Object.keys(check.typeProperties)).toStrictEqual(['dataset', 'fieldList', 'storeSettings', 'formatSettings']);
+    expect(check.typeProperties['fieldList']).toStrictEqual(['exists']);
+    expect(check.typeProperties['formatSettings']).toStrictEqual({ type: 'BinaryReadSettings' });
+    expect(check.typeProperties['storeSettings']['type']).toBe('AzureBlobStorageReadSettings');
+    const ds = factory.files[`dataset/${check.typeProperties['dataset']['referenceName']}.json`] as {
+      properties: { type: string; typeProperties: { location: { type: string } } };
+    };
+    expect([ds.properties.type, ds.properties.typeProperties.location.type]).toStrictEqual(['Binary', 'AzureBlobStorageLocation']);
+    // documented ('If Condition activity'): expression {value, type: Expression} with a boolean result, ifTrueActivities, ifFalseActivities
+    expect(branch.dependsOn).toStrictEqual([{ activity: NAMES.checkSource, dependencyConditions: ['Succeeded'] }]);
+    expect(Object.keys(branch.typeProperties)).toStrictEqual(['expression', 'ifTrueActivities', 'ifFalseActivities']);
+    expect(branch.typeProperties['expression']).toStrictEqual({ value: `@activity('${NAMES.checkSource}').output.exists`, type: 'Expression' });
+    const copy = branch.typeProperties['ifTrueActivities'] as (Act & { inputs: unknown[] })[];
+    expect(copy.map((a) => `${a.type} ${a.name}`)).toStrictEqual([`Copy ${NAMES.copySource}`]);
+    expect(copy[0]!.inputs).toStrictEqual([check.typeProperties['dataset']]); // the Copy reads the file the Get Metadata checked
+    const quiet = branch.typeProperties['ifFalseActivities'] as Act[];
+    expect(quiet.map((a) => `${a.type} ${a.name}`)).toStrictEqual([`SqlServerStoredProcedure ${NAMES.recordNoData}`]);
+    expect(quiet[0]!.typeProperties['storedProcedureName']).toBe(NAMES.spRecordRun);
+    expect(quiet[0]!.typeProperties['storedProcedureParameters']['Status']).toStrictEqual({ value: NAMES.noDataStatus, type: 'String' });
+    // nesting limits: the If Condition holds no container activity (no ForEach, Until, If Condition, Switch or Validation)
+    for (const a of [...copy, ...quiet]) expect(['ForEach', 'Until', 'IfCondition', 'Switch', 'Validation']).not.toContain(a.type);
+    // bronze runs either way: it records the empty batch and the contract's freshness rules decide
+    expect(bronze.dependsOn).toStrictEqual([{ activity: NAMES.ifSource, dependencyConditions: ['Succeeded'] }]);
+    // the hourly refresh ingests through the same pipeline, so it checks the file the same way
+    const wave = acts(NAMES.plWave).find((a) => a.type === 'ExecutePipeline')!;
+    expect(wave.typeProperties['pipeline']['referenceName']).toBe(NAMES.plIngest);
+    expect(acts(NAMES.plHourly).find((a) => a.name === 'Ingest wave')!.typeProperties['pipeline']['referenceName']).toBe(NAMES.plWave);
+  });
+
   it('references no Databricks secret and no DBFS path in any generated file; the linked service configures no cluster', () => {
     for (const [path, doc] of Object.entries(factory.files)) {
       const text = factoryFileText(doc);

@@ -25,6 +25,8 @@ const ingest = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_ingest_dataset.
 const master = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_daily_master.json']!['properties']['activities'];
 const wave = (f: Record<string, Doc>): Doc[] => f['pipeline/pl_ingest_wave.json']!['properties']['activities'];
 const act = (list: Doc[], name: string): Doc => list.find((a) => a['name'] === name)!;
+const ifSource = (f: Record<string, Doc>): Doc => act(ingest(f), 'If source file exists');
+const copySource = (f: Record<string, Doc>): Doc => act(ifSource(f)['typeProperties']['ifTrueActivities'], 'Copy source to landing');
 const wait = (name: string, dependsOn: Doc[] = []): Doc => ({ name, type: 'Wait', dependsOn, userProperties: [], typeProperties: { waitTimeInSeconds: 1 } });
 
 async function problems(files: Record<string, unknown>): Promise<string[]> {
@@ -70,15 +72,15 @@ describe('validateFactory', () => {
         act(ingest(f), 'Silver')['dependsOn'][0]['activity'] = 'Bronce';
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Silver': activity 'Silver' depends on 'Bronce', which is not an activity of the same pipeline (there: Copy source to landing, Bronze, Silver, Record ingestion failure, Fail ingestion) [dangling-depends-on]",
+        "pipeline/pl_ingest_dataset.json: activity 'Silver': activity 'Silver' depends on 'Bronce', which is not an activity of the same pipeline (there: Check source file, If source file exists, Bronze, Silver, Record ingestion failure, Fail ingestion) [dangling-depends-on]",
       ],
     ],
     [
       'cyclic-depends-on',
       (f) => {
-        act(ingest(f), 'Copy source to landing')['dependsOn'] = [{ activity: 'Silver', dependencyConditions: ['Succeeded'] }];
+        ifSource(f)['dependsOn'] = [{ activity: 'Silver', dependencyConditions: ['Succeeded'] }];
       },
-      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': dependsOn forms a cycle: Bronze → Copy source to landing → Silver → Bronze [cyclic-depends-on]"],
+      ["pipeline/pl_ingest_dataset.json: activity 'Bronze': dependsOn forms a cycle: Bronze → If source file exists → Silver → Bronze [cyclic-depends-on]"],
     ],
     [
       'bad-dependency-condition',
@@ -86,7 +88,7 @@ describe('validateFactory', () => {
         act(ingest(f), 'Bronze')['dependsOn'][0]['dependencyConditions'] = ['Success'];
       },
       [
-        "pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' depends on 'Copy source to landing' with condition \"Success\"; use Succeeded, Failed, Skipped, Completed [bad-dependency-condition]",
+        "pipeline/pl_ingest_dataset.json: activity 'Bronze': activity 'Bronze' depends on 'If source file exists' with condition \"Success\"; use Succeeded, Failed, Skipped, Completed [bad-dependency-condition]",
       ],
     ],
     [
@@ -101,9 +103,11 @@ describe('validateFactory', () => {
     [
       'missing-dataset',
       (f) => {
-        act(ingest(f), 'Copy source to landing')['inputs'][0]['referenceName'] = 'ds_nope';
+        act(ingest(f), 'Check source file')['typeProperties']['dataset']['referenceName'] = 'ds_nope';
+        copySource(f)['inputs'][0]['referenceName'] = 'ds_nope';
       },
       [
+        "pipeline/pl_ingest_dataset.json: activity 'Check source file': dataset 'ds_nope' does not exist (datasets: ds_control_file, ds_landing_file, ds_mart_extract, ds_source_file, ds_sql_table) [missing-dataset]",
         "pipeline/pl_ingest_dataset.json: activity 'Copy source to landing': dataset 'ds_nope' does not exist (datasets: ds_control_file, ds_landing_file, ds_mart_extract, ds_source_file, ds_sql_table) [missing-dataset]",
       ],
     ],
@@ -197,9 +201,76 @@ describe('validateFactory', () => {
       ],
     ],
     [
+      'nesting: a ForEach inside an If Condition (ForEach and Until support a single level of nesting)',
+      (f) => {
+        ifSource(f)['typeProperties']['ifFalseActivities'].push({
+          name: 'Each hour',
+          type: 'ForEach',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { items: { value: '@range(0, 24)', type: 'Expression' }, activities: [wait('Nap')] },
+        });
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Each hour': ForEach 'Each hour' is nested inside IfCondition 'If source file exists'; Data Factory does not allow a ForEach or Until inside an If Condition or Switch (ForEach and Until support a single level of nesting) (move it to a child pipeline run by Execute Pipeline) [nesting]",
+      ],
+    ],
+    [
+      'nesting: an If Condition inside the If Condition, a Validation activity inside it',
+      (f) => {
+        const branch = ifSource(f)['typeProperties']['ifFalseActivities'];
+        branch.push({
+          name: 'Wait for the file',
+          type: 'Validation',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { dataset: copySource(f)['inputs'][0], timeout: '0.01:00:00', sleep: 60 },
+        });
+        branch.push({
+          name: 'Again',
+          type: 'IfCondition',
+          dependsOn: [],
+          userProperties: [],
+          typeProperties: { expression: { value: '@equals(1, 1)', type: 'Expression' }, ifTrueActivities: [], ifFalseActivities: [] },
+        });
+      },
+      [
+        "pipeline/pl_ingest_dataset.json: activity 'Wait for the file': Validation 'Wait for the file' is nested inside IfCondition 'If source file exists'; Data Factory does not allow a Validation activity inside a nested activity (move it to a child pipeline run by Execute Pipeline) [nesting]",
+        "pipeline/pl_ingest_dataset.json: activity 'Again': IfCondition 'Again' is nested inside IfCondition 'If source file exists'; Data Factory does not allow an If Condition or Switch inside an If Condition or Switch (move it to a child pipeline run by Execute Pipeline) [nesting]",
+      ],
+    ],
+    [
+      'activity-contract: a Get Metadata without fieldList (documented as required), one asking for metadata that is not documented',
+      (f) => {
+        const check = act(ingest(f), 'Check source file');
+        delete check['typeProperties']['fieldList'];
+        ingest(f).push({
+          ...JSON.parse(JSON.stringify(check)),
+          name: 'Check size',
+          typeProperties: { ...check['typeProperties'], fieldList: ['exists', 'rowCount'] },
+        });
+        delete check['typeProperties']['dataset'];
+      },
+      [
+        'pipeline/pl_ingest_dataset.json: activity \'Check source file\': GetMetadata \'Check source file\' has no typeProperties.dataset {"referenceName": …, "type": "DatasetReference"}, which is required: the dataset whose metadata is read [activity-contract]',
+        "pipeline/pl_ingest_dataset.json: activity 'Check source file': GetMetadata 'Check source file' has no typeProperties.fieldList, which is required: the metadata to read, of itemName, itemType, size, created, lastModified, childItems, contentMD5, structure, columnCount, exists (e.g. [\"exists\"]) [activity-contract]",
+        "pipeline/pl_ingest_dataset.json: activity 'Check size': GetMetadata 'Check size' asks for metadata \"rowCount\"; the documented metadata options are itemName, itemType, size, created, lastModified, childItems, contentMD5, structure, columnCount, exists [activity-contract]",
+      ],
+    ],
+    [
+      'activity-contract: an If Condition whose expression is a plain string, not an Expression',
+      (f) => {
+        ifSource(f)['typeProperties']['expression'] = "@activity('Check source file').output.exists";
+      },
+      [
+        'pipeline/pl_ingest_dataset.json: pl_ingest_dataset: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.expression.value cannot be null or undefined. [sdk-schema]',
+        `pipeline/pl_ingest_dataset.json: activity 'If source file exists': IfCondition 'If source file exists' has typeProperties.expression "@activity('Check source file').output.exists"; it must be {"value": "@…", "type": "Expression"} evaluating to true or false [activity-contract]`,
+      ],
+    ],
+    [
       'activity-limit',
       (f) => {
-        for (let i = 0; i < 36; i++) ingest(f).push(wait(`Wait ${i}`));
+        for (let i = 0; i < 33; i++) ingest(f).push(wait(`Wait ${i}`));
       },
       [
         "pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 41 activities (inner activities of containers included); Data Factory allows at most 40 [activity-limit]",
