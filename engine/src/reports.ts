@@ -16,6 +16,12 @@ export interface DatasetBatchReport {
   readonly dataset: string;
   readonly batch: string;
   readonly rows_in: number;
+  /**
+   * True when the batch had no landing file of the dataset (a source that sent nothing that
+   * day, or a hand-made landing folder without it): rows_in is 0 (conserved: 0 = 0 + 0 + 0),
+   * the notes say "no landing file", and the contract's freshness rules decide.
+   */
+  readonly no_data: boolean;
   readonly promoted: number;
   readonly quarantined: number;
   readonly duplicates_dropped: number;
@@ -95,6 +101,7 @@ export function datasetReport(plan: JobPlan, name: string, batch: string, b: Bro
     dataset: name,
     batch,
     rows_in: b.rowsIn,
+    no_data: b.files.length === 0,
     promoted,
     quarantined,
     duplicates_dropped: duplicates,

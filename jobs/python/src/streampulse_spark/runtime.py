@@ -195,6 +195,7 @@ class Runtime:
             "dataset": name,
             "batch": batch,
             "rows_in": b.rows_in,
+            "no_data": not b.files,
             "promoted": s.promoted,
             "quarantined": quarantined,
             "duplicates_dropped": duplicates,
