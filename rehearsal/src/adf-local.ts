@@ -34,6 +34,7 @@ import {
 import { LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/engine';
 import {
   executePipeline,
+  fileMetadata,
   generateFactory,
   NAMES,
   type ActivityBindings,
@@ -154,6 +155,16 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       throw new StreamPulseError('ADF_COPY_SOURCE_MISSING', `no file at ${from} (and none landed at ${to})`, {
         remedy: 'generate sources first (`streampulse sources generate --out <lake>/landing`)',
       });
+    },
+    // Get Metadata (exists) of a day's source file: the source-drop container when the file is there,
+    // else the landing file of the same folder and name: locally the sources generator (and a lake
+    // brought by hand) writes straight to landing, so a landed file is the source that was sent
+    getMetadata: async (a): Promise<Json> => {
+      const d = a.dataset;
+      if (!d) throw new StreamPulseError('ADF_GET_METADATA_SHAPE', `Get Metadata '${a.name}' has no dataset`, { remedy: 'fix the activity' });
+      const at = localPath(lakeRoot, d);
+      if (d.location?.container !== NAMES.sourceContainer || existsSync(at)) return fileMetadata(at);
+      return fileMetadata(localPath(lakeRoot, { ...d, location: { ...d.location, fileSystem: NAMES.fsLanding } }));
     },
     databricks: async (a): Promise<Json> => {
       const { jobId, params } = stepJobParameters(a);

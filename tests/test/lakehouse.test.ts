@@ -273,6 +273,7 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
     expect(e.notes.join('\n')).toContain('is empty (0 bytes)');
     const m = report(reports, d1!, missing.dataset);
     expect(m.rows_in).toBe(0);
+    expect([m.no_data, e.no_data]).toStrictEqual([true, false]);
     expect(m.notes.join('\n')).toContain(`no landing file for ${d1}`);
     // a day without rows is measured from the day before: the dataset's freshness rule fails (reported here; enforced, it stops the batch)
     const fresh = missing.quality.find((q) => q.rule === 'freshness' && q.max_age_hours < 24)!;
@@ -289,12 +290,27 @@ describe('local lakehouse end to end (generated sources with seeded defects, shi
       .reduce((s, f) => s + f.rows, 0);
     expect(c.quarantined_by_reason[`file:wrong_header (missing ${required})`]).toBe(landed);
     expect(c.notes.join('\n')).toContain('file:wrong_header');
-    // through Data Factory, the missing source drop fails that dataset's Copy activity and the batch, with a clear error
-    const missingPath = missing.source.landing_path.split('{date}').join(d1!);
-    await expect(runDailyBatches(SET, { lakeRoot: bad, dates: [d1!], ...SMALL })).rejects.toMatchObject({
+    // through Data Factory, the missing file is no data, not a failure: Get Metadata (exists) → If Condition → a NoData
+    // record instead of the copy; bronze records the empty batch and the freshness rules decide
+    const viaAdf = await runDailyBatches(SET, { lakeRoot: bad, dates: [d1!], ...SMALL });
+    expect(viaAdf.runs.map((r) => r.status)).toStrictEqual(['Succeeded']);
+    const a = report(viaAdf.reports, d1!, missing.dataset);
+    expect([a.rows_in, a.promoted, a.quarantined, a.duplicates_dropped, a.conserved, a.no_data]).toStrictEqual([0, 0, 0, 0, true, true]);
+    expect(a.rules.find((r) => r.rule === 'freshness')).toMatchObject({ failed: 1 });
+    const records = readFileSync(join(bad, 'reports', 'adf-pipeline-runs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { PipelineName: string; RunDate: string; Status: string; Detail: string });
+    const noData = records.filter((r) => r.Status === 'NoData');
+    expect(noData.map((r) => [r.PipelineName, r.RunDate])).toStrictEqual([['pl_ingest_dataset', d1]]);
+    expect(noData[0]!.Detail).toContain(`no source file ${missing.source.landing_path.split('{date}').join(d1!)} for dataset ${missing.dataset} on ${d1}`);
+    // enforced, a freshness rule of action fail stops the batch with its own error (not a missing file's)
+    const enforced = runDailyBatches(SET, { lakeRoot: bad, dates: [d1!], salt: LOCAL_DEMO_SALT, freshness: 'enforce' });
+    await expect(enforced).rejects.toMatchObject({
       code: 'ADF_RUN_FAILED',
-      message: expect.stringContaining(`failed in activity 'Copy source to landing' of pl_ingest_dataset: no file at ${join(bad, 'source-drop', missingPath)}`),
+      message: expect.stringMatching(new RegExp(`failed in activity 'Bronze' of pl_ingest_dataset: \\w+ batch ${d1}: freshness rule \\w+ failed: `)),
     });
+    await expect(enforced).rejects.toMatchObject({ message: expect.not.stringContaining('no file') });
   }, 120_000);
 });
 
