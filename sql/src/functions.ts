@@ -79,8 +79,9 @@ export const FUNCTION_TABLE: Readonly<Record<string, Readonly<Record<Dialect, Ce
   length: {
     duckdb: call('LENGTH'),
     spark: call('LENGTH'),
-    // LEN ignores trailing blanks; measure with a sentinel character instead
-    tsql: (a) => `(LEN(CONCAT(${arg(a, 0)}, N'.')) - 1)`,
+    // LEN ignores trailing blanks: measure with a sentinel character instead; CONCAT
+    // makes NULL '' (length 0), so NULL is kept NULL as in the other dialects
+    tsql: (a) => `(CASE WHEN ${arg(a, 0)} IS NULL THEN NULL ELSE LEN(CONCAT(${arg(a, 0)}, N'.')) - 1 END)`,
     sqlite: call('LENGTH'),
   },
   concat: {
