@@ -7,6 +7,7 @@ export {
   prepareSqliteServing,
   migrateSqliteServing,
   writeSqliteServing,
+  sqliteServedAsOf,
   coerceSqlite,
   columnIndexes,
   type MartRows,
@@ -14,6 +15,7 @@ export {
 } from './serving-sqlite.js';
 export {
   loadServing,
+  loadOutdated,
   checkFailed,
   SqliteTarget,
   DEFAULT_LOAD_BATCH,

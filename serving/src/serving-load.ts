@@ -12,6 +12,13 @@
  *                rows are not touched), so readers of the `analytics_*` views see the
  *                previous load or the new one, never a part of it
  *
+ * Serving never moves back in time: a load whose run date is before the date the served
+ * marts stand for (the newest merged load) changes nothing. `loadServing` skips it before
+ * staging and says so (`skipped`); the target's merge refuses it again inside its
+ * transaction (SERVING_LOAD_OUTDATED: a newer load merged meanwhile). The Azure SQL
+ * procedure does the same for Data Factory's "Merge serving" activity: a re-run of an
+ * earlier batch repairs the lake, and the marts it served stay until a newer load.
+ *
  * The orchestration knows no database: targets implement `ServingTarget`.
  */
 import { createHash } from 'node:crypto';
@@ -54,6 +61,8 @@ export interface ServingTarget {
   /** Where the data goes, for messages (file path, or server/database). */
   readonly where: string;
   prepare(): Promise<void>;
+  /** The run date the served marts stand for (the newest merged load), if any load was merged. */
+  servedAsOf(): Promise<string | undefined>;
   progress(mart: string): Promise<StageProgress | undefined>;
   stagedRows(mart: string): Promise<number>;
   /** Empties the mart's staging table and starts its progress record for `loadId`. */
@@ -61,7 +70,7 @@ export interface ServingTarget {
   /** Appends rows (already ordered as `cols`) and records `rowsStaged`, in one transaction. */
   stageBatch(mart: string, cols: readonly ColumnFacts[], rows: readonly (readonly unknown[])[], loadId: string, rowsStaged: number): Promise<void>;
   markStaged(mart: string, loadId: string): Promise<void>;
-  /** Checks every staging table, then merges every mart in one transaction. */
+  /** Checks every staging table, then merges every mart in one transaction; refuses a run date before `servedAsOf` (SERVING_LOAD_OUTDATED). */
   merge(runDate: string, loadId: string): Promise<MergeCounts[]>;
   /** Runs checks on the served views; each result counts its failing rows. */
   runTests(checks: readonly ServingCheck[]): Promise<TestResult[]>;
@@ -87,12 +96,27 @@ export interface LoadOptions {
   /** Rows per staging transaction (default 5,000). */
   readonly batchSize?: number;
   readonly onProgress?: (e: LoadEvent) => void;
+  /** Stops the load at the next safe point (before a staging batch or the merge) when aborted; the same load again resumes. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LoadResult {
   readonly runDate: string;
+  /** Empty when the load was skipped. */
   readonly loadId: string;
   readonly marts: readonly (MergeCounts & { readonly resumedFrom: number; readonly stagedNow: number })[];
+  /** Present when nothing was staged or merged: the served marts stand for a later run date. */
+  readonly skipped?: { readonly servedAsOf: string };
+}
+
+export function loadOutdated(where: string, runDate: string, servedAsOf: string): StreamPulseError {
+  return new StreamPulseError(
+    'SERVING_LOAD_OUTDATED',
+    `${where}: the served marts are as of ${servedAsOf}; a load for ${runDate} would move them back in time. Nothing was merged.`,
+    {
+      remedy: `load the lake's newest batch (serve load without --run-date), dated ${servedAsOf} or later; a re-run of an earlier batch repairs the lake and keeps gold as of its newest batch`,
+    },
+  );
 }
 
 export const DEFAULT_LOAD_BATCH = 5000;
@@ -104,9 +128,18 @@ export async function loadServing(set: ContractSet, source: ServingSource, targe
       remedy: 'pass --run-date YYYY-MM-DD (default: the latest batch of the lake)',
     });
   const batchSize = options.batchSize ?? DEFAULT_LOAD_BATCH;
+  // a safe point: the SQLite target never waits on I/O, so the event loop is given a turn
+  // (a signal handler runs there) before the signal is looked at
+  const safePoint = async (): Promise<void> => {
+    if (options.signal === undefined) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    options.signal.throwIfAborted();
+  };
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new StreamPulseError('SERVING_BAD_BATCH_SIZE', `batch size ${batchSize} is not a positive integer`, { remedy: 'pass --batch-size N with N ≥ 1' });
   await target.prepare();
+  const served = await target.servedAsOf();
+  if (served !== undefined && served > options.runDate) return { runDate: options.runDate, loadId: '', marts: [], skipped: { servedAsOf: served } };
   // read everything first: a missing mart fails before anything is staged
   const data = new Map<string, MartData>();
   for (const m of set.marts) data.set(m.mart, await source.read(m));
@@ -136,6 +169,7 @@ export async function loadServing(set: ContractSet, source: ServingSource, targe
     const resumedFrom = from;
     options.onProgress?.({ phase: 'stage', mart: m.mart, done: from, total, resumedFrom });
     while (from < total) {
+      await safePoint();
       const rows = d.rows.slice(from, from + batchSize).map((r) => idx.map((i) => r[i]));
       from += rows.length;
       await target.stageBatch(m.mart, cols, rows, loadId, from);
@@ -144,6 +178,7 @@ export async function loadServing(set: ContractSet, source: ServingSource, targe
     await target.markStaged(m.mart, loadId);
     staged.push({ mart: m.mart, resumedFrom, stagedNow: total - resumedFrom });
   }
+  await safePoint();
   options.onProgress?.({ phase: 'merge', marts: set.marts.length });
   const counts = await target.merge(options.runDate, loadId);
   return {
@@ -197,6 +232,14 @@ export class SqliteTarget implements ServingTarget {
     }
   }
 
+  async servedAsOf(): Promise<string | undefined> {
+    return this.servedNow();
+  }
+
+  private servedNow(): string | undefined {
+    return (this.d.prepare(`SELECT max(as_of_batch) AS d FROM serving_marts`).get() as { d: string | null }).d ?? undefined;
+  }
+
   async progress(mart: string): Promise<StageProgress | undefined> {
     const r = this.d.prepare(`SELECT load_id, rows_staged, complete FROM ${sqliteName('ops', 'serving_load_progress')} WHERE mart = ?`).get(mart) as
       | { load_id: string; rows_staged: number; complete: number }
@@ -248,6 +291,8 @@ export class SqliteTarget implements ServingTarget {
       }
     const counts: MergeCounts[] = [];
     this.d.transaction(() => {
+      const served = this.servedNow();
+      if (served !== undefined && served > runDate) throw loadOutdated(this.where, runDate, served);
       for (const m of this.set.marts) {
         const sql = sqliteMergeSql(this.set, m);
         const gold = sqliteName('gold', m.mart);

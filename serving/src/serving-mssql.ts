@@ -13,7 +13,7 @@ import { closest, StreamPulseError, type ContractSet } from '@streampulse/contra
 import { parseLogicalType } from '@streampulse/contracts';
 import { lakeScalar, type ColumnFacts } from '@streampulse/sql';
 import { describeCheck, failingRowsSql, type ServingCheck } from '@streampulse/sql';
-import { checkFailed, type MergeCounts, type ServingTarget, type StageProgress, type TestResult } from './serving-load.js';
+import { checkFailed, loadOutdated, type MergeCounts, type ServingTarget, type StageProgress, type TestResult } from './serving-load.js';
 import { SERVING_OBJECTS, servingName } from '@streampulse/sql';
 import { journalBootstrap, type Migration } from '@streampulse/sql';
 
@@ -465,6 +465,13 @@ export class MssqlTarget implements ServingTarget {
       });
   }
 
+  async servedAsOf(): Promise<string | undefined> {
+    const r = await this.run('reading the date the served marts stand for', () =>
+      this.pool.request().query<{ d: string | null }>(`SELECT CONVERT(NCHAR(10), MAX([run_date]), 23) AS [d] FROM [ops].[serving_loads]`),
+    );
+    return r.recordset[0]?.d ?? undefined;
+  }
+
   async progress(mart: string): Promise<StageProgress | undefined> {
     const r = await this.run('reading the load progress', () =>
       this.pool
@@ -535,8 +542,11 @@ WHEN NOT MATCHED THEN INSERT ([mart], [load_id], [rows_staged], [complete]) VALU
 
   async merge(runDate: string): Promise<MergeCounts[]> {
     try {
-      await this.pool.request().input('RunDate', mssql.NVarChar(32), runDate).execute(SERVING_OBJECTS.mergeProcedure);
+      const r = await this.pool.request().input('RunDate', mssql.NVarChar(32), runDate).execute(SERVING_OBJECTS.mergeProcedure);
+      // the procedure returns 1 when it merged nothing because the served marts are newer
+      if (r.returnValue === 1) throw loadOutdated(this.where, runDate, (await this.servedAsOf()) ?? 'a later date');
     } catch (e) {
+      if (e instanceof StreamPulseError) throw e;
       const n = errNumber(e);
       // the procedure's staging checks THROW 501xx with the check's id and description
       if (n !== undefined && n >= 50100 && n < 50999) throw checkFailed(this.where, `check ${n}`, (e as Error).message, []);

@@ -11,7 +11,7 @@
  * half-written file; `serve load` (serving-load.ts) loads an existing database through
  * staging and a MERGE-like upsert in one transaction.
  */
-import { renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StreamPulseError, type ContractSet, type MartContract } from '@streampulse/contracts';
@@ -131,9 +131,27 @@ export function sqliteMergeSql(set: ContractSet, m: MartContract): { inserted: s
   };
 }
 
+/** The run date the serving database at `file` stands for (its newest mart), if the file holds one. */
+export function sqliteServedAsOf(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'serving_marts'`).get() !== undefined;
+    return has ? ((db.prepare(`SELECT max(as_of_batch) AS d FROM serving_marts`).get() as { d: string | null }).d ?? undefined) : undefined;
+  } catch {
+    // not a serving database (or unreadable): replaced like one
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
 /**
  * Writes the serving database to `file` (replacing it atomically). Every mart of the
  * contract set must be given; rows are checked against the grain by the primary key.
+ * Serving never moves back in time: a file that stands for a later batch than
+ * `asOfBatch` is left as it is (SERVING_LOAD_OUTDATED).
  */
 export function writeSqliteServing(
   file: string,
@@ -142,6 +160,15 @@ export function writeSqliteServing(
   quality: readonly QualityRow[],
   asOfBatch: string,
 ): { tables: number; rows: number } {
+  const served = sqliteServedAsOf(file);
+  if (served !== undefined && served > asOfBatch)
+    throw new StreamPulseError(
+      'SERVING_LOAD_OUTDATED',
+      `${file}: the served marts are as of ${served}; publishing the lake as of ${asOfBatch} would move them back in time. Nothing was replaced.`,
+      {
+        remedy: `publish from the lake whose newest batch is ${served} (its reports/batches), or move the serving database away to start it again from this lake`,
+      },
+    );
   const tmp = join(dirname(file), `.tmp-${process.pid}-${Date.now()}-serving.sqlite`);
   rmSync(tmp, { force: true });
   const db = new Database(tmp);

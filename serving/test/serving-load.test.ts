@@ -222,6 +222,80 @@ describe('serve load into SQLite', () => {
     await loadInto(file, lake);
     expect(viewRows(file)).toStrictEqual(written);
   });
+
+  it('never moves serving back in time: a load dated before the served marts is skipped, the merge and the publish refuse one', async () => {
+    const file = tmpDb();
+    await loadInto(file, fakeLake(SET, 30), { runDate: '2026-02-07' });
+    const before = viewRows(file);
+    const older = fakeLake(SET, 20, 1);
+    // skipped before anything is staged: the served rows and the staging tables stay
+    const skipped = await loadInto(file, older, { runDate: '2026-02-05' });
+    expect(skipped).toStrictEqual({ runDate: '2026-02-05', loadId: '', marts: [], skipped: { servedAsOf: '2026-02-07' } });
+    expect(viewRows(file)).toStrictEqual(before);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare(`SELECT count(*) AS n FROM "staging__analytics_subscription_health"`).get()).toStrictEqual({ n: 30 });
+    expect(db.prepare(`SELECT DISTINCT as_of_batch FROM serving_marts`).all()).toStrictEqual([{ as_of_batch: '2026-02-07' }]);
+    db.close();
+    // a newer load merged between the check and the merge: the merge itself refuses, in its transaction
+    const target = new SqliteTarget(file, SET);
+    await target.prepare();
+    try {
+      expect(await target.servedAsOf()).toBe('2026-02-07');
+      await expect(target.merge('2026-02-06', 'x')).rejects.toThrow(
+        expect.objectContaining({
+          code: 'SERVING_LOAD_OUTDATED',
+          message: `${file}: the served marts are as of 2026-02-07; a load for 2026-02-06 would move them back in time. Nothing was merged.`,
+        }),
+      );
+    } finally {
+      await target.close();
+    }
+    expect(viewRows(file)).toStrictEqual(before);
+    // the same date merges (re-loading the newest batch), and so does a later one
+    expect((await loadInto(file, older, { runDate: '2026-02-07' })).marts.some((m) => m.updated > 0)).toBe(true);
+    await loadInto(file, fakeLake(SET, 30), { runDate: '2026-02-08' });
+    expect(viewRows(file)).toStrictEqual(before);
+    // the demo's publish replaces the whole file: not with an older one
+    const marts = new Map([...older].map(([k, v]) => [k, { columns: v.columns, rows: v.rows }]));
+    expect(() => writeSqliteServing(file, SET, marts, [], '2026-02-07')).toThrow(
+      expect.objectContaining({ code: 'SERVING_LOAD_OUTDATED', message: expect.stringContaining('the served marts are as of 2026-02-08') }),
+    );
+    expect(viewRows(file)).toStrictEqual(before);
+    writeSqliteServing(file, SET, marts, [], '2026-02-08');
+    expect(viewRows(file)).not.toStrictEqual(before);
+  });
+
+  it('stops at a safe point when aborted (between staging batches): the views stay, the same load resumes', async () => {
+    const file = tmpDb();
+    await loadInto(file, fakeLake(SET, 30));
+    const before = viewRows(file);
+    const next = fakeLake(SET, 40, 2);
+    const ctl = new AbortController();
+    const reason = new Error('interrupted (test)');
+    let staged = 0;
+    const done = new Map<string, number>();
+    const target = new SqliteTarget(file, SET);
+    await expect(
+      loadServing(SET, sourceOf(next), target, {
+        runDate: '2026-02-07',
+        batchSize: 7,
+        signal: ctl.signal,
+        onProgress: (e) => {
+          if (e.phase !== 'stage' || e.done === 0) return;
+          done.set(e.mart, e.done);
+          if (++staged === 8) ctl.abort(reason);
+        },
+      }),
+    ).rejects.toBe(reason);
+    await target.close();
+    expect(viewRows(file)).toStrictEqual(before);
+    const r = await loadInto(file, next);
+    // the 8 batches staged before the abort are not staged again
+    expect(r.marts.reduce((a, m) => a + m.stagedNow, 0)).toBe(r.marts.reduce((a, m) => a + m.staged, 0) - [...done.values()].reduce((a, n) => a + n, 0));
+    const fresh = tmpDb();
+    await loadInto(fresh, next);
+    expect(viewRows(file)).toStrictEqual(viewRows(fresh));
+  });
 });
 
 describe('serving tests (dbt style) on SQLite', () => {

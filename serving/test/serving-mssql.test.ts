@@ -222,4 +222,41 @@ describe('MssqlTarget (mssql contract, no server here)', () => {
     );
     expect(queries[0]).toContain("OBJECT_ID(N'[serving].[usp_merge_marts]', N'P')");
   });
+
+  it('reads the date the served marts stand for, and turns the procedure skipping an older load (RETURN 1) into SERVING_LOAD_OUTDATED', async () => {
+    const set = shipped();
+    const calls: string[] = [];
+    let returnValue = 1;
+    const request = () => {
+      const r = {
+        input: (name: string, _type: unknown, value: unknown) => {
+          calls.push(`input ${name}=${String(value)}`);
+          return r;
+        },
+        execute: async (proc: string) => {
+          calls.push(`execute ${proc}`);
+          return { returnValue, recordset: [] };
+        },
+        query: async (sql: string) => {
+          calls.push(sql);
+          if (sql.includes('MAX([run_date])')) return { recordset: [{ d: '2026-02-07' }] };
+          return { recordset: set.marts.map((m) => ({ mart: m.mart, staged_rows: '3', inserted: '1', updated: '1', deleted: '0' })) };
+        },
+      };
+      return r;
+    };
+    const pool = { request, close: async () => undefined };
+    const target = new MssqlTarget(pool as unknown as mssql.ConnectionPool, 'h,1433/serving', set);
+    expect(await target.servedAsOf()).toBe('2026-02-07');
+    expect(calls.at(-1)).toBe('SELECT CONVERT(NCHAR(10), MAX([run_date]), 23) AS [d] FROM [ops].[serving_loads]');
+    await expect(target.merge('2026-02-05')).rejects.toThrow(
+      expect.objectContaining({
+        code: 'SERVING_LOAD_OUTDATED',
+        message: 'h,1433/serving: the served marts are as of 2026-02-07; a load for 2026-02-05 would move them back in time. Nothing was merged.',
+      }),
+    );
+    expect(calls).toContain('execute [serving].[usp_merge_marts]');
+    returnValue = 0;
+    expect((await target.merge('2026-02-07')).map((c) => c.mart)).toStrictEqual(set.marts.map((m) => m.mart));
+  });
 });

@@ -312,6 +312,8 @@ function loadMigration(set: ContractSet): Migration {
   const merges = set.marts.map((m) => `EXEC ${t('gold', `usp_merge_${m.mart}`)} @RunDate = @run_date;`);
   const master = `-- Data Factory's "Merge serving" activity (and \`serve load\`): checks every staging table, then
 -- merges every mart in ONE transaction, so readers see the previous load or the new one, never a mix.
+-- Serving never moves back in time: a @RunDate before the newest merged load merges nothing and
+-- returns 1 (a re-run of an earlier batch repairs the lake; the next daily load serves it).
 -- EXECUTE AS OWNER: the MERGE sees every row whatever row-level security filters.
 CREATE OR ALTER PROCEDURE ${SERVING_OBJECTS.mergeProcedure}
   @RunDate NVARCHAR(32)
@@ -333,6 +335,12 @@ ORDER BY ${q('f')}.${q('n')};
 IF @failed IS NOT NULL
   THROW 50100, @failed, 1;
 BEGIN TRANSACTION;
+-- the newest merged load, locked until the commit: a concurrent load waits, then sees this one
+DECLARE @served DATE = (SELECT MAX(${q('run_date')}) FROM ${t('ops', 'serving_loads')} WITH (UPDLOCK, HOLDLOCK));
+IF @served IS NOT NULL AND @run_date < @served
+  ROLLBACK TRANSACTION;
+IF @served IS NOT NULL AND @run_date < @served
+  RETURN 1;
 ${merges.join('\n')}
 COMMIT TRANSACTION;`)}
 END;`;

@@ -126,6 +126,30 @@ describe('servingMigrations (T-SQL)', () => {
     // idempotent MERGE: unchanged rows are not updated
     expect(load).toMatch(/WHEN MATCHED AND EXISTS \(SELECT \[s\]\.\[active_users\], .* EXCEPT SELECT \[t\]\.\[active_users\], .*\) THEN/);
   });
+
+  it('never moves serving back in time: a @RunDate before the newest merged load rolls back before any MERGE and returns 1', () => {
+    const load = text(servingMigrations(SHIPPED), 'load_procedures');
+    const master = load.slice(
+      load.indexOf('CREATE OR ALTER PROCEDURE [serving].[usp_merge_marts]'),
+      load.indexOf('CREATE OR ALTER PROCEDURE [ops].[usp_record_pipeline_run]'),
+    );
+    const guard = [
+      'BEGIN TRANSACTION;',
+      '  -- the newest merged load, locked until the commit: a concurrent load waits, then sees this one',
+      '  DECLARE @served DATE = (SELECT MAX([run_date]) FROM [ops].[serving_loads] WITH (UPDLOCK, HOLDLOCK));',
+      '  IF @served IS NOT NULL AND @run_date < @served',
+      '    ROLLBACK TRANSACTION;',
+      '  IF @served IS NOT NULL AND @run_date < @served',
+      '    RETURN 1;',
+      `  EXEC [gold].[usp_merge_${SHIPPED.marts[0]!.mart}] @RunDate = @run_date;`,
+    ].join('\n');
+    // inside the one transaction, after the staging checks, before the first mart's MERGE;
+    // an equal date merges (a re-run of the newest batch is idempotent), only an older one is skipped
+    expect(master).toContain(guard);
+    expect(master.indexOf('THROW 50100, @failed, 1;')).toBeLessThan(master.indexOf(guard));
+    // every mart procedure records its load in ops.serving_loads, which the guard reads
+    for (const m of SHIPPED.marts) expect(load).toContain(`SELECT @RunDate, N'${m.mart}', (SELECT COUNT_BIG(*) FROM [staging].[${m.mart}]),`);
+  });
 });
 
 describe('column facts traced through the models', () => {

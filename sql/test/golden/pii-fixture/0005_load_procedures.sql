@@ -253,6 +253,8 @@ GO
 
 -- Data Factory's "Merge serving" activity (and `serve load`): checks every staging table, then
 -- merges every mart in ONE transaction, so readers see the previous load or the new one, never a mix.
+-- Serving never moves back in time: a @RunDate before the newest merged load merges nothing and
+-- returns 1 (a re-run of an earlier batch repairs the lake; the next daily load serves it).
 -- EXECUTE AS OWNER: the MERGE sees every row whatever row-level security filters.
 CREATE OR ALTER PROCEDURE [serving].[usp_merge_marts]
   @RunDate NVARCHAR(32)
@@ -364,6 +366,12 @@ BEGIN
   IF @failed IS NOT NULL
     THROW 50100, @failed, 1;
   BEGIN TRANSACTION;
+  -- the newest merged load, locked until the commit: a concurrent load waits, then sees this one
+  DECLARE @served DATE = (SELECT MAX([run_date]) FROM [ops].[serving_loads] WITH (UPDLOCK, HOLDLOCK));
+  IF @served IS NOT NULL AND @run_date < @served
+    ROLLBACK TRANSACTION;
+  IF @served IS NOT NULL AND @run_date < @served
+    RETURN 1;
   EXEC [gold].[usp_merge_analytics_account_contacts] @RunDate = @run_date;
   EXEC [gold].[usp_merge_analytics_cohort_retention] @RunDate = @run_date;
   EXEC [gold].[usp_merge_analytics_content_portfolio] @RunDate = @run_date;
