@@ -205,8 +205,10 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   for (const abs of landingFiles(lake, read.path, batch)) {
     const rel = relative(lake.path('landing'), abs);
     const sha = sha256File(abs);
+    // only a file of an earlier batch makes this one a re-landing: running an earlier batch
+    // again (a re-run and the later batches it replays) gives what running in order gives
     const prior = ledger[sha];
-    const dupOf = prior && !(prior.batch === batch && prior.file === rel) ? prior.file : seenThisBatch.get(sha);
+    const dupOf = prior !== undefined && prior.batch < batch ? prior.file : seenThisBatch.get(sha);
     if (dupOf !== undefined) {
       const rows = await countRows(duck, abs, read.format, read.csv?.header ?? false);
       duplicateFileRows += rows;
@@ -395,7 +397,8 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   // on the side lane when there is one, while the main connection runs the silver job
   const bronzeFile = lake.partitionFile('bronze', spec.name, batch);
   const quarantineFile = lake.partitionFile('quarantine', spec.name, batch);
-  const newLedger: Ledger = { ...ledger };
+  // this batch's entries are its files now (a corrected file's old content is forgotten)
+  const newLedger: Ledger = Object.fromEntries(Object.entries(ledger).filter(([, e]) => e.batch !== batch));
   for (const f of files) if (f.duplicateOf === undefined) newLedger[f.sha256] = { batch, file: f.file };
   const write = async (d: Duck): Promise<void> => {
     await copyAtomic(d, `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${table}`, bronzeFile);

@@ -77,6 +77,13 @@ export interface BatchReport {
   readonly tables: readonly TableReport[];
   /** False when the batch ran bronze and silver only (`runBatch(date, { gold: false })`): a later batch built gold. */
   readonly gold_built: boolean;
+  /**
+   * A re-run of an earlier batch builds gold as of the newest batch the lake processed
+   * (never as of itself): that batch, when it is not this one.
+   */
+  readonly gold_as_of?: string;
+  /** The later batches a re-run of this batch replayed (bronze and silver) because it changed what they read. */
+  readonly replayed?: readonly string[];
 }
 
 export type ProgressEvent =

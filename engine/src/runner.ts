@@ -17,6 +17,7 @@ import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
 import { SilverState } from './silver-state.js';
+import { clearMarker, fingerprint, readMarker, reportedBatches, sameFingerprint, writeMarker } from './rerun.js';
 import { datasetReport, newestPromotedBefore, type BatchReport, type DatasetBatchReport, type ProgressEvent, type TableReport } from './reports.js';
 
 export type { BatchReport, DatasetBatchReport, ProgressEvent, TableReport } from './reports.js';
@@ -50,6 +51,13 @@ export interface RunnerOptions {
    * `report`: it is reported and noted only (a backfill of sparse history, a small run).
    */
   readonly freshness?: FreshnessMode;
+  /**
+   * Stops the run at the next safe point (before a job, between replayed batches) when
+   * aborted: `signal.throwIfAborted()` throws the abort's reason. Every file a job
+   * writes is complete or absent (temporary name, then rename), so the same call again
+   * gives what an uninterrupted one gives.
+   */
+  readonly signal?: AbortSignal;
 }
 
 interface OpenBatch {
@@ -65,6 +73,12 @@ interface OpenBatch {
   ran: number;
   /** Per dataset, the newest event promoted before this batch (freshness rules), read from the earlier reports once. */
   newestBefore?: ReadonlyMap<string, string | null>;
+  /** The freshness mode the batch's bronze jobs ran with (replayed later batches run with it too). */
+  freshness?: FreshnessMode;
+  /** Set once the batch was reconciled with the later batches (`reconcile`). */
+  reconciled?: { readonly goldAsOf: string; readonly replayed: readonly string[] };
+  /** The batch the held silver state is as of, when not this one (gold built as of a later batch). */
+  stateAsOf?: string;
 }
 
 /** The table a dataset's landing files of a batch are parsed ahead into. */
@@ -115,7 +129,7 @@ export class LocalRunner {
     return new LocalRunner(plan, lake, duck, opts, lane, opts.threads ?? 2);
   }
 
-  /** Waits for the side lane's running task (queued ones are dropped), then closes both connections. */
+  /** Waits for the side lane's running task (queued ones are dropped), then closes both connections and removes DuckDB's spill folder. */
   async close(): Promise<void> {
     try {
       if (this.lane !== undefined) {
@@ -124,6 +138,7 @@ export class LocalRunner {
       }
     } finally {
       this.duck.close();
+      rmSync(this.lake.path('_state', 'duckdb-spill'), { recursive: true, force: true });
     }
   }
 
@@ -249,36 +264,111 @@ export class LocalRunner {
           remedy: `job ids are <layer>.<name>, e.g. ${jobs[0]?.id ?? 'bronze.<dataset>'}; regenerate the control manifest from the contracts`,
         });
     }
-    await this.discardPrefetched(batch);
     let state = this.open;
-    if (state?.batch !== batch) {
-      // silver state as of the previous batches; each silver job below refreshes its own
-      // table. Consecutive batches in one runner already hold it from the last batch.
-      if (!this.silverState.currentBefore(specs, batch)) await this.silverState.refresh(specs, batch);
-      this.silverState.asOf = undefined;
-      for (const name of state?.heldBronze ?? []) await this.dropBronzeTable(name);
-      // the drops run on the lane: done before this batch's bronze jobs create the tables again
-      await this.flushWrites();
-      state = {
-        batch,
-        ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''),
-        bronze: new Map(),
-        silver: new Map(),
-        tables: new Map(),
-        heldBronze: new Set(),
-        ran: 0,
-      };
-      this.open = state;
-    }
-    const wanted = only === undefined ? undefined : new Set(only);
+    const freshness = opts.freshness ?? this.opts.freshness ?? 'enforce';
     // every partition the jobs wrote is committed when runJobs returns (or throws)
     try {
-      await this.runJobList(state, batch, specs, wanted, opts.freshness ?? this.opts.freshness ?? 'enforce');
+      if (state?.batch !== batch) {
+        this.opts.signal?.throwIfAborted();
+        await this.beforeBatch(batch, specs, freshness);
+        state = await this.openBatch(batch, specs);
+      }
+      await this.runJobList(state, batch, specs, only === undefined ? undefined : new Set(only), freshness);
     } catch (e) {
       await this.flushWrites().catch(() => undefined);
       throw e;
     }
     await this.flushWrites();
+  }
+
+  /** Opens a batch: silver state as of the batches before it, the previous batch's held rows dropped. */
+  private async openBatch(batch: string, specs: Map<string, JobSpec>): Promise<OpenBatch> {
+    await this.discardPrefetched(batch);
+    const prev = this.open;
+    // silver state as of the previous batches; each silver job refreshes its own table.
+    // Consecutive batches in one runner already hold it from the last batch.
+    if (!this.silverState.currentBefore(specs, batch)) await this.silverState.refresh(specs, batch);
+    this.silverState.asOf = undefined;
+    for (const name of prev?.heldBronze ?? []) await this.dropBronzeTable(name);
+    prev?.heldBronze.clear();
+    // the drops run on the lane: done before this batch's bronze jobs create the tables again
+    await this.flushWrites();
+    const state: OpenBatch = {
+      batch,
+      ingestedAt: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      bronze: new Map(),
+      silver: new Map(),
+      tables: new Map(),
+      heldBronze: new Set(),
+      ran: 0,
+    };
+    this.open = state;
+    return state;
+  }
+
+  /**
+   * Before a batch's first job (rerun.ts): a batch older than the newest processed one is
+   * a re-run, recorded with its fingerprint as it was; an unfinished re-run of another
+   * batch first has the batches it may have left stale replayed.
+   */
+  private async beforeBatch(batch: string, specs: Map<string, JobSpec>, freshness: FreshnessMode): Promise<void> {
+    const reported = reportedBatches(this.lake);
+    const newest = reported.at(-1);
+    const pending = readMarker(this.lake);
+    if (pending !== undefined && pending.from === batch) return;
+    if (pending !== undefined) {
+      if (pending.from < batch) await this.replay([pending.from, ...reported.filter((b) => b > pending.from && b < batch)], specs, freshness);
+      const through = [pending.through, newest ?? pending.through].sort().at(-1)!;
+      // the batches after this one may rest on the unfinished re-run's results: replayed whatever this one gives
+      if (batch <= through) writeMarker(this.lake, { from: batch, through, before: null });
+      else clearMarker(this.lake);
+      return;
+    }
+    if (newest !== undefined && batch < newest) writeMarker(this.lake, { from: batch, through: newest, before: fingerprint(this.plan, this.lake, batch) });
+  }
+
+  /**
+   * Once a batch's bronze and silver are done (before its gold, or at its report): when it
+   * is a re-run whose outputs changed what later batches read, those are replayed in
+   * order; gold is built as of the newest processed batch. Returns that batch.
+   */
+  private async reconcile(state: OpenBatch, specs: Map<string, JobSpec>, gold: boolean): Promise<string> {
+    if (state.reconciled !== undefined) return state.reconciled.goldAsOf;
+    await this.flushWrites();
+    const batch = state.batch;
+    const later = reportedBatches(this.lake).filter((b) => b > batch);
+    const marker = readMarker(this.lake);
+    let replayed: string[] = [];
+    if (marker?.from === batch) {
+      if (!sameFingerprint(marker.before, fingerprint(this.plan, this.lake, batch, state.bronze))) {
+        // the later batches read this one's report (the newest event promoted so far) too
+        writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(this.reportOf(state, false), null, 2)}\n`);
+        await this.replay(later, specs, state.freshness ?? this.opts.freshness ?? 'enforce');
+        replayed = later;
+      }
+      clearMarker(this.lake);
+    }
+    const goldAsOf = later.at(-1) ?? batch;
+    if (gold && goldAsOf !== batch && replayed.length === 0) await this.silverState.refresh(specs, goldAsOf);
+    if (goldAsOf !== batch && (gold || replayed.length > 0)) state.stateAsOf = goldAsOf;
+    state.reconciled = { goldAsOf, replayed };
+    return goldAsOf;
+  }
+
+  /** Runs the bronze and silver jobs of each batch again, in order, and rewrites its report (gold is left to the caller). */
+  private async replay(batches: readonly string[], specs: Map<string, JobSpec>, freshness: FreshnessMode): Promise<void> {
+    const resume = this.open;
+    const ids = new Set(this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id));
+    for (const [i, b] of batches.entries()) {
+      this.opts.signal?.throwIfAborted();
+      const next = batches[i + 1];
+      if (next !== undefined) this.prefetch(next);
+      const state = await this.openBatch(b, specs);
+      await this.runJobList(state, b, specs, ids, freshness);
+      await this.flushWrites();
+      this.closeBatch(state, false);
+    }
+    this.open = resume;
   }
 
   private async runJobList(
@@ -292,11 +382,15 @@ export class LocalRunner {
     for (const [i, job] of jobs.entries()) {
       if (wanted !== undefined ? !wanted.has(job.id) : hasRun(state, job.id)) continue;
       if (this.opts.crashAfterJobs !== undefined && state.ran >= this.opts.crashAfterJobs) throw new Error(`simulated crash before ${job.id}`);
+      this.opts.signal?.throwIfAborted();
+      // gold is built as of the newest processed batch, after a re-run's later batches are consistent again
+      const goldAsOf = job.layer === 'bronze' || job.layer === 'silver' ? undefined : await this.reconcile(state, specs, true);
       state.ran++;
       await this.useThreads(job.layer === 'bronze' || job.layer === 'silver' ? 1 : this.threadsMax);
       this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: jobs.length });
       let detail = '';
       if (job.layer === 'bronze') {
+        state.freshness ??= freshness;
         const r = await runBronze(job, {
           duck: this.duck,
           lake: this.lake,
@@ -359,7 +453,7 @@ export class LocalRunner {
         // gold reads the silver views: every partition written, every view current
         await this.flushWrites();
         await this.silverState.createStaleViews(specs);
-        const rows = await this.build(job, batch);
+        const rows = await this.build(job, goldAsOf ?? batch);
         state.tables.set(job.id, { table: job.name, layer: job.layer, rows });
         detail = `${rows} rows`;
       }
@@ -381,18 +475,40 @@ export class LocalRunner {
           remedy: 'run every job of the plan for the batch (runJobs) before finishBatch',
         },
       );
-    this.open = undefined;
-    this.silverState.asOf = batch;
+    // a re-run of an earlier batch without gold still replays the later batches it changed
+    await this.reconcile(state, new Map(this.plan.jobs.map((j) => [j.id, j])), false);
+    return this.closeBatch(state, gold);
+  }
+
+  /** The batch's report from its open state. */
+  private reportOf(state: OpenBatch, gold: boolean): BatchReport {
     const datasets: DatasetBatchReport[] = [];
     const tables: TableReport[] = [];
     for (const job of this.plan.jobs) {
       const b = state.bronze.get(job.id);
-      if (b !== undefined) datasets.push(datasetReport(this.plan, job.name, batch, b, state.silver.get(`silver.${job.name}`)));
+      if (b !== undefined) datasets.push(datasetReport(this.plan, job.name, state.batch, b, state.silver.get(`silver.${job.name}`)));
       const t = state.tables.get(job.id);
       if (t !== undefined) tables.push(t);
     }
-    const report: BatchReport = { batch, datasets, tables, gold_built: gold };
+    const r = state.reconciled;
+    return {
+      batch: state.batch,
+      datasets,
+      tables,
+      gold_built: gold,
+      ...(gold && r !== undefined && r.goldAsOf !== state.batch ? { gold_as_of: r.goldAsOf } : {}),
+      ...(r !== undefined && r.replayed.length > 0 ? { replayed: r.replayed } : {}),
+    };
+  }
+
+  /** Writes the batch's report, checks conservation and closes the batch. */
+  private closeBatch(state: OpenBatch, gold: boolean): BatchReport {
+    const batch = state.batch;
+    this.open = undefined;
+    this.silverState.asOf = state.stateAsOf ?? batch;
+    const report = this.reportOf(state, gold);
     writeFileAtomic(this.lake.path('reports', 'batches', `${batch}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    const datasets = report.datasets;
     const broken = datasets.filter((d) => !d.conserved);
     if (broken.length > 0)
       throw new StreamPulseError('CONSERVATION_BROKEN', `rows not conserved in ${broken.map((d) => d.dataset).join(', ')} (${batch})`, {

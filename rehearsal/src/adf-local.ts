@@ -77,6 +77,8 @@ export interface LocalBindingOptions {
   readonly threads?: number;
   readonly onJob?: (e: ProgressEvent) => void;
   readonly onBatch?: (r: BatchReport) => void;
+  /** When aborted, every binding (and the runner, before each job) throws the abort's reason: the run stops at a safe point. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       salt,
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.onJob ? { onProgress: o.onJob } : {}),
+      ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }));
   // one DuckDB connection: parallel activities take turns
   let queue: Promise<unknown> = Promise.resolve();
@@ -136,6 +139,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
 
   const bindings: ActivityBindings = {
     copy: async (a): Promise<Json> => {
+      o.signal?.throwIfAborted();
       const src = a.inputs[0];
       const dst = a.outputs[0];
       if (!src || !dst) throw new StreamPulseError('ADF_COPY_SHAPE', `Copy '${a.name}' needs one input and one output dataset`, { remedy: 'fix the activity' });
@@ -167,6 +171,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       return fileMetadata(localPath(lakeRoot, { ...d, location: { ...d.location, fileSystem: NAMES.fsLanding } }));
     },
     databricks: async (a): Promise<Json> => {
+      o.signal?.throwIfAborted();
       const { jobId, params } = stepJobParameters(a);
       const stepId = String(LOCAL_DATABRICKS_JOB_IDS.jobs[DATABRICKS_STEP_JOB]);
       if (jobId !== stepId)
@@ -212,6 +217,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       return { jobId, runDate, jobs: ids.length, ...(job !== '' ? { job } : { layers }) };
     },
     storedProcedure: async (a): Promise<Json> => {
+      o.signal?.throwIfAborted();
       const name = String(a.typeProperties['storedProcedureName']);
       const params = (a.typeProperties['storedProcedureParameters'] ?? {}) as Record<string, { value: Json }>;
       if (name === NAMES.spMerge) {
@@ -281,6 +287,8 @@ export interface AdfBatchesOptions {
   readonly onActivityRun?: (r: ActivityRun) => void;
   /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
   readonly freshness?: FreshnessMode;
+  /** Stops at the next safe point (an activity, a job, a batch) when aborted: the abort's reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 export interface AdfBatchesResult {
@@ -302,6 +310,7 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
   const local = await localBindings(set, o.lakeRoot, o.salt, {
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.onJob ? { onJob: o.onJob } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
     ...(o.onBatch ? { onBatch: (r: BatchReport) => o.onBatch?.(r, local.reports.length - 1, o.dates.length) } : {}),
   });
   const runs: AdfBatchesResult['runs'][number][] = [];
@@ -309,6 +318,7 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
   let publishSeconds = 0;
   try {
     for (const [i, runDate] of o.dates.entries()) {
+      o.signal?.throwIfAborted();
       // the next day's landing files are parsed on the runner's side lane while this day runs
       const next = o.dates[i + 1];
       if (next !== undefined) await local.prefetch(next);
@@ -321,6 +331,8 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
       writeRunLog(log, result);
       runs.push({ runDate, runId: result.runId, status: result.status, activityRuns: result.activityRuns.length, log });
       if (result.status !== 'Succeeded') {
+        // interrupted: the activity that stopped failed with the abort's reason
+        o.signal?.throwIfAborted();
         const failed = result.activityRuns.filter((r) => r.status === 'Failed' && r.activityType !== 'Fail' && r.activityType !== 'ExecutePipeline');
         const first = failed.find((r) => r.activityType !== 'SqlServerStoredProcedure') ?? failed[0];
         const cause = first?.error?.message ?? result.message;

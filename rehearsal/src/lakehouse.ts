@@ -39,6 +39,8 @@ export interface DemoOptions extends LakehouseEvents {
   readonly threads?: number;
   /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
   readonly freshness?: FreshnessMode;
+  /** Stops at the next safe point (before a job, a batch, a Data Factory activity) when aborted: the abort's reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DemoResult {
@@ -80,7 +82,15 @@ export function prepareLake(root: string): void {
  */
 export async function runBatches(
   set: ContractSet,
-  opts: LakehouseEvents & { lakeRoot: string; dates: readonly string[]; salt: string; threads?: number; goldEveryBatch?: boolean; freshness?: FreshnessMode },
+  opts: LakehouseEvents & {
+    lakeRoot: string;
+    dates: readonly string[];
+    salt: string;
+    threads?: number;
+    goldEveryBatch?: boolean;
+    freshness?: FreshnessMode;
+    signal?: AbortSignal;
+  },
 ): Promise<{ reports: BatchReport[]; publish: PublishResult; seconds: { run: number; publish: number } }> {
   const runner = await LocalRunner.open(compileJobs(set), {
     lakeRoot: opts.lakeRoot,
@@ -88,6 +98,7 @@ export async function runBatches(
     ...(opts.onJob ? { onProgress: opts.onJob } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.freshness !== undefined ? { freshness: opts.freshness } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
   try {
     const t0 = performance.now();
@@ -145,6 +156,7 @@ export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<Demo
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
     ...(opts.onActivityRun ? { onActivityRun: opts.onActivityRun } : {}),
     ...(opts.freshness !== undefined ? { freshness: opts.freshness } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
   return { manifest, reports, publish, runs, seconds: { generate, ...seconds } };
 }
