@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything StreamPulse needs on a fresh machine that has only Node 20 +
-# npm (and, for later runtimes, Python 3.11 and Java 17). Idempotent: a second run
-# is a quick check. Sourced by scripts/demo.sh and scripts/test.sh.
+# npm (and, for the PySpark runtime, Python 3.11, Java 17 and Maven). Idempotent: a
+# second run is a quick check. Sourced by scripts/demo.sh and scripts/test.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
