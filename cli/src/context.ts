@@ -38,6 +38,8 @@ export interface CliContext {
   jsonMode: boolean;
   /** stderr is a terminal: progress bars redraw in place (otherwise one line per step). */
   readonly interactive: boolean;
+  /** Aborted when the process is asked to stop (SIGINT, SIGTERM): long commands stop at their next safe point. */
+  readonly signal?: AbortSignal;
   /** The workspace root (folder with pnpm-workspace.yaml), when there is one. */
   workspaceRoot(): string;
   /** An absolute path for a user-given one. */
@@ -62,6 +64,7 @@ export interface ContextOptions {
   /** Fallback workspace root (e.g. the one holding the running binary). */
   readonly workspaceRoot?: string | undefined;
   readonly interactive?: boolean;
+  readonly signal?: AbortSignal | undefined;
 }
 
 export function createContext(o: ContextOptions): CliContext {
@@ -75,6 +78,7 @@ export function createContext(o: ContextOptions): CliContext {
     exitCode: 0,
     jsonMode: false,
     interactive: o.interactive ?? false,
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
     workspaceRoot: () => {
       const root = findWorkspaceRoot(o.cwd) ?? o.workspaceRoot;
       if (root === undefined)

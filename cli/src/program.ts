@@ -31,6 +31,8 @@ export interface MainOptions {
   readonly color?: boolean | { readonly stdout: boolean; readonly stderr: boolean };
   /** Workspace root to fall back on when `cwd` is not inside one (bin.ts passes the one holding the binary). */
   readonly workspaceRoot?: string;
+  /** Aborted when the process is asked to stop (bin.ts: SIGINT, SIGTERM); its reason is the error the command stops with. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs `streampulse <argv>` and resolves to the exit code. */
@@ -54,6 +56,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     errStyle: createStyle(color.stderr),
     workspaceRoot: options.workspaceRoot,
     interactive: options.stderr === undefined && process.stderr.isTTY === true && env['CI'] === undefined,
+    signal: options.signal,
   });
   const program = buildProgram(ctx, { outColor: color.stdout, errColor: color.stderr });
   try {

@@ -81,6 +81,15 @@ export function batchProgress(ctx: CliContext, enabled: boolean): LakehouseEvent
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** What a re-run of an earlier batch did (its report's gold_as_of and replayed), for `run`; undefined for the newest batch. */
+export function rerunNote(r: BatchReport): string | undefined {
+  if (r.gold_as_of === undefined) return undefined;
+  const replayed = r.replayed ?? [];
+  return replayed.length === 0
+    ? `re-ran batch ${r.batch}; what later batches read of it is unchanged, so they stand; gold rebuilt and the served marts stay as of ${r.gold_as_of}`
+    : `re-ran batch ${r.batch}; replayed ${replayed.length === 1 ? `the later batch ${replayed[0]}, which reads` : `the ${replayed.length} later batches ${replayed[0]} … ${replayed.at(-1)}, which read`} what it changed; gold rebuilt and the served marts stay as of ${r.gold_as_of}`;
+}
+
 /** How the contracts' freshness rules fared over the batches: evaluations, and failures by action. */
 export function freshnessTally(reports: readonly BatchReport[]): { evaluations: number; failed: number; failed_fail: number; failed_warn: number } {
   let evaluations = 0;
@@ -188,6 +197,7 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
           defects: opts.defects ? {} : false,
           salt,
           freshness: opts.freshness,
+          ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
           ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
         });
         // the static dashboard page, when the contracts have a dashboard
@@ -293,7 +303,7 @@ export const runCommand: CommandModule = {
       .option('--json', 'print the batch report as JSON on stdout')
       .addHelpText(
         'after',
-        '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nExit codes: 0 success, 1 failure, 2 usage error.',
+        '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nRe-running an earlier batch repairs its bronze and silver, replays the later batches when what they read of it changed,\nand keeps gold and the served marts as of the newest batch (serving never moves back in time).\nExit codes: 0 success, 1 failure, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (run it again to finish).',
       )
       .action(async (opts: RunOpts) => {
         ctx.jsonMode = opts.json === true;
@@ -309,12 +319,14 @@ export const runCommand: CommandModule = {
           dates: [opts.date],
           salt,
           freshness: opts.freshness,
+          ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
           ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
         });
         const report = r.reports[0]!;
         const run = r.runs[0]!;
+        const rerun = rerunNote(report);
         if (ctx.jsonMode) {
-          ctx.printJson({ ok: true, report, serving: r.publish.sqlite, adf_run: run });
+          ctx.printJson({ ok: true, report, serving: r.publish.sqlite, adf_run: run, ...(rerun !== undefined ? { rerun } : {}) });
           return;
         }
         const s = ctx.style;
@@ -340,6 +352,7 @@ export const runCommand: CommandModule = {
           '',
           `serving database ${ctx.display(r.publish.sqlite)} · report ${ctx.display(join(lake, 'reports', 'batches', `${opts.date}.json`))}`,
           `${run.activityRuns} activity runs of the master pipeline: ${ctx.display(run.log)}`,
+          ...(rerun !== undefined ? ['', s.bold(rerun)] : []),
         );
       });
   },

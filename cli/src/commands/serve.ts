@@ -67,7 +67,7 @@ export const serveCommand: CommandModule = {
     )
       .addHelpText(
         'after',
-        '\nA failed load leaves the served views as they were; run the same command again and it resumes.\nExit codes: 0 success, 1 failure, 2 usage error.',
+        '\nA failed or interrupted load leaves the served views as they were; run the same command again and it resumes.\nA load dated before the served marts (--run-date) changes nothing and says so: serving never moves back in time.\nExit codes: 0 success (also a load skipped as older), 1 failure, 2 usage error, 130/143 stopped by SIGINT/SIGTERM.',
       )
       .action(async (opts: TargetOpts & { runDate?: string; batchSize: number }) => {
         ctx.jsonMode = opts.json === true;
@@ -93,7 +93,12 @@ export const serveCommand: CommandModule = {
         };
         const target = await openTarget(set, { ...(t.connection !== undefined ? { connection: t.connection } : {}), sqlite: t.sqlite });
         try {
-          const r = await loadServing(set, source, target, { runDate, batchSize: opts.batchSize, onProgress });
+          const r = await loadServing(set, source, target, {
+            runDate,
+            batchSize: opts.batchSize,
+            onProgress,
+            ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+          });
           const seconds = (performance.now() - started) / 1000;
           if (ctx.jsonMode) {
             ctx.printJson({
@@ -103,8 +108,17 @@ export const serveCommand: CommandModule = {
               runDate: r.runDate,
               loadId: r.loadId,
               marts: r.marts,
+              ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
               seconds: Number(seconds.toFixed(2)),
             });
+            return;
+          }
+          if (r.skipped !== undefined) {
+            ctx.print(
+              ctx.style.yellow(
+                `nothing loaded: ${target.kind === 'sqlite' ? ctx.display(target.where) : `Azure SQL ${target.where}`} serves the marts as of ${r.skipped.servedAsOf}, after ${r.runDate}; a load never moves serving back in time (without --run-date the load stands for the lake's newest batch)`,
+              ),
+            );
             return;
           }
           ctx.print(
