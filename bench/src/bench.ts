@@ -12,7 +12,8 @@
  *     no two share a heap or a DuckDB instance.
  * Figures are printed against the goals, never asserted. Generating the landing files
  * is not timed: they are cached under the output folder and reused while their
- * manifest matches the requested scale.
+ * manifest matches the requested scale. The output folder is owned through its marker
+ * (BENCH_OWNER of @streampulse/rehearsal): a folder neither new, empty nor marked is refused.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/en
 import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
 import { stringLiteral } from '@streampulse/sql';
 import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';
-import { runBatches } from '@streampulse/rehearsal';
+import { BENCH_OWNER, ownFolder, runBatches } from '@streampulse/rehearsal';
 
 export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '2026-01-25' } as const;
 /** The goals of issue 4: printed with met / not met, never asserted. */
@@ -458,6 +459,8 @@ function sameCounts(...sides: readonly Readonly<Record<string, number>>[]): bool
 }
 
 export async function runBench(set: ContractSet, o: BenchOptions): Promise<BenchResult> {
+  // the folder is the benchmark's (its marker), or new: never wipe a landing-*/runs folder of someone else's
+  ownFolder(o.outDir, BENCH_OWNER, 'keep');
   const landing = ensureLanding(set, {
     outDir: o.outDir,
     users: o.users,

@@ -3,8 +3,10 @@
  * card of the dashboard contract (its `cardSql(card, 'sqlite')`), reads the quality data
  * and chart.js's browser build, renders the page with `@streampulse/dashboards` (pure)
  * and writes `<outDir>/index.html` atomically (a temporary file renamed into place).
+ * The folder is owned through its marker (`folders.ts`, DASHBOARD_OWNER): created when
+ * absent or empty, replaced when marked, refused before any work otherwise.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
@@ -19,6 +21,7 @@ import {
   type Row,
 } from '@streampulse/dashboards';
 import { readSqlite } from '@streampulse/serving';
+import { checkFolder, DASHBOARD_OWNER, ownFolder } from './folders.js';
 
 export const DASHBOARD_PAGE_FILE = 'index.html';
 
@@ -71,6 +74,7 @@ function readQualityReport(file: string): QualityData {
 /** Builds the page; returns the path of the written `index.html`. */
 export function buildDashboardPage(opts: DashboardPageOptions): string {
   const model = dashboardModel(opts.set, opts.dashboard);
+  checkFolder(opts.outDir, DASHBOARD_OWNER);
   if (!existsSync(opts.sqlitePath))
     throw new StreamPulseError('DASHBOARD_DB_MISSING', `the serving database ${opts.sqlitePath} does not exist`, {
       remedy: 'run `streampulse demo` first (it writes out/demo/serving/streampulse.sqlite), or pass --db with the serving database of a lake',
@@ -105,7 +109,7 @@ export function buildDashboardPage(opts: DashboardPageOptions): string {
   });
 
   const html = renderDashboardPage(model, data, { chartJs: readFileSync(chartLibraryFile(), 'utf8') });
-  mkdirSync(opts.outDir, { recursive: true });
+  ownFolder(opts.outDir, DASHBOARD_OWNER);
   const target = join(opts.outDir, DASHBOARD_PAGE_FILE);
   const tmp = join(opts.outDir, `.${DASHBOARD_PAGE_FILE}.${process.pid}.tmp`);
   try {

@@ -11,6 +11,7 @@ export {
   readManifest,
   saltFrom,
   LAKE_MARKER,
+  LAKE_OWNER,
   LOCAL_DEMO_SALT,
   type DemoOptions,
   type DemoResult,
@@ -30,5 +31,22 @@ export {
   type LocalBindingOptions,
 } from './adf-local.js';
 export { LakeMartSource, openTarget } from './serving-load.js';
+export {
+  BENCH_OWNER,
+  checkFolder,
+  DASHBOARD_OWNER,
+  ensureFolder,
+  errnoCode,
+  fileSystemError,
+  folderState,
+  GENERATED_MARKER,
+  generatedOwner,
+  makeDirs,
+  notOursError,
+  ownFolder,
+  SOURCES_OWNER,
+  type FolderOwner,
+  type FolderState,
+} from './folders.js';
 export { allBatchReports } from './lake-reports.js';
 export { buildDashboardPage, chartLibraryFile, DASHBOARD_PAGE_FILE, type DashboardPageOptions } from './dashboard-page.js';

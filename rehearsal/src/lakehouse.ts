@@ -6,17 +6,26 @@
  * A lake folder created here carries a marker file, so the demo only ever wipes a
  * folder it made itself.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
+import type { ContractSet } from '@streampulse/contracts';
 import { compileJobs, type FreshnessMode } from '@streampulse/jobs';
 import { LocalRunner, type BatchReport, type ProgressEvent, type PublishResult } from '@streampulse/engine';
 import type { ActivityRun } from '@streampulse/pipelines';
 import { generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
 import { runBatchesViaAdf, type AdfBatchesResult } from './adf-local.js';
+import { type FolderOwner, ownFolder, SOURCES_OWNER } from './folders.js';
 import { allBatchReports } from './lake-reports.js';
 
 export const LAKE_MARKER = '.streampulse-lake';
+/** The demo owns its lake through LAKE_MARKER (its presence is the claim; see folders.ts). */
+export const LAKE_OWNER: FolderOwner = {
+  marker: LAKE_MARKER,
+  command: 'demo',
+  option: '--out',
+  text: 'A StreamPulse local lake. `streampulse demo` may delete and recreate this folder.\n',
+  codes: { notOurs: 'LAKE_NOT_OURS', cannotWrite: 'LAKE_CANNOT_WRITE' },
+};
 /** Used when STREAMPULSE_PII_SALT is not set: the local demo only. Cloud runs read the secret scope. */
 export const LOCAL_DEMO_SALT = 'streampulse-local-demo-salt';
 
@@ -57,18 +66,9 @@ export function saltFrom(env: Readonly<Record<string, string | undefined>>): { s
   return s !== undefined && s !== '' ? { salt: s, fromEnv: true } : { salt: LOCAL_DEMO_SALT, fromEnv: false };
 }
 
-/** Makes `root` an empty lake folder; refuses to wipe a non-empty folder it did not create. */
+/** Makes `root` an empty lake folder; refuses (touching nothing) a non-empty folder it did not create. */
 export function prepareLake(root: string): void {
-  if (existsSync(root)) {
-    const entries = readdirSync(root);
-    if (entries.length > 0 && !entries.includes(LAKE_MARKER))
-      throw new StreamPulseError('LAKE_NOT_OURS', `${root} is not empty and was not created by streampulse (no ${LAKE_MARKER} file)`, {
-        remedy: 'pass --out with a new or empty folder; the demo only replaces folders it made',
-      });
-    rmSync(root, { recursive: true, force: true });
-  }
-  mkdirSync(root, { recursive: true });
-  writeFileSync(join(root, LAKE_MARKER), 'A StreamPulse local lake. `streampulse demo` may delete and recreate this folder.\n');
+  ownFolder(root, LAKE_OWNER, 'replace');
 }
 
 /**
@@ -137,6 +137,8 @@ export const runDailyBatches = runBatchesViaAdf;
 export async function runDemo(set: ContractSet, opts: DemoOptions): Promise<DemoResult> {
   prepareLake(opts.lakeRoot);
   const t0 = performance.now();
+  // landing/ is the sources generator's, as `sources generate --out` would own it
+  ownFolder(join(opts.lakeRoot, 'landing'), SOURCES_OWNER);
   const manifest = generateSources(set, {
     outDir: join(opts.lakeRoot, 'landing'),
     users: opts.users,

@@ -39,7 +39,10 @@ export const benchCommand: CommandModule = {
       .option('--days <d>', 'daily batches', positiveInt('--days', 3660), BENCH_DEFAULTS.days)
       .option('-s, --seed <seed>', 'random seed of the landing files', BENCH_DEFAULTS.seed)
       .option('--start <date>', 'first day (YYYY-MM-DD)', isoDate, BENCH_DEFAULTS.start)
-      .option('-o, --out <dir>', 'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench)')
+      .option(
+        '-o, --out <dir>',
+        'benchmark folder: cached landing files and the runs (default: <workspace>/out/bench); new, empty, or one it made (its .streampulse-generated file)',
+      )
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option(
         '--rounds <n>',

@@ -29,7 +29,10 @@ export const dashboardCommand: CommandModule = {
         "render the dashboard contract's cards from the SQLite serving database, with the data-quality panel, into one self-contained HTML file (<out>/index.html; it loads nothing from a network)",
       )
       .option('--db <file>', 'SQLite serving database (default: <workspace>/out/demo/serving/streampulse.sqlite)')
-      .option('-o, --out <dir>', 'folder for index.html (default: <workspace>/out/demo/dashboard)')
+      .option(
+        '-o, --out <dir>',
+        'folder for index.html (default: <workspace>/out/demo/dashboard); only ever replaces a folder it wrote (marked by a .streampulse-generated file)',
+      )
       .option('--quality <file>', "the run's quality report (default: reports/quality.json of the database's lake, else its quality_batches table)")
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--json', 'print the result as JSON')

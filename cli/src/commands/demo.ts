@@ -164,7 +164,10 @@ export const demoCommand: CommandModule = {
       .description(
         'the local lakehouse end to end: generate seeded sources (with defects), run every daily batch through the generated Data Factory master pipeline on the local executor (bronze → silver → gold → marts on DuckDB), publish SQLite serving, CSV extracts and quality reports, and build the static dashboard page',
       )
-      .option('-o, --out <dir>', 'lake folder to (re)create (default: <workspace>/out/demo)');
+      .option(
+        '-o, --out <dir>',
+        'lake folder to (re)create (default: <workspace>/out/demo); only ever replaces a lake it made (marked by a .streampulse-lake file)',
+      );
     withSourceOptions(cmd, 'daily batches')
       .option('--freshness <mode>', FRESHNESS_HELP, freshnessMode, 'enforce')
       .option('--json', 'print the summary as JSON on stdout')

@@ -1,6 +1,11 @@
-/** `streampulse sources generate`: the seeded synthetic landing files (with defects) and their manifest. */
+/**
+ * `streampulse sources generate`: the seeded synthetic landing files (with defects) and their
+ * manifest. It owns --out through its marker (`SOURCES_OWNER`: created when absent or empty,
+ * replaced when marked, refused otherwise, touching nothing), as the demo's `<lake>/landing`.
+ */
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { ownFolder, SOURCES_OWNER } from '@streampulse/rehearsal';
 import { generateSources, MANIFEST_FILE } from '@streampulse/sources';
 import type { CliContext } from '../context.js';
 import { count } from '../output.js';
@@ -18,13 +23,17 @@ export const sourcesCommand: CommandModule = {
     const cmd = group
       .command('generate')
       .description('write daily JSONL/CSV landing files for every dataset contract, with seeded defects and a manifest of them')
-      .requiredOption('-o, --out <dir>', 'landing folder (files go to <dir>/<landing_path>)');
+      .requiredOption(
+        '-o, --out <dir>',
+        'landing folder (files go to <dir>/<landing_path>); only ever replaces a folder it wrote (marked by a .streampulse-generated file)',
+      );
     withSourceOptions(cmd, 'number of days')
       .option('--json', 'print the manifest summary as JSON')
       .action((opts: GenOpts) => {
         ctx.jsonMode = opts.json === true;
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const out = ctx.resolvePath(opts.out);
+        ownFolder(out, SOURCES_OWNER);
         const progress = batchProgress(ctx, opts.progress && !ctx.jsonMode);
         const m = generateSources(set, {
           outDir: out,

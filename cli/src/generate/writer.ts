@@ -10,17 +10,35 @@
  *   - anything else (a folder without the marker, another target's marker, a file, a
  *     symbolic link) is refused with GENERATE_FOLDER_NOT_OURS before anything is written.
  * Every folder is checked before the first is written, so a refusal touches nothing.
- * The marker is the writer's, not part of any target's file map.
+ * The marker is the writer's, not part of any target's file map. The ownership rules, the
+ * refusal and the file-system errors are the ones every folder-writing command shares
+ * (`@streampulse/rehearsal`'s folders.ts); only the swap through siblings is this writer's.
  */
-import { type Stats, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
+import {
+  errnoCode,
+  fileSystemError,
+  folderState,
+  GENERATED_MARKER,
+  generatedOwner,
+  makeDirs,
+  notOursError,
+  type FolderOwner,
+  type FolderState,
+} from '@streampulse/rehearsal';
 
-export const GENERATED_MARKER = '.streampulse-generated';
+export { GENERATED_MARKER };
+
+/** The owner of a target's folder: the shared ownership rules (`@streampulse/rehearsal` folders.ts) with the target's name. */
+export function targetOwner(target: string): FolderOwner {
+  return generatedOwner(target, 'generate', { notOurs: 'GENERATE_FOLDER_NOT_OURS', cannotWrite: 'GENERATE_CANNOT_WRITE' }, { ownerKind: 'target' });
+}
 
 /** The marker's text: the target's name on the first line, then what the file means. */
 export function markerText(target: string): string {
-  return `${target}\nWritten by \`streampulse generate\`, which deletes and rewrites this folder on every run. Remove this file to keep it from being replaced.\n`;
+  return targetOwner(target).text;
 }
 
 /** One folder to write: the target that owns it, its name under --out, its files (relative POSIX path → text). */
@@ -38,35 +56,6 @@ export interface WrittenFolder {
   readonly files: readonly string[];
 }
 
-type FolderState = { readonly kind: 'absent' | 'empty' | 'ours' } | { readonly kind: 'foreign'; readonly why: string };
-
-const errnoCode = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
-/** Who owns `dir`, for `target`: nobody yet (absent, empty), this target (its marker), or someone else. */
-function folderState(dir: string, target: string): FolderState {
-  let st: Stats;
-  try {
-    st = lstatSync(dir);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return { kind: 'absent' };
-    throw e;
-  }
-  if (st.isSymbolicLink()) return { kind: 'foreign', why: 'is a symbolic link' };
-  if (!st.isDirectory()) return { kind: 'foreign', why: 'is a file, not a folder' };
-  const entries = readdirSync(dir);
-  if (entries.length === 0) return { kind: 'empty' };
-  if (!entries.includes(GENERATED_MARKER))
-    return { kind: 'foreign', why: `is not empty and was not written by streampulse generate (no ${GENERATED_MARKER} file)` };
-  const marker = join(dir, GENERATED_MARKER);
-  if (!lstatSync(marker).isFile()) return { kind: 'foreign', why: `has a ${GENERATED_MARKER} that is not a file` };
-  const owner = (readFileSync(marker, 'utf8').split('\n')[0] ?? '').trim();
-  if (owner !== target) return { kind: 'foreign', why: `carries the marker of target '${owner}', not '${target}'` };
-  return { kind: 'ours' };
-}
-
 /** A generator's path must stay inside its folder and not be the marker: a bug otherwise. */
 function checkFiles(f: FolderFiles): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f.folder)) throw new Error(`generate target '${f.target}': folder '${f.folder}' is not one plain path segment`);
@@ -75,15 +64,6 @@ function checkFiles(f: FolderFiles): void {
     if (path.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..') || path === GENERATED_MARKER)
       throw new Error(`generate target '${f.target}': file path '${path}' is not a relative path inside its folder (or is the marker)`);
   }
-}
-
-/** A file-system failure (EACCES, ENOTDIR, ENOSPC, …) as a user error with the path and the fix. */
-function fsError(e: unknown, fallbackPath: string): StreamPulseError {
-  const path = (e as { path?: unknown }).path;
-  return new StreamPulseError('GENERATE_CANNOT_WRITE', `cannot write ${typeof path === 'string' ? path : fallbackPath} (${errnoCode(e) ?? 'error'})`, {
-    remedy: 'choose an --out folder you can write to (check its permissions and the free space)',
-    cause: e,
-  });
 }
 
 const siblings = (out: string, folder: string): { fresh: string; old: string } => ({
@@ -111,34 +91,25 @@ export function writeGenerated(out: string, folders: readonly FolderFiles[]): Wr
     }
     // every folder (and the siblings of an interrupted run) checked before anything is written
     const states = new Map<string, FolderState>();
-    const refused: string[] = [];
-    const refusedPaths: string[] = [];
+    const refused: { path: string; why: string }[] = [];
     for (const f of folders) {
       const dir = join(out, f.folder);
-      const state = outIsFolder ? folderState(dir, f.target) : ({ kind: 'absent' } as const);
+      const state = outIsFolder ? folderState(dir, targetOwner(f.target)) : ({ kind: 'absent' } as const);
       states.set(f.folder, state);
-      if (state.kind === 'foreign') {
-        refused.push(`${dir} ${state.why}`);
-        refusedPaths.push(dir);
-      }
+      if (state.kind === 'foreign') refused.push({ path: dir, why: state.why });
       if (!outIsFolder) continue;
       for (const sibling of Object.values(siblings(out, f.folder))) {
-        const s = folderState(sibling, f.target);
-        if (s.kind === 'foreign') {
-          refused.push(`${sibling} ${s.why}`);
-          refusedPaths.push(sibling);
-        }
+        const s = folderState(sibling, targetOwner(f.target));
+        if (s.kind === 'foreign') refused.push({ path: sibling, why: s.why });
       }
     }
-    if (refused.length > 0)
-      throw new StreamPulseError('GENERATE_FOLDER_NOT_OURS', `${refused.join('; ')}; generate only replaces folders it wrote, so nothing was written`, {
-        remedy: `choose a new or empty --out folder, or delete ${refusedPaths.join(' and ')} yourself if you no longer need ${refusedPaths.length === 1 ? 'it' : 'them'}`,
-      });
-    mkdirSync(out, { recursive: true });
+    // every refusal names the folder and the fix; the owner is the first refused target's (the code and wording are shared)
+    if (refused.length > 0) throw notOursError(targetOwner(folders[0]!.target), refused);
+    makeDirs(out);
     return folders.map((f) => replaceFolder(out, f, states.get(f.folder)!));
   } catch (e) {
     if (e instanceof StreamPulseError || errnoCode(e) === undefined) throw e;
-    throw fsError(e, out);
+    throw fileSystemError(e, out, 'GENERATE_CANNOT_WRITE', '--out');
   }
 }
 
@@ -152,7 +123,7 @@ function replaceFolder(out: string, f: FolderFiles, state: FolderState): Written
   const written: string[] = [];
   try {
     mkdirSync(fresh);
-    writeFileSync(join(fresh, GENERATED_MARKER), markerText(f.target));
+    writeFileSync(join(fresh, GENERATED_MARKER), targetOwner(f.target).text);
     for (const [path, text] of Object.entries(f.files)) {
       mkdirSync(dirname(join(fresh, path)), { recursive: true });
       writeFileSync(join(fresh, path), text);
