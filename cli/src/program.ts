@@ -108,6 +108,28 @@ Examples:
   return program;
 }
 
+/** A Node file-system error (`code` E…, `syscall`) as a user error naming the path, else undefined. */
+export function fileSystemFailure(err: unknown): StreamPulseError | undefined {
+  // duck-typed: an error from another realm (a test's VM context) is no `instanceof Error` here
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, syscall, path } = err as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code) || typeof syscall !== 'string') return undefined;
+  const where = typeof path === 'string' ? ` ${path}` : '';
+  const remedy =
+    code === 'EACCES' || code === 'EPERM'
+      ? `you may not ${syscall === 'open' || syscall === 'scandir' || syscall === 'read' ? 'read or write' : 'change'}${where}: check its permissions, or pass another path`
+      : code === 'ENOENT'
+        ? `${where.trim() || 'the path'} does not exist (or the file system does not let it be created there): check the path`
+        : code === 'ENOTDIR'
+          ? 'a part of the path is a file, not a folder: check the path'
+          : code === 'EROFS'
+            ? 'the file system is read-only: pass a path on a writable one'
+            : code === 'ENOSPC'
+              ? 'the disk is full: free some space'
+              : 'check the path and its permissions';
+  return new StreamPulseError('CLI_FILE_SYSTEM', `cannot ${syscall}${where} (${code})`, { remedy, cause: err });
+}
+
 /** Prints an error the way a user can act on it and returns the exit code. */
 function reportError(ctx: CliContext, err: unknown): number {
   if (err instanceof CommanderError) {
@@ -129,6 +151,9 @@ function reportError(ctx: CliContext, err: unknown): number {
     } else ctx.stderr(`${ctx.errStyle.red('error')} ${err.describe()}\n`);
     return EXIT_FAILURE;
   }
+  // A file-system error no command wrapped (a path the user gave cannot be read or written): the user's to fix, not a bug
+  const fsError = fileSystemFailure(err);
+  if (fsError !== undefined) return reportError(ctx, fsError);
   // Not a StreamPulseError: a bug. Show the stack so it can be reported.
   const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
   if (ctx.jsonMode)

@@ -53,10 +53,7 @@ export class Duck {
       await this.con.run(sql);
       this.note(what, t0);
     } catch (e) {
-      throw new StreamPulseError('LOCAL_SQL_FAILED', `DuckDB failed on ${what}: ${(e as Error).message}`, {
-        cause: e,
-        remedy: 'this is a bug in the compiled SQL or the runner; re-run with STREAMPULSE_DEBUG_SQL=1 to print the statement',
-      });
+      throw sqlFailed(e, what);
     } finally {
       if (process.env['STREAMPULSE_DEBUG_SQL'] === '1') process.stderr.write(`-- ${what}\n${sql};\n`);
     }
@@ -70,10 +67,7 @@ export class Duck {
       return r.getRowObjectsJson() as Record<string, unknown>[];
     } catch (e) {
       if (process.env['STREAMPULSE_DEBUG_SQL'] === '1') process.stderr.write(`-- ${what}\n${sql};\n`);
-      throw new StreamPulseError('LOCAL_SQL_FAILED', `DuckDB failed on ${what}: ${(e as Error).message}`, {
-        cause: e,
-        remedy: 'this is a bug in the compiled SQL or the runner; re-run with STREAMPULSE_DEBUG_SQL=1 to print the statement',
-      });
+      throw sqlFailed(e, what);
     }
   }
 
@@ -90,6 +84,21 @@ export class Duck {
     this.con.closeSync();
     if (this.owner) this.instance.closeSync();
   }
+}
+
+/**
+ * A statement that failed: a file DuckDB could not read or write (permissions, a full disk,
+ * a read-only file system) is the user's to fix; anything else is a bug in the SQL or the runner.
+ */
+function sqlFailed(e: unknown, what: string): StreamPulseError {
+  const message = e instanceof Error ? e.message : String(e);
+  const io = /^IO Error:/.test(message) && /Permission denied|No space left|Read-only file system|Not a directory|Is a directory/i.test(message);
+  return new StreamPulseError('LOCAL_SQL_FAILED', `DuckDB failed on ${what}: ${message}`, {
+    cause: e,
+    remedy: io
+      ? 'DuckDB could not write or read a file of the lake: check the lake folder (its permissions, the free space), or pass another one'
+      : 'this is a bug in the compiled SQL or the runner; re-run with STREAMPULSE_DEBUG_SQL=1 to print the statement',
+  });
 }
 
 /** A SQL string literal (DuckDB). */

@@ -4,7 +4,7 @@
  *   adf validate DIR                  the SDK's serializer + StreamPulse's own checks
  *   adf run <pipeline> [--param k=v]  run a pipeline on the local executor over a lake
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
@@ -12,7 +12,7 @@ import { entityCounts, formatActivityRun, formatProblem, generateFactory, readFa
 import type { CliContext } from '../context.js';
 import { generateInput } from '../generate/input.js';
 import { target } from '../generate/targets.js';
-import { localBindings, uploadControlFiles, writeRunLog } from '@streampulse/rehearsal';
+import { ensureFolder, localBindings, uploadControlFiles, writeRunLog } from '@streampulse/rehearsal';
 import { saltFrom } from '@streampulse/rehearsal';
 import { count } from '../output.js';
 import { generatedLine, generateTargets } from './generate.js';
@@ -85,6 +85,9 @@ export const adfCommand: CommandModule = {
           const set = ctx.loadValid(ctx.contractsDir(opts.contracts));
           const files = opts.dir !== undefined ? readFactoryDir(ctx.resolvePath(opts.dir)) : generateFactory(set, compileJobs(set)).files;
           const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : join(ctx.workspaceRoot(), 'out', 'demo');
+          // folders the run writes, made first: a path the file system refuses (such as under /proc) fails at once
+          ensureFolder(lake, 'ADF_CANNOT_WRITE', '--lake');
+          if (opts.log !== undefined) ensureFolder(dirname(ctx.resolvePath(opts.log)), 'ADF_CANNOT_WRITE', '--log');
           // the control files (manifest, Databricks job ids) go to the lake's control file system, as the deploy step does in the cloud
           uploadControlFiles(lake, files);
           const local = await localBindings(set, lake, saltFrom(ctx.env).salt);

@@ -7,7 +7,7 @@
  *   serve test [--lake DIR] [--sqlite FILE | --connection "<conn>"]
  *       the dbt-style tests generated from the contracts, on the served views
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
 import { servingTests } from '@streampulse/sql';
@@ -18,7 +18,7 @@ import { count, table } from '../output.js';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';
 import { CONNECTION_ENV, connectionFrom } from './sql.js';
-import { LakeMartSource, openTarget } from '@streampulse/rehearsal';
+import { ensureFolder, LakeMartSource, openTarget } from '@streampulse/rehearsal';
 import type { CommandModule } from './types.js';
 
 interface TargetOpts {
@@ -91,6 +91,8 @@ export const serveCommand: CommandModule = {
             );
           else progress.update(`${e.mart} ${bar(e.done, e.total)} ${fmt(e.done)}/${fmt(e.total)}`);
         };
+        // the database's folder, made here so that a path the file system refuses (such as under /proc) fails at once
+        if (t.connection === undefined) ensureFolder(dirname(t.sqlite), 'SERVE_CANNOT_WRITE', '--sqlite');
         const target = await openTarget(set, { ...(t.connection !== undefined ? { connection: t.connection } : {}), sqlite: t.sqlite });
         try {
           const r = await loadServing(set, source, target, {
@@ -148,6 +150,8 @@ export const serveCommand: CommandModule = {
         ctx.jsonMode = opts.json === true;
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const t = resolveTarget(ctx, opts);
+        // opening the database makes its folder (as load does): a path the file system refuses fails at once
+        if (t.connection === undefined) ensureFolder(dirname(t.sqlite), 'SERVE_CANNOT_WRITE', '--sqlite');
         const target = await openTarget(set, { ...(t.connection !== undefined ? { connection: t.connection } : {}), sqlite: t.sqlite });
         try {
           await target.prepare();
