@@ -4,13 +4,14 @@
  * silently. Interprets the bronze job spec; the business rules come from it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
 import type { ColumnSpec, JobSpec, QualityCheck, Step } from '@streampulse/jobs';
 import { type Duck, qi, sqlStr } from './duck.js';
 import { type Lake, tempFor, commit, writeFileAtomic } from './lake.js';
 import type { SideLane } from './lane.js';
+import { INVALID_UTF8_REASON, invalidUtf8Lines, recordText, writeUtf8Copy } from './utf8.js';
 import { evaluateFreshness, type FreshnessMode } from '@streampulse/jobs';
 
 export interface RuleStat {
@@ -154,12 +155,12 @@ export async function prefetchLanding(duck: Duck, spec: JobSpec, lake: Lake, bat
     files.set(rel, { size: st.size, mtimeMs: st.mtimeMs, notes: [] });
     list.push({ abs, rel });
   }
-  const notes = await parseFiles(duck, table, false, list, read, cols);
+  const notes = await parseFiles(duck, table, false, list, read, cols, lake);
   for (const [rel, n] of notes) files.get(rel)?.notes.push(...n);
   return { table, files };
 }
 
-/** Creates `table` and parses the files into it; returns each file's notes (empty file, wrong header). */
+/** Creates `table` and parses the files into it; returns each file's notes (empty file, wrong header, lines not UTF-8). */
 async function parseFiles(
   duck: Duck,
   table: string,
@@ -167,6 +168,7 @@ async function parseFiles(
   files: readonly { abs: string; rel: string }[],
   read: Extract<Step, { op: 'read_landing' }>,
   cols: readonly ColumnSpec[],
+  lake: Lake,
 ): Promise<Map<string, string[]>> {
   await duck.run(`DROP TABLE IF EXISTS ${table}`);
   const typedCols = cols.map((c) => `${qi(c.name)} ${duckType(c)}`).join(', ');
@@ -181,8 +183,8 @@ async function parseFiles(
       n.push(`${f.rel} is empty (0 bytes)`);
       continue;
     }
-    if (read.format === 'jsonl') await loadJsonl(duck, table, f.abs, f.rel, cols);
-    else await loadCsv(duck, table, f.abs, f.rel, cols, read.csv ?? { delimiter: ',', header: true }, i, n);
+    if (read.format === 'jsonl') await loadJsonl(duck, table, f.abs, f.rel, cols, lake, n);
+    else await loadCsv(duck, table, f.abs, f.rel, cols, read.csv ?? { delimiter: ',', header: true }, i, n, lake);
   }
   return notes;
 }
@@ -210,7 +212,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     const prior = ledger[sha];
     const dupOf = prior !== undefined && prior.batch < batch ? prior.file : seenThisBatch.get(sha);
     if (dupOf !== undefined) {
-      const rows = await countRows(duck, abs, read.format, read.csv?.header ?? false);
+      const rows = await countRows(duck, abs, rel, read.format, read.csv?.header ?? false, lake);
       duplicateFileRows += rows;
       files.push({ file: rel, rows, sha256: sha, duplicateOf: dupOf });
       notes.push(`${rel} is identical to ${dupOf} (sha256 ${sha.slice(0, 12)}…): its ${rows} rows count as duplicates`);
@@ -250,7 +252,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     for (const f of toRead) notes.push(...(pre.files.get(f.rel)?.notes ?? []));
   } else {
     if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
-    for (const n of (await parseFiles(duck, parsed, !persist, toRead, read, cols)).values()) notes.push(...n);
+    for (const n of (await parseFiles(duck, parsed, !persist, toRead, read, cols, lake)).values()) notes.push(...n);
   }
   // rows (and blank lines) per file, in one pass
   let blankLines = 0;
@@ -528,22 +530,69 @@ const LINE_READER = (abs: string): string =>
 const UNKNOWN_KEYS = (line: string, declared: string): string =>
   `CASE WHEN _ok THEN (CASE WHEN json_keys(${line}) = ${declared} THEN []::VARCHAR[] ELSE list_filter(json_keys(${line}), k -> NOT list_contains(${declared}, k)) END) END`;
 
-async function countRows(duck: Duck, abs: string, format: 'jsonl' | 'csv', header: boolean): Promise<number> {
+async function countRows(duck: Duck, abs: string, rel: string, format: 'jsonl' | 'csv', header: boolean, lake: Lake): Promise<number> {
   if (statSync(abs).size === 0) return 0;
-  const n = Number(await duck.scalar(`SELECT count(*) FROM ${LINE_READER(abs)} WHERE NOT (${BLANK_LINE})`));
+  let n = 0;
+  await readTolerant(abs, rel, lake, async (path) => {
+    n = Number(await duck.scalar(`SELECT count(*) FROM ${LINE_READER(path)} WHERE NOT (${BLANK_LINE})`, `count ${rel}`));
+  });
   return format === 'csv' && header ? Math.max(0, n - 1) : n;
 }
 
-/** Loads a JSONL file: one read of its lines; blank lines are kept flagged (`_blank`), to be counted, never promoted. */
-async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, cols: readonly ColumnSpec[]): Promise<void> {
+/**
+ * Reads a landing file with `load` (given the path to read). When DuckDB refuses it and
+ * some of its lines are not valid UTF-8, `load` reads a copy instead (in the lake's
+ * `_state/utf8/`, removed after) in which those lines are decoded with U+FFFD
+ * replacement characters; returns their line numbers (empty: the file was read as it is).
+ * The statements `load` runs must fail as a whole (a failed one changes nothing).
+ */
+async function readTolerant(abs: string, rel: string, lake: Lake, load: (path: string) => Promise<void>): Promise<number[]> {
+  try {
+    await load(abs);
+    return [];
+  } catch (e) {
+    const bad = invalidUtf8Lines(abs);
+    if (bad.length === 0) throw e;
+    const copy = tempFor(lake.path('_state', 'utf8', basename(rel)));
+    try {
+      writeUtf8Copy(abs, copy);
+      await load(copy);
+    } finally {
+      rmSync(copy, { force: true });
+    }
+    return bad;
+  }
+}
+
+/** Quarantines the parsed rows of `rel` read from lines that were not UTF-8: not parsed, reason encoding:invalid_utf8. */
+async function markInvalidUtf8(duck: Duck, table: string, rel: string, lines: readonly number[], cols: readonly ColumnSpec[], notes: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  notes.push(
+    `${rel}: ${lines.length} line(s) not valid UTF-8 (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''}) quarantined as ${INVALID_UTF8_REASON}; the other lines were read`,
+  );
+  for (let i = 0; i < lines.length; i += 10_000)
+    await duck.run(
+      `UPDATE ${table} SET _ok = FALSE, _parse_error = ${sqlStr(INVALID_UTF8_REASON)}, _type_errors = []::VARCHAR[], _rescued = NULL, ${cols.map((c) => `${qi(c.name)} = NULL`).join(', ')}
+       WHERE _source_file = ${sqlStr(rel)} AND _line_no IN (${lines.slice(i, i + 10_000).join(', ')})`,
+      `quarantine invalid UTF-8 of ${rel}`,
+    );
+}
+
+/**
+ * Loads a JSONL file: one read of its lines; blank lines are kept flagged (`_blank`), to be
+ * counted, never promoted; lines that are not UTF-8 quarantined (`readTolerant`).
+ */
+async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, cols: readonly ColumnSpec[], lake: Lake, notes: string[]): Promise<void> {
+  const bad = await readTolerant(abs, rel, lake, (path) =>
+    duck.run(`CREATE OR REPLACE TEMP TABLE b_lines AS SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(path)}`, `read ${rel}`),
+  );
   const paths = `[${cols.map((c) => sqlStr(`$."${c.name}"`)).join(', ')}]`;
   const declared = `[${cols.map((c) => sqlStr(c.name)).join(', ')}]`;
   const typed = cols.map((c, i) => `${c.cast.duckdb.split('{{value}}').join(`_raw[${i + 1}]`)} AS ${qi(c.name)}`).join(',\n ');
   const typeErr = cols.map((c, i) => `CASE WHEN _raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL THEN ${sqlStr(`type:${c.name}`)} END`).join(', ');
   const anyTypeErr = cols.map((c, i) => `(_raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL)`).join(' OR ');
   // a valid JSON text whose first non-blank character is { is an object
-  // numbering the lines needs the file's order (one thread); the parsing after it runs in parallel
-  await duck.run(`CREATE OR REPLACE TEMP TABLE b_lines AS SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(abs)}`, `read ${rel}`);
+  // numbering the lines needs the file's order (one thread, b_lines above); the parsing after it runs in parallel
   await duck.run(
     `INSERT INTO ${table}
      WITH src AS (SELECT _line_no, line, ${BLANK_LINE} AS _blank FROM b_lines),
@@ -560,6 +609,7 @@ async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, co
     `parse ${rel}`,
   );
   await duck.run(`DROP TABLE b_lines`);
+  await markInvalidUtf8(duck, table, rel, bad, cols, notes);
 }
 
 async function loadCsv(
@@ -571,6 +621,7 @@ async function loadCsv(
   csv: { delimiter: string; header: boolean },
   fileNo: number,
   notes: string[],
+  lake: Lake,
 ): Promise<void> {
   const declared = cols.map((c) => c.name);
   const header = csv.header ? splitHeader(firstLine(abs), csv.delimiter) : declared;
@@ -580,12 +631,15 @@ async function loadCsv(
     // a wrong header: every line of the file is quarantined with the reason, none is lost
     const why = missingRequired.length > 0 ? `file:wrong_header (missing ${missingRequired.join(', ')})` : 'file:wrong_header (duplicate column names)';
     notes.push(`${rel}: ${why}; header was "${header.join(csv.delimiter)}"`);
-    await duck.run(
-      `INSERT INTO ${table} (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
+    const bad = await readTolerant(abs, rel, lake, (path) =>
+      duck.run(
+        `INSERT INTO ${table} (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
        SELECT ${sqlStr(rel)}, _line_no, line, FALSE, FALSE, ${sqlStr(why)}, []::VARCHAR[], sha256(line)
-       FROM (SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(abs)}) WHERE _line_no > ${csv.header ? 1 : 0} AND NOT (${BLANK_LINE})`,
-      `quarantine ${rel}`,
+       FROM (SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(path)}) WHERE _line_no > ${csv.header ? 1 : 0} AND NOT (${BLANK_LINE})`,
+        `quarantine ${rel}`,
+      ),
     );
+    await markInvalidUtf8(duck, table, rel, bad, cols, notes);
     return;
   }
   const colSpec = `{${header.map((h) => `${sqlStr(h)}: 'VARCHAR'`).join(', ')}}`;
@@ -614,15 +668,52 @@ async function loadCsv(
      FROM t`,
     `parse ${rel}`,
   );
-  // rows the CSV reader rejected (wrong column count, bad quoting): quarantined, with their text
+  // rows the CSV reader rejected (wrong column count, bad quoting, bytes that are not UTF-8): quarantined, with their text
   await duck.run(
     `INSERT INTO ${table} (_source_file, _line_no, _raw_line, _blank, _ok, _parse_error, _type_errors, _record_hash)
      SELECT ${sqlStr(rel)}, 1000000000 + CAST(line AS BIGINT), any_value(csv_line), FALSE, FALSE,
-            'unparseable:' || lower(replace(any_value(error_type), ' ', '_')), []::VARCHAR[], sha256(any_value(csv_line))
+            CASE WHEN bool_or(error_type = 'INVALID ENCODING') THEN ${sqlStr(INVALID_UTF8_REASON)}
+                 ELSE 'unparseable:' || lower(replace(any_value(error_type), ' ', '_')) END, []::VARCHAR[], sha256(any_value(csv_line))
      FROM ${rejTable} GROUP BY line`,
     `rejects of ${rel}`,
   );
-  void basename;
+  await recoverInvalidUtf8Rejects(duck, table, rel, abs, rejTable, notes);
+}
+
+/**
+ * The reader gives the text of a record that is not UTF-8 with "?" for its bytes: replaced
+ * by the record's own bytes read from the file, decoded with U+FFFD replacement characters
+ * (as a JSONL line that is not UTF-8 is kept), and hashed from that text.
+ */
+async function recoverInvalidUtf8Rejects(duck: Duck, table: string, rel: string, abs: string, rejTable: string, notes: string[]): Promise<void> {
+  const rows = await duck.rows(
+    `SELECT CAST(line AS BIGINT) AS line, CAST(min(line_byte_position) AS BIGINT) AS pos, any_value(csv_line) AS text
+     FROM ${rejTable} GROUP BY line HAVING bool_or(error_type = 'INVALID ENCODING') ORDER BY line`,
+    `invalid UTF-8 rejects of ${rel}`,
+  );
+  if (rows.length === 0) return;
+  const lines = rows.map((r) => Number(r['line']));
+  notes.push(
+    `${rel}: ${lines.length} record(s) not valid UTF-8 (line ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''}) quarantined as ${INVALID_UTF8_REASON}; the other records were read`,
+  );
+  const fd = openSync(abs, 'r');
+  try {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const values = rows.slice(i, i + 1000).map((r) => {
+        // the reader's text may start with the line break before the record; its other line breaks are the record's
+        const text = String(r['text'] ?? '').replace(/^[\r\n]+/, '');
+        const newlines = (text.match(/\n/g) ?? []).length;
+        return `(${1_000_000_000 + Number(r['line'])}, ${sqlStr(recordText(fd, Number(r['pos']), newlines + 1))})`;
+      });
+      await duck.run(
+        `UPDATE ${table} SET _raw_line = v.text, _record_hash = sha256(v.text)
+         FROM (VALUES ${values.join(', ')}) v(line_no, text) WHERE _source_file = ${sqlStr(rel)} AND _line_no = v.line_no`,
+        `text of the invalid UTF-8 records of ${rel}`,
+      );
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
