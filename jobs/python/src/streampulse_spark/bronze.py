@@ -8,6 +8,13 @@ Differences from the local runner, by design:
   ``_file_sha256``), so no separate state file has to be kept consistent with it;
 - Spark's JSON parser accepts text after a complete top-level object
   (``{"a":1} x``); DuckDB rejects such a line. The generated sources never write one.
+
+Lines that are not valid UTF-8 are quarantined line by line with the local runner's
+reason (``encoding:invalid_utf8``) and text (the invalid bytes as U+FFFD): a file is
+checked when listed (its bytes against their UTF-8 decoding), and only the lines of a
+file that fails are decoded one by one, so valid files cost nothing more. Spark reads
+such bytes without complaint, so without this they would be promoted with the
+replacement characters in them.
 """
 
 from __future__ import annotations
@@ -24,6 +31,12 @@ from .freshness import evaluate_freshness
 from .plan import JobSpec, step
 from .storage import Storage, qi, sql_str
 from .views import vname, vsql
+
+INVALID_UTF8 = "encoding:invalid_utf8"
+# a line (or file) is valid UTF-8 when its bytes survive decoding and encoding again (Spark 3.5's
+# decode replaces an invalid sequence with U+FFFD); the decoded text is what is kept of it
+_UTF8_TEXT = "decode(CAST(line AS BINARY), 'UTF-8')"
+_UTF8_BAD = f"(encode({_UTF8_TEXT}, 'UTF-8') <> CAST(line AS BINARY))"
 
 AUDIT_EXTRA = ["_source_file", "_batch_id", "_record_hash", "_ingested_at", "_quality_status", "_quarantine_reason", "_rescued", "_raw_line", "_line_no", "_file_sha256"]
 
@@ -68,7 +81,7 @@ def _non_null_array(items: list[str]) -> str:
 
 
 def list_landing(spark: SparkSession, storage: Storage, rel_dir: str, ext: str) -> list[dict[str, Any]]:
-    """Files next to the contract's landing path with its extension: rel path, size, sha256."""
+    """Files next to the contract's landing path with its extension: rel path, size, sha256, whether all of it is UTF-8."""
     base = storage.landing(rel_dir)
     if not storage.exists(base):
         return []
@@ -77,21 +90,27 @@ def list_landing(spark: SparkSession, storage: Storage, rel_dir: str, ext: str) 
     except AnalysisException:
         return []
     root = storage.qualify(storage.landing()).rstrip("/") + "/"
-    rows = df.select("path", "length", F.sha2("content", 256).alias("sha")).collect()
+    rows = df.select("path", "length", F.sha2("content", 256).alias("sha"), F.expr("encode(decode(content, 'UTF-8'), 'UTF-8') = content").alias("utf8")).collect()
     out = []
     for r in rows:
         p = str(r["path"])
         name = posixpath.basename(p)
         if name.startswith(".") or posixpath.dirname(p).rstrip("/") != storage.qualify(base).rstrip("/"):
             continue
-        out.append({"abs": p, "rel": p[len(root):] if p.startswith(root) else posixpath.join(rel_dir, name), "size": int(r["length"]), "sha": str(r["sha"])})
+        rel = p[len(root):] if p.startswith(root) else posixpath.join(rel_dir, name)
+        out.append({"abs": p, "rel": rel, "size": int(r["length"]), "sha": str(r["sha"]), "utf8": bool(r["utf8"])})
     return sorted(out, key=lambda f: f["rel"])
 
 
-def _lines(spark: SparkSession, abs_path: str, rel: str) -> DataFrame:
-    """Physical lines of one file with 1-based line numbers (blank lines included)."""
+def _lines(spark: SparkSession, abs_path: str, rel: str, utf8: bool = True) -> DataFrame:
+    """Physical lines of one file with 1-based line numbers (blank lines included); for a file
+    that is not all UTF-8 (``utf8`` False), ``line`` is each line's text decoded with U+FFFD
+    and ``_bad_utf8`` says which lines were not valid."""
     df = spark.read.text(abs_path).select(F.monotonically_increasing_id().alias("_mid"), F.col("value").alias("line"))
-    return df.selectExpr(f"{sql_str(rel)} AS _source_file", "CAST(row_number() OVER (ORDER BY _mid) AS BIGINT) AS _line_no", "line")
+    text, bad = ("line", "FALSE") if utf8 else (_UTF8_TEXT, _UTF8_BAD)
+    return df.selectExpr(
+        f"{sql_str(rel)} AS _source_file", "CAST(row_number() OVER (ORDER BY _mid) AS BIGINT) AS _line_no", f"{text} AS line", f"{bad} AS _bad_utf8"
+    )
 
 
 def _count_rows(spark: SparkSession, abs_path: str, fmt: str, header: bool, size: int) -> int:
@@ -116,11 +135,11 @@ def _parse_jsonl(spark: SparkSession, lines: DataFrame, view: str, cols: list[di
     df = vsql(spark, 
         f"""
         WITH j AS (
-          SELECT _source_file, _line_no, line, from_json(line, 'map<string,string>') AS _m
+          SELECT _source_file, _line_no, line, _bad_utf8, CASE WHEN NOT _bad_utf8 THEN from_json(line, 'map<string,string>') END AS _m
           FROM {view} WHERE line IS NOT NULL AND trim(line) <> ''),
         t AS (SELECT *, {typed} FROM j)
         SELECT _source_file, _line_no, line AS _raw_line, _m IS NOT NULL AS _ok,
-               CASE WHEN _m IS NULL THEN 'unparseable:not_a_json_object' END AS _parse_error,
+               CASE WHEN _bad_utf8 THEN {sql_str(INVALID_UTF8)} WHEN _m IS NULL THEN 'unparseable:not_a_json_object' END AS _parse_error,
                {', '.join(qi(c['name']) for c in cols)},
                CASE WHEN _m IS NULL THEN CAST(array() AS ARRAY<STRING>) ELSE {_non_null_array(type_err)} END AS _type_errors,
                CASE WHEN _m IS NOT NULL AND size(filter(map_keys(_m), k -> NOT array_contains(array({declared}), k))) > 0
@@ -142,12 +161,12 @@ def _split_header(line: str, delimiter: str) -> list[str]:
 
 
 def _parse_csv(
-    spark: SparkSession, abs_path: str, rel: str, view: str, cols: list[dict[str, Any]], csv: dict[str, Any], notes: list[str]
+    spark: SparkSession, abs_path: str, rel: str, view: str, cols: list[dict[str, Any]], csv: dict[str, Any], notes: list[str], utf8: bool = True
 ) -> DataFrame:
     delim = csv.get("delimiter", ",")
     has_header = bool(csv.get("header", True))
     declared = [c["name"] for c in cols]
-    lines = _lines(spark, abs_path, rel)
+    lines = _lines(spark, abs_path, rel, utf8)
     first = lines.where("_line_no = 1").select("line").collect()
     first_line = (str(first[0]["line"] or "") if first else "").lstrip("\ufeff")
     header = _split_header(first_line, delim) if has_header else declared
@@ -159,24 +178,39 @@ def _parse_csv(
         notes.append(f'{rel}: {why}; header was "{delim.join(header)}"')
         lines.createOrReplaceTempView(vname(view))
         return vsql(spark, 
-            f"""SELECT _source_file, _line_no, line AS _raw_line, FALSE AS _ok, {sql_str(why)} AS _parse_error,
+            f"""SELECT _source_file, _line_no, line AS _raw_line, FALSE AS _ok,
+                       CASE WHEN _bad_utf8 THEN {sql_str(INVALID_UTF8)} ELSE {sql_str(why)} END AS _parse_error,
                        {_parsed_schema_cols(cols)}, CAST(array() AS ARRAY<STRING>) AS _type_errors, CAST(NULL AS STRING) AS _rescued,
                        sha2(line, 256) AS _record_hash
                 FROM {view} WHERE _line_no > {1 if has_header else 0} AND line IS NOT NULL AND trim(line) <> ''"""
         ).select("_source_file", "_line_no", "_raw_line", "_ok", "_parse_error", *declared, "_type_errors", "_rescued", "_record_hash")
     raw_names = [f"__raw_{h}" for h in header]
     schema = ", ".join(f"{qi(r)} STRING" for r in raw_names) + ", `_corrupt_record` STRING"
-    df = (
-        spark.read.option("header", str(has_header).lower())
-        .option("sep", delim)
-        .option("quote", '"')
-        .option("escape", '"')
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", "_corrupt_record")
-        .schema(schema)
-        .csv(abs_path)
-        .withColumn("_mid", F.monotonically_increasing_id())
-    )
+    csv_options = {"sep": delim, "quote": '"', "escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
+    invalid: DataFrame | None = None
+    if utf8:
+        df = spark.read.option("header", str(has_header).lower()).options(**csv_options).schema(schema).csv(abs_path).withColumn("_mid", F.monotonically_increasing_id())
+        # a corrupt record's physical line: its number among the records, after the header
+        line_of_mid = f"row_number() OVER (ORDER BY _mid) + {1 if has_header else 0}"
+    else:
+        # lines that are not UTF-8 are quarantined as they are; the others are parsed one by one
+        # with the reader's own parser (from_csv: the same options, the same corrupt records)
+        body = lines.where(f"_line_no > {1 if has_header else 0} AND line IS NOT NULL AND trim(line) <> ''")
+        invalid = body.where("_bad_utf8").selectExpr(
+            "_source_file",
+            "CAST(1000000000 + _line_no AS BIGINT) AS _line_no",
+            "line AS _raw_line",
+            "FALSE AS _ok",
+            f"{sql_str(INVALID_UTF8)} AS _parse_error",
+            *[f"CAST(NULL AS {_spark_type(c['type'])}) AS {qi(c['name'])}" for c in cols],
+            "CAST(array() AS ARRAY<STRING>) AS _type_errors",
+            "CAST(NULL AS STRING) AS _rescued",
+            "sha2(line, 256) AS _record_hash",
+        )
+        df = body.where("NOT _bad_utf8").select(F.from_csv(F.col("line"), schema, csv_options).alias("_r"), F.col("_line_no").alias("_mid")).select("_r.*", "_mid")
+        line_of_mid = "_mid"
+        n_bad = invalid.count()
+        notes.append(f"{rel}: {n_bad} record(s) not valid UTF-8 quarantined as {INVALID_UTF8}; the other records were read")
     df.createOrReplaceTempView(vname(view))
     extra = [h for h in header if h not in declared]
 
@@ -202,15 +236,15 @@ def _parse_csv(
             FROM t"""
     )
     bad = vsql(spark, 
-        f"""WITH a AS (SELECT *, row_number() OVER (ORDER BY _mid) AS _n FROM {view})
-            SELECT {sql_str(rel)} AS _source_file, CAST(1000000000 + _n + {1 if has_header else 0} AS BIGINT) AS _line_no, _corrupt_record AS _raw_line,
+        f"""WITH a AS (SELECT *, {line_of_mid} AS _n FROM {view})
+            SELECT {sql_str(rel)} AS _source_file, CAST(1000000000 + _n AS BIGINT) AS _line_no, _corrupt_record AS _raw_line,
                    FALSE AS _ok,
                    CASE WHEN size(split(_corrupt_record, {split_re})) > {len(header)} THEN 'unparseable:too_many_columns' ELSE 'unparseable:missing_columns' END AS _parse_error,
                    {_parsed_schema_cols(cols)}, CAST(array() AS ARRAY<STRING>) AS _type_errors, CAST(NULL AS STRING) AS _rescued,
                    sha2(_corrupt_record, 256) AS _record_hash
             FROM a WHERE _corrupt_record IS NOT NULL"""
     )
-    return good.unionByName(bad)
+    return good.unionByName(bad) if invalid is None else good.unionByName(bad).unionByName(invalid)
 
 
 def run_bronze(
@@ -271,11 +305,15 @@ def run_bronze(
             continue
         view = f"spv_b_file{i}"
         if read["format"] == "jsonl":
-            lines = _lines(spark, f["abs"], f["rel"])
+            lines = _lines(spark, f["abs"], f["rel"], f["utf8"])
             df = _parse_jsonl(spark, lines, view, cols)
+            if not f["utf8"]:
+                bad = [int(r["_line_no"]) for r in lines.where("_bad_utf8").select("_line_no").orderBy("_line_no").collect()]
+                shown = ", ".join(str(n) for n in bad[:5]) + (", …" if len(bad) > 5 else "")
+                res.notes.append(f"{f['rel']}: {len(bad)} line(s) not valid UTF-8 ({shown}) quarantined as {INVALID_UTF8}; the other lines were read")
             blanks.append(f"SELECT 'blank' AS kind, _source_file AS key, count(*) AS n, CAST(NULL AS STRING) AS s FROM {view} WHERE line IS NULL OR trim(line) = '' GROUP BY 2")
         else:
-            df = _parse_csv(spark, f["abs"], f["rel"], view, cols, read.get("csv") or {"delimiter": ",", "header": True}, res.notes)
+            df = _parse_csv(spark, f["abs"], f["rel"], view, cols, read.get("csv") or {"delimiter": ",", "header": True}, res.notes, f["utf8"])
         parts.append(df.withColumn("_file_sha256", F.lit(f["sha"])))
     if parts:
         parsed = parts[0]
