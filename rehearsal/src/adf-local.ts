@@ -39,6 +39,7 @@ import {
   NAMES,
   type ActivityBindings,
   type ActivityRun,
+  type Binding,
   type BoundActivity,
   type DatabricksJobIds,
   type Json,
@@ -61,6 +62,8 @@ export interface LocalBindings {
   readonly reports: BatchReport[];
   /** The last serving publication (the MERGE procedure's binding). */
   readonly lastPublish: () => PublishResult | undefined;
+  /** The error an activity's binding threw in a pipeline run (its own code and remedy), when it threw a StreamPulseError. */
+  failure(pipelineRunId: string, activity: string): StreamPulseError | undefined;
   /** Runs a pipeline of `files` on the local executor with these bindings (the lake folder as ADLS, no waits). */
   run(
     pipeline: string,
@@ -237,15 +240,34 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       });
     },
   };
+  // each binding's StreamPulseError by pipeline run and activity, so a failed run reports the
+  // activity's own code and remedy (the activity run keeps only its code and message)
+  const failures = new Map<string, StreamPulseError>();
+  const recording = (b: Binding | undefined): Binding | undefined =>
+    b &&
+    (async (a) => {
+      try {
+        return await b(a);
+      } catch (e) {
+        // the Databricks binding wraps its job's error (remedy in the message, as a task's output): the job's is kept
+        if (e instanceof StreamPulseError)
+          failures.set(`${a.pipelineRunId}/${a.name}`, e.cause instanceof StreamPulseError && e.cause.code === e.code ? e.cause : e);
+        throw e;
+      }
+    });
+  const recorded: ActivityBindings = Object.fromEntries(
+    Object.entries(bindings).map(([k, b]) => [k, k === 'other' ? b : recording(b as Binding | undefined)]),
+  ) as ActivityBindings;
   return {
     bindings,
     reports,
     lastPublish: () => published,
+    failure: (pipelineRunId, activity) => failures.get(`${pipelineRunId}/${activity}`),
     run: (pipeline, files, parameters, onActivityRun) =>
       executePipeline(pipeline, {
         files,
         parameters,
-        bindings,
+        bindings: recorded,
         resolvePath: (d) => localPath(lakeRoot, d),
         sleep: async () => {},
         ...(onActivityRun ? { onActivityRun } : {}),
@@ -335,11 +357,20 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
         o.signal?.throwIfAborted();
         const failed = result.activityRuns.filter((r) => r.status === 'Failed' && r.activityType !== 'Fail' && r.activityType !== 'ExecutePipeline');
         const first = failed.find((r) => r.activityType !== 'SqlServerStoredProcedure') ?? failed[0];
-        const cause = first?.error?.message ?? result.message;
+        // the activity's own error: its message and code in ours, its remedy as ours, the lake in every command
+        const inner = first === undefined ? undefined : local.failure(first.pipelineRunId, first.activityName);
+        const code = inner?.code ?? first?.error?.errorCode;
+        const cause = inner?.message ?? first?.error?.message ?? result.message;
+        const rerun = `re-run the batch: \`streampulse run --date ${runDate} --lake ${o.lakeRoot}\``;
         throw new StreamPulseError(
           'ADF_RUN_FAILED',
-          `the daily batch ${runDate} failed in activity '${first?.activityName ?? '?'}' of ${first?.pipelineName ?? NAMES.plMaster}: ${cause}`,
-          { remedy: `see the activity-run log ${log}; fix the cause and re-run the batch (\`streampulse run --date ${runDate}\`)` },
+          `the daily batch ${runDate} failed in activity '${first?.activityName ?? '?'}' of ${first?.pipelineName ?? NAMES.plMaster}: ${cause}${code === undefined ? '' : ` [${code}]`}`,
+          {
+            remedy:
+              inner !== undefined
+                ? `${inner.remedy.split('<lake>').join(o.lakeRoot)}; then ${rerun} (activity-run log: ${log})`
+                : `see the activity-run log ${log}; fix the cause and ${rerun}`,
+          },
         );
       }
     }
