@@ -12,8 +12,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import Database from 'better-sqlite3';
 import type { Manifest } from '@streampulse/sources';
+import { goldHashes, servedTables } from './lake-snapshot.js';
 
 const ROOT = process.cwd();
 const BIN = join(ROOT, 'cli', 'dist', 'src', 'bin.js');
@@ -70,21 +70,7 @@ function cli(args: readonly string[], kill?: { signal: NodeJS.Signals; when: (st
 }
 
 /** Every analytics_* view and table, serving_marts and quality_batches, each row as JSON in a fixed order. */
-function served(db: string): Record<string, string[]> {
-  const d = new Database(db, { readonly: true });
-  try {
-    const names = (d.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'analytics\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[]).map(
-      (r) => r.name,
-    );
-    expect(names.length).toBeGreaterThan(0);
-    const out: Record<string, string[]> = {};
-    for (const n of [...names, 'serving_marts', 'quality_batches'])
-      out[n] = (d.prepare(`SELECT * FROM "${n}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort();
-    return out;
-  } finally {
-    d.close();
-  }
-}
+const served = (db: string): Record<string, string[]> => servedTables(db, ['serving_marts', 'quality_batches']);
 const servedOf = (lake: string): Record<string, string[]> => served(join(lake, 'serving', 'streampulse.sqlite'));
 
 /** Every file whose name marks it temporary, anywhere in the folder, and DuckDB's spill folder's content. */
@@ -116,22 +102,8 @@ describe('interrupting a command and running it again gives the uninterrupted re
   let clean: string;
   let dates: readonly string[];
 
-  /** Ordered row hashes of every gold table and mart. */
-  async function goldHashes(lake: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const t of readdirSync(join(lake, 'gold')).sort()) {
-      const f = join(lake, 'gold', t, 'data.parquet');
-      const r = (
-        await duck.runAndReadAll(
-          `SELECT count(*) AS n, sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) ORDER BY CAST(x AS VARCHAR)), '')) AS h FROM read_parquet('${f}') x`,
-        )
-      ).getRowObjectsJson();
-      out[t] = `${String(r[0]!['n'])}:${String(r[0]!['h'])}`;
-    }
-    return out;
-  }
   async function result(lake: string): Promise<{ served: Record<string, string[]>; gold: Record<string, string>; quality: string }> {
-    return { served: servedOf(lake), gold: await goldHashes(lake), quality: readFileSync(join(lake, 'reports', 'quality.json'), 'utf8') };
+    return { served: servedOf(lake), gold: await goldHashes(duck, lake), quality: readFileSync(join(lake, 'reports', 'quality.json'), 'utf8') };
   }
 
   beforeAll(async () => {

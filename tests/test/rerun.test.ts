@@ -8,7 +8,7 @@
  * re-run, run again (or followed by another batch), ends there too.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -17,6 +17,7 @@ import { loadContractsOrThrow, StreamPulseError } from '@streampulse/contracts';
 import type { BatchReport, DatasetBatchReport } from '@streampulse/engine';
 import { DEFECT_KINDS, type Manifest } from '@streampulse/sources';
 import { LOCAL_DEMO_SALT, prepareLake, runDailyBatches, runDemo } from '@streampulse/rehearsal';
+import { goldHashes, servedTables } from './lake-snapshot.js';
 
 const ROOT = process.cwd();
 const SET = loadContractsOrThrow(join(ROOT, 'contracts', 'streampulse'));
@@ -32,19 +33,7 @@ const copyLake = (from: string, p: string): string => {
 };
 
 /** Every analytics_* view and table of the serving database, each row as JSON in a fixed order, and what serving_marts says of them. */
-function served(lake: string): Record<string, string[]> {
-  const db = new Database(join(lake, 'serving', 'streampulse.sqlite'), { readonly: true });
-  try {
-    const names = (db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'analytics\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[]).map(
-      (r) => r.name,
-    );
-    const out: Record<string, string[]> = {};
-    for (const n of [...names, 'serving_marts']) out[n] = (db.prepare(`SELECT * FROM "${n}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort();
-    return out;
-  } finally {
-    db.close();
-  }
-}
+const served = (lake: string): Record<string, string[]> => servedTables(join(lake, 'serving', 'streampulse.sqlite'));
 function quality(lake: string): Record<string, unknown>[] {
   const db = new Database(join(lake, 'serving', 'streampulse.sqlite'), { readonly: true });
   try {
@@ -52,20 +41,6 @@ function quality(lake: string): Record<string, unknown>[] {
   } finally {
     db.close();
   }
-}
-/** Ordered row hashes of every gold table and mart. */
-async function goldHashes(duck: DuckDBConnection, lake: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const t of readdirSync(join(lake, 'gold')).sort()) {
-    const f = join(lake, 'gold', t, 'data.parquet');
-    const r = (
-      await duck.runAndReadAll(
-        `SELECT count(*) AS n, sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) ORDER BY CAST(x AS VARCHAR)), '')) AS h FROM read_parquet('${f}') x`,
-      )
-    ).getRowObjectsJson();
-    out[t] = `${String(r[0]!['n'])}:${String(r[0]!['h'])}`;
-  }
-  return out;
 }
 const reportOf = (lake: string, batch: string): BatchReport =>
   JSON.parse(readFileSync(join(lake, 'reports', 'batches', `${batch}.json`), 'utf8')) as BatchReport;
