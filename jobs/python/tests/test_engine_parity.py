@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from streampulse_spark import Runtime
 from streampulse_spark.compare import REL_TOL, compare_tables
 
-from conftest import REPO
+from conftest import REPO, SALT
 
 COUNTED = ["rows_in", "promoted", "quarantined", "duplicates_dropped", "quarantined_by_reason", "warned", "warned_by_reason", "duplicates", "rescued_rows", "conserved", "rules", "freshness"]
 
@@ -128,6 +130,40 @@ def test_rerunning_a_batch_is_idempotent(spark, spark_run: dict[str, Any], spark
         hist = spark.read.format("delta").load(str(root / "silver" / "_history" / job["name"]))
         assert hist.count() == hist.select("_record_hash").distinct().count(), job["name"]
     assert _by_key([spark_rerun["report"]]) == _by_key([spark_run["reports"][-1]])
+
+
+def _gold_rows(spark, root: Path, plan: list[dict[str, Any]]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[str]] = {}
+    for job in plan:
+        if job["layer"] in ("bronze", "silver"):
+            continue
+        df = spark.read.format("delta").load(str(root / "gold" / job["name"]))
+        out[job["name"]] = sorted(json.dumps([str(v) for v in r]) for r in df.collect())
+    return out
+
+
+def test_rerunning_an_earlier_batch_builds_gold_as_of_the_newest_batch(spark, spark_run: dict[str, Any], reference: dict[str, Any], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: a re-run of batch D < N repairs D and builds gold and the marts as of N,
+    as the local runner does (its report's gold_as_of), never rolling them back to D."""
+    dates = reference["dates"]
+    assert len(dates) >= 2, "needs two batches (STREAMPULSE_PARITY_DAYS >= 2)"
+    root = tmp_path / "lake"
+    shutil.copytree(spark_run["root"], root)  # every batch processed, gold built for the last
+    plan = spark_run["plan"]
+    after_newest = _gold_rows(spark, root, plan)
+    rt = Runtime(spark, plan, str(root), SALT, freshness="report")
+    assert rt.processed_run_dates() == sorted(dates)
+    logged: list[str] = []
+    rt.on_progress = logged.append
+    report = rt.run_batch(dates[0])
+    assert report["gold_as_of"] == dates[-1]
+    assert any(f"built as of {dates[-1]}" in m for m in logged)
+    after_rerun = _gold_rows(spark, root, plan)
+    assert sorted(after_rerun) == sorted(after_newest)
+    for name, rows in after_newest.items():
+        assert after_rerun[name] == rows, f"gold {name} moved back in time when {dates[0]} was re-run"
+    # the newest batch itself is built as of its own date: no gold_as_of
+    assert "gold_as_of" not in rt.run_batch(dates[-1], layers=["gold", "mart"])
 
 
 def test_benchmark_duckdb_runner_vs_pyspark_local(reference: dict[str, Any], spark_run: dict[str, Any]) -> None:

@@ -91,6 +91,12 @@ class Runtime:
         timings: dict[str, float] = {}
         total = len(jobs)
         lock = threading.Lock()
+        recorded: list[str] = []
+        # gold and the marts always reflect the newest processed batch: a re-run of an
+        # earlier batch repairs its bronze and silver, never moves gold back in time
+        as_of = self.gold_as_of(run_date) if any(j["layer"] not in ("bronze", "silver") for j in jobs) else None
+        if as_of is not None and as_of != run_date and self.on_progress:
+            self.on_progress(f"{batch}: gold and marts built as of {as_of}, the newest processed batch (run date {run_date})")
 
         def run_one(job: JobSpec) -> None:
             set_namespace(job["id"])
@@ -109,8 +115,14 @@ class Runtime:
                 with lock:
                     datasets.append(d)
                 self.storage.write_text(self.storage.report(batch, "datasets", f"{job['name']}.json"), _json(d))
+                # the batch is processed (its silver written): later runs build gold as of its run
+                # date; written once per run (parallel silver jobs would race on its temp file)
+                with lock:
+                    if not recorded:
+                        self.storage.write_text(self.storage.report(batch, "run.json"), _json({"batch": batch, "run_date": run_date}))
+                        recorded.append(batch)
             else:
-                n = run_build(self.spark, self.storage, job, run_date)
+                n = run_build(self.spark, self.storage, job, as_of or run_date)
                 with lock:
                     tables.append({"table": job["name"], "layer": job["layer"], "rows": n})
                 self._write_job(batch, job["id"], {"rows": n})
@@ -145,11 +157,37 @@ class Runtime:
                             deps.discard(jid)
         datasets.sort(key=lambda d: d["dataset"])
         tables.sort(key=lambda t: (t["layer"], t["table"]))
-        report = {"batch": batch, "run_date": run_date, "datasets": datasets, "tables": tables, "seconds": timings}
+        report: dict[str, Any] = {"batch": batch, "run_date": run_date, "datasets": datasets, "tables": tables, "seconds": timings}
+        if tables and as_of is not None and as_of != run_date:
+            report["gold_as_of"] = as_of  # as the local runner's batch report: only when not the run date
         broken = [d["dataset"] for d in datasets if not d["conserved"]]
         if broken:
             raise RuntimeError_(f"rows not conserved in {', '.join(broken)} ({batch}); see {self.storage.report(batch)}")
         return report
+
+    def processed_run_dates(self) -> list[str]:
+        """The run dates of the batches the lake processed, in order: a batch is processed
+        once its silver jobs ran (``reports/batches/<batch>/run.json``; a batch written
+        before that file existed counts when its id is a date and it has dataset reports),
+        as the local runner counts the batches with a report."""
+        out: set[str] = set()
+        for b in self.storage.list_names(self.storage.path("reports", "batches")):
+            p = self.storage.report(b, "run.json")
+            if self.storage.exists(p):
+                try:
+                    d = json.loads(self.storage.read_text(p))["run_date"]
+                except (ValueError, KeyError, TypeError) as e:
+                    raise RuntimeError_(f"{p} is not a batch record ({e}); run batch {b} again to rewrite it, or move the file away") from e
+                if isinstance(d, str) and DATE_RE.match(d):
+                    out.add(d)
+            elif DATE_RE.match(b) and any(n.endswith(".json") for n in self.storage.list_names(self.storage.report(b, "datasets"))):
+                out.add(b)
+        return sorted(out)
+
+    def gold_as_of(self, run_date: str) -> str:
+        """The run date gold and the marts are built as of: the newest of ``run_date`` and
+        the processed batches' run dates (a re-run of an earlier batch keeps gold current)."""
+        return max([run_date, *self.processed_run_dates()])
 
     def _newest_promoted_before(self, dataset: str, batch: str) -> str | None:
         """The newest event time of ``dataset`` promoted before ``batch``: what the latest

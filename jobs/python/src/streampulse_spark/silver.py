@@ -166,7 +166,9 @@ def merge_state(
     key = ", ".join(qi(k) for k in key_cols)
     hist = storage.ref(storage.history(name))
     target_path = storage.silver(name)
-    upto = f"(SELECT * FROM {hist} WHERE _batch_id <= {sql_str(batch)})"
+    # the state of every processed batch, later ones included: a re-run of an earlier batch
+    # repairs its partition and leaves the state (and gold) as of the newest batch (issue 19)
+    upto = f"(SELECT * FROM {hist})"
     if full:
         source = upto
     else:
