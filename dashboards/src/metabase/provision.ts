@@ -92,6 +92,16 @@ function assertResolved(payload: unknown, what: string): void {
   if (refs.length > 0) throw new Error(`bug: ${what} would send unresolved ${refs.join(', ')}`);
 }
 
+/** A plan item for an object Metabase does not hold yet (its id once created, if it was). */
+function createItem(kind: PlanItem['kind'], key: string, name: string, id: Ref, payload: unknown): PlanItem {
+  return { kind, key, name, action: 'create', id: isResolved(id) ? id : undefined, changes: [], payload };
+}
+
+/** A plan item for an object Metabase holds: updated when anything differs. */
+function compareItem(kind: PlanItem['kind'], key: string, name: string, id: number, changes: readonly string[], payload: unknown): PlanItem {
+  return { kind, key, name, action: changes.length > 0 ? 'update' : 'unchanged', id, changes, payload };
+}
+
 export async function provisionMetabase(set: ContractSet, options: ProvisionOptions = {}): Promise<ProvisionResult> {
   const client = options.client;
   const dryRun = options.dryRun === true;
@@ -129,15 +139,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       dbId = idOf(await client!.post('/api/database', dbWant, { what: 'adding the serving database' }), 'adding the serving database');
       progress(`created database "${dbWant.name}" (id ${dbId})`);
     }
-    items.push({
-      kind: 'database',
-      key: dbWant.name,
-      name: dbWant.name,
-      action: 'create',
-      id: isResolved(dbId) ? dbId : undefined,
-      changes: [],
-      payload: redactDatabase(dbWant),
-    });
+    items.push(createItem('database', dbWant.name, dbWant.name, dbId, redactDatabase(dbWant)));
   } else {
     const changes = diffDatabase(dbCurrent, dbWant);
     if (changes.length > 0 && apply) {
@@ -146,15 +148,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       await client!.put(`/api/database/${dbId}`, { engine: dbWant.engine, details }, { what: 'updating the serving database' });
       progress(`updated database "${dbWant.name}": ${changes.join(', ')}`);
     }
-    items.push({
-      kind: 'database',
-      key: dbWant.name,
-      name: dbWant.name,
-      action: changes.length > 0 ? 'update' : 'unchanged',
-      id: dbId as number,
-      changes,
-      payload: redactDatabase(dbWant),
-    });
+    items.push(compareItem('database', dbWant.name, dbWant.name, dbId as number, changes, redactDatabase(dbWant)));
   }
 
   // ---- the field ids of the filter columns (template tags are field filters)
@@ -200,15 +194,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
         await client.put(`/api/collection/${collId}`, { description: collWant.description }, { what: 'updating the collection' });
         progress(`updated collection "${collWant.name}": ${changes.join(', ')}`);
       }
-      items.push({
-        kind: 'collection',
-        key: collWant.name,
-        name: collWant.name,
-        action: changes.length > 0 ? 'update' : 'unchanged',
-        id: collId,
-        changes,
-        payload: collWant,
-      });
+      items.push(compareItem('collection', collWant.name, collWant.name, collId, changes, collWant));
     }
   }
   if (!collFound) {
@@ -216,15 +202,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       collId = idOf(await client!.post('/api/collection', collWant, { what: 'creating the collection' }), 'creating the collection');
       progress(`created collection "${collWant.name}" (id ${collId})`);
     }
-    items.push({
-      kind: 'collection',
-      key: collWant.name,
-      name: collWant.name,
-      action: 'create',
-      id: isResolved(collId) ? collId : undefined,
-      changes: [],
-      payload: collWant,
-    });
+    items.push(createItem('collection', collWant.name, collWant.name, collId, collWant));
   }
 
   // ---- what the collection holds: questions by name, the dashboard
@@ -259,7 +237,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
         progress(`created question "${want.name}" for card "${id}" (id ${created})`);
       }
       cardIds.set(id, created);
-      items.push({ kind: 'card', key: id, name: want.name, action: 'create', id: isResolved(created) ? created : undefined, changes: [], payload: want });
+      items.push(createItem('card', id, want.name, created, want));
       continue;
     }
     cardIds.set(id, existing);
@@ -274,7 +252,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       );
       progress(`updated question "${want.name}" for card "${id}": ${changes.join(', ')}`);
     }
-    items.push({ kind: 'card', key: id, name: want.name, action: changes.length > 0 ? 'update' : 'unchanged', id: existing, changes, payload: want });
+    items.push(compareItem('card', id, want.name, existing, changes, want));
   }
 
   // ---- questions of this collection on the dashboard that no card wants any more: archived
@@ -308,15 +286,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       await client!.put(`/api/dashboard/${dashId}`, dashWant, { what: 'laying out the dashboard' });
       progress(`created dashboard "${dashWant.name}" with ${dashWant.dashcards.length} cards (id ${dashId})`);
     }
-    items.push({
-      kind: 'dashboard',
-      key: model.name,
-      name: dashWant.name,
-      action: 'create',
-      id: isResolved(dashId) ? dashId : undefined,
-      changes: [],
-      payload: dashWant,
-    });
+    items.push(createItem('dashboard', model.name, dashWant.name, dashId, dashWant));
   } else {
     const dashId = dashCurrent['id'] as number;
     const changes = diffDashboard(dashCurrent, dashWant);
@@ -325,15 +295,7 @@ export async function provisionMetabase(set: ContractSet, options: ProvisionOpti
       await client!.put(`/api/dashboard/${dashId}`, dashWant, { what: 'updating the dashboard' });
       progress(`updated dashboard "${dashWant.name}": ${changes.join(', ')}`);
     }
-    items.push({
-      kind: 'dashboard',
-      key: model.name,
-      name: dashWant.name,
-      action: changes.length > 0 ? 'update' : 'unchanged',
-      id: dashId,
-      changes,
-      payload: dashWant,
-    });
+    items.push(compareItem('dashboard', model.name, dashWant.name, dashId, changes, dashWant));
   }
 
   for (const [cid, card] of leaving) {
