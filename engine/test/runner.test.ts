@@ -1,25 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import { LocalRunner, type BatchReport } from '@streampulse/engine';
+import { CONTRACTS, DATES, GOLD, freshLake } from './fixture-lake.js';
 
 const ROOT = process.cwd();
-const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
-const DATES = ['2024-03-01', '2024-03-02'];
-const GOLD = ['dim_user', 'fact_payments', 'analytics_revenue'];
-
-function freshLake(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sp-lake-'));
-  cpSync(LANDING, join(dir, 'landing'), { recursive: true });
-  return dir;
-}
 
 async function runAll(set: ContractSet, lake: string, dates = DATES): Promise<BatchReport[]> {
   const runner = await LocalRunner.open(compileJobs(set), { lakeRoot: lake, salt: 'test-salt', threads: 1 });
@@ -66,7 +56,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
 
   beforeAll(async () => {
     duck = await (await DuckDBInstance.create(':memory:')).connect();
-    lake = freshLake();
+    lake = freshLake('sp-lake');
     reports = await runAll(set, lake);
   }, 60_000);
   afterAll(() => duck.closeSync());
@@ -169,7 +159,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
     const serving = servingRows(lake);
     await runAll(set, lake, ['2024-03-02']);
     expect(await goldHashes(lake)).toEqual(before);
-    const other = freshLake();
+    const other = freshLake('sp-lake');
     await runAll(set, other);
     expect(await goldHashes(other)).toEqual(before);
     expect(servingRows(other)).toEqual(serving);
@@ -178,7 +168,7 @@ describe('local runner on DuckDB (fixture contracts, hand-made landing files)', 
 
   it('survives a process killed while committing a gold file: nothing partial is read, the re-run matches', async () => {
     const expected = await goldHashes(lake);
-    const crashed = freshLake();
+    const crashed = freshLake('sp-lake');
     const child = spawn(process.execPath, [join(ROOT, 'engine', 'test', 'helpers', 'run-batches.mjs'), CONTRACTS, crashed, ...DATES], {
       env: { ...process.env, STREAMPULSE_TEST_HOLD_COMMIT: `gold/fact_payments/data.parquet` },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -223,8 +213,8 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
   afterAll(() => duck.closeSync());
 
   it('running each job as its own call, dataset by dataset, gives the same reports and gold as runBatch', async () => {
-    const whole = freshLake();
-    const perJob = freshLake();
+    const whole = freshLake('sp-lake');
+    const perJob = freshLake('sp-lake');
     try {
       const expected = await runAll(set, whole);
       const plan = compileJobs(set);
@@ -258,7 +248,7 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
   }, 120_000);
 
   it('counts blank lines apart, parses an object after leading spaces, quarantines JSON that is not an object', async () => {
-    const lake = freshLake();
+    const lake = freshLake('sp-lake');
     const day = '2024-03-03';
     mkdirSync(join(lake, 'landing', 'users', day), { recursive: true });
     const lines = [
@@ -291,7 +281,7 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
   }, 60_000);
 
   it('rescues the undeclared keys of a JSON line whatever the order of its declared ones', async () => {
-    const lake = freshLake();
+    const lake = freshLake('sp-lake');
     const day = '2024-03-03';
     const parse = compileJobs(set)
       .jobs.find((j) => j.id === 'bronze.users')!
@@ -324,7 +314,7 @@ describe('per-job entry point (runJobs + finishBatch), as the Data Factory activ
   }, 60_000);
 
   it('refuses a silver job before its bronze job, an unknown job, and a report of an incomplete batch', async () => {
-    const lake = freshLake();
+    const lake = freshLake('sp-lake');
     const plan = compileJobs(set);
     const runner = await LocalRunner.open(plan, { lakeRoot: lake, salt: 'test-salt', threads: 1 });
     try {

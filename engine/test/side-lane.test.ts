@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import { Duck, Lake, LocalRunner, SideLane, type BatchReport } from '@streampulse/engine';
-
-const ROOT = process.cwd();
-const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
-const DATES = ['2024-03-01', '2024-03-02'];
-
-function freshLake(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sp-lane-'));
-  cpSync(LANDING, join(dir, 'landing'), { recursive: true });
-  return dir;
-}
+import { CONTRACTS, DATES, freshLake } from './fixture-lake.js';
 
 /** Runs the batches; with `ahead`, each next batch is parsed on the side lane (and waited for) while the current one runs. */
 async function run(
@@ -71,8 +61,8 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
   afterAll(() => duck.closeSync());
 
   it('gives byte-for-byte the same partitions, quarantine, gold and reports as one connection', async () => {
-    const one = freshLake();
-    const two = freshLake();
+    const one = freshLake('sp-lane');
+    const two = freshLake('sp-lane');
     try {
       const a = await run(set, one, { sideLane: false, ahead: false });
       const b = await run(set, two, { sideLane: true, ahead: true });
@@ -94,8 +84,8 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
   }, 120_000);
 
   it('parses a landing file again when it changed after it was parsed ahead', async () => {
-    const changedLate = freshLake();
-    const changedEarly = freshLake();
+    const changedLate = freshLake('sp-lane');
+    const changedEarly = freshLake('sp-lane');
     const line = `{"user_id":"u-late","email":"late@example.com","full_name":"Late Arrival","country":"DE","signup_at":"2024-03-02T10:00:00Z","plan":"basic","marketing_opt_in":true,"updated_at":"2024-03-02T10:00:00Z"}\n`;
     const file = (lake: string): string => join(lake, 'landing', 'users', DATES[1]!, 'users.jsonl');
     try {
@@ -121,8 +111,8 @@ describe('side lane: a second DuckDB connection parses the next batch and writes
     // against is rebuilt from the partitions (the runner already held this batch's), so it
     // must wait for the new users partition, which the lane writes only after parsing a
     // big next day, not read the old file: u9 now exists, and payment p3 is no orphan.
-    const busy = freshLake();
-    const plain = freshLake();
+    const busy = freshLake('sp-lane');
+    const plain = freshLake('sp-lane');
     const u9 = `{"user_id":"u9","email":"n@x.com","region":"NA","signup_at":"2024-02-20T10:00:00Z","updated_at":"2024-02-29T13:00:00Z"}\n`;
     const big = Array.from(
       { length: 200_000 },

@@ -1,29 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import { Duck, Lake, LocalRunner, silverStateSql } from '@streampulse/engine';
 import { mergeSilverState, partitionsSql } from '../src/silver.js';
+import { CONTRACTS, DATES, GOLD, freshLake } from './fixture-lake.js';
 
 // The runner keeps each dataset's silver state in a table and, batch after batch, merges
 // the new partition into it instead of re-reading every partition (SCD2: from the
 // history of every silver row, held in memory). These tests
 // pin that the merged state is exactly the merge-on-read state, and that one runner over
 // consecutive batches gives the same gold as a fresh runner per batch (full rebuilds).
-const ROOT = process.cwd();
-const CONTRACTS = join(ROOT, 'contracts', 'test', 'fixtures', 'valid');
-const LANDING = join(ROOT, 'engine', 'test', 'fixtures', 'landing');
-const DATES = ['2024-03-01', '2024-03-02'];
-const GOLD = ['dim_user', 'fact_payments', 'analytics_revenue'];
-
-function freshLake(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sp-state-'));
-  cpSync(LANDING, join(dir, 'landing'), { recursive: true });
-  return dir;
-}
 
 async function run(set: ContractSet, lake: string, dates: readonly string[]): Promise<void> {
   const runner = await LocalRunner.open(compileJobs(set), { lakeRoot: lake, salt: 'test-salt', threads: 1 });
@@ -52,7 +41,7 @@ describe('silver state merged batch by batch', () => {
   });
 
   it('merging the last partition into the earlier state gives exactly the merge-on-read state (SCD1, and SCD2 from the held history)', async () => {
-    const lakeRoot = freshLake();
+    const lakeRoot = freshLake('sp-state');
     lakes.push(lakeRoot);
     await run(set, lakeRoot, DATES);
     const lake = new Lake(lakeRoot);
@@ -85,8 +74,8 @@ describe('silver state merged batch by batch', () => {
   });
 
   it('one runner over consecutive batches gives the same gold as a fresh runner per batch', async () => {
-    const consecutive = freshLake();
-    const oneByOne = freshLake();
+    const consecutive = freshLake('sp-state');
+    const oneByOne = freshLake('sp-state');
     lakes.push(consecutive, oneByOne);
     await run(set, consecutive, DATES);
     for (const d of DATES) await run(set, oneByOne, [d]);
