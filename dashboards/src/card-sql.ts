@@ -38,12 +38,12 @@ type Filter = Card['query']['filters'][number];
 
 const q = (name: string, d: CardDialect): string => quoteIdent(name, d);
 
-function literal(v: string | number, col: CardColumn | undefined, d: CardDialect): string {
+function literal(v: string | number, isDate: boolean, d: CardDialect): string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new StreamPulseError('DASHBOARD_BAD_FILTER', `filter value ${v} is not a finite number`, { remedy: 'use a finite number' });
     return String(v);
   }
-  if (col?.format === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return dateLiteral(v, d);
+  if (isDate && /^\d{4}-\d{2}-\d{2}$/.test(v)) return dateLiteral(v, d);
   return stringLiteral(v, d);
 }
 
@@ -77,8 +77,7 @@ function windowSize(card: ResolvedCard, f: Filter): number {
 
 function condition(card: ResolvedCard, f: Filter, view: string, d: CardDialect): string {
   const col = card.mart.dimensions.find((x) => x.name === f.column) ?? card.mart.measures.find((x) => x.name === f.column);
-  const facts =
-    card.columns.find((c) => c.name === f.column) ?? (col === undefined ? undefined : ({ format: col.type === 'date' ? 'date' : 'text' } as CardColumn));
+  const isDate = col?.type === 'date' || col?.type === 'timestamp';
   const c = q(f.column, d);
   switch (f.op) {
     case 'last_n_months':
@@ -90,7 +89,7 @@ function condition(card: ResolvedCard, f: Filter, view: string, d: CardDialect):
         throw new StreamPulseError('DASHBOARD_BAD_FILTER', `card "${card.card.id}": "in" on "${f.column}" has no values`, {
           remedy: 'list at least one value',
         });
-      return `${c} IN (${vs.map((v) => literal(v, facts, d)).join(', ')})`;
+      return `${c} IN (${vs.map((v) => literal(v, isDate, d)).join(', ')})`;
     }
     default: {
       if (Array.isArray(f.value))
@@ -98,7 +97,7 @@ function condition(card: ResolvedCard, f: Filter, view: string, d: CardDialect):
           remedy: 'use op "in" for a list of values',
         });
       const op = f.op === '!=' ? '<>' : f.op;
-      return `${c} ${op} ${literal(f.value, facts, d)}`;
+      return `${c} ${op} ${literal(f.value, isDate, d)}`;
     }
   }
 }
