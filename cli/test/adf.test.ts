@@ -46,6 +46,29 @@ describe('streampulse adf', () => {
     }
   });
 
+  it('validate exits 1 on a dynamic value in a form Data Factory Studio would not write (a stored procedure parameter as a plain "@…" string)', async () => {
+    const p = join(TMP, 'adf', 'pipeline', 'pl_ingest_dataset.json');
+    const saved = readFileSync(p, 'utf8');
+    const doc = JSON.parse(saved) as {
+      properties: { activities: { name: string; typeProperties: { storedProcedureParameters: Record<string, unknown> } }[] };
+    };
+    doc.properties.activities.find((a) => a.name === 'Record ingestion failure')!.typeProperties.storedProcedureParameters['RunId'] = {
+      value: '@pipeline().RunId',
+      type: 'String',
+    };
+    writeFileSync(p, JSON.stringify(doc, null, 4));
+    try {
+      const v = await run(['adf', 'validate', join(TMP, 'adf')]);
+      expect(v.code).toBe(1);
+      expect(v.out).toContain(
+        `pipeline/pl_ingest_dataset.json: activity 'Record ingestion failure' typeProperties.storedProcedureParameters.RunId.value: "@pipeline().RunId" is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": "@pipeline().RunId", "type": "Expression"}`,
+      );
+      expect(v.out.trim().endsWith(`1 problem in ${join(TMP, 'adf')}`)).toBe(true);
+    } finally {
+      writeFileSync(p, saved);
+    }
+  });
+
   it('runs the daily master over a generated lake and writes the activity-run log', async () => {
     const lake = join(TMP, 'lake');
     const s = await run(['sources', 'generate', '--out', join(lake, 'landing'), '--users', '40', '--days', '1', '--start', '2026-01-25', '--no-progress']);

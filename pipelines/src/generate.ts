@@ -46,10 +46,15 @@
  * Secrets: none. ADLS, Blob, Databricks and Key Vault use the factory's managed
  * identity; the SQL connection string is a Key Vault secret reference; the Databricks
  * jobs read the pseudonymisation salt from their own secret scope.
+ * Dynamic values are written in the form Data Factory Studio saves to git (studio-form.ts:
+ * `dynamic` for activity and dataset properties, `storedProcedureParameter`,
+ * `triggerParameter`), so a factory opened and saved in the Studio shows no diff and
+ * readers of that form (Microsoft's data-factory-testing-framework) evaluate them.
  * Output is deterministic: fixed key order, no timestamps.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { DATABRICKS_JOB_IDS_FILE, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, type DatabricksStepParameter, type JobPlan } from '@streampulse/jobs';
+import { dynamic, storedProcedureParameter, triggerParameter } from './studio-form.js';
 
 export interface FactoryOptions {
   readonly factoryName?: string;
@@ -178,7 +183,6 @@ export const ENTITY_FOLDERS = ['factory', 'linkedService', 'dataset', 'pipeline'
 const ref = (referenceName: string, type: string, parameters?: Record<string, unknown>): Record<string, unknown> =>
   parameters === undefined ? { referenceName, type } : { referenceName, type, parameters };
 const dep = (activity: string, ...conditions: string[]): Record<string, unknown> => ({ activity, dependencyConditions: conditions });
-const expr = (value: string): Record<string, unknown> => ({ value, type: 'Expression' });
 const policy = (timeout: string, retry: number, retryIntervalInSeconds: number): Record<string, unknown> => ({
   timeout,
   retry,
@@ -308,8 +312,8 @@ function datasets(): Record<string, unknown>[] {
         typeProperties: {
           location: {
             type: 'AzureBlobStorageLocation',
-            fileName: expr('@dataset().fileName'),
-            folderPath: expr('@dataset().folderPath'),
+            fileName: dynamic('@dataset().fileName'),
+            folderPath: dynamic('@dataset().folderPath'),
             container: NAMES.sourceContainer,
           },
         },
@@ -326,8 +330,8 @@ function datasets(): Record<string, unknown>[] {
         typeProperties: {
           location: {
             type: 'AzureBlobFSLocation',
-            fileName: expr('@dataset().fileName'),
-            folderPath: expr('@dataset().folderPath'),
+            fileName: dynamic('@dataset().fileName'),
+            folderPath: dynamic('@dataset().folderPath'),
             fileSystem: NAMES.fsLanding,
           },
         },
@@ -341,7 +345,7 @@ function datasets(): Record<string, unknown>[] {
         parameters: { fileName: { type: 'String' } },
         annotations: [],
         type: 'Json',
-        typeProperties: { location: { type: 'AzureBlobFSLocation', fileName: expr('@dataset().fileName'), fileSystem: NAMES.fsControl } },
+        typeProperties: { location: { type: 'AzureBlobFSLocation', fileName: dynamic('@dataset().fileName'), fileSystem: NAMES.fsControl } },
         schema: {},
       },
     },
@@ -355,7 +359,7 @@ function datasets(): Record<string, unknown>[] {
         annotations: [],
         type: 'DelimitedText',
         typeProperties: {
-          location: { type: 'AzureBlobFSLocation', folderPath: expr("@concat('extracts/', dataset().mart)"), fileSystem: NAMES.fsServing },
+          location: { type: 'AzureBlobFSLocation', folderPath: dynamic("@concat('extracts/', dataset().mart)"), fileSystem: NAMES.fsServing },
           columnDelimiter: ',',
           escapeChar: '\\',
           quoteChar: '"',
@@ -373,14 +377,14 @@ function datasets(): Record<string, unknown>[] {
         annotations: [],
         type: 'AzureSqlTable',
         schema: [],
-        typeProperties: { schema: expr('@dataset().schema'), table: expr('@dataset().table') },
+        typeProperties: { schema: dynamic('@dataset().schema'), table: dynamic('@dataset().table') },
       },
     },
   ];
 }
 
-/** A dynamic value as Data Factory Studio saves it, or a literal. */
-type StepValue = string | Record<string, unknown>;
+/** A job parameter: a literal, or a dynamic value as Data Factory Studio saves it (`dynamic`). */
+type StepValue = ReturnType<typeof dynamic>;
 
 /**
  * A `DatabricksJob` activity (documented: `typeProperties.jobId` required, `jobParameters`
@@ -403,7 +407,7 @@ function databricksJob(
     dependsOn,
     policy: policy('0.04:00:00', 1, 120),
     userProperties: [],
-    typeProperties: { jobId: expr(jobId), jobParameters },
+    typeProperties: { jobId: dynamic(jobId), jobParameters },
     linkedServiceName: ref(NAMES.lsDatabricks, 'LinkedServiceReference'),
   };
 }
@@ -438,11 +442,11 @@ function recordRun(name: string, status: string, dependsOn: unknown[], runDate: 
     typeProperties: {
       storedProcedureName: NAMES.spRecordRun,
       storedProcedureParameters: {
-        PipelineName: { value: '@pipeline().Pipeline', type: 'String' },
-        RunId: { value: '@pipeline().RunId', type: 'String' },
-        RunDate: { value: runDate, type: 'String' },
-        Status: { value: status, type: 'String' },
-        Detail: { value: detail, type: 'String' },
+        PipelineName: storedProcedureParameter('@pipeline().Pipeline', 'String'),
+        RunId: storedProcedureParameter('@pipeline().RunId', 'String'),
+        RunDate: storedProcedureParameter(runDate, 'String'),
+        Status: storedProcedureParameter(status, 'String'),
+        Detail: storedProcedureParameter(detail, 'String'),
       },
     },
     linkedServiceName: ref(NAMES.lsSql, 'LinkedServiceReference'),
@@ -458,13 +462,13 @@ const FRESHNESS_PARAMETER = { type: 'String', defaultValue: 'enforce' } as const
 function ingestPipeline(): Record<string, unknown> {
   const p = (n: string): string => `pipeline().parameters.${n}`;
   const folder = `@replace(${p('landingFolder')}, '{date}', ${p('runDate')})`;
-  const sourceFile = ref(NAMES.dsSource, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) });
+  const sourceFile = ref(NAMES.dsSource, 'DatasetReference', { folderPath: dynamic(folder), fileName: dynamic(`@${p('landingFile')}`) });
   const step = (job: string): Record<DatabricksStepParameter, StepValue> => ({
     command: 'run',
-    job: expr(`@${p(job)}`),
+    job: dynamic(`@${p(job)}`),
     layer: '',
-    run_date: expr(`@${p('runDate')}`),
-    freshness: expr(`@${p('freshness')}`),
+    run_date: dynamic(`@${p('runDate')}`),
+    freshness: dynamic(`@${p('freshness')}`),
   });
   return {
     name: NAMES.plIngest,
@@ -492,7 +496,7 @@ function ingestPipeline(): Record<string, unknown> {
           dependsOn: [dep(NAMES.checkSource, 'Succeeded')],
           userProperties: [],
           typeProperties: {
-            expression: expr(`@activity('${NAMES.checkSource}').output.exists`),
+            expression: dynamic(`@activity('${NAMES.checkSource}').output.exists`),
             ifTrueActivities: [
               {
                 name: NAMES.copySource,
@@ -506,7 +510,7 @@ function ingestPipeline(): Record<string, unknown> {
                   enableStaging: false,
                 },
                 inputs: [sourceFile],
-                outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: expr(folder), fileName: expr(`@${p('landingFile')}`) })],
+                outputs: [ref(NAMES.dsLanding, 'DatasetReference', { folderPath: dynamic(folder), fileName: dynamic(`@${p('landingFile')}`) })],
               },
             ],
             ifFalseActivities: [
@@ -539,7 +543,7 @@ function ingestPipeline(): Record<string, unknown> {
           dependsOn: [dep('Record ingestion failure', 'Succeeded', 'Failed')],
           userProperties: [],
           typeProperties: {
-            message: expr(`@concat('ingestion of ', ${p('dataset')}, ' for ', ${p('runDate')}, ' failed; see the activity runs of this pipeline run')`),
+            message: dynamic(`@concat('ingestion of ', ${p('dataset')}, ' for ', ${p('runDate')}, ' failed; see the activity runs of this pipeline run')`),
             errorCode: 'STREAMPULSE_INGEST_FAILED',
           },
         },
@@ -573,7 +577,7 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           dependsOn: [],
           userProperties: [],
           typeProperties: {
-            items: expr('@pipeline().parameters.datasets'),
+            items: dynamic('@pipeline().parameters.datasets'),
             isSequential: false,
             batchCount: o.ingestBatchCount,
             activities: [
@@ -586,15 +590,15 @@ function wavePipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                   pipeline: ref(NAMES.plIngest, 'PipelineReference'),
                   waitOnCompletion: true,
                   parameters: {
-                    dataset: expr('@item().dataset'),
-                    system: expr('@item().system'),
-                    landingFolder: expr('@item().landingFolder'),
-                    landingFile: expr('@item().landingFile'),
-                    bronzeJob: expr('@item().bronzeJob'),
-                    silverJob: expr('@item().silverJob'),
-                    runDate: expr('@pipeline().parameters.runDate'),
-                    freshness: expr('@pipeline().parameters.freshness'),
-                    [NAMES.jobIdParameter]: expr(jobIdParam),
+                    dataset: dynamic('@item().dataset'),
+                    system: dynamic('@item().system'),
+                    landingFolder: dynamic('@item().landingFolder'),
+                    landingFile: dynamic('@item().landingFile'),
+                    bronzeJob: dynamic('@item().bronzeJob'),
+                    silverJob: dynamic('@item().silverJob'),
+                    runDate: dynamic('@pipeline().parameters.runDate'),
+                    freshness: dynamic('@pipeline().parameters.freshness'),
+                    [NAMES.jobIdParameter]: dynamic(jobIdParam),
                   },
                 },
               },
@@ -624,10 +628,10 @@ function ingestWave(datasets: string, dependsOn: unknown[]): Record<string, unkn
       pipeline: ref(NAMES.plWave, 'PipelineReference'),
       waitOnCompletion: true,
       parameters: {
-        datasets: expr(datasets),
-        runDate: expr('@pipeline().parameters.runDate'),
-        freshness: expr('@pipeline().parameters.freshness'),
-        [NAMES.jobIdParameter]: expr(lookedUpJobId),
+        datasets: dynamic(datasets),
+        runDate: dynamic('@pipeline().parameters.runDate'),
+        freshness: dynamic('@pipeline().parameters.freshness'),
+        [NAMES.jobIdParameter]: dynamic(lookedUpJobId),
       },
     },
   };
@@ -640,8 +644,8 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
     command,
     job: '',
     layer,
-    run_date: expr(runDate),
-    freshness: expr('@pipeline().parameters.freshness'),
+    run_date: dynamic(runDate),
+    freshness: dynamic('@pipeline().parameters.freshness'),
   });
   return {
     name: NAMES.plMaster,
@@ -656,7 +660,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           dependsOn: afterLookups(),
           userProperties: [],
           typeProperties: {
-            items: expr(`@${manifest}.waves`),
+            items: dynamic(`@${manifest}.waves`),
             isSequential: true,
             activities: [ingestWave('@item()', [])],
           },
@@ -677,7 +681,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           dependsOn: [dep('Export', 'Succeeded')],
           userProperties: [],
           typeProperties: {
-            items: expr(`@${manifest}.marts`),
+            items: dynamic(`@${manifest}.marts`),
             isSequential: false,
             batchCount: o.ingestBatchCount,
             activities: [
@@ -695,14 +699,14 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
                   },
                   sink: {
                     type: 'AzureSqlSink',
-                    preCopyScript: expr(`@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`),
+                    preCopyScript: dynamic(`@concat('TRUNCATE TABLE [${NAMES.sqlStagingSchema}].[', item().mart, ']')`),
                     writeBehavior: 'insert',
                     tableOption: 'none',
                   },
                   enableStaging: false,
                 },
-                inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: expr('@item().mart') })],
-                outputs: [ref(NAMES.dsSql, 'DatasetReference', { schema: NAMES.sqlStagingSchema, table: expr('@item().mart') })],
+                inputs: [ref(NAMES.dsExtract, 'DatasetReference', { mart: dynamic('@item().mart') })],
+                outputs: [ref(NAMES.dsSql, 'DatasetReference', { schema: NAMES.sqlStagingSchema, table: dynamic('@item().mart') })],
               },
             ],
           },
@@ -715,7 +719,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           userProperties: [],
           typeProperties: {
             storedProcedureName: NAMES.spMerge,
-            storedProcedureParameters: { RunDate: { value: runDate, type: 'String' } },
+            storedProcedureParameters: { RunDate: storedProcedureParameter(runDate, 'String') },
           },
           linkedServiceName: ref(NAMES.lsSql, 'LinkedServiceReference'),
         },
@@ -739,7 +743,7 @@ function masterPipeline(o: Required<FactoryOptions>): Record<string, unknown> {
           dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
           userProperties: [],
           typeProperties: {
-            message: expr("@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
+            message: dynamic("@concat('daily batch ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
             errorCode: 'STREAMPULSE_DAILY_FAILED',
           },
         },
@@ -769,7 +773,7 @@ function hourlyPipeline(): Record<string, unknown> {
           dependsOn: afterLookups(),
           userProperties: [],
           typeProperties: {
-            items: expr(`@activity('${NAMES.lookupManifest}').output.firstRow.waves`),
+            items: dynamic(`@activity('${NAMES.lookupManifest}').output.firstRow.waves`),
             isSequential: true,
             activities: [
               {
@@ -777,7 +781,7 @@ function hourlyPipeline(): Record<string, unknown> {
                 type: 'Filter',
                 dependsOn: [],
                 userProperties: [],
-                typeProperties: { items: expr('@item()'), condition: expr("@equals(item().schedule, 'hourly')") },
+                typeProperties: { items: dynamic('@item()'), condition: dynamic("@equals(item().schedule, 'hourly')") },
               },
               ingestWave(`@activity('${HOURLY_FILTER}').output.value`, [dep(HOURLY_FILTER, 'Succeeded')]),
             ],
@@ -803,7 +807,7 @@ function hourlyPipeline(): Record<string, unknown> {
           dependsOn: [dep('Record failure', 'Succeeded', 'Failed')],
           userProperties: [],
           typeProperties: {
-            message: expr("@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
+            message: dynamic("@concat('hourly refresh of ', pipeline().parameters.runDate, ' failed; see the activity runs')"),
             errorCode: 'STREAMPULSE_HOURLY_FAILED',
           },
         },
@@ -842,7 +846,7 @@ function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
         pipelines: [
           {
             pipelineReference: ref(NAMES.plMaster, 'PipelineReference'),
-            parameters: { runDate: "@formatDateTime(addDays(trigger().scheduledTime, -1), 'yyyy-MM-dd')" },
+            parameters: { runDate: triggerParameter("@formatDateTime(addDays(trigger().scheduledTime, -1), 'yyyy-MM-dd')") },
           },
         ],
         type: 'ScheduleTrigger',
@@ -859,7 +863,7 @@ function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
         runtimeState: 'Stopped',
         pipeline: {
           pipelineReference: ref(NAMES.plMaster, 'PipelineReference'),
-          parameters: { runDate: "@formatDateTime(trigger().outputs.windowStartTime, 'yyyy-MM-dd')" },
+          parameters: { runDate: triggerParameter("@formatDateTime(trigger().outputs.windowStartTime, 'yyyy-MM-dd')") },
         },
         type: 'TumblingWindowTrigger',
         typeProperties: {
@@ -883,7 +887,7 @@ function triggers(o: Required<FactoryOptions>): Record<string, unknown>[] {
           {
             pipelineReference: ref(NAMES.plHourly, 'PipelineReference'),
             // the running day is not closed: its freshness rules are reported here and enforced by the daily batch
-            parameters: { runDate: "@formatDateTime(trigger().scheduledTime, 'yyyy-MM-dd')", freshness: 'report' },
+            parameters: { runDate: triggerParameter("@formatDateTime(trigger().scheduledTime, 'yyyy-MM-dd')"), freshness: triggerParameter('report') },
           },
         ],
         type: 'ScheduleTrigger',

@@ -2,13 +2,15 @@
  * The factory validator: every pipeline, dataset and linked service goes through the
  * Data Factory SDK's own serializer (its model mappers: names, required fields,
  * types), then through checks the SDK does not make — references, dependency
- * graphs, nesting and count limits, activity types, expressions, parameter types.
+ * graphs, nesting and count limits, activity types, expressions, parameter types, and
+ * the form of every dynamic value (the one Data Factory Studio writes: studio-form.ts).
  */
 import { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { createSerializer, type CompositeMapper, type Mapper, type Serializer } from '@azure/core-client';
 import { ExpressionSyntaxError, parseTemplate, templateExpressions, walkCalls, type Expr } from './expression/parse.js';
 import { functionArity } from './expression/functions.js';
 import { GET_METADATA_FIELDS } from './execute.js';
+import { type DynamicForm, holdsExpression, isExpressionObject } from './studio-form.js';
 
 export interface FactoryProblem {
   /** The factory file, e.g. `pipeline/pl_daily_master.json`. */
@@ -42,7 +44,8 @@ export type ValidationRule =
   | 'unknown-function'
   | 'function-arity'
   | 'parameter-type'
-  | 'batch-count';
+  | 'batch-count'
+  | 'dynamic-value-form';
 
 /** Data Factory's documented limit: activities per pipeline, inner activities of containers included. */
 export const MAX_ACTIVITIES_PER_PIPELINE = 40;
@@ -163,7 +166,7 @@ function documentedShapeProblems(a: { readonly name: string; readonly type: stri
   }
   if (a.type === 'IfCondition') {
     const e = tp['expression'];
-    if (!isExpression(e) || !String((e as Obj)['value']).startsWith('@'))
+    if (!isExpression(e) || !e.value.startsWith('@'))
       out.push(
         `${what} has typeProperties.expression ${JSON.stringify(e ?? null)}; it must be {"value": "@…", "type": "Expression"} evaluating to true or false`,
       );
@@ -177,6 +180,45 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Where a value is not in the form Data Factory Studio writes to git (studio-form.ts; the
+ * table with its sources is in pipelines/README.md): (a) a plain string holding an
+ * expression where the Studio writes `{"value": "@…", "type": "Expression"}`, (b) an
+ * Expression object where it writes a plain string, (c) an Expression object with other
+ * keys, a value that is not a string, or a value holding no expression.
+ */
+function dynamicFormProblems(v: unknown, path: string, form: DynamicForm, out: { path: string; message: string }[] = []): { path: string; message: string }[] {
+  const at = (k: string | number): string => (typeof k === 'number' ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`);
+  if (typeof v === 'string') {
+    if (form === 'expression' && holdsExpression(v))
+      out.push({
+        path,
+        message: `${JSON.stringify(v)} is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": ${JSON.stringify(v)}, "type": "Expression"}: write that (saving in the Studio would rewrite it, and readers of the Studio form such as data-factory-testing-framework take the plain string literally)`,
+      });
+  } else if (Array.isArray(v)) v.forEach((x, i) => dynamicFormProblems(x, at(i), form, out));
+  else if (isObj(v)) {
+    if (v['type'] === 'Expression') {
+      const value = v['value'];
+      if (form === 'plain')
+        out.push({
+          path,
+          message: `${JSON.stringify(v)} is an Expression object where Data Factory Studio writes a plain string (a trigger's pipeline parameters, a linked service's properties): write ${JSON.stringify(typeof value === 'string' ? value : '@…')}`,
+        });
+      else if (!isExpressionObject(v))
+        out.push({
+          path,
+          message: `${JSON.stringify(v)} is not the Studio's Expression object: write exactly {"value": "@…", "type": "Expression"} (the two keys, the value a string)`,
+        });
+      else if (!holdsExpression(v.value))
+        out.push({
+          path,
+          message: `Expression object with value ${JSON.stringify(v.value)}, which holds no expression (it neither starts with @ nor interpolates @{…}), so Data Factory takes it literally: write {"value": "@<expression>", "type": "Expression"}, or the literal as a plain string`,
+        });
+    } else for (const [k, x] of Object.entries(v)) dynamicFormProblems(x, at(k), form, out);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------
 // The SDK's mappers: reached through an operation spec of the SDK client (the
@@ -347,6 +389,9 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
   const datasets = entities('dataset');
   const pipelines = entities('pipeline');
   const props = (v: Obj | undefined): Obj => (v && isObj(v['properties']) ? v['properties'] : {});
+  const checkDynamicForm = (file: string, where: string, value: unknown, form: DynamicForm): void => {
+    for (const p of dynamicFormProblems(value, '', form)) add(file, p.path === '' ? where : `${where} ${p.path}`, 'dynamic-value-form', p.message);
+  };
 
   const checkExpressions = (
     file: string,
@@ -483,6 +528,7 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     for (const { path, value } of findKeyVaultRefs(p, '')) checkLinkedServiceRef(file, `${name} ${path}`, value);
     checkParameterTypes(file, name, p['parameters'], PARAMETER_TYPES, 'parameter');
     checkExpressions(file, name, p['typeProperties'], { lsParameters: isObj(p['parameters']) ? p['parameters'] : {} });
+    checkDynamicForm(file, `${name} typeProperties`, p['typeProperties'], 'plain');
   }
 
   // -- datasets
@@ -496,6 +542,7 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
     checkLinkedServiceRef(file, `${name} linkedServiceName`, p['linkedServiceName']);
     checkParameterTypes(file, name, p['parameters'], PARAMETER_TYPES, 'parameter');
     checkExpressions(file, name, p['typeProperties'], { datasetParameters: isObj(p['parameters']) ? p['parameters'] : {} });
+    checkDynamicForm(file, `${name} typeProperties`, p['typeProperties'], 'expression');
   }
 
   // -- pipelines
@@ -597,6 +644,9 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
         own['typeProperties'] = t;
       }
       checkExpressions(file, where, own, scope);
+      // the Studio's form of dynamic values (not the activity's name, description or userProperties)
+      const { description: _d, userProperties: _u, ...formed } = own;
+      checkDynamicForm(file, where, formed, 'expression');
     }
     // cycles, per sibling list
     for (const list of [top, ...all.flatMap((a) => innerActivityLists(a.activity))]) {
@@ -637,6 +687,7 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
         if (!(k in given) && !(isObj(spec) && spec['defaultValue'] !== undefined))
           add(file, name, 'missing-parameter', `pipeline '${target}' needs parameter '${k}', which trigger '${name}' does not pass`);
       checkExpressions(file, name, given, {});
+      checkDynamicForm(file, `${name} pipeline '${target}' parameters`, given, 'plain');
     }
   }
   return problems;
@@ -660,7 +711,7 @@ export function startedTriggersByPipeline(files: Readonly<Record<string, unknown
   return out;
 }
 
-const isExpression = (v: unknown): boolean => isObj(v) && v['type'] === 'Expression' && typeof v['value'] === 'string' && Object.keys(v).length === 2;
+const isExpression = isExpressionObject;
 
 /** What breaks an activity's documented contract (for types the SDK does not model). */
 function contractProblems(a: ActivityAt, c: ActivityContract, linkedServices: ReadonlyMap<string, Obj>): string[] {

@@ -155,7 +155,7 @@ describe('validateFactory', () => {
           type: 'SetVariable',
           dependsOn: [],
           userProperties: [],
-          typeProperties: { variableName: 'lastDate', value: '@pipeline().parameters.runDate' },
+          typeProperties: { variableName: 'lastDate', value: { value: '@pipeline().parameters.runDate', type: 'Expression' } },
         });
       },
       [
@@ -265,6 +265,7 @@ describe('validateFactory', () => {
       [
         'pipeline/pl_ingest_dataset.json: pl_ingest_dataset: the Data Factory SDK rejects it: pipeline.properties.activities.typeProperties.expression.value cannot be null or undefined. [sdk-schema]',
         `pipeline/pl_ingest_dataset.json: activity 'If source file exists': IfCondition 'If source file exists' has typeProperties.expression "@activity('Check source file').output.exists"; it must be {"value": "@…", "type": "Expression"} evaluating to true or false [activity-contract]`,
+        `pipeline/pl_ingest_dataset.json: activity 'If source file exists' typeProperties.expression: "@activity('Check source file').output.exists" is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": "@activity('Check source file').output.exists", "type": "Expression"}: write that (saving in the Studio would rewrite it, and readers of the Studio form such as data-factory-testing-framework take the plain string literally) [dynamic-value-form]`,
       ],
     ],
     [
@@ -341,28 +342,28 @@ describe('validateFactory', () => {
     [
       'expression-syntax',
       (f) => {
-        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@concat('ingestion of ', pipeline().parameters.dataset";
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message']['value'] = "@concat('ingestion of ', pipeline().parameters.dataset";
       },
       [
-        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: expression syntax error at column 55: expected ',' or ')' in the arguments of concat(), found the end of the expression in "@concat('ingestion of ', pipeline().parameters.dataset" [expression-syntax]`,
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message.value: expression syntax error at column 55: expected ',' or ')' in the arguments of concat(), found the end of the expression in "@concat('ingestion of ', pipeline().parameters.dataset" [expression-syntax]`,
       ],
     ],
     [
       'unknown-function',
       (f) => {
-        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))";
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message']['value'] = "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))";
       },
       [
-        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: unknown function 'toTitleCase' at column 21 of "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))" [unknown-function]`,
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message.value: unknown function 'toTitleCase' at column 21 of "@concat('failed: ', toTitleCase(pipeline().parameters.dataset))" [unknown-function]`,
       ],
     ],
     [
       'function-arity',
       (f) => {
-        act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = "@replace(pipeline().parameters.dataset, '_')";
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message']['value'] = "@replace(pipeline().parameters.dataset, '_')";
       },
       [
-        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message: replace() takes 3 argument(s), got 2, in "@replace(pipeline().parameters.dataset, '_')" [function-arity]`,
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message.value: replace() takes 3 argument(s), got 2, in "@replace(pipeline().parameters.dataset, '_')" [function-arity]`,
       ],
     ],
     [
@@ -395,8 +396,90 @@ describe('validateFactory', () => {
         "trigger/tr_daily_schedule.json: tr_daily_schedule: trigger 'tr_daily_schedule' starts pipeline 'pl_daily', which does not exist (pipelines: pl_daily_master, pl_hourly_master, pl_ingest_dataset, pl_ingest_wave) [missing-pipeline]",
       ],
     ],
+    [
+      'dynamic-value-form (a): a dataset parameter of an activity as a plain "@…" string',
+      (f) => {
+        copySource(f)['inputs'][0]['parameters']['fileName'] = '@pipeline().parameters.landingFile';
+      },
+      [
+        'pipeline/pl_ingest_dataset.json: activity \'Copy source to landing\' inputs[0].parameters.fileName: "@pipeline().parameters.landingFile" is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": "@pipeline().parameters.landingFile", "type": "Expression"}: write that (saving in the Studio would rewrite it, and readers of the Studio form such as data-factory-testing-framework take the plain string literally) [dynamic-value-form]',
+      ],
+    ],
+    [
+      'dynamic-value-form (a): a stored procedure parameter whose value is a plain "@…" string',
+      (f) => {
+        act(ingest(f), 'Record ingestion failure')['typeProperties']['storedProcedureParameters']['RunId'] = { value: '@pipeline().RunId', type: 'String' };
+      },
+      [
+        'pipeline/pl_ingest_dataset.json: activity \'Record ingestion failure\' typeProperties.storedProcedureParameters.RunId.value: "@pipeline().RunId" is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": "@pipeline().RunId", "type": "Expression"}: write that (saving in the Studio would rewrite it, and readers of the Studio form such as data-factory-testing-framework take the plain string literally) [dynamic-value-form]',
+      ],
+    ],
+    [
+      'dynamic-value-form (a): a dataset location interpolating @{…} in a plain string',
+      (f) => {
+        f['dataset/ds_mart_extract.json']!['properties']['typeProperties']['location']['folderPath'] = 'extracts/@{dataset().mart}';
+      },
+      [
+        'dataset/ds_mart_extract.json: ds_mart_extract typeProperties location.folderPath: "extracts/@{dataset().mart}" is a plain string holding an expression; Data Factory Studio writes a dynamic value here as {"value": "extracts/@{dataset().mart}", "type": "Expression"}: write that (saving in the Studio would rewrite it, and readers of the Studio form such as data-factory-testing-framework take the plain string literally) [dynamic-value-form]',
+      ],
+    ],
+    [
+      'dynamic-value-form (b): a trigger parameter as an Expression object',
+      (f) => {
+        f['trigger/tr_daily_schedule.json']!['properties']['pipelines'][0]['parameters']['runDate'] = {
+          value: "@formatDateTime(addDays(trigger().scheduledTime, -1), 'yyyy-MM-dd')",
+          type: 'Expression',
+        };
+      },
+      [
+        'trigger/tr_daily_schedule.json: tr_daily_schedule pipeline \'pl_daily_master\' parameters runDate: {"value":"@formatDateTime(addDays(trigger().scheduledTime, -1), \'yyyy-MM-dd\')","type":"Expression"} is an Expression object where Data Factory Studio writes a plain string (a trigger\'s pipeline parameters, a linked service\'s properties): write "@formatDateTime(addDays(trigger().scheduledTime, -1), \'yyyy-MM-dd\')" [dynamic-value-form]',
+      ],
+    ],
+    [
+      'dynamic-value-form (b): a linked service property as an Expression object',
+      (f) => {
+        f['linkedService/ls_key_vault.json']!['properties']['typeProperties']['baseUrl'] = {
+          value: "@concat('https://', 'kv-streampulse-dev', '.vault.azure.net/')",
+          type: 'Expression',
+        };
+      },
+      [
+        "linkedService/ls_key_vault.json: ls_key_vault typeProperties baseUrl: {\"value\":\"@concat('https://', 'kv-streampulse-dev', '.vault.azure.net/')\",\"type\":\"Expression\"} is an Expression object where Data Factory Studio writes a plain string (a trigger's pipeline parameters, a linked service's properties): write \"@concat('https://', 'kv-streampulse-dev', '.vault.azure.net/')\" [dynamic-value-form]",
+      ],
+    ],
+    [
+      'dynamic-value-form (c): an Expression object whose value does not start with @',
+      (f) => {
+        act(wave(f), 'For each dataset')['typeProperties']['items'] = { value: 'pipeline().parameters.datasets', type: 'Expression' };
+      },
+      [
+        'pipeline/pl_ingest_wave.json: activity \'For each dataset\' typeProperties.items: Expression object with value "pipeline().parameters.datasets", which holds no expression (it neither starts with @ nor interpolates @{…}), so Data Factory takes it literally: write {"value": "@<expression>", "type": "Expression"}, or the literal as a plain string [dynamic-value-form]',
+      ],
+    ],
+    [
+      'dynamic-value-form (c): an Expression object with an extra key',
+      (f) => {
+        const run = act(wave(f), 'For each dataset')['typeProperties']['activities'][0];
+        run['typeProperties']['parameters']['dataset'] = { value: '@item().dataset', type: 'Expression', note: 'from the manifest' };
+      },
+      [
+        'pipeline/pl_ingest_wave.json: activity \'Ingest dataset\' typeProperties.parameters.dataset: {"value":"@item().dataset","type":"Expression","note":"from the manifest"} is not the Studio\'s Expression object: write exactly {"value": "@…", "type": "Expression"} (the two keys, the value a string) [dynamic-value-form]',
+      ],
+    ],
   ])('%s', async (_rule, edit, expected) => {
     expect(await problems(broken(edit))).toStrictEqual(expected);
+  });
+
+  it('accepts the forms Data Factory Studio writes: an interpolation as an Expression object, literals and @@ escapes as plain strings', async () => {
+    const files = broken((f) => {
+      act(ingest(f), 'Fail ingestion')['typeProperties']['message'] = {
+        value: 'ingestion of @{pipeline().parameters.dataset} for @{pipeline().parameters.runDate} failed',
+        type: 'Expression',
+      };
+      act(ingest(f), 'Fail ingestion')['typeProperties']['errorCode'] = '@@STREAMPULSE ops@example.com';
+      f['trigger/tr_hourly_schedule.json']!['properties']['pipelines'][0]['parameters']['freshness'] = 'report';
+    });
+    expect(await problems(files)).toStrictEqual([]);
   });
 
   it('reads a factory folder and names a file that is not JSON', () => {
