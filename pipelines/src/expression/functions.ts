@@ -3,10 +3,12 @@
  * with the behaviour of the documented reference (names are case-insensitive, as
  * in ADF). `FUNCTION_NAMES` is what the validator accepts.
  */
+import { StreamPulseError } from '@streampulse/contracts';
 import { addUnits, DEFAULT_FORMAT, formatTimestamp, fromDate, parseTimestamp, truncate, type Timestamp } from './datetime.js';
 import type { EvalContext } from './evaluate.js';
 import { ExpressionEvalError, stringify, typeName, type Json } from './values.js';
 import type { Expr } from './parse.js';
+import { convertFromUtc, convertTimeZone, convertToUtc } from './timezone.js';
 
 export interface FnContext {
   readonly eval: EvalContext;
@@ -61,6 +63,15 @@ function fmt(c: FnContext, t: Timestamp, f: Json | undefined): string {
 }
 function now(c: FnContext): Timestamp {
   return fromDate(c.eval.now ? c.eval.now() : new Date());
+}
+/** Runs a time-zone conversion (timezone.ts), reporting its error (unknown zone, skipped local time) at the call. */
+function zoned(c: FnContext, convert: () => Timestamp): Timestamp {
+  try {
+    return convert();
+  } catch (e) {
+    if (e instanceof ExpressionEvalError || !(e instanceof StreamPulseError)) throw e;
+    return fail(c, e.message, e.remedy);
+  }
 }
 
 /** Deep equality with ADF's loose Boolean/number equivalence (`equals(true, 1)` is true). */
@@ -412,6 +423,36 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = {
   },
   getfuturetime: { min: 2, max: 3, fn: (a, c) => fmt(c, addUnits(now(c), int(c, a[0] as Json, 'interval'), str(c, a[1] as Json, 'time unit')), a[2]) },
   getpasttime: { min: 2, max: 3, fn: (a, c) => fmt(c, addUnits(now(c), -int(c, a[0] as Json, 'interval'), str(c, a[1] as Json, 'time unit')), a[2]) },
+  convertfromutc: {
+    min: 2,
+    max: 3,
+    fn: (a, c) =>
+      fmt(
+        c,
+        zoned(c, () => convertFromUtc(ts(c, a[0] as Json), str(c, a[1] as Json, 'destination time zone'))),
+        a[2],
+      ),
+  },
+  converttimezone: {
+    min: 3,
+    max: 4,
+    fn: (a, c) =>
+      fmt(
+        c,
+        zoned(c, () => convertTimeZone(ts(c, a[0] as Json), str(c, a[1] as Json, 'source time zone'), str(c, a[2] as Json, 'destination time zone'))),
+        a[3],
+      ),
+  },
+  converttoutc: {
+    min: 2,
+    max: 3,
+    fn: (a, c) =>
+      fmt(
+        c,
+        zoned(c, () => convertToUtc(ts(c, a[0] as Json), str(c, a[1] as Json, 'source time zone'))),
+        a[2],
+      ),
+  },
   dayofmonth: { min: 1, max: 1, fn: (a, c) => new Date(ts(c, a[0] as Json).ms).getUTCDate() },
   dayofweek: { min: 1, max: 1, fn: (a, c) => new Date(ts(c, a[0] as Json).ms).getUTCDay() },
   dayofyear: {
