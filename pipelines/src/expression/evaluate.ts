@@ -2,12 +2,16 @@
  * Evaluates Data Factory expressions and templates against a run context
  * (pipeline parameters and system variables, activity outputs, the ForEach item,
  * pipeline variables, the trigger, dataset / linked-service parameters).
+ *
+ * `evaluateTyped` returns a `Value` (Integer/Float kept apart, XML values; values.ts);
+ * `evaluateExpr`, `evaluateTemplate` and `evaluateDeep` — what the executor calls — return
+ * plain JSON (`toJson`).
  */
-import { FUNCTIONS, SYSTEM_FUNCTIONS, type FnContext } from './functions.js';
+import { FUNCTIONS, SYSTEM_FUNCTIONS, unknownFunctionMessage, type FnContext } from './functions.js';
 import { parseTemplate, type Expr, type Template } from './parse.js';
-import { ExpressionEvalError, typeName, stringify, type Json } from './values.js';
+import { ExpressionEvalError, Float, isInteger, isObject, stringify, toJson, typeName, type Json, type Value } from './values.js';
 
-export { ExpressionEvalError, typeName, stringify, type Json } from './values.js';
+export { ExpressionEvalError, typeName, stringify, type Json, type Value } from './values.js';
 
 export interface EvalContext {
   /** `pipeline()`: `parameters`, `RunId`, `Pipeline`, `DataFactory`, `TriggerTime`, `TriggerType`, `TriggerName`, `TriggerId`, `GroupId`. */
@@ -27,24 +31,34 @@ export interface EvalContext {
   readonly now?: () => Date;
   /** For `guid()`. */
   readonly guid?: () => string;
+  /** For `rand()`: a number in [0, 1), as `Math.random` (tests pin it). */
+  readonly random?: () => number;
 }
 
+/** Evaluates one expression to plain JSON (a Float becomes a number, XML its content envelope: values.ts). */
 export function evaluateExpr(e: Expr, ctx: EvalContext): Json {
+  return toJson(evaluateTyped(e, ctx));
+}
+
+/** Evaluates one expression; the result keeps Integer/Float apart and XML values (values.ts). */
+export function evaluateTyped(e: Expr, ctx: EvalContext): Value {
   switch (e.kind) {
     case 'string':
-    case 'number':
     case 'boolean':
       return e.value;
+    case 'number':
+      // `10.0` is a Float, `10` an Integer (values.ts)
+      return e.isFloat ? new Float(e.value) : e.value;
     case 'null':
       return null;
     case 'member': {
-      const target = evaluateExpr(e.target, ctx);
+      const target = evaluateTyped(e.target, ctx);
       return access(target, e.name, e.safe, e.pos, true);
     }
     case 'index': {
-      const target = evaluateExpr(e.target, ctx);
-      const idx = evaluateExpr(e.index, ctx);
-      if (typeof idx !== 'string' && typeof idx !== 'number')
+      const target = evaluateTyped(e.target, ctx);
+      const idx = evaluateTyped(e.index, ctx);
+      if (typeof idx !== 'string' && !isInteger(idx))
         throw new ExpressionEvalError(
           e.pos,
           `an index must be a String or an Integer, got ${typeName(idx)}`,
@@ -59,16 +73,19 @@ export function evaluateExpr(e: Expr, ctx: EvalContext): Json {
       if (sys !== undefined) {
         checkArity(e, sys.min, sys.max);
         return sys.fn(
-          e.args.map((a) => evaluateExpr(a, ctx)),
+          e.args.map((a) => evaluateTyped(a, ctx)),
           fnCtx,
         );
       }
       const fn = FUNCTIONS[lname];
-      if (fn === undefined) throw new ExpressionEvalError(e.pos, `unknown function '${e.name}'`, 'use a function of the Data Factory expression language');
+      if (fn === undefined) {
+        const { message, remedy } = unknownFunctionMessage(e.name);
+        throw new ExpressionEvalError(e.pos, message, remedy);
+      }
       checkArity(e, fn.min, fn.max);
-      if (fn.lazy) return fn.lazy(e.args, (x) => evaluateExpr(x, ctx), fnCtx);
+      if (fn.lazy) return fn.lazy(e.args, (x) => evaluateTyped(x, ctx), fnCtx);
       return fn.fn(
-        e.args.map((a) => evaluateExpr(a, ctx)),
+        e.args.map((a) => evaluateTyped(a, ctx)),
         fnCtx,
       );
     }
@@ -83,7 +100,7 @@ function checkArity(e: Extract<Expr, { kind: 'call' }>, min: number, max: number
   }
 }
 
-function access(target: Json, key: string | number, safe: boolean, pos: number, dot: boolean): Json {
+function access(target: Value, key: string | number, safe: boolean, pos: number, dot: boolean): Value {
   if (target === null || target === undefined) {
     if (safe) return null;
     throw new ExpressionEvalError(
@@ -98,14 +115,14 @@ function access(target: Json, key: string | number, safe: boolean, pos: number, 
       if (safe) return null;
       throw new ExpressionEvalError(pos, `index ${JSON.stringify(key)} is out of range for an array of ${target.length} item(s)`, 'index from 0 to length - 1');
     }
-    return target[i] as Json;
+    return target[i] as Value;
   }
-  if (typeof target === 'object') {
+  if (isObject(target)) {
     const k = String(key);
-    if (Object.hasOwn(target, k)) return target[k] as Json;
+    if (Object.hasOwn(target, k)) return target[k] as Value;
     // ADF property names are case-insensitive
     const found = Object.keys(target).find((x) => x.toLowerCase() === k.toLowerCase());
-    if (found !== undefined) return target[found] as Json;
+    if (found !== undefined) return target[found] as Value;
     if (safe) return null;
     const keys = Object.keys(target);
     throw new ExpressionEvalError(
@@ -129,16 +146,16 @@ function parsed(text: string): Template {
   return t;
 }
 
-/** Evaluates one JSON string value: a literal, `@expr` (typed result) or interpolation (string). */
+/** Evaluates one JSON string value: a literal, `@expr` (typed result, as plain JSON) or interpolation (string). */
 export function evaluateTemplate(text: string, ctx: EvalContext): Json {
   const t = parsed(text);
   switch (t.kind) {
     case 'literal':
       return t.value;
     case 'expression':
-      return evaluateExpr(t.expr, ctx);
+      return toJson(evaluateTyped(t.expr, ctx));
     case 'interpolation':
-      return t.parts.map((p) => (typeof p === 'string' ? p : stringify(evaluateExpr(p, ctx)))).join('');
+      return t.parts.map((p) => (typeof p === 'string' ? p : stringify(evaluateTyped(p, ctx)))).join('');
   }
 }
 
