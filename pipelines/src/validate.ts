@@ -8,7 +8,7 @@
 import { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { createSerializer, type CompositeMapper, type Mapper, type Serializer } from '@azure/core-client';
 import { ExpressionSyntaxError, parseTemplate, templateExpressions, walkCalls, type Expr } from './expression/parse.js';
-import { functionArity } from './expression/functions.js';
+import { functionArity, suggestFunction } from './expression/functions.js';
 import { GET_METADATA_FIELDS } from './execute.js';
 import { type DynamicForm, holdsExpression, isExpressionObject } from './studio-form.js';
 
@@ -414,9 +414,15 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       for (const ex of exprs) {
         walkCalls(ex, (call) => {
           const arity = functionArity(call.name.toLowerCase());
-          if (arity === undefined)
-            add(file, `${where} ${path}`, 'unknown-function', `unknown function '${call.name}' at column ${call.pos} of ${JSON.stringify(text)}`);
-          else if (call.args.length < arity.min || call.args.length > arity.max)
+          if (arity === undefined) {
+            const hint = suggestFunction(call.name);
+            add(
+              file,
+              `${where} ${path}`,
+              'unknown-function',
+              `unknown function '${call.name}' at column ${call.pos} of ${JSON.stringify(text)}${hint === undefined ? '' : ` — did you mean '${hint}'?`}`,
+            );
+          } else if (call.args.length < arity.min || call.args.length > arity.max)
             add(
               file,
               `${where} ${path}`,

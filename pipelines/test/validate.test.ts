@@ -358,6 +358,15 @@ describe('validateFactory', () => {
       ],
     ],
     [
+      'unknown-function: a near miss names the function meant',
+      (f) => {
+        act(ingest(f), 'Fail ingestion')['typeProperties']['message']['value'] = "@concat('failed on ', formatDatetim(utcNow(), 'yyyy-MM-dd'))";
+      },
+      [
+        `pipeline/pl_ingest_dataset.json: activity 'Fail ingestion' typeProperties.message.value: unknown function 'formatDatetim' at column 23 of "@concat('failed on ', formatDatetim(utcNow(), 'yyyy-MM-dd'))" — did you mean 'formatDateTime'? [unknown-function]`,
+      ],
+    ],
+    [
       'function-arity',
       (f) => {
         act(ingest(f), 'Fail ingestion')['typeProperties']['message']['value'] = "@replace(pipeline().parameters.dataset, '_')";
