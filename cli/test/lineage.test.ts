@@ -25,7 +25,7 @@ describe('streampulse contracts lineage <node-id>', () => {
     expect(r.out).toMatch(/^ {2}silver:playbacks\.completion_pct +ingest$/m);
     const silver = r.out.indexOf('  silver  playbacks.completion_pct');
     const gold = r.out.indexOf('  gold    fact_playback.is_completed');
-    const mart = r.out.indexOf('  mart    analytics_watch_daily.completion_rate');
+    const mart = r.out.indexOf('  mart    analytics_watch_daily.completed_playbacks, analytics_watch_daily.completion_rate');
     expect(silver).toBeGreaterThan(0);
     expect(gold).toBeGreaterThan(silver);
     expect(mart).toBeGreaterThan(gold);

@@ -53,7 +53,7 @@ describe('streampulse contracts show <name>', () => {
 
     const metrics = await show('metrics');
     expect(metrics.out).toMatch(
-      /completion_rate +Completion rate +derived +ratio +active_viewers +analytics_watch_daily\.completion_rate +.*Formula: completed playbacks \/ playbacks/,
+      /completion_rate +Completion rate +derived +ratio +completed_playbacks, playbacks +analytics_watch_daily\.completion_rate +.*Formula: completed_playbacks \/ playbacks/,
     );
     expect(metrics.out).toMatch(/\$completion_threshold_pct +90/);
     expect(metrics.out).toMatch(/\$run_date +\(built in\)/);

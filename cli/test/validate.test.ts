@@ -25,7 +25,9 @@ describe('streampulse contracts validate — a valid folder', () => {
     expect(r.out).toMatch(
       /^dataset +subscribers +test\/fixtures\/valid\/datasets\/subscribers\.yaml +6 columns, 2 quality rules, PII: email, full_name \(jsonl, daily\)$/m,
     );
-    expect(r.out).toMatch(/^mart +analytics_watch_daily .* grain: play_date, country; measures: viewers, minutes_watched, completion_rate$/m);
+    expect(r.out).toMatch(
+      /^mart +analytics_watch_daily .* grain: play_date, country; measures: viewers, minutes_watched, playbacks, completed_playbacks, completion_rate$/m,
+    );
     expect(r.out).toMatch(/^dashboard +viewing_board .* "Viewing board", 2 cards$/m);
     expect(r.out).toMatch(/^card +viewers_trend +test\/fixtures\/valid\/dashboard\.yaml +line of viewers by play_date from analytics_watch_daily$/m);
     expect(r.out.trimEnd().split('\n').at(-1)).toBe('✓ 2 datasets, 2 models, 1 mart, 1 dashboard (2 cards) valid');
@@ -111,7 +113,7 @@ describe('streampulse contracts validate --json', () => {
     expect(Object.keys(doc)).toEqual(['contracts', 'counts', 'dir', 'files', 'issues', 'ok']);
     expect(doc['ok']).toBe(true);
     expect(doc['dir']).toBe('test/fixtures/valid');
-    expect(doc['counts']).toEqual({ cards: 2, dashboards: 1, datasets: 2, marts: 1, metrics: 2, models: 2 });
+    expect(doc['counts']).toEqual({ cards: 2, dashboards: 1, datasets: 2, marts: 1, metrics: 4, models: 2 });
     expect(doc['issues']).toEqual([]);
     const contracts = doc['contracts'] as { kind: string; name: string; file: string; details: Record<string, unknown> }[];
     expect(contracts.map((c) => `${c.kind}:${c.name}`)).toEqual([
@@ -134,7 +136,7 @@ describe('streampulse contracts validate --json', () => {
     expect(contracts[4]?.details).toEqual({
       dimensions: ['play_date', 'country'],
       grain: ['play_date', 'country'],
-      measures: ['viewers', 'minutes_watched', 'completion_rate'],
+      measures: ['viewers', 'minutes_watched', 'playbacks', 'completed_playbacks', 'completion_rate'],
     });
     expect((doc['files'] as unknown[]).length).toBe(7);
     // canonical: the text is byte-identical run to run, and keys are sorted at every level

@@ -5,9 +5,10 @@
  */
 import type { ContractIssue } from './errors.js';
 import { columnRefs, ExprSyntaxError, FUNCTIONS, isAggregate, parseExpr, walkExpr, type Expr } from './expr.js';
+import { analyzeFormula, type FormulaRef } from './formula.js';
 import type { LoadedFile } from './loader.js';
 import { BUILTIN_PARAMETERS, RLS_TYPES, UNION_ALIAS } from './model.js';
-import type { ContractSet, DashboardContract, DatasetContract, MartContract, MetricsContract, ModelContract, SourceRef } from './model.js';
+import type { ContractSet, DashboardContract, DatasetContract, MartContract, MetricsContract, MetricsFile, ModelContract, SourceRef } from './model.js';
 import { formatPath } from './schema-issues.js';
 import { didYouMean, listOf } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
@@ -108,15 +109,23 @@ export function crossCheck(
   const datasets = firstByName<DatasetContract>(datasetFiles);
   const models = firstByName<ModelContract>(modelFiles);
   const marts = firstByName<MartContract>(martFiles);
-  const metrics = metricsFiles[0]?.value as MetricsContract | undefined;
+  const metrics = metricsFiles[0]?.value as MetricsFile | undefined;
   const params = new Set([...Object.keys(metrics?.parameters ?? {}), ...Object.keys(BUILTIN_PARAMETERS)]);
   const metricNames = new Set(metrics?.metrics.map((m) => m.name) ?? []);
 
   for (const f of datasetFiles) issues.push(...checkDataset(f, datasets));
-  for (const f of metricsFiles) issues.push(...checkMetrics(f));
+  // every mart measure that serves a metric, by metric name: "mart.measure"
+  const servedBy = new Map<string, string[]>();
+  for (const [mart, m] of marts) for (const x of m.measures) servedBy.set(x.name, [...(servedBy.get(x.name) ?? []), `${mart}.${x.name}`]);
+  let formulas: FormulaCatalog = new Map();
+  for (const f of metricsFiles.slice(0, 1)) {
+    const checked = checkMetrics(f, servedBy);
+    issues.push(...checked.issues);
+    formulas = checked.formulas;
+  }
   const modelOrder = orderModels(modelFiles, issues);
   for (const f of modelFiles) issues.push(...checkModel(f, datasets, models, params));
-  for (const f of martFiles) issues.push(...checkMart(f, datasets, models, params, metricNames));
+  for (const f of martFiles) issues.push(...checkMart(f, datasets, models, params, metricNames, formulas));
   for (const f of martFiles) issues.push(...checkMartReferences(f, marts));
   for (const f of dashboardFiles) issues.push(...checkDashboard(f, marts));
 
@@ -137,7 +146,11 @@ export function crossCheck(
         martFiles.map((f) => withFile<MartContract>(f)),
         (m) => m.mart,
       ),
-      metrics: withFile<MetricsContract>(metricsFiles[0]),
+      metrics: {
+        ...metrics,
+        metrics: metrics.metrics.map(({ depends_on: _given, ...x }) => ({ ...x, depends_on: formulas.get(x.name)?.names ?? [] })),
+        file: metricsFiles[0].file,
+      } satisfies MetricsContract & SourceRef,
       dashboards: byName(
         dashboardFiles.map((f) => withFile<DashboardContract>(f)),
         (d) => d.dashboard,
@@ -252,13 +265,24 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
   return r.issues;
 }
 
-function checkMetrics(f: LoadedFile): ContractIssue[] {
-  const m = f.value as MetricsContract;
+/** Per derived metric whose formula is valid: the metric names it uses (its `depends_on`) and the formula text. */
+type FormulaCatalog = Map<string, { names: readonly string[]; formula: string }>;
+
+/**
+ * The metrics file: unique names; a derived metric has a formula, a base metric none;
+ * each formula is an expression over declared metric names (formula.ts), without
+ * cycles; a given `depends_on` lists exactly the metrics the formula names.
+ */
+function checkMetrics(f: LoadedFile, servedBy: Map<string, string[]>): { issues: ContractIssue[]; formulas: FormulaCatalog } {
+  const m = f.value as MetricsFile;
   const r = new Reporter(f);
   checkUniqueNames(r, m.metrics, 'metrics', 'metric');
   const names = m.metrics.map((x) => x.name);
+  const formulas: FormulaCatalog = new Map();
+  const refsOf = new Map<string, { i: number; refs: readonly FormulaRef[] }>();
   m.metrics.forEach((x, i) => {
-    x.depends_on.forEach((dep, j) => {
+    const formulaPath: Path = ['metrics', i, 'formula'];
+    x.depends_on?.forEach((dep, j) => {
       if (!names.includes(dep))
         r.add(
           'CONTRACT_UNKNOWN_METRIC',
@@ -267,15 +291,93 @@ function checkMetrics(f: LoadedFile): ContractIssue[] {
           `use one of: ${listOf(names)}`,
         );
     });
-    if (x.kind === 'derived' && !x.formula)
+    if (x.kind === 'base') {
+      if (x.formula !== undefined)
+        r.add(
+          'CONTRACT_INVALID_VALUE',
+          formulaPath,
+          `base metric "${x.name}" has a formula; a base metric is measured from the data, not computed from other metrics`,
+          'remove "formula:", or set "kind: derived" when it is arithmetic over other metrics',
+        );
+      else if (x.depends_on !== undefined && x.depends_on.length > 0)
+        r.add(
+          'CONTRACT_DEPENDS_ON_MISMATCH',
+          ['metrics', i, 'depends_on'],
+          `base metric "${x.name}" lists depends_on, but only a derived metric's formula depends on other metrics`,
+          'remove "depends_on:" (say in the definition what the metric is measured from)',
+        );
+      return;
+    }
+    if (x.formula === undefined) {
       r.add(
         'CONTRACT_MISSING_FIELD',
         ['metrics', i],
         `derived metric "${x.name}" has no formula`,
-        'add "formula:" saying how it is computed from other metrics',
+        'add "formula:", an expression over the names of declared metrics, e.g. churned_subscribers / opening_subscribers',
       );
+      return;
+    }
+    const a = analyzeFormula(x.formula);
+    for (const p of a.problems) r.add(p.code, formulaPath, `formula of ${x.name}: ${p.message}`, p.remedy, { exprOffset: p.offset });
+    let known = a.problems.length === 0;
+    for (const ref of a.refs) {
+      if (names.includes(ref.name)) continue;
+      known = false;
+      const measures = servedBy.get(ref.name);
+      r.add(
+        'CONTRACT_UNKNOWN_METRIC',
+        formulaPath,
+        `formula of ${x.name}: "${ref.name}" is not a declared metric${
+          measures === undefined ? didYouMean(ref.name, names) : ` (it is a mart measure: ${measures.join(', ')}; a formula names metrics, not measures)`
+        }`,
+        measures === undefined
+          ? `use one of: ${listOf(names, 40)}`
+          : `name the metric that measure serves (its "metric:"), or declare "${ref.name}" as a metric`,
+        { exprOffset: ref.offset },
+      );
+    }
+    if (known) {
+      formulas.set(x.name, { names: a.names, formula: x.formula.trim() });
+      refsOf.set(x.name, { i, refs: a.refs });
+    }
+    if (known && x.depends_on !== undefined) {
+      const given = new Set(x.depends_on);
+      const missing = a.names.filter((n) => !given.has(n));
+      const extra = [...given].filter((n) => !a.names.includes(n));
+      if (missing.length > 0 || extra.length > 0)
+        r.add(
+          'CONTRACT_DEPENDS_ON_MISMATCH',
+          ['metrics', i, 'depends_on'],
+          `depends_on of ${x.name} is [${x.depends_on.join(', ')}] but its formula uses [${a.names.join(', ')}]${
+            missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''
+          }${extra.length > 0 ? `; not in the formula: ${extra.join(', ')}` : ''}`,
+          `remove "depends_on:" (it is derived from the formula) or set it to [${a.names.join(', ')}]`,
+        );
+    }
   });
-  return r.issues;
+  // formulas may not depend on themselves, directly or through other metrics
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, stack: string[]): void => {
+    const entry = refsOf.get(name);
+    if (entry === undefined || state.get(name) === 'done') return;
+    state.set(name, 'visiting');
+    for (const ref of entry.refs) {
+      if (state.get(ref.name) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(ref.name)), name, ref.name];
+        r.add(
+          'CONTRACT_CYCLE',
+          ['metrics', entry.i, 'formula'],
+          `formula of ${name}: metrics are defined in a cycle: ${(stack.includes(ref.name) ? cycle : [name, ref.name]).join(' → ')}`,
+          'define one of them from base metrics, not from a metric that depends on it',
+          { exprOffset: ref.offset },
+        );
+        formulas.delete(name);
+      } else visit(ref.name, [...stack, name]);
+    }
+    state.set(name, 'done');
+  };
+  for (const name of [...refsOf.keys()].sort()) visit(name, []);
+  return { issues: r.issues, formulas };
 }
 
 /** Models sorted so each comes after the models it reads; reports cycles. */
@@ -623,6 +725,7 @@ function checkMart(
   models: Map<string, ModelContract>,
   params: Set<string>,
   metricNames: Set<string>,
+  formulas: FormulaCatalog,
 ): ContractIssue[] {
   const m = f.value as MartContract;
   const r = new Reporter(f);
@@ -673,6 +776,18 @@ function checkMart(
         ['measures', i, 'metric'],
         `metric "${x.metric}" is not defined in metrics.yaml${didYouMean(x.metric, metricNames)}`,
         `use one of: ${listOf(metricNames)}`,
+      );
+    // a derived metric is served next to its inputs, so a reader can check the figure against them
+    const formula = x.metric === undefined ? undefined : formulas.get(x.metric);
+    const missing = formula?.names.filter((n) => !m.measures.some((y) => y.metric === n)) ?? [];
+    if (formula !== undefined && missing.length > 0)
+      r.add(
+        'CONTRACT_METRIC_INPUT_NOT_SERVED',
+        ['measures', i, 'metric'],
+        `measure "${x.name}" serves derived metric "${x.metric}" = ${formula.formula}, but no measure of this mart serves ${missing
+          .map((n) => `"${n}"`)
+          .join(', ')}`,
+        `add a measure with ${missing.map((n) => `"metric: ${n}"`).join(' and ')} to ${m.mart}, or link "${x.name}" to another metric`,
       );
   });
   if (m.row_level_security && !dimNames.includes(m.row_level_security.column))

@@ -213,6 +213,21 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
+/** One token of an expression, for grammars that restrict the language (metric formulas). */
+export interface ExprToken {
+  readonly kind: 'number' | 'string' | 'name' | 'keyword' | 'parameter' | 'operator' | 'end';
+  /** The token as written (a keyword lower-cased, a string with its quotes, a parameter without `$`). */
+  readonly text: string;
+  /** Character offset of the token in the source. */
+  readonly offset: number;
+}
+
+/** The tokens of an expression; throws ExprSyntaxError (with the offset) on a character the language has no token for. */
+export function exprTokens(src: string): ExprToken[] {
+  const kinds = { num: 'number', str: 'string', id: 'name', kw: 'keyword', param: 'parameter', op: 'operator', eof: 'end' } as const;
+  return tokenize(src).map((t) => ({ kind: kinds[t.t], text: t.t === 'eof' ? '' : t.t === 'str' ? t.raw : t.v, offset: t.o }));
+}
+
 const LOGICAL_TYPE_RE = /^(string|integer|bigint|double|boolean|date|timestamp|decimal\(\s*\d+\s*,\s*\d+\s*\))$/i;
 
 class Parser {

@@ -14,6 +14,7 @@ export {
   type FunctionKind,
   type FunctionSignature,
 } from './expr.js';
+export { analyzeFormula, FORMULA_FUNCTIONS, type AnalyzedFormula, type FormulaRef, type FormulaProblem } from './formula.js';
 export { loadContracts, loadContractFiles, loadContractsOrThrow, type LoadResult, type InMemoryFile } from './loader.js';
 export { silverColumns, SPINE_COLUMN } from './checks.js';
 export { buildLineage, LineageGraph, nodeId, type LineageNode, type LineageEdge, type LineageLayer, type EdgeKind } from './lineage.js';

@@ -15,7 +15,7 @@ import {
   type DashboardContract,
   type DatasetContract,
   type MartContract,
-  type MetricsContract,
+  type MetricsFile,
   type ModelContract,
 } from './model.js';
 import { zodIssuesToContractIssues } from './schema-issues.js';
@@ -28,7 +28,7 @@ export interface LoadedFile {
   readonly kind: ContractKind;
   readonly name: string;
   readonly src: YamlSource;
-  readonly value: DatasetContract | ModelContract | MartContract | MetricsContract | DashboardContract;
+  readonly value: DatasetContract | ModelContract | MartContract | MetricsFile | DashboardContract;
 }
 
 export interface LoadResult {

@@ -287,17 +287,28 @@ export const metricsSchema = z.strictObject({
         definition: text,
         unit: z.enum(['user_count', 'currency', 'ratio', 'count', 'percent', 'days', 'minutes']),
         kind: z.enum(['base', 'derived']),
-        /** For derived metrics: how it is computed from other metrics (prose or formula). */
+        /**
+         * Derived metrics only (and required there): an expression over the names of
+         * declared metrics — `+ - * /`, parentheses, numbers, `total(m)` (formula.ts) —
+         * checked when the contracts load.
+         */
         formula: text.optional(),
-        depends_on: z.array(name).default([]),
+        /** Optional: derived from the formula; when given, it must list exactly the metrics the formula names. */
+        depends_on: z.array(name).optional(),
       }),
     )
     .min(1),
   /** Named constants that expressions reference as `$name`. */
   parameters: z.record(name, z.union([z.number(), z.string()])).default({}),
 });
-export type MetricsContract = z.infer<typeof metricsSchema>;
-export type Metric = MetricsContract['metrics'][number];
+/** The metrics file as written (schema-valid, not cross-checked). */
+export type MetricsFile = z.infer<typeof metricsSchema>;
+/**
+ * A metric of the loaded set. `depends_on` is derived from the formula: the metrics it
+ * names, in order of first use (empty for a base metric).
+ */
+export type Metric = Omit<MetricsFile['metrics'][number], 'depends_on'> & { readonly depends_on: readonly string[] };
+export type MetricsContract = Omit<MetricsFile, 'metrics'> & { readonly metrics: readonly Metric[] };
 
 export const VISUALIZATIONS = ['number', 'line', 'bar', 'area', 'combo', 'table', 'funnel', 'pie', 'row', 'pivot'] as const;
 export const cardSchema = z.strictObject({

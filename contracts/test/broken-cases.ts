@@ -71,6 +71,19 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     },
   },
   {
+    case: 'depends_on_mismatch',
+    issueCount: 1,
+    first: {
+      code: 'CONTRACT_DEPENDS_ON_MISMATCH',
+      file: 'metrics.yaml',
+      line: 18,
+      column: 17,
+      path: 'metrics[2].depends_on',
+      message: 'depends_on of arpu is [revenue] but its formula uses [revenue, payers]; missing: payers',
+      remedy: 'remove "depends_on:" (it is derived from the formula) or set it to [revenue, payers]',
+    },
+  },
+  {
     case: 'dropped_pii',
     issueCount: 1,
     first: {
@@ -136,6 +149,33 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     },
   },
   {
+    case: 'formula_syntax',
+    issueCount: 1,
+    first: {
+      code: 'CONTRACT_EXPR_SYNTAX',
+      file: 'metrics.yaml',
+      line: 17,
+      column: 22,
+      path: 'metrics[2].formula',
+      message: 'formula of arpu: unexpected "per" after a complete expression',
+      remedy:
+        'write the formula as arithmetic over declared metric names, e.g. churned_subscribers / opening_subscribers (see "Metric formulas" in contracts/README.md)',
+    },
+  },
+  {
+    case: 'formula_unknown_metric',
+    issueCount: 1,
+    first: {
+      code: 'CONTRACT_UNKNOWN_METRIC',
+      file: 'metrics.yaml',
+      line: 17,
+      column: 24,
+      path: 'metrics[2].formula',
+      message: 'formula of arpu: "payer" is not a declared metric — did you mean "payers"?',
+      remedy: 'use one of: revenue, payers, arpu',
+    },
+  },
+  {
     case: 'freshness_row_action',
     issueCount: 1,
     first: {
@@ -198,6 +238,19 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
       path: 'measures[0].expr',
       message: 'measure revenue: model "fact_payments" (alias f) has no column "amount_eur"',
       remedy: 'use one of: payment_id, user_id, payment_month, amount, is_successful',
+    },
+  },
+  {
+    case: 'metric_input_not_served',
+    issueCount: 1,
+    first: {
+      code: 'CONTRACT_METRIC_INPUT_NOT_SERVED',
+      file: 'analytics_revenue.yaml',
+      line: 38,
+      column: 13,
+      path: 'measures[2].metric',
+      message: 'measure "arpu" serves derived metric "arpu" = revenue / payers, but no measure of this mart serves "payers"',
+      remedy: 'add a measure with "metric: payers" to analytics_revenue, or link "arpu" to another metric',
     },
   },
   {
@@ -316,7 +369,7 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
       column: 13,
       path: 'measures[0].metric',
       message: 'metric "revenues" is not defined in metrics.yaml — did you mean "revenue"?',
-      remedy: 'use one of: revenue, arpu',
+      remedy: 'use one of: revenue, payers, arpu',
     },
   },
   {

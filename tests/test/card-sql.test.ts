@@ -118,7 +118,8 @@ describe('card SQL on SQLite (hand-made rows, hand-worked figures)', () => {
   });
 
   it('sums the funnel over three months and every channel (journeys counted once: additive)', () => {
-    const row = (month: string, channel: string, n: number) => ({ month, channel, visits: n, signups: n - 1, trials: n - 2, paid: n - 3 });
+    // the card's steps are nested: visits, signups, trials, paid after trial (direct purchases are no step)
+    const row = (month: string, channel: string, n: number) => ({ month, channel, visits: n, signups: n - 1, trials: n - 2, paid_after_trial: n - 3 });
     const d = db({
       analytics_funnel_conversion: [
         row('2026-01-01', 'organic', 10),
@@ -127,7 +128,7 @@ describe('card SQL on SQLite (hand-made rows, hand-worked figures)', () => {
         row('2025-10-01', 'organic', 100),
       ],
     });
-    expect(d.prepare(cardSql(card('acquisition_funnel'), 'sqlite')).all()).toEqual([{ visits: 19, signups: 16, trials: 13, paid: 10 }]);
+    expect(d.prepare(cardSql(card('acquisition_funnel'), 'sqlite')).all()).toEqual([{ visits: 19, signups: 16, trials: 13, paid_after_trial: 10 }]);
   });
 
   it('shows a ratio only where one mart row makes the group, never a sum of ratios', () => {

@@ -414,24 +414,99 @@ describe('metric meanings on a hand-computed fixture (shipped contracts, local r
     //       completion 0 / 0 → null
     // 04-13 u2: 1, 1, 1; 5400 s = 1.5 h; 90 min; completion 1
     // 04-30 u6: 1, 1, 1; 1080 s = 0.3 h; 18 min; completion 1 (90.5 %)
+    // completed plays (the completion rate's numerator, served next to it): 03-01 w01, w02 = 2;
+    //   03-08 w05 = 1; 03-20 w07 = 1; 04-13 w09 = 1; 04-30 w10 = 1; every other day 0
     expect(rows('SELECT * FROM analytics_engagement_daily ORDER BY activity_date')).toEqual([
-      { activity_date: '2024-03-01', active_users: 2, sessions: 2, plays: 2, watch_hours: 2.65, watch_minutes_per_active_user: 79.5, completion_rate: 1 },
-      { activity_date: '2024-03-04', active_users: 1, sessions: 1, plays: 1, watch_hours: 1.35, watch_minutes_per_active_user: 81, completion_rate: 0 },
+      {
+        activity_date: '2024-03-01',
+        active_users: 2,
+        sessions: 2,
+        plays: 2,
+        completed_plays: 2,
+        watch_hours: 2.65,
+        watch_minutes_per_active_user: 79.5,
+        completion_rate: 1,
+      },
+      {
+        activity_date: '2024-03-04',
+        active_users: 1,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 0,
+        watch_hours: 1.35,
+        watch_minutes_per_active_user: 81,
+        completion_rate: 0,
+      },
       {
         activity_date: '2024-03-08',
         active_users: 1,
         sessions: 1,
         plays: 2,
+        completed_plays: 1,
         watch_hours: 0.320833,
         watch_minutes_per_active_user: 19.25,
         completion_rate: 0.5,
       },
-      { activity_date: '2024-03-11', active_users: 2, sessions: 1, plays: 1, watch_hours: 0.0125, watch_minutes_per_active_user: 0.375, completion_rate: 0 },
-      { activity_date: '2024-03-20', active_users: 1, sessions: 1, plays: 1, watch_hours: 0.666667, watch_minutes_per_active_user: 40, completion_rate: 1 },
-      { activity_date: '2024-04-02', active_users: 1, sessions: 1, plays: 1, watch_hours: 0.7, watch_minutes_per_active_user: 42, completion_rate: 0 },
-      { activity_date: '2024-04-09', active_users: 1, sessions: 1, plays: 0, watch_hours: 0, watch_minutes_per_active_user: 0, completion_rate: null },
-      { activity_date: '2024-04-13', active_users: 1, sessions: 1, plays: 1, watch_hours: 1.5, watch_minutes_per_active_user: 90, completion_rate: 1 },
-      { activity_date: '2024-04-30', active_users: 1, sessions: 1, plays: 1, watch_hours: 0.3, watch_minutes_per_active_user: 18, completion_rate: 1 },
+      {
+        activity_date: '2024-03-11',
+        active_users: 2,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 0,
+        watch_hours: 0.0125,
+        watch_minutes_per_active_user: 0.375,
+        completion_rate: 0,
+      },
+      {
+        activity_date: '2024-03-20',
+        active_users: 1,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 1,
+        watch_hours: 0.666667,
+        watch_minutes_per_active_user: 40,
+        completion_rate: 1,
+      },
+      {
+        activity_date: '2024-04-02',
+        active_users: 1,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 0,
+        watch_hours: 0.7,
+        watch_minutes_per_active_user: 42,
+        completion_rate: 0,
+      },
+      {
+        activity_date: '2024-04-09',
+        active_users: 1,
+        sessions: 1,
+        plays: 0,
+        completed_plays: 0,
+        watch_hours: 0,
+        watch_minutes_per_active_user: 0,
+        completion_rate: null,
+      },
+      {
+        activity_date: '2024-04-13',
+        active_users: 1,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 1,
+        watch_hours: 1.5,
+        watch_minutes_per_active_user: 90,
+        completion_rate: 1,
+      },
+      {
+        activity_date: '2024-04-30',
+        active_users: 1,
+        sessions: 1,
+        plays: 1,
+        completed_plays: 1,
+        watch_hours: 0.3,
+        watch_minutes_per_active_user: 18,
+        completion_rate: 1,
+      },
     ]);
   });
 
@@ -563,60 +638,73 @@ describe('metric meanings on a hand-computed fixture (shipped contracts, local r
   });
 
   it('analytics_funnel_conversion: journeys by first-touch month and channel and how far they got', () => {
-    // signups = journeys reaching step ≥ 3, trials ≥ 4 (a direct purchase counts), paid = 5.
+    // By the definitions (metrics.yaml): signups = journeys reaching step ≥ 3 (signup_completed
+    // or later); trials = journeys with a trial_started event; paid after trial = trials that
+    // also have a paid_conversion; direct purchases = paid_conversion without trial_started;
+    // paid = every paid_conversion = paid after trial + direct purchases.
+    //   signup rate = signups / visits; trial→paid = paid after trial / trials;
+    //   direct-purchase share = direct purchases / paid; visit→paid = paid / visits
+    // Columns below: visits, signups, trials, paid after trial, direct, paid → the four rates.
     // MARCH
-    //   app_store   a7 (paid)                     visits 1, signups 1, trials 1, paid 1 → 1, 1, 1
-    //   direct      a9 (first touch 03-20 without channel; paid 04-09 — credited to its first
-    //               touch, not to April / paid_search)  1, 1, 1, 1 → 1, 1, 1
-    //   organic     a1 (paid), a3, a13 (visits)   3, 1, 1, 1 → signup 1/3 = 0.333333,
-    //                                              trial→paid 1/1 = 1, visit→paid 1/3 = 0.333333
-    //   paid_search a2 (paid directly), a4 (signup_started only)
-    //                                              2, 1, 1, 1 → 1/2 = 0.5, 1/1 = 1, 1/2 = 0.5
-    //   paid_social a5 (paid), a8 (visit)          2, 1, 1, 1 → 0.5, 1, 0.5
-    //   referral    a6 (trial, never paid)         1, 1, 1, 0 → 1, 0/1 = 0, 0/1 = 0
+    //   app_store   a7 (trial 03-11, paid 03-18)   1, 1, 1, 1, 0, 1 → 1/1 = 1, 1/1 = 1, 0/1 = 0, 1/1 = 1
+    //   direct      a9 (first touch 03-20 without channel; trial 04-02, paid 04-09 — credited to
+    //               its first touch, not to April / paid_search)
+    //                                              1, 1, 1, 1, 0, 1 → 1, 1, 0, 1
+    //   organic     a1 (trial, paid), a3, a13 (visits)
+    //                                              3, 1, 1, 1, 0, 1 → 1/3 = 0.333333, 1/1 = 1, 0/1 = 0,
+    //                                                                  1/3 = 0.333333
+    //   paid_search a2 (signup, then paid DIRECTLY: no trial), a4 (signup_started only)
+    //                                              2, 1, 0, 0, 1, 1 → 1/2 = 0.5, 0/0 = null (no trial
+    //                                              here: a2 is not a trial), 1/1 = 1, 1/2 = 0.5
+    //   paid_social a5 (trial, paid), a8 (visit)   2, 1, 1, 1, 0, 1 → 1/2 = 0.5, 1/1 = 1, 0/1 = 0, 1/2 = 0.5
+    //   referral    a6 (trial, never paid: a lost trial)
+    //                                              1, 1, 1, 0, 0, 0 → 1/1 = 1, 0/1 = 0, 0/0 = null, 0/1 = 0
     // APRIL
-    //   email       a11 (signup_started)           1, 0, 0, 0 → 0, 0/0 = null, 0
-    //   organic     a10 (visit)                    1, 0, 0, 0 → 0, null, 0
-    expect(rows('SELECT * FROM analytics_funnel_conversion ORDER BY month, channel')).toEqual([
-      { month: '2024-03-01', channel: 'app_store', visits: 1, signups: 1, trials: 1, paid: 1, signup_rate: 1, trial_to_paid_rate: 1, visit_to_paid_rate: 1 },
-      { month: '2024-03-01', channel: 'direct', visits: 1, signups: 1, trials: 1, paid: 1, signup_rate: 1, trial_to_paid_rate: 1, visit_to_paid_rate: 1 },
-      {
-        month: '2024-03-01',
-        channel: 'organic',
-        visits: 3,
-        signups: 1,
-        trials: 1,
-        paid: 1,
-        signup_rate: 0.333333,
-        trial_to_paid_rate: 1,
-        visit_to_paid_rate: 0.333333,
-      },
-      {
-        month: '2024-03-01',
-        channel: 'paid_search',
-        visits: 2,
-        signups: 1,
-        trials: 1,
-        paid: 1,
-        signup_rate: 0.5,
-        trial_to_paid_rate: 1,
-        visit_to_paid_rate: 0.5,
-      },
-      {
-        month: '2024-03-01',
-        channel: 'paid_social',
-        visits: 2,
-        signups: 1,
-        trials: 1,
-        paid: 1,
-        signup_rate: 0.5,
-        trial_to_paid_rate: 1,
-        visit_to_paid_rate: 0.5,
-      },
-      { month: '2024-03-01', channel: 'referral', visits: 1, signups: 1, trials: 1, paid: 0, signup_rate: 1, trial_to_paid_rate: 0, visit_to_paid_rate: 0 },
-      { month: '2024-04-01', channel: 'email', visits: 1, signups: 0, trials: 0, paid: 0, signup_rate: 0, trial_to_paid_rate: null, visit_to_paid_rate: 0 },
-      { month: '2024-04-01', channel: 'organic', visits: 1, signups: 0, trials: 0, paid: 0, signup_rate: 0, trial_to_paid_rate: null, visit_to_paid_rate: 0 },
+    //   email       a11 (signup_started)           1, 0, 0, 0, 0, 0 → 0/1 = 0, null, null, 0
+    //   organic     a10 (visit)                    1, 0, 0, 0, 0, 0 → 0, null, null, 0
+    const funnel = rows('SELECT * FROM analytics_funnel_conversion ORDER BY month, channel');
+    const row = (month: string, channel: string, n: number[], rates: (number | null)[]): Row => ({
+      month,
+      channel,
+      visits: n[0],
+      signups: n[1],
+      trials: n[2],
+      paid_after_trial: n[3],
+      direct_purchases: n[4],
+      paid: n[5],
+      signup_rate: rates[0],
+      trial_to_paid_rate: rates[1],
+      direct_purchase_share: rates[2],
+      visit_to_paid_rate: rates[3],
+    });
+    expect(funnel).toEqual([
+      row('2024-03-01', 'app_store', [1, 1, 1, 1, 0, 1], [1, 1, 0, 1]),
+      row('2024-03-01', 'direct', [1, 1, 1, 1, 0, 1], [1, 1, 0, 1]),
+      row('2024-03-01', 'organic', [3, 1, 1, 1, 0, 1], [0.333333, 1, 0, 0.333333]),
+      row('2024-03-01', 'paid_search', [2, 1, 0, 0, 1, 1], [0.5, null, 1, 0.5]),
+      row('2024-03-01', 'paid_social', [2, 1, 1, 1, 0, 1], [0.5, 1, 0, 0.5]),
+      row('2024-03-01', 'referral', [1, 1, 1, 0, 0, 0], [1, 0, null, 0]),
+      row('2024-04-01', 'email', [1, 0, 0, 0, 0, 0], [0, null, null, 0]),
+      row('2024-04-01', 'organic', [1, 0, 0, 0, 0, 0], [0, null, null, 0]),
     ]);
+    // The whole of March, rolled up from the additive counts the mart serves:
+    //   trials            a1, a5, a6, a7, a9 = 5 (the direct purchaser a2 is not one)
+    //   paid after trial  a1, a5, a7, a9     = 4 (the lost trial a6 is not one)
+    //   trial→paid        4 / 5 = 0.8  — the documented definition: of the journeys that
+    //                     started a trial, the share that paid (a6 in the denominator only,
+    //                     a2 in neither). The old formula, (step ≥ 5) / (step ≥ 4), counted
+    //                     a2 as a trial: 5 / 6 = 0.833333.
+    //   paid              a1, a2, a5, a7, a9 = 5; direct purchases a2 = 1 → share 1 / 5 = 0.2
+    expect(
+      rows(`SELECT SUM(trials) AS trials, SUM(paid_after_trial) AS paid_after_trial, SUM(direct_purchases) AS direct_purchases, SUM(paid) AS paid,
+                   CAST(SUM(paid_after_trial) AS REAL) / SUM(trials) AS trial_to_paid, CAST(SUM(direct_purchases) AS REAL) / SUM(paid) AS direct_share
+            FROM analytics_funnel_conversion WHERE month = '2024-03-01'`),
+    ).toEqual([{ trials: 5, paid_after_trial: 4, direct_purchases: 1, paid: 5, trial_to_paid: 0.8, direct_share: 0.2 }]);
+    // every row is a nested funnel (what the dashboard's funnel card draws) and paid splits in two
+    for (const r of funnel) {
+      const [visits, signups, trials, afterTrial, direct, paid] = [r.visits, r.signups, r.trials, r.paid_after_trial, r.direct_purchases, r.paid].map(Number);
+      expect([visits! >= signups!, signups! >= trials!, trials! >= afterTrial!, paid === afterTrial! + direct!]).toEqual([true, true, true, true]);
+    }
   });
 
   it('analytics_payment_quality: attempts, failures, failure rate and recoveries per month and method', () => {

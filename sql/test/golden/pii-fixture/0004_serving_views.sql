@@ -53,13 +53,14 @@ SELECT
   [active_users],
   [sessions],
   [plays],
+  [completed_plays],
   [watch_hours],
   [watch_minutes_per_active_user],
   [completion_rate]
 FROM [gold].[analytics_engagement_daily];
 GO
 
--- analytics_funnel_conversion: The acquisition funnel by first-touch month and channel: how many visitor journeys started, and how many of them went on to sign up, start a trial and pay. Journeys are credited to the month and channel of their first touch, so a month's figures grow as its visitors convert later.
+-- analytics_funnel_conversion: The acquisition funnel by first-touch month and channel: how many visitor journeys started, how many of them went on to sign up, start a free trial and pay after the trial, and how many paid without a trial (direct purchases). Each of visits, signups, trials and paid after trial is part of the one before; paid = paid after trial + direct purchases. Journeys are credited to the month and channel of their first touch, so a month's figures grow as its visitors convert later.
 CREATE OR ALTER VIEW [serving].[analytics_funnel_conversion]
 AS
 SELECT
@@ -68,9 +69,12 @@ SELECT
   [visits],
   [signups],
   [trials],
+  [paid_after_trial],
+  [direct_purchases],
   [paid],
   [signup_rate],
   [trial_to_paid_rate],
+  [direct_purchase_share],
   [visit_to_paid_rate]
 FROM [gold].[analytics_funnel_conversion];
 GO

@@ -106,15 +106,15 @@ BEGIN
   DECLARE @changes TABLE ([action] NVARCHAR(10) NOT NULL);
   MERGE [gold].[analytics_engagement_daily] WITH (HOLDLOCK) AS [t]
   USING (
-    SELECT CAST(HASHBYTES('SHA2_256', CONCAT_WS(NCHAR(31), CONVERT(NVARCHAR(10), [x].[activity_date], 23), N'')) AS BINARY(32)) AS [_grain_key], [x].[activity_date], [x].[active_users], [x].[sessions], [x].[plays], [x].[watch_hours], [x].[watch_minutes_per_active_user], [x].[completion_rate]
+    SELECT CAST(HASHBYTES('SHA2_256', CONCAT_WS(NCHAR(31), CONVERT(NVARCHAR(10), [x].[activity_date], 23), N'')) AS BINARY(32)) AS [_grain_key], [x].[activity_date], [x].[active_users], [x].[sessions], [x].[plays], [x].[completed_plays], [x].[watch_hours], [x].[watch_minutes_per_active_user], [x].[completion_rate]
     FROM [staging].[analytics_engagement_daily] AS [x]
   ) AS [s]
   ON [t].[_grain_key] = [s].[_grain_key]
-  WHEN MATCHED AND EXISTS (SELECT [s].[active_users], [s].[sessions], [s].[plays], [s].[watch_hours], [s].[watch_minutes_per_active_user], [s].[completion_rate] EXCEPT SELECT [t].[active_users], [t].[sessions], [t].[plays], [t].[watch_hours], [t].[watch_minutes_per_active_user], [t].[completion_rate]) THEN
-    UPDATE SET [t].[active_users] = [s].[active_users], [t].[sessions] = [s].[sessions], [t].[plays] = [s].[plays], [t].[watch_hours] = [s].[watch_hours], [t].[watch_minutes_per_active_user] = [s].[watch_minutes_per_active_user], [t].[completion_rate] = [s].[completion_rate], [t].[_run_date] = @RunDate, [t].[_loaded_at] = SYSUTCDATETIME()
+  WHEN MATCHED AND EXISTS (SELECT [s].[active_users], [s].[sessions], [s].[plays], [s].[completed_plays], [s].[watch_hours], [s].[watch_minutes_per_active_user], [s].[completion_rate] EXCEPT SELECT [t].[active_users], [t].[sessions], [t].[plays], [t].[completed_plays], [t].[watch_hours], [t].[watch_minutes_per_active_user], [t].[completion_rate]) THEN
+    UPDATE SET [t].[active_users] = [s].[active_users], [t].[sessions] = [s].[sessions], [t].[plays] = [s].[plays], [t].[completed_plays] = [s].[completed_plays], [t].[watch_hours] = [s].[watch_hours], [t].[watch_minutes_per_active_user] = [s].[watch_minutes_per_active_user], [t].[completion_rate] = [s].[completion_rate], [t].[_run_date] = @RunDate, [t].[_loaded_at] = SYSUTCDATETIME()
   WHEN NOT MATCHED BY TARGET THEN
-    INSERT ([_grain_key], [activity_date], [active_users], [sessions], [plays], [watch_hours], [watch_minutes_per_active_user], [completion_rate], [_run_date])
-    VALUES ([s].[_grain_key], [s].[activity_date], [s].[active_users], [s].[sessions], [s].[plays], [s].[watch_hours], [s].[watch_minutes_per_active_user], [s].[completion_rate], @RunDate)
+    INSERT ([_grain_key], [activity_date], [active_users], [sessions], [plays], [completed_plays], [watch_hours], [watch_minutes_per_active_user], [completion_rate], [_run_date])
+    VALUES ([s].[_grain_key], [s].[activity_date], [s].[active_users], [s].[sessions], [s].[plays], [s].[completed_plays], [s].[watch_hours], [s].[watch_minutes_per_active_user], [s].[completion_rate], @RunDate)
   WHEN NOT MATCHED BY SOURCE THEN
     DELETE
   OUTPUT $action INTO @changes;
@@ -137,15 +137,15 @@ BEGIN
   DECLARE @changes TABLE ([action] NVARCHAR(10) NOT NULL);
   MERGE [gold].[analytics_funnel_conversion] WITH (HOLDLOCK) AS [t]
   USING (
-    SELECT CAST(HASHBYTES('SHA2_256', CONCAT_WS(NCHAR(31), CONVERT(NVARCHAR(10), [x].[month], 23), [x].[channel])) AS BINARY(32)) AS [_grain_key], [x].[month], [x].[channel], [x].[visits], [x].[signups], [x].[trials], [x].[paid], [x].[signup_rate], [x].[trial_to_paid_rate], [x].[visit_to_paid_rate]
+    SELECT CAST(HASHBYTES('SHA2_256', CONCAT_WS(NCHAR(31), CONVERT(NVARCHAR(10), [x].[month], 23), [x].[channel])) AS BINARY(32)) AS [_grain_key], [x].[month], [x].[channel], [x].[visits], [x].[signups], [x].[trials], [x].[paid_after_trial], [x].[direct_purchases], [x].[paid], [x].[signup_rate], [x].[trial_to_paid_rate], [x].[direct_purchase_share], [x].[visit_to_paid_rate]
     FROM [staging].[analytics_funnel_conversion] AS [x]
   ) AS [s]
   ON [t].[_grain_key] = [s].[_grain_key]
-  WHEN MATCHED AND EXISTS (SELECT [s].[visits], [s].[signups], [s].[trials], [s].[paid], [s].[signup_rate], [s].[trial_to_paid_rate], [s].[visit_to_paid_rate] EXCEPT SELECT [t].[visits], [t].[signups], [t].[trials], [t].[paid], [t].[signup_rate], [t].[trial_to_paid_rate], [t].[visit_to_paid_rate]) THEN
-    UPDATE SET [t].[visits] = [s].[visits], [t].[signups] = [s].[signups], [t].[trials] = [s].[trials], [t].[paid] = [s].[paid], [t].[signup_rate] = [s].[signup_rate], [t].[trial_to_paid_rate] = [s].[trial_to_paid_rate], [t].[visit_to_paid_rate] = [s].[visit_to_paid_rate], [t].[_run_date] = @RunDate, [t].[_loaded_at] = SYSUTCDATETIME()
+  WHEN MATCHED AND EXISTS (SELECT [s].[visits], [s].[signups], [s].[trials], [s].[paid_after_trial], [s].[direct_purchases], [s].[paid], [s].[signup_rate], [s].[trial_to_paid_rate], [s].[direct_purchase_share], [s].[visit_to_paid_rate] EXCEPT SELECT [t].[visits], [t].[signups], [t].[trials], [t].[paid_after_trial], [t].[direct_purchases], [t].[paid], [t].[signup_rate], [t].[trial_to_paid_rate], [t].[direct_purchase_share], [t].[visit_to_paid_rate]) THEN
+    UPDATE SET [t].[visits] = [s].[visits], [t].[signups] = [s].[signups], [t].[trials] = [s].[trials], [t].[paid_after_trial] = [s].[paid_after_trial], [t].[direct_purchases] = [s].[direct_purchases], [t].[paid] = [s].[paid], [t].[signup_rate] = [s].[signup_rate], [t].[trial_to_paid_rate] = [s].[trial_to_paid_rate], [t].[direct_purchase_share] = [s].[direct_purchase_share], [t].[visit_to_paid_rate] = [s].[visit_to_paid_rate], [t].[_run_date] = @RunDate, [t].[_loaded_at] = SYSUTCDATETIME()
   WHEN NOT MATCHED BY TARGET THEN
-    INSERT ([_grain_key], [month], [channel], [visits], [signups], [trials], [paid], [signup_rate], [trial_to_paid_rate], [visit_to_paid_rate], [_run_date])
-    VALUES ([s].[_grain_key], [s].[month], [s].[channel], [s].[visits], [s].[signups], [s].[trials], [s].[paid], [s].[signup_rate], [s].[trial_to_paid_rate], [s].[visit_to_paid_rate], @RunDate)
+    INSERT ([_grain_key], [month], [channel], [visits], [signups], [trials], [paid_after_trial], [direct_purchases], [paid], [signup_rate], [trial_to_paid_rate], [direct_purchase_share], [visit_to_paid_rate], [_run_date])
+    VALUES ([s].[_grain_key], [s].[month], [s].[channel], [s].[visits], [s].[signups], [s].[trials], [s].[paid_after_trial], [s].[direct_purchases], [s].[paid], [s].[signup_rate], [s].[trial_to_paid_rate], [s].[direct_purchase_share], [s].[visit_to_paid_rate], @RunDate)
   WHEN NOT MATCHED BY SOURCE THEN
     DELETE
   OUTPUT $action INTO @changes;

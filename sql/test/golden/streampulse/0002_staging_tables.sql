@@ -40,6 +40,7 @@ CREATE TABLE [staging].[analytics_engagement_daily] (
   [active_users] BIGINT NULL,
   [sessions] BIGINT NULL,
   [plays] BIGINT NULL,
+  [completed_plays] BIGINT NULL,
   [watch_hours] FLOAT NULL,
   [watch_minutes_per_active_user] FLOAT NULL,
   [completion_rate] FLOAT NULL
@@ -54,9 +55,12 @@ CREATE TABLE [staging].[analytics_funnel_conversion] (
   [visits] BIGINT NULL,
   [signups] BIGINT NULL,
   [trials] BIGINT NULL,
+  [paid_after_trial] BIGINT NULL,
+  [direct_purchases] BIGINT NULL,
   [paid] BIGINT NULL,
   [signup_rate] FLOAT NULL,
   [trial_to_paid_rate] FLOAT NULL,
+  [direct_purchase_share] FLOAT NULL,
   [visit_to_paid_rate] FLOAT NULL
 );
 GO

@@ -77,6 +77,7 @@ CREATE TABLE [gold].[analytics_engagement_daily] (
   [active_users] BIGINT NULL,
   [sessions] BIGINT NULL,
   [plays] BIGINT NULL,
+  [completed_plays] BIGINT NULL,
   [watch_hours] FLOAT NULL,
   [watch_minutes_per_active_user] FLOAT NULL,
   [completion_rate] FLOAT NULL,
@@ -90,6 +91,7 @@ GO
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'active_users') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [active_users] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'sessions') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [sessions] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'plays') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [plays] BIGINT NULL;
+IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'completed_plays') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [completed_plays] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'watch_hours') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [watch_hours] FLOAT NULL;
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'watch_minutes_per_active_user') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [watch_minutes_per_active_user] FLOAT NULL;
 IF COL_LENGTH(N'[gold].[analytics_engagement_daily]', N'completion_rate') IS NULL ALTER TABLE [gold].[analytics_engagement_daily] ADD [completion_rate] FLOAT NULL;
@@ -109,9 +111,12 @@ CREATE TABLE [gold].[analytics_funnel_conversion] (
   [visits] BIGINT NULL,
   [signups] BIGINT NULL,
   [trials] BIGINT NULL,
+  [paid_after_trial] BIGINT NULL,
+  [direct_purchases] BIGINT NULL,
   [paid] BIGINT NULL,
   [signup_rate] FLOAT NULL,
   [trial_to_paid_rate] FLOAT NULL,
+  [direct_purchase_share] FLOAT NULL,
   [visit_to_paid_rate] FLOAT NULL,
   [_run_date] DATE NOT NULL,
   [_loaded_at] DATETIME2(3) NOT NULL CONSTRAINT [df_analytics_funnel_conversion_loaded_at] DEFAULT SYSUTCDATETIME(),
@@ -123,9 +128,12 @@ GO
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'visits') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [visits] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'signups') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [signups] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'trials') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [trials] BIGINT NULL;
+IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'paid_after_trial') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [paid_after_trial] BIGINT NULL;
+IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'direct_purchases') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [direct_purchases] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'paid') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [paid] BIGINT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'signup_rate') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [signup_rate] FLOAT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'trial_to_paid_rate') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [trial_to_paid_rate] FLOAT NULL;
+IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'direct_purchase_share') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [direct_purchase_share] FLOAT NULL;
 IF COL_LENGTH(N'[gold].[analytics_funnel_conversion]', N'visit_to_paid_rate') IS NULL ALTER TABLE [gold].[analytics_funnel_conversion] ADD [visit_to_paid_rate] FLOAT NULL;
 GO
 
