@@ -19,7 +19,7 @@ import {
   type InjectedDefect,
   type Line,
 } from './defects.js';
-import { genericRows } from './generic.js';
+import { GenericDataset, poolKey, type PoolValue } from './generic.js';
 import { Rng } from './rng.js';
 import { csvHeader, landingPathFor } from './write.js';
 import { DATASET_BINDINGS } from './world/bindings.js';
@@ -66,6 +66,10 @@ export interface Manifest {
 }
 
 export const MANIFEST_FILE = '_manifest.json';
+/** Defects whose row is quarantined in the batch it lands in. */
+const NOT_IN_SILVER_TODAY = new Set<DefectKind>(['malformed', 'wrong_type', 'null_key', 'out_of_range']);
+/** Defects whose row lands on a later day (its key is not in today's silver). */
+const MOVED = new Set<DefectKind>(['late_within_watermark', 'late_beyond_watermark']);
 const DAY = 86_400_000;
 
 function writeAtomic(path: string, text: string): void {
@@ -125,7 +129,26 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
   const carried = new Map<string, Line[]>();
   const files: ManifestFile[] = [];
   const defects: InjectedDefect[] = [];
-  const keyPool = new Map<string, string[]>();
+  // values of every column a referential rule points at, as generated so far: generic
+  // rows reference them (bound datasets come from the world and never read the pool)
+  const keyPool = new Map<string, PoolValue[]>();
+  const referenced = new Map<string, string[]>();
+  for (const d of set.datasets)
+    for (const q of d.quality)
+      if (q.rule === 'referential') {
+        const cols = referenced.get(q.references.dataset) ?? [];
+        if (!cols.includes(q.references.column)) cols.push(q.references.column);
+        referenced.set(q.references.dataset, cols);
+      }
+  const generic = new Map<string, GenericDataset>();
+  const genericFor = (ds: (typeof datasets)[number]): GenericDataset => {
+    let g = generic.get(ds.dataset);
+    if (g === undefined) {
+      g = new GenericDataset(ds, root.fork(`generic:${ds.dataset}`));
+      generic.set(ds.dataset, g);
+    }
+    return g;
+  };
   const perDataset = new Map(datasets.map((d) => [d.dataset, { rows: 0, bytes: 0 }]));
 
   for (let day = 0; day < opts.days; day++) {
@@ -137,8 +160,9 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
       const records: SourceRecord[] =
         kind !== undefined
           ? today[kind]
-          : genericRows(ds, root.fork(`generic:${ds.dataset}:${day}`), start + day * DAY, day, Math.max(1, Math.round(opts.users / 20)), keyPool);
+          : genericFor(ds).rows(root.fork(`generic:${ds.dataset}:${day}`), start + day * DAY, Math.max(1, Math.round(opts.users / 20)), keyPool);
       const plan = plans.get(ds.dataset)!;
+      const defectsBefore = defects.length;
       const lines = injectDefects(
         {
           rng: root.fork(`defects:${ds.dataset}:${day}`),
@@ -175,10 +199,20 @@ export function generateSources(set: ContractSet, opts: GenerateOptions): Manife
       agg.bytes += bytes;
       dayRows += all.length;
       dayBytes += bytes;
-      const pool = keyPool.get(ds.dataset) ?? [];
-      for (const r of records) pool.push(keyOf(ds, r));
-      if (pool.length > 5000) pool.splice(0, pool.length - 5000);
-      keyPool.set(ds.dataset, pool);
+      // a row a defect keeps out of today's silver (unparseable, moved to a later day, …)
+      // is no parent for today's references
+      const gone = new Set(defects.slice(defectsBefore).flatMap((x) => (NOT_IN_SILVER_TODAY.has(x.kind) && x.batch === dateOf(day) ? [x.key] : [])));
+      for (const x of defects.slice(defectsBefore)) if (MOVED.has(x.kind)) gone.add(x.key);
+      for (const col of referenced.get(ds.dataset) ?? []) {
+        const k = poolKey(ds.dataset, col);
+        const pool = keyPool.get(k) ?? [];
+        for (const r of records) {
+          const v = r[col];
+          if (v !== null && v !== undefined && !gone.has(keyOf(ds, r))) pool.push(v);
+        }
+        if (pool.length > 5000) pool.splice(0, pool.length - 5000);
+        keyPool.set(k, pool);
+      }
     }
     opts.onProgress?.({ day: day + 1, days: opts.days, date: dateOf(day), rows: dayRows, bytes: dayBytes });
   }
