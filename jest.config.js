@@ -16,9 +16,16 @@ export default {
         module: { type: 'commonjs' },
       },
     ],
+    '/@platformatic/kafka/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/*/test/**/*.test.ts'],
+  // @platformatic/kafka (the Kafka client) is published as ESM only: compiled like our
+  // sources so the CommonJS test runtime can load it; every other dependency is not.
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?@platformatic/kafka/)'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/[^/]+/dist/'],
   watchPathIgnorePatterns: ['/dist/'],

@@ -56,6 +56,26 @@ setup_python() {
 }
 setup_python
 
+# ---- the local Kafka broker (rehearsal/src/kafka/broker.ts: `streampulse stream demo` and the
+# streaming tests): Apache Kafka's jars (KRaft mode) fetched with Maven at install time into
+# .cache/kafka/jars (git-ignored; nothing is downloaded when a broker starts). Like the Delta
+# jars: skipped while the pom's sha256 matches the stamp. Needs Java 17 and Maven.
+setup_kafka() {
+  local pom="rehearsal/kafka/pom.xml" jars=".cache/kafka/jars" stamp=".cache/kafka/jars/.pom.sha256"
+  if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+    log "WARNING: Java 17 and Maven are needed for the local Kafka broker; skipping $jars (the streaming tests will fail)"
+    return 0
+  fi
+  if [ ! -f "$stamp" ] || [ "$(sha256sum "$pom" | cut -d' ' -f1)" != "$(cat "$stamp")" ]; then
+    log "maven: fetching the Kafka broker's jars into $jars"
+    rm -rf "$jars"
+    mkdir -p "$jars"
+    mvn -q -B -f "$pom" dependency:copy-dependencies >&2
+    sha256sum "$pom" | cut -d' ' -f1 > "$stamp"
+  fi
+}
+setup_kafka
+
 # ---- the workflow linters (tests/test/workflows.test.ts): actionlint, built from source with
 # `go install` through the Go module proxy into .cache/bin (no release binary is downloaded),
 # and shellcheck from Debian (actionlint runs it on every `run:` script). Like the Delta jars

@@ -50,3 +50,17 @@ export {
 } from './folders.js';
 export { allBatchReports } from './lake-reports.js';
 export { buildDashboardPage, chartLibraryFile, DASHBOARD_PAGE_FILE, type DashboardPageOptions } from './dashboard-page.js';
+export {
+  startKafkaBroker,
+  kafkaBrokerFixture,
+  type KafkaBrokerFixture,
+  kafkaJarsDir,
+  kafkaServerProperties,
+  freePort,
+  createTopicsOn,
+  logTail,
+  type KafkaBroker,
+  type KafkaBrokerOptions,
+  type KafkaSaslListener,
+  type BrokerPorts,
+} from './kafka/broker.js';
