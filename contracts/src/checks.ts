@@ -211,6 +211,17 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
   d.silver.dedupe.order_by.forEach((o, i) => needColumn(['silver', 'dedupe', 'order_by', i, 'column'], o.column, 'dedupe order_by column'));
   d.silver.conform.forEach((c, i) => needColumn(['silver', 'conform', i, 'column'], c.column, 'conform column'));
   if (d.silver.scd.type === 2) d.silver.scd.tracked_columns.forEach((c, i) => needColumn(['silver', 'scd', 'tracked_columns', i], c, 'SCD2 tracked column'));
+  if (d.source.stream_key !== undefined) {
+    if (d.source.stream_topic === undefined)
+      r.add('CONTRACT_MISSING_FIELD', ['source', 'stream_key'], 'a stream_key without a stream_topic keys nothing', 'add "stream_topic:" under source, or remove "stream_key"');
+    if (needColumn(['source', 'stream_key'], d.source.stream_key, 'stream_key') && !cols.get(d.source.stream_key)!.required)
+      r.add(
+        'CONTRACT_INVALID_VALUE',
+        ['source', 'stream_key'],
+        `stream_key column "${d.source.stream_key}" is not marked required: a record without it would have no key`,
+        `set "required: true" on column "${d.source.stream_key}", or key on a required column`,
+      );
+  }
   if (d.source.format === 'csv' && !d.source.csv)
     r.add('CONTRACT_MISSING_FIELD', ['source'], 'a csv source needs its csv options', 'add "csv: { delimiter: ",", header: true }" under source');
   if (d.source.format !== 'csv' && d.source.csv)

@@ -114,6 +114,13 @@ export const datasetSchema = z.strictObject({
     landing_path: z.string().regex(/\{date\}/, 'must contain the {date} placeholder, e.g. "users/{date}/users.jsonl"'),
     schedule: z.enum(['daily', 'hourly']),
     stream_topic: name.optional(),
+    /**
+     * The column whose value keys the dataset's records on `stream_topic` (the Kafka
+     * record key, so one key's events stay in order on one partition). Needs
+     * `stream_topic`; a declared, required column. The stream producer
+     * (`streampulse stream produce`) emits the datasets that have both.
+     */
+    stream_key: name.optional(),
     csv: z.strictObject({ delimiter: z.string().length(1), header: z.boolean() }).optional(),
   }),
   sla: z.strictObject({

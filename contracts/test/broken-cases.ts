@@ -307,6 +307,19 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     },
   },
   {
+    case: 'stream_key_without_topic',
+    issueCount: 1,
+    first: {
+      code: 'CONTRACT_MISSING_FIELD',
+      file: 'payments.yaml',
+      line: 11,
+      column: 15,
+      path: 'source.stream_key',
+      message: 'a stream_key without a stream_topic keys nothing',
+      remedy: 'add "stream_topic:" under source, or remove "stream_key"',
+    },
+  },
+  {
     case: 'unknown_column',
     issueCount: 1,
     first: {
