@@ -38,3 +38,34 @@ export {
   type Flag,
 } from './units.js';
 export { World, ENTITY_KINDS, type EntityKind, type SourceRecord } from './world/simulate.js';
+export {
+  kafkaClientConfig,
+  clientOptions,
+  describeKafkaTarget,
+  eventHubsFqdn,
+  eventHubsKafkaScope,
+  oauthBearerTokenProvider,
+  CONNECTION_STRING_USER,
+  EVENT_HUBS_DNS_SUFFIX,
+  EVENT_HUBS_KAFKA_PORT,
+  type KafkaClientConfig,
+  type KafkaClientOptions,
+  type KafkaTarget,
+  type LocalSasl,
+} from './stream/client.js';
+export {
+  produceStream,
+  streamedDatasets,
+  streamWorldOf,
+  parentExclusions,
+  StreamPlanner,
+  type Lateness,
+  type PlannedRecord,
+  type PlannerOptions,
+  type ProduceOptions,
+  type ProduceProgress,
+  type StreamedDataset,
+  type StreamSummary,
+  type StreamWorld,
+  type TopicSummary,
+} from './stream/producer.js';

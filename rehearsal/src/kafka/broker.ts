@@ -502,7 +502,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   if (state !== 'ready') {
     keepOnExit = true;
     killGroup(pid, 'SIGKILL');
-    await Promise.race([exited, sleep(5000)]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     live.delete(entry);
     throw failed(
       state === 'exited'
@@ -529,7 +529,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       keepOnExit = keep;
       if (child.exitCode === null && child.signalCode === null) {
         killGroup(pid, 'SIGTERM');
-        const graceful = await Promise.race([exited.then(() => true), sleep(stopOptions.graceMs ?? 15_000).then(() => false)]);
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(false), stopOptions.graceMs ?? 15_000);
+          }),
+        ]);
+        clearTimeout(timer);
         if (!graceful) {
           killGroup(pid, 'SIGKILL');
           await exited;
