@@ -268,6 +268,12 @@ export const martSchema = z.strictObject({
   dimensions: z.array(dimensionSchema).min(1),
   measures: z.array(measureSchema).min(1),
   /**
+   * Kept current by the stream consumer (`streampulse stream run`): rebuilt and merged
+   * into serving after each micro-batch of the streamed datasets it reads, not only by the
+   * daily batch. Omitted: daily only.
+   */
+  stream_refresh: z.boolean().optional(),
+  /**
    * Row-level security in the serving database: a principal sees a row when it holds
    * the row's value of `column` for `principal_claim` (or `*`).
    */

@@ -128,6 +128,12 @@ export interface BronzeContext {
   readonly newestBefore?: string | null;
   /** Whether a failed freshness rule with action `fail` stops the batch (default `enforce`). */
   readonly freshness?: FreshnessMode;
+  /**
+   * The batch's landing files (absolute paths), when not the files of the day's landing
+   * folder (`landingFiles`): a stream micro-batch's files, which live in a subfolder of the
+   * day's folder that a daily batch never lists.
+   */
+  readonly files?: readonly string[];
 }
 
 /** A batch's landing files of one dataset, parsed into a table ahead of its bronze job. */
@@ -204,7 +210,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   const toRead: { abs: string; rel: string }[] = [];
   let duplicateFileRows = 0;
   const seenThisBatch = new Map<string, string>();
-  for (const abs of landingFiles(lake, read.path, batch)) {
+  for (const abs of ctx.files ?? landingFiles(lake, read.path, batch)) {
     const rel = relative(lake.path('landing'), abs);
     const sha = sha256File(abs);
     // only a file of an earlier batch makes this one a re-landing: running an earlier batch

@@ -10,6 +10,7 @@ export {
 } from './runner.js';
 export { Lake, writeFileAtomic, sweepTemporaries } from './lake.js';
 export { landingFiles } from './bronze.js';
+export { isStreamBatchId, streamBatchId, streamLandingDir, streamBatches, discardStreamBatchesAfter } from './stream.js';
 export { Duck } from './duck.js';
 export { SideLane, type LaneTask, type LanePriority } from './lane.js';
 export { silverStateSql } from './silver.js';

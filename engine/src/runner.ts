@@ -6,7 +6,7 @@
  * relations it holds between jobs are `SilverState` (silver-state.ts) and the batch
  * reports are `reports.ts`.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '@streampulse/jobs';
@@ -17,6 +17,7 @@ import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
 import { SilverState } from './silver-state.js';
+import { isStreamBatchId, streamBatches } from './stream.js';
 import { clearMarker, fingerprint, readMarker, reportedBatches, sameFingerprint, writeMarker } from './rerun.js';
 import { datasetReport, newestPromotedBefore, type BatchReport, type DatasetBatchReport, type ProgressEvent, type TableReport } from './reports.js';
 
@@ -79,6 +80,8 @@ interface OpenBatch {
   reconciled?: { readonly goldAsOf: string; readonly replayed: readonly string[] };
   /** The batch the held silver state is as of, when not this one (gold built as of a later batch). */
   stateAsOf?: string;
+  /** A stream micro-batch's landing files per dataset (absolute paths), instead of the day's landing folder. */
+  files?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The table a dataset's landing files of a batch are parsed ahead into. */
@@ -98,6 +101,8 @@ export class LocalRunner {
   private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
   /** DuckDB's thread count now (`SET threads`): see `useThreads`. */
   private threadsNow: number;
+  /** Per dataset, the newest event promoted through the last stream micro-batch (runMicroBatch). */
+  private streamNewest: Map<string, string | null> | undefined;
 
   private constructor(
     readonly plan: JobPlan,
@@ -398,6 +403,7 @@ export class LocalRunner {
           ingestedAt: state.ingestedAt,
           silverRelation: (ds) => this.silverState.relationName(specs, ds, batch),
           takeParsed: () => this.takeParsed(job.name, batch),
+          ...(state.files !== undefined ? { files: state.files.get(job.name) ?? [] } : {}),
           newestBefore: (state.newestBefore ??= newestPromotedBefore(this.plan, this.lake, batch)).get(job.name) ?? null,
           freshness,
           ...(this.lane !== undefined ? { lane: this.lane, defer: (w: Promise<unknown>) => void this.pending.push(w) } : {}),
@@ -443,7 +449,7 @@ export class LocalRunner {
         } else await writeSilverPartition(this.duck, job, this.lake, batch);
         await this.silverState.refresh(specs, batch, job.name, `(${partitionRowsSql(job)})`);
         if (seen !== undefined) {
-          await this.duck.run(`INSERT INTO ${seen} SELECT _h, CAST(${sqlStr(batch)} AS DATE) FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
+          await this.duck.run(`INSERT INTO ${seen} SELECT _h, ${sqlStr(batch)} FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
           this.silverState.seenAppended(job.name, batch);
         }
         if (lane !== undefined) this.pending.push(lane.enqueue('write', (d) => d.run(dropRankedSql(job.name))).promise);
@@ -459,6 +465,123 @@ export class LocalRunner {
       }
       this.opts.onProgress?.({ kind: 'job-done', batch, job: job.id, index: i, total: jobs.length, detail });
     }
+  }
+
+  /**
+   * Runs one stream micro-batch (stream.ts): the bronze and silver jobs of the datasets
+   * in `files` — the same jobs, rules and quarantine as a daily batch's — over the given
+   * landing files, as batch `batch` (`YYYY-MM-DDTHH:MM:SS.mmm`, the instant it was cut,
+   * after every earlier batch). Every partition is written when it returns; the report
+   * goes to `reports/stream/<batch>.json` and conservation is checked as for a day
+   * (rows in = promoted + quarantined + duplicates). Freshness rules are measured at the
+   * micro-batch's instant. Gold is left to `buildTables`.
+   */
+  async runMicroBatch(batch: string, files: ReadonlyMap<string, readonly string[]>, opts: { freshness?: FreshnessMode } = {}): Promise<BatchReport> {
+    if (!isStreamBatchId(batch))
+      throw new StreamPulseError('STREAM_BAD_BATCH', `"${batch}" is not a stream micro-batch id (YYYY-MM-DDTHH:MM:SS.mmm)`, {
+        remedy: 'cut micro-batch ids with streamBatchId(Date.now())',
+      });
+    if (this.open !== undefined)
+      throw new StreamPulseError('RUN_BATCH_OPEN', `batch ${this.open.batch} is still open; micro-batch ${batch} cannot start`, {
+        remedy: 'finish the open batch (finishBatch) before running a micro-batch',
+      });
+    const specs = new Map(this.plan.jobs.map((j) => [j.id, j]));
+    const unknown = [...files.keys()].filter((ds) => !specs.has(`bronze.${ds}`) || !specs.has(`silver.${ds}`));
+    if (unknown.length > 0)
+      throw new StreamPulseError('RUN_UNKNOWN_JOB', `no bronze and silver job for ${unknown.map((u) => `'${u}'`).join(', ')} in the job plan`, {
+        remedy: 'stream only datasets of the contracts (those with a source.stream_topic)',
+      });
+    const ids = new Set([...files.keys()].flatMap((ds) => [`bronze.${ds}`, `silver.${ds}`]));
+    const freshness = opts.freshness ?? this.opts.freshness ?? 'enforce';
+    let state: OpenBatch | undefined;
+    try {
+      this.opts.signal?.throwIfAborted();
+      state = await this.openBatch(batch, specs);
+      state.files = files;
+      state.newestBefore = this.streamNewestBefore(batch);
+      await this.runJobList(state, batch, specs, ids, freshness);
+      await this.flushWrites();
+    } catch (e) {
+      await this.flushWrites().catch(() => undefined);
+      this.open = undefined;
+      throw e;
+    }
+    this.open = undefined;
+    this.silverState.asOf = batch;
+    const report = this.reportOf(state, false);
+    const file = this.lake.path('reports', 'stream', `${batch}.json`);
+    writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+    const newest = new Map(this.streamNewest ?? []);
+    for (const d of report.datasets) newest.set(d.dataset, d.freshness.newest_event_time);
+    this.streamNewest = newest;
+    const broken = report.datasets.filter((d) => !d.conserved);
+    if (broken.length > 0)
+      throw new StreamPulseError('CONSERVATION_BROKEN', `rows not conserved in ${broken.map((d) => d.dataset).join(', ')} (${batch})`, {
+        remedy: `see ${file}; this is a runner bug`,
+      });
+    return report;
+  }
+
+  /** Per dataset, the newest event promoted before a micro-batch: the earlier micro-batches' (held, or their last report), else the daily reports'. */
+  private streamNewestBefore(batch: string): ReadonlyMap<string, string | null> {
+    if (this.streamNewest === undefined) {
+      const found = newestPromotedBefore(this.plan, this.lake, batch);
+      const last = streamBatches(this.lake)
+        .filter((b) => b < batch)
+        .at(-1);
+      if (last !== undefined) {
+        const r = JSON.parse(readFileSync(this.lake.path('reports', 'stream', `${last}.json`), 'utf8')) as BatchReport;
+        for (const d of r.datasets) found.set(d.dataset, d.freshness.newest_event_time);
+      }
+      this.streamNewest = found;
+    }
+    return this.streamNewest;
+  }
+
+  /**
+   * Builds gold models and marts (job ids, built in plan order) between batches, over the
+   * silver state as of batch `asOf` (a day or a micro-batch; the run date is its day):
+   * after stream micro-batches, the tables a served mart needs. The jobs in `reuse` are
+   * not rebuilt when their table exists (nothing they read changed): gold reads the table
+   * as it is.
+   */
+  async buildTables(ids: readonly string[], asOf: string, reuse: readonly string[] = []): Promise<TableReport[]> {
+    if (this.open !== undefined)
+      throw new StreamPulseError('RUN_BATCH_OPEN', `batch ${this.open.batch} is still open`, { remedy: 'finish the open batch before building tables' });
+    const specs = new Map(this.plan.jobs.map((j) => [j.id, j]));
+    const wanted = new Set([...ids, ...reuse]);
+    const unknown = [...wanted].filter((id) => specs.get(id)?.layer !== 'gold' && specs.get(id)?.layer !== 'mart');
+    if (unknown.length > 0)
+      throw new StreamPulseError('RUN_UNKNOWN_JOB', `no gold or mart job ${unknown.map((u) => `'${u}'`).join(', ')} in the job plan`, {
+        remedy: 'pass the ids of gold and mart jobs (gold.<model>, mart.<mart>)',
+      });
+    await this.flushWrites();
+    if (this.silverState.asOf !== asOf) {
+      await this.silverState.refresh(specs, asOf);
+      this.silverState.asOf = asOf;
+    }
+    await this.silverState.createStaleViews(specs);
+    await this.useThreads(this.threadsMax);
+    const runDate = asOf.slice(0, 10);
+    const out: TableReport[] = [];
+    const reused = new Set(reuse);
+    for (const job of this.plan.jobs) {
+      if (!wanted.has(job.id)) continue;
+      this.opts.signal?.throwIfAborted();
+      const file = this.lake.tableFile('gold', job.name);
+      if (reused.has(job.id) && !ids.includes(job.id) && existsSync(file)) {
+        await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`gold__${job.name}`)} AS SELECT * FROM read_parquet(${sqlStr(file)})`, `gold view ${job.name}`);
+        continue;
+      }
+      out.push({ table: job.name, layer: job.layer as 'gold' | 'mart', rows: await this.build(job, runDate) });
+    }
+    return out;
+  }
+
+  /** The rows of a built mart (its gold table), ordered: what the serving database holds of it. */
+  async martRows(mart: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+    const r = await this.duck.con.runAndReadAll(`SELECT * FROM read_parquet(${sqlStr(this.lake.tableFile('gold', mart))}) ORDER BY ALL`);
+    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][] };
   }
 
   /** Checks that every job of the plan ran in this batch, writes the batch report and checks conservation. */

@@ -141,7 +141,7 @@ export class SilverState {
 
   /**
    * The held index of a dataset's earlier silver rows (`silver_seen__<name>`: 64-bit hash
-   * of the record hash, batch) for the batches before `batch`: built from the partitions
+   * of the record hash, batch id — a day or a stream micro-batch's instant) for the batches before `batch`: built from the partitions
    * when the runner does not hold exactly those (a new runner, a batch run again or out
    * of order), then kept up to date by each silver job.
    */
@@ -153,8 +153,8 @@ export class SilverState {
     this.seenParts.delete(spec.name);
     const src =
       before.length > 0
-        ? `SELECT hash(_record_hash) AS h, CAST(_batch_id AS DATE) AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])`
-        : `SELECT NULL::UBIGINT AS h, NULL::DATE AS b WHERE FALSE`;
+        ? `SELECT hash(_record_hash) AS h, _batch_id AS b FROM read_parquet([${before.map((b) => sqlStr(this.lake.partitionFile('silver', spec.name, b))).join(', ')}])`
+        : `SELECT NULL::UBIGINT AS h, NULL::VARCHAR AS b WHERE FALSE`;
     await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${src}`, `seen index ${spec.name}`);
     this.seenParts.set(spec.name, before);
     return table;

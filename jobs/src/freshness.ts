@@ -6,7 +6,8 @@
  *   newest of this batch's passed and warned rows, or, when the batch brings nothing
  *   newer, the newest recorded in the latest earlier batch report. A dataset that changes
  *   rarely (a catalog) is measured from its last change, not from an empty day.
- * - Its age is taken at the end of the batch's day (`<date> 23:59:59` UTC).
+ * - Its age is taken at the end of the batch: a daily batch's day (`<date> 23:59:59` UTC), a stream
+ *   micro-batch's instant.
  * - A rule fails when nothing was ever promoted or the age is above `max_age_hours`.
  * - Action `fail` stops the batch before anything is written (like a row check with
  *   action `fail`), unless the run reports freshness only (`freshness: 'report'`, for a
@@ -53,8 +54,12 @@ export function timestampMs(text: string): number {
   return Date.parse(`${m[1]}T${m[2]}Z`) + frac;
 }
 
-/** The end of a batch's day, in ms: `<date> 23:59:59` UTC. */
-export const endOfBatchMs = (batch: string): number => Date.parse(`${batch.slice(0, 10)}T23:59:59Z`);
+/**
+ * The end of a batch, in ms: for a daily batch (`YYYY-MM-DD`) the end of its day,
+ * `<date> 23:59:59` UTC; for a stream micro-batch (`YYYY-MM-DDTHH:MM:SS.mmm`, the instant
+ * it was cut) that instant.
+ */
+export const endOfBatchMs = (batch: string): number => (batch.length > 10 ? timestampMs(batch) : Date.parse(`${batch.slice(0, 10)}T23:59:59Z`));
 
 /** Age in hours, one decimal, of `newest` at the end of the batch's day. */
 export function ageHours(batch: string, newest: string | null): number | null {

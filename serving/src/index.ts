@@ -7,6 +7,7 @@ export {
   prepareSqliteServing,
   migrateSqliteServing,
   writeSqliteServing,
+  mergeSqliteMart,
   sqliteServedAsOf,
   coerceSqlite,
   columnIndexes,

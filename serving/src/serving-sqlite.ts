@@ -213,6 +213,57 @@ export function writeSqliteServing(
   return { tables: set.marts.length, rows: total };
 }
 
+/**
+ * Merges one mart's rows into the SQLite serving database at `file` (created when absent)
+ * in one transaction: through its staging table, the same MERGE as a load
+ * (`sqliteMergeSql`: only rows whose measures changed are updated, rows gone are deleted),
+ * so the served view changes at once and only where the mart changed. What the stream
+ * consumer calls after each micro-batch. The rows' `_run_date` is `runDate`; the
+ * database's as-of batch (`serving_marts`) is left as it is, so the next daily publish
+ * is not refused as moving serving back in time.
+ */
+export function mergeSqliteMart(
+  file: string,
+  set: ContractSet,
+  mart: string,
+  data: MartRows,
+  runDate: string,
+): { inserted: number; updated: number; deleted: number; rows: number } {
+  const m = set.marts.find((x) => x.mart === mart);
+  if (m === undefined)
+    throw new StreamPulseError('SERVING_MART_MISSING', `no mart ${mart} in the contracts`, {
+      remedy: 'name a mart of the contracts (contracts/streampulse/marts)',
+    });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = DELETE');
+    const has = (name: string): boolean => db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== undefined;
+    if (!has('serving_marts') || !has(sqliteName('gold', mart)) || !has(sqliteName('staging', mart))) {
+      for (const s of SHARED_DDL) db.exec(s);
+      migrateSqliteServing(db, set);
+    }
+    const cols = servingColumns(set, m);
+    const idx = columnIndexes(m, cols, data.columns);
+    const staging = sqliteName('staging', mart);
+    const ins = db.prepare(`INSERT INTO ${staging} (${cols.map((c) => q(c.name)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const sql = sqliteMergeSql(set, m);
+    const count = (text: string): number => (db.prepare(text).get() as { n: number }).n;
+    return db.transaction(() => {
+      db.exec(`DELETE FROM ${staging}`);
+      for (const row of data.rows) ins.run(...idx.map((i, k) => coerceSqlite(row[i], cols[k]!.type)));
+      const inserted = count(sql.inserted);
+      const deleted = count(sql.deleted);
+      const changed = db.prepare(sql.upsert).run({ run_date: runDate }).changes;
+      db.prepare(sql.delete).run();
+      db.exec(`DELETE FROM ${staging}`);
+      db.prepare(`UPDATE serving_marts SET row_count = ? WHERE mart = ?`).run(data.rows.length, mart);
+      return { inserted, updated: changed - inserted, deleted, rows: data.rows.length };
+    })();
+  } finally {
+    db.close();
+  }
+}
+
 /** Where each served column is in the lake's row (by name). */
 export function columnIndexes(m: MartContract, cols: readonly ColumnFacts[], lakeColumns: readonly string[]): number[] {
   return cols.map((c) => {
