@@ -64,3 +64,17 @@ export {
   type KafkaSaslListener,
   type BrokerPorts,
 } from './kafka/broker.js';
+export {
+  runStreamConsumer,
+  readStreamState,
+  streamStateFile,
+  latencyFile,
+  topicDatasets,
+  streamTables,
+  FAULT_POINTS,
+  type FaultPoint,
+  type StreamEvent,
+  type StreamRunOptions,
+  type StreamRunResult,
+  type StreamState,
+} from './stream/consumer.js';

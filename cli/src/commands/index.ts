@@ -17,6 +17,7 @@ import { preflightCommand } from './preflight.js';
 import { serveCommand } from './serve.js';
 import { sourcesCommand } from './sources.js';
 import { sqlCommand } from './sql.js';
+import { streamCommand } from './stream.js';
 import type { CommandModule } from './types.js';
 
 export type { CommandModule } from './types.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandModule[] = [
   sqlCommand,
   serveCommand,
   dashboardCommand,
+  streamCommand,
   benchCommand,
   contractsCommand,
   deployCommand,
