@@ -573,7 +573,7 @@ export async function produceStream(set: ContractSet, options: ProduceOptions): 
 }
 
 /** The batch world of a landing manifest (`<lake>/landing/_manifest.json`): the stream continues it. */
-export function streamWorldOf(manifest: Pick<Manifest, 'users' | 'days' | 'start_date' | 'seed'>): StreamWorld {
+export function streamWorldOf(manifest: { readonly users: number; readonly days: number; readonly start_date: string; readonly seed: string }): StreamWorld {
   return { users: manifest.users, days: manifest.days, startDate: manifest.start_date, seed: manifest.seed };
 }
 
@@ -582,7 +582,7 @@ export function streamWorldOf(manifest: Pick<Manifest, 'users' | 'days' | 'start
  * moved to a later day by a late-arrival defect): dataset → primary-key values joined by "|".
  * The producer never streams an event whose parent is one of them.
  */
-export function parentExclusions(manifest: Pick<Manifest, 'defects'>): Map<string, Set<string>> {
+export function parentExclusions(manifest: { readonly defects: Manifest['defects'] }): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const d of manifest.defects) {
     if (d.expect.outcome !== 'quarantined' && d.kind !== 'late_within_watermark' && d.kind !== 'late_beyond_watermark') continue;
