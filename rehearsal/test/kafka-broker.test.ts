@@ -3,6 +3,7 @@
  * from .cache/kafka/jars (scripts/setup.sh), on 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,7 @@ describe('broker lifecycle', () => {
       await expect(
         roundTrip(broker.bootstrap, broker.saslBootstrap ?? '', 'broker-test-plain-bad', {
           sasl: { mechanism: 'PLAIN', username: '$ConnectionString', password: 'wrong' },
+          retries: 0,
         }),
       ).rejects.toThrow();
     } catch (error) {
@@ -148,6 +150,28 @@ describe('broker lifecycle', () => {
     expect(kept).toBe(false);
     expect(alive(broker.pid)).toBe(false);
     expect(existsSync(broker.dir)).toBe(false);
+  }, 120_000);
+
+  it('a Node process killed with SIGKILL takes its broker with it (the watchdog), so no test run leaks a JVM', async () => {
+    // serve-broker.js is the built startKafkaBroker (run `tsc -b` first; scripts/test.sh does)
+    const script = join(process.cwd(), 'rehearsal', 'dist', 'src', 'kafka', 'serve-broker.js');
+    expect(existsSync(script)).toBe(true);
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+      });
+      child.once('exit', () => reject(new Error(`serve-broker exited: ${buf}`)));
+    });
+    const info = JSON.parse(line) as { pid: number; dir: string; bootstrap: string };
+    expect(alive(info.pid)).toBe(true);
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(alive(info.pid)).toBe(false);
+    rmSync(info.dir, { recursive: true, force: true }); // nobody was left to remove it
   }, 120_000);
 
   it('a failing start (bad server.properties) keeps the folder and names the log', async () => {

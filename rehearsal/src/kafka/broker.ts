@@ -277,12 +277,13 @@ function hookExit(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = (): void => {
+      // Another handler (the CLI's abort) owns the shutdown: it stops the broker in its own
+      // time (a consumer may still commit); 'exit' and the watchdog are the backstops.
+      if (process.listenerCount(signal) > 1) return;
+      // Alone: stop the brokers, then behave as if we had not listened (the default action ends the process).
       for (const b of live) killGroup(b.pid, 'SIGKILL');
-      // Alone: behave as if we had not listened (the default action ends the process).
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }
