@@ -63,6 +63,27 @@ describe('stream produce', () => {
     expect(r.err).toMatch(/stream produce: \d+\/200 records/);
   }, 120_000);
 
+  it('stops at the abort signal (SIGINT / SIGTERM in bin.ts) after the send in flight, reporting what was sent', async () => {
+    const manifest = join(TMP, 'interrupted.json');
+    const interrupt = new AbortController();
+    const running = run(
+      ['stream', 'produce', '--bootstrap', kafka.broker.bootstrap, '--rate', '50', '--duration', '60', '--manifest', manifest, '--no-progress'],
+      {
+        cwd: ROOT,
+        signal: interrupt.signal,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    interrupt.abort(new Error('stop'));
+    const r = await running;
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/^stream produce: interrupted after \d+ records/);
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { interrupted: boolean; records: number };
+    expect(m.interrupted).toBe(true);
+    expect(m.records).toBeGreaterThan(0);
+    expect(m.records).toBeLessThan(3000);
+  }, 120_000);
+
   it('needs exactly one target', async () => {
     const none = await run(['stream', 'produce', '--rate', '1', '--duration', '1'], { cwd: ROOT });
     expect(none.code).toBe(1);

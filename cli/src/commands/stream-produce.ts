@@ -156,7 +156,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 / 143 interrupted (what was
       if (ctx.jsonMode) ctx.printJson(summary);
       else
         ctx.print(
-          `stream produce: ${summary.records} records to ${summary.target} in ${(summary.duration_ms / 1000).toFixed(1)} s (${summary.rate_achieved}/s; world ${from === undefined ? 'the demo defaults' : ctx.display(from)})`,
+          `stream produce: ${summary.interrupted ? 'interrupted after ' : ''}${summary.records} records to ${summary.target} in ${(summary.duration_ms / 1000).toFixed(1)} s (${summary.rate_achieved}/s; world ${from === undefined ? 'the demo defaults' : ctx.display(from)})`,
           ...summary.topics.map(
             (t) =>
               `  ${t.topic.padEnd(28)} ${String(t.records).padStart(8)} records  ${String(t.events).padStart(8)} events  dup ${t.duplicates}  late within ${t.late_within}  beyond ${t.late_beyond}  (key ${t.key_column})`,
