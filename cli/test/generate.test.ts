@@ -29,7 +29,7 @@ describe('streampulse generate', () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
     expect(a.out).toMatch(
-      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 2 jobs \(streampulse-step, streampulse-daily\) and \d+ job specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\nwrote 13 files to .*metabase: the serving database entry, 1 dashboard with 10 native questions \(ids resolved by `streampulse metabase provision`\)\n$/,
+      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 3 jobs \(streampulse-step, streampulse-daily, streampulse-stream\) and \d+ job specs \+ \d+ stream specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\nwrote 13 files to .*metabase: the serving database entry, 1 dashboard with 10 native questions \(ids resolved by `streampulse metabase provision`\)\n$/,
     );
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
@@ -53,7 +53,11 @@ describe('streampulse generate', () => {
     // the bundle: databricks.yml, a resource file per job, the specs, and the runtime project the wheel is built from
     const bundle = readdirSync(join(TMP, 'a', 'databricks')).sort();
     expect(bundle).toStrictEqual([GENERATED_MARKER, 'databricks.yml', 'resources', 'runtime', 'specs']);
-    expect(readdirSync(join(TMP, 'a', 'databricks', 'resources')).sort()).toStrictEqual(['streampulse-daily.job.yml', 'streampulse-step.job.yml']);
+    expect(readdirSync(join(TMP, 'a', 'databricks', 'resources')).sort()).toStrictEqual([
+      'streampulse-daily.job.yml',
+      'streampulse-step.job.yml',
+      'streampulse-stream.job.yml',
+    ]);
     const yml = readFileSync(join(TMP, 'a', 'databricks', 'databricks.yml'), 'utf8');
     const artifact = /\n {4}path: (\S+)\n/.exec(yml)![1]!;
     // inside the bundle root: the bundle deploys from wherever --out put it

@@ -96,7 +96,12 @@ export function createEstate(config: StackConfig, set: ContractSet, secrets: Est
   // Vault (its record) and to the Databricks secret scope the jobs read (one name: PII_SALT).
   const salt = new random.RandomPassword(RANDOM_SECRETS.piiSalt, { length: 48, special: false });
   security.secret('pii-salt', PII_SALT.keyVaultSecret, salt.result, estate, security);
-  const dbw = new Databricks('databricks', estate, { lake, accessConnector: connector, piiSalt: salt.result });
+  const dbw = new Databricks('databricks', estate, {
+    lake,
+    accessConnector: connector,
+    piiSalt: salt.result,
+    eventHubs: { kafkaBootstrap: eventHubs.kafkaBootstrap, listenConnectionString: eventHubs.listenConnectionString },
+  });
   const adf = new DataFactory('datafactory', estate, {
     lake,
     keyVaultName: security.vaultName,

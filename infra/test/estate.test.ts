@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR, type ContractSet } from '@streampulse/contracts';
-import { PII_SALT, compileJobs } from '@streampulse/jobs';
+import { EVENT_HUBS_KAFKA_SECRETS, PII_SALT, compileJobs } from '@streampulse/jobs';
 import { generateFactory, NAMES } from '@streampulse/pipelines';
 import { SERVING_DEFAULTS, servingMigrations } from '@streampulse/sql';
 import { join } from 'node:path';
@@ -210,9 +210,27 @@ describe('Databricks (Pulumi mocks)', () => {
       expect(ofType(s, `${T}keyvault:Secret`).map((x) => x.inputs['secretName'])).toContain(PII_SALT.keyVaultSecret);
       // a service principal cannot create a Key Vault-backed scope (it needs a user's Entra token)
       expect(one(s, 'databricks:index/secretScope:SecretScope').inputs).toMatchObject({ name: PII_SALT.scope, backendType: 'DATABRICKS' });
-      const secret = one(s, 'databricks:index/secret:Secret').inputs;
+      const secret = one(s, 'databricks:index/secret:Secret', 'databricks-secret-pii-salt').inputs;
       expect(secret).toMatchObject({ scope: PII_SALT.scope, key: PII_SALT.key });
       expect(isPulumiSecret(secret['stringValue'])).toBe(true);
+    }
+  });
+
+  it("the stream job's Kafka endpoint: Event Hubs' bootstrap server and listen connection string in the same scope, under EVENT_HUBS_KAFKA_SECRETS", () => {
+    for (const [, s] of stacks()) {
+      const keys = ofType(s, 'databricks:index/secret:Secret').map((x) => `${String(x.inputs['scope'])}/${String(x.inputs['key'])}`);
+      expect(keys.sort()).toEqual(
+        [PII_SALT.key, EVENT_HUBS_KAFKA_SECRETS.bootstrapKey, EVENT_HUBS_KAFKA_SECRETS.connectionStringKey].map((k) => `${PII_SALT.scope}/${k}`).sort(),
+      );
+      const ns = String(one(s, `${T}eventhub:Namespace`).inputs['namespaceName']);
+      const bootstrap = one(s, 'databricks:index/secret:Secret', 'databricks-secret-eventhubs-bootstrap').inputs;
+      expect(bootstrap).toMatchObject({ scope: EVENT_HUBS_KAFKA_SECRETS.scope, key: EVENT_HUBS_KAFKA_SECRETS.bootstrapKey });
+      // the provider marks every secret value secret; the bootstrap server is the namespace's Kafka endpoint
+      const raw = bootstrap['stringValue'];
+      expect(isPulumiSecret(raw) ? (raw as { value: unknown }).value : raw).toBe(`${ns}.servicebus.windows.net:9093`);
+      const listen = one(s, 'databricks:index/secret:Secret', 'databricks-secret-eventhubs-listen').inputs;
+      expect(listen).toMatchObject({ scope: EVENT_HUBS_KAFKA_SECRETS.scope, key: EVENT_HUBS_KAFKA_SECRETS.connectionStringKey });
+      expect(isPulumiSecret(listen['stringValue'])).toBe(true);
     }
   });
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABRICKS_STEP_JOB, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
+import { DATABRICKS_STEP_JOB, DATABRICKS_STREAM_JOB, PII_SALT, RUNTIME_WHEEL } from '@streampulse/jobs';
 import { NAMES } from '@streampulse/pipelines';
 import { METABASE_API_KEY_SECRET, METABASE_ENCRYPTION_KEY_SECRET } from '../src/components/metabase.js';
 import { DEPLOY_TIME_KEYS, SECRET_KEYS } from '../src/config.js';
@@ -101,6 +101,7 @@ const dailyJob = (files: Json): Json =>
   Object.values(files)
     .flatMap((d: Json) => Object.values(d?.resources?.jobs ?? {}) as Json[])
     .find((j) => j.name !== DATABRICKS_STEP_JOB)!;
+const streamJob = (files: Json): Json => files[`resources/${DATABRICKS_STREAM_JOB}.job.yml`].resources.jobs[DATABRICKS_STREAM_JOB.replace(/-/g, '_')];
 const databricksJobActivity = (files: Json): Json =>
   (files[`pipeline/${NAMES.plIngest}.json`].properties.activities as Json[]).find((a) => a.type === 'DatabricksJob')!;
 
@@ -418,6 +419,24 @@ const breaks: [string, 'dev' | 'prod', string, () => PreflightEstate][] = [
     'prod',
     'databricks-jobs-unscheduled',
     () => bundle(prod, (f) => void (dailyJob(f).schedule = { quartz_cron_expression: '0 30 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' })),
+  ],
+  [
+    'the scheduled stream job running continuously',
+    'prod',
+    'databricks-jobs-unscheduled',
+    () => bundle(prod, (f) => void (streamJob(f).continuous = { pause_status: 'UNPAUSED' })),
+  ],
+  [
+    'a batch step in the scheduled stream job',
+    'dev',
+    'databricks-jobs-unscheduled',
+    () => bundle(dev, (f) => void (streamJob(f).tasks[0].python_wheel_task.parameters[0] = 'run')),
+  ],
+  [
+    'the Event Hubs connection string the stream job reads missing from the secret scope',
+    'dev',
+    'databricks-secret-references',
+    () => dropResource(dev, (r) => r.name === 'databricks-secret-eventhubs-listen'),
   ],
   [
     'a Databricks job with a schedule in the estate',

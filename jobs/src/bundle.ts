@@ -10,10 +10,14 @@
  *                                   service principal, the lake account per target)
  *   resources/<job>.job.yml         one job resource each: DATABRICKS_STEP_JOB (one task: one
  *                                   step of the plan, chosen by job parameters, what Data
- *                                   Factory starts) and DATABRICKS_DAILY_JOB (the whole task
- *                                   graph bronze → silver → gold → marts → export)
+ *                                   Factory starts), DATABRICKS_DAILY_JOB (the whole task
+ *                                   graph bronze → silver → gold → marts → export) and, when a
+ *                                   contract has a stream_topic, DATABRICKS_STREAM_JOB (one
+ *                                   Structured Streaming task per stream spec, availableNow,
+ *                                   scheduled every few minutes)
  *   specs/index.json, <id>.json     the job specs the runtime executes, synced as workspace
- *                                   files (`${workspace.file_path}/specs` on the cluster)
+ *                                   files (`${workspace.file_path}/specs` on the cluster);
+ *   specs/streams.json              the stream specs (`compileStreams`)
  *   runtime/…                       the runtime's Python project (pyproject.toml + src/), given
  *                                   by the caller: the wheel is built inside the bundle root, so
  *                                   the bundle deploys from any folder (a library path outside
@@ -22,14 +26,25 @@
  * Every task is a `python_wheel_task` (package streampulse_spark, entry point
  * streampulse-spark) with the wheel as its library, a path relative to the resource file
  * that the CLI uploads to the bundle's workspace artifact folder: no DBFS path anywhere.
- * No job carries a schedule, trigger or continuous setting: Data Factory owns the
- * schedule. Job clusters: the pinned LTS runtime, autoscale, spot with on-demand
+ * No batch job carries a schedule, trigger or continuous setting: Data Factory owns the
+ * batch schedule. The stream job is the one scheduled job (a cron schedule; never
+ * `continuous`): each run reads what the topics hold with `availableNow` and stops, so the
+ * bronze and silver tables are minutes old without an always-on cluster. Job clusters: the pinned LTS runtime, autoscale, spot with on-demand
  * fallback, cost tags, single-user (dedicated) access mode; the pseudonymisation salt is
  * read by the runtime from the secret scope PII_SALT.scope, key PII_SALT.key.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { DATABRICKS_DAILY_JOB, DATABRICKS_STEP_JOB, DATABRICKS_STEP_PARAMETERS, PII_SALT, RUNTIME_WHEEL } from './deploy-names.js';
+import {
+  DATABRICKS_DAILY_JOB,
+  DATABRICKS_STEP_JOB,
+  DATABRICKS_STEP_PARAMETERS,
+  DATABRICKS_STREAM_JOB,
+  EVENT_HUBS_KAFKA_SECRETS,
+  PII_SALT,
+  RUNTIME_WHEEL,
+} from './deploy-names.js';
 import { jsonText, lakeStorageRoot, specFiles, taskKey } from './databricks.js';
+import { compileStreams, STREAM_SPECS_FILE } from './stream.js';
 import type { JobPlan, JobSpec } from './spec.js';
 import { yamlText, type YamlValue } from './yaml-text.js';
 
@@ -65,6 +80,8 @@ export interface BundleOptions {
    * batch. Default 8.
    */
   readonly stepMaxConcurrentRuns?: number;
+  /** Minutes between two runs of the stream job (a divisor of 60). Default 5. */
+  readonly streamEveryMinutes?: number;
 }
 
 /** The folder (bundle-relative) that holds the runtime's Python project, where the wheel is built. */
@@ -79,7 +96,17 @@ export const BUNDLE_DEFAULTS: Required<Omit<BundleOptions, 'lakeAccounts' | 'run
   maxWorkers: 4,
   stepMaxWorkers: 2,
   stepMaxConcurrentRuns: 8,
+  streamEveryMinutes: 5,
 };
+
+/** The stream job's schedule every `minutes` (Jobs API CronSchedule: Quartz syntax, UTC, unpaused). */
+export function bundleStreamSchedule(minutes: number): {
+  readonly quartz_cron_expression: string;
+  readonly timezone_id: string;
+  readonly pause_status: 'UNPAUSED';
+} {
+  return { quartz_cron_expression: `0 0/${minutes} * * * ?`, timezone_id: 'UTC', pause_status: 'UNPAUSED' };
+}
 
 /** Bundle resource key of a job (`resources.jobs.<key>`): the job name with underscores. */
 export const bundleJobKey = (jobName: string): string => jobName.replace(/[^A-Za-z0-9_]/g, '_');
@@ -110,6 +137,8 @@ export interface BundleJob {
   readonly max_concurrent_runs: number;
   readonly queue: { readonly enabled: boolean };
   readonly timeout_seconds: number;
+  /** Only the stream job's: every few minutes (the batch jobs are started by Data Factory). */
+  readonly schedule?: ReturnType<typeof bundleStreamSchedule>;
   readonly parameters: readonly { readonly name: string; readonly default: string }[];
   readonly email_notifications: { readonly on_failure: readonly string[] };
   readonly notification_settings: { readonly no_alert_for_skipped_runs: boolean };
@@ -131,7 +160,7 @@ export interface BundleTask {
 }
 
 /** Per layer: [max_retries, min_retry_interval_millis, timeout_seconds]. */
-const RETRY: Record<JobSpec['layer'] | 'export' | 'step', [number, number, number]> = {
+const RETRY: Record<JobSpec['layer'] | 'export' | 'step' | 'stream', [number, number, number]> = {
   bronze: [2, 120_000, 3600],
   silver: [2, 120_000, 3600],
   gold: [1, 60_000, 3600],
@@ -139,6 +168,8 @@ const RETRY: Record<JobSpec['layer'] | 'export' | 'step', [number, number, numbe
   export: [2, 60_000, 1800],
   // one step of any layer; Data Factory's activity retries the run as a whole
   step: [1, 120_000, 3600],
+  // a stream query: a retry resumes from its checkpoint; the next scheduled run does too
+  stream: [1, 60_000, 3600],
 };
 
 const param = (name: string): string => `{{job.parameters.${name}}}`;
@@ -185,11 +216,20 @@ function checkOptions(
     ['maxWorkers', o.maxWorkers],
     ['stepMaxWorkers', o.stepMaxWorkers],
     ['stepMaxConcurrentRuns', o.stepMaxConcurrentRuns],
+    ['streamEveryMinutes', o.streamEveryMinutes],
   ];
   for (const [k, n] of counts) {
     if (!Number.isInteger(n) || n < 1)
       throw new StreamPulseError('BUNDLE_OPTION', `${k} must be a positive whole number, got ${n}`, { remedy: `set ${k} to 1 or more` });
   }
+  if (60 % o.streamEveryMinutes !== 0)
+    throw new StreamPulseError(
+      'BUNDLE_OPTION',
+      `streamEveryMinutes must divide the hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got ${o.streamEveryMinutes}`,
+      {
+        remedy: 'choose a divisor of 60: the schedule is a Quartz cron expression "0 0/<n> * * * ?"',
+      },
+    );
   if (o.maxWorkers < o.minWorkers || o.stepMaxWorkers < o.minWorkers) {
     throw new StreamPulseError('BUNDLE_OPTION', `the autoscale range ${o.minWorkers}–${o.maxWorkers} (step job: –${o.stepMaxWorkers}) ends below its start`, {
       remedy: 'make maxWorkers and stepMaxWorkers at least minWorkers',
@@ -198,7 +238,7 @@ function checkOptions(
 }
 
 /**
- * The bundle's two job resources, keyed by resource key (`bundleJobKey(name)`): the job
+ * The bundle's job resources (the step and daily jobs, and the stream job when a contract has a stream_topic), keyed by resource key (`bundleJobKey(name)`): the job
  * settings the YAML declares, for checks that read them as objects (preflight).
  */
 export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleOptions = {}): Record<string, BundleJob> {
@@ -355,7 +395,49 @@ export function databricksJobs(set: ContractSet, plan: JobPlan, options: BundleO
     job_clusters: [cluster('daily_etl', o.maxWorkers, dailyTags)],
     tasks,
   };
-  return { [bundleJobKey(step.name)]: step, [bundleJobKey(daily.name)]: daily };
+  const out: Record<string, BundleJob> = { [bundleJobKey(step.name)]: step, [bundleJobKey(daily.name)]: daily };
+
+  // ---- the stream job: one Structured Streaming query per stream spec, availableNow, every few minutes
+  const streams = compileStreams(set, plan).streams;
+  if (streams.length > 0) {
+    const streamTags = tags(DATABRICKS_STREAM_JOB, 'schedule');
+    const kafka = [
+      '--kafka-secret-scope',
+      EVENT_HUBS_KAFKA_SECRETS.scope,
+      '--kafka-bootstrap-key',
+      EVENT_HUBS_KAFKA_SECRETS.bootstrapKey,
+      '--kafka-connection-string-key',
+      EVENT_HUBS_KAFKA_SECRETS.connectionStringKey,
+    ];
+    const stream: BundleJob = {
+      name: DATABRICKS_STREAM_JOB,
+      description:
+        `StreamPulse streams: ${streams.map((s) => `${s.source.topic} → ${s.name}`).join(', ')}. ` +
+        `Every ${o.streamEveryMinutes} minutes each task reads its Event Hubs topic (Kafka endpoint) from its checkpoint with availableNow, ` +
+        'MERGEs each micro-batch into bronze/quarantine (keyed by the record) and silver, and stops. A run still going when the next is due: that one is skipped.',
+      tags: streamTags,
+      max_concurrent_runs: 1,
+      queue: { enabled: false },
+      timeout_seconds: RETRY.stream[2] * 2,
+      schedule: bundleStreamSchedule(o.streamEveryMinutes),
+      parameters: [],
+      email_notifications: { on_failure: owners },
+      notification_settings: { no_alert_for_skipped_runs: true },
+      job_clusters: [cluster('stream', o.stepMaxWorkers, streamTags)],
+      tasks: streams.map((s) =>
+        task(
+          taskKey(s.id),
+          `${s.id}: topic ${s.source.topic} → bronze + quarantine + silver (${s.contract})`,
+          [],
+          'stream',
+          ['stream', ...common, '--stream', s.id, ...kafka, ...salt],
+          'stream',
+        ),
+      ),
+    };
+    out[bundleJobKey(stream.name)] = stream;
+  }
+  return out;
 }
 
 const HEADER = ['Generated by `streampulse generate` from the contracts: do not edit (regenerate instead).'];
@@ -408,6 +490,8 @@ export function databricksBundle(set: ContractSet, plan: JobPlan, options: Bundl
     files[bundleJobFile(job.name)] = yamlText({ resources: { jobs: { [bundleJobKey(job.name)]: job as unknown as YamlValue } } }, HEADER);
   }
   for (const [name, doc] of Object.entries(specFiles(plan))) files[`specs/${name}`] = jsonText(doc);
+  const streams = compileStreams(set, plan);
+  if (streams.streams.length > 0) files[`specs/${STREAM_SPECS_FILE}`] = jsonText(streams);
   for (const [path, text] of Object.entries(options.runtimeFiles ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) files[`${BUNDLE_RUNTIME_DIR}/${path}`] = text;
   return files;
 }

@@ -9,6 +9,13 @@
 export const DATABRICKS_STEP_JOB = 'streampulse-step';
 /** The Databricks job (bundle resource) with the whole daily task graph, bronze → silver → gold → export: unscheduled, for manual runs and backfills. */
 export const DATABRICKS_DAILY_JOB = 'streampulse-daily';
+/**
+ * The Databricks job (bundle resource) with the Structured Streaming queries: one task per
+ * stream spec (a contract dataset with `source.stream_topic`), each reading its Event Hubs
+ * topic with `availableNow` and stopping; scheduled every few minutes by the job itself —
+ * fresh in minutes without an always-on cluster. The only scheduled job of the bundle.
+ */
+export const DATABRICKS_STREAM_JOB = 'streampulse-stream';
 /** The job parameters of the step job, in the order the runtime's CLI takes them. */
 export const DATABRICKS_STEP_PARAMETERS = ['command', 'job', 'layer', 'run_date', 'freshness'] as const;
 export type DatabricksStepParameter = (typeof DATABRICKS_STEP_PARAMETERS)[number];
@@ -28,6 +35,21 @@ export const PII_SALT = {
   key: 'streampulse-pii-salt',
   /** Key Vault secret holding the same value (the record of it; Pulumi generates it). */
   keyVaultSecret: 'streampulse-pii-salt',
+} as const;
+
+/**
+ * Event Hubs' Kafka endpoint for the streaming job: the bootstrap server and the
+ * namespace's `listen` connection string (SASL PLAIN with the user name `$ConnectionString`,
+ * as Event Hubs documents for Kafka clients), in the same Databricks secret scope as the
+ * salt, under the names infra also gives them in Key Vault.
+ */
+export const EVENT_HUBS_KAFKA_SECRETS = {
+  /** Databricks secret scope (the one PII_SALT lives in). */
+  scope: PII_SALT.scope,
+  /** `<namespace>.servicebus.windows.net:9093`. */
+  bootstrapKey: 'eventhubs-kafka-bootstrap',
+  /** The namespace-level `listen` rule's connection string (`Endpoint=sb://…;SharedAccessKeyName=listen;SharedAccessKey=…`). */
+  connectionStringKey: 'eventhubs-listen-connection-string',
 } as const;
 
 /** The PySpark runtime's wheel, as `python_wheel_task` names it. */

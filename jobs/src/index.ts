@@ -22,7 +22,9 @@ export {
 export {
   DATABRICKS_STEP_JOB,
   DATABRICKS_DAILY_JOB,
+  DATABRICKS_STREAM_JOB,
   DATABRICKS_STEP_PARAMETERS,
+  EVENT_HUBS_KAFKA_SECRETS,
   DATABRICKS_JOB_IDS_FILE,
   PII_SALT,
   RUNTIME_WHEEL,
@@ -42,9 +44,20 @@ export {
   BUNDLE_SPECS_PATH,
   BUNDLE_STORAGE_ROOT,
   BUNDLE_RUN_AS_VARIABLE,
+  bundleStreamSchedule,
   type BundleOptions,
   type BundleTarget,
   type BundleJob,
   type BundleTask,
 } from './bundle.js';
+export {
+  compileStreams,
+  STREAM_CHECKPOINT_DIR,
+  STREAM_MAX_OFFSETS_PER_TRIGGER,
+  STREAM_RECORD_KEY,
+  STREAM_SPECS_FILE,
+  type StreamPlan,
+  type StreamSpec,
+  type StreamSourceSpec,
+} from './stream.js';
 export { yamlText, yamlScalar, type YamlValue } from './yaml-text.js';

@@ -16,11 +16,15 @@ import {
   DATABRICKS_DAILY_JOB,
   DATABRICKS_STEP_JOB,
   DATABRICKS_STEP_PARAMETERS,
+  DATABRICKS_STREAM_JOB,
+  EVENT_HUBS_KAFKA_SECRETS,
+  LAKE_FILE_SYSTEMS,
   PII_SALT,
   RUNTIME_WHEEL,
   bundleJobFile,
   bundleJobKey,
   compileJobs,
+  compileStreams,
   databricksBundle,
   databricksJobs,
   specFiles,
@@ -40,6 +44,7 @@ const set = loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR));
 const plan = compileJobs(set);
 const files = databricksBundle(set, plan);
 const jobs = databricksJobs(set, plan);
+const streams = compileStreams(set, plan).streams;
 
 type Doc = Record<string, unknown> & {
   bundle?: { name: string };
@@ -93,23 +98,21 @@ describe('databricksBundle', () => {
       'databricks.yml',
       bundleJobFile(DATABRICKS_STEP_JOB),
       bundleJobFile(DATABRICKS_DAILY_JOB),
+      bundleJobFile(DATABRICKS_STREAM_JOB),
     ]);
     expect(bundleJobFile(DATABRICKS_STEP_JOB)).toBe('resources/streampulse-step.job.yml');
     expect(
       Object.keys(files)
         .filter((f) => f.startsWith('specs/'))
         .sort(),
-    ).toStrictEqual(
-      Object.keys(specFiles(plan))
-        .map((f) => `specs/${f}`)
-        .sort(),
-    );
+    ).toStrictEqual([...Object.keys(specFiles(plan)), 'streams.json'].map((f) => `specs/${f}`).sort());
   });
 
   it('every YAML file reads back (with the yaml package) to exactly the generated objects', () => {
     expect(resourceJobs().map(([file, key, job]) => [file, key, job.name])).toStrictEqual([
       [bundleJobFile(DATABRICKS_STEP_JOB), bundleJobKey(DATABRICKS_STEP_JOB), DATABRICKS_STEP_JOB],
       [bundleJobFile(DATABRICKS_DAILY_JOB), bundleJobKey(DATABRICKS_DAILY_JOB), DATABRICKS_DAILY_JOB],
+      [bundleJobFile(DATABRICKS_STREAM_JOB), bundleJobKey(DATABRICKS_STREAM_JOB), DATABRICKS_STREAM_JOB],
     ]);
     for (const [, key, job] of resourceJobs()) expect(job).toStrictEqual(JSON.parse(JSON.stringify(jobs[key])));
     expect(main.bundle).toStrictEqual({ name: 'streampulse' });
@@ -134,11 +137,12 @@ describe('databricksBundle', () => {
     ]);
   });
 
-  it('no job has a schedule, trigger or continuous setting: Data Factory owns the schedule (one active schedule per batch)', () => {
+  it('no batch job has a schedule, trigger or continuous setting: Data Factory owns the batch schedule (one active schedule per batch)', () => {
     for (const [file, key, job] of resourceJobs()) {
+      if (job.name === DATABRICKS_STREAM_JOB) continue;
       for (const k of ['schedule', 'trigger', 'triggers', 'continuous']) expect({ file, key, has: k in job }).toStrictEqual({ file, key, has: false });
     }
-    for (const text of yamlFiles.map((f) => files[f]!))
+    for (const text of yamlFiles.filter((f) => f !== bundleJobFile(DATABRICKS_STREAM_JOB)).map((f) => files[f]!))
       expect(text).not.toMatch(/^\s*(schedule|trigger|triggers|continuous|quartz_cron_expression|pause_status):/m);
     // nor presets that would add or unpause one
     for (const t of Object.values(main.targets!)) expect(Object.keys(t)).not.toContain('presets');
@@ -152,7 +156,7 @@ describe('databricksBundle', () => {
       // a JSON array of strings: job parameters are not pushed down to it, so each one is referenced explicitly
       expect(Array.isArray(t.python_wheel_task.parameters) && t.python_wheel_task.parameters.every((p) => typeof p === 'string')).toBe(true);
       expect(Object.keys(t.python_wheel_task)).not.toContain('named_parameters');
-      expect(['run', 'export', '{{job.parameters.command}}']).toContain(t.python_wheel_task.parameters[0]);
+      expect(['run', 'export', 'stream', '{{job.parameters.command}}']).toContain(t.python_wheel_task.parameters[0]);
     }
   });
 
@@ -324,6 +328,67 @@ describe('databricksBundle', () => {
     expect(() => databricksBundle(set, plan, { runtimeFiles: { 'src/x.py': '' } })).toThrow(/no pyproject\.toml/);
     expect(() => databricksBundle(set, plan, { lakeAccounts: { prod: 'St-Lake' } })).toThrow(/not a storage account name/);
     expect(() => databricksBundle(set, plan, { minWorkers: 3, stepMaxWorkers: 2 })).toThrow(/ends below its start/);
+  });
+
+  it('the stream job: a Quartz cron schedule every few minutes in UTC, unpaused, never continuous; one run at a time, a late one skipped (checked against the documented contract)', () => {
+    const job = jobs[bundleJobKey(DATABRICKS_STREAM_JOB)]!;
+    // Jobs API CronSchedule: quartz_cron_expression and timezone_id required, pause_status PAUSED | UNPAUSED
+    expect(job.schedule).toStrictEqual({ quartz_cron_expression: '0 0/5 * * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' });
+    for (const k of ['trigger', 'continuous']) expect(k in job).toBe(false);
+    expect(job.max_concurrent_runs).toBe(1);
+    expect(job.queue).toStrictEqual({ enabled: false });
+    const every = YAML.parse(databricksBundle(set, plan, { streamEveryMinutes: 15 })[bundleJobFile(DATABRICKS_STREAM_JOB)]!) as Doc;
+    expect(every.resources!.jobs[bundleJobKey(DATABRICKS_STREAM_JOB)]!.schedule!.quartz_cron_expression).toBe('0 0/15 * * * ?');
+    for (const bad of [0, 7, 90, 2.5]) expect(() => databricksBundle(set, plan, { streamEveryMinutes: bad })).toThrow(StreamPulseError);
+  });
+
+  it("the stream job: one task per stream spec, each the runtime's stream command with the Event Hubs secrets by name, never their values", () => {
+    const job = jobs[bundleJobKey(DATABRICKS_STREAM_JOB)]!;
+    expect(streams.map((s) => s.name).sort()).toStrictEqual(
+      set.datasets
+        .filter((d) => d.source.stream_topic !== undefined)
+        .map((d) => d.dataset)
+        .sort(),
+    );
+    expect(job.tasks.map((t) => t.task_key)).toStrictEqual(streams.map((s) => taskKey(s.id)));
+    for (const [i, t] of job.tasks.entries()) {
+      const args = t.python_wheel_task.parameters;
+      const flag = (f: string): string | undefined => (args.includes(f) ? args[args.indexOf(f) + 1] : undefined);
+      expect(args[0]).toBe('stream');
+      expect(t.depends_on).toBeUndefined();
+      expect(flag('--stream')).toBe(streams[i]!.id);
+      expect([flag('--kafka-secret-scope'), flag('--kafka-bootstrap-key'), flag('--kafka-connection-string-key')]).toStrictEqual([
+        EVENT_HUBS_KAFKA_SECRETS.scope,
+        EVENT_HUBS_KAFKA_SECRETS.bootstrapKey,
+        EVENT_HUBS_KAFKA_SECRETS.connectionStringKey,
+      ]);
+      expect(t.job_cluster_key).toBe(job.job_clusters[0]!.job_cluster_key);
+    }
+    expect(JSON.parse(files['specs/streams.json']!)).toStrictEqual(JSON.parse(JSON.stringify(compileStreams(set, plan))));
+  });
+
+  it("stream specs: the topic, the bronze job's columns and watermark, the targets and keys, a checkpoint in the lake per stream", () => {
+    expect(streams.length).toBeGreaterThan(0);
+    for (const s of streams) {
+      const ds = set.datasets.find((d) => d.dataset === s.name)!;
+      const bronze = plan.jobs.find((j) => j.id === s.bronze_job)!;
+      const parse = bronze.steps.find((x) => x.op === 'parse')!;
+      expect(s.source.topic).toBe(ds.source.stream_topic);
+      expect(s.source.key).toBe(ds.source.stream_key ?? null);
+      expect(parse.op === 'parse' && s.columns).toStrictEqual(parse.op === 'parse' && parse.columns);
+      expect(s.watermark).toStrictEqual({
+        event_time: ds.event_time,
+        max_delay_hours: ds.watermark.max_delay_hours,
+        delay_threshold: `${ds.watermark.max_delay_hours} hours`,
+      });
+      expect(plan.jobs.some((j) => j.id === s.silver_job && j.layer === 'silver')).toBe(true);
+      expect(s.targets.silver.merge_key).toStrictEqual(ds.silver.dedupe.key);
+      expect(s.targets.bronze.merge_key).toStrictEqual(['_source_file', '_line_no']);
+      // the checkpoint lives in one of the lake's file systems (a Unity Catalog external location covers it)
+      expect(LAKE_FILE_SYSTEMS as readonly string[]).toContain(s.checkpoint.split('/')[0]);
+      expect(s.trigger).toBe('available_now');
+    }
+    expect(new Set(streams.map((s) => s.checkpoint)).size).toBe(streams.length);
   });
 
   it('writes the specs the runtime loads: index.json in execution order, one file per job', () => {

@@ -7,7 +7,7 @@
  * Adding a target (dbt, odcs are planned) is adding one entry to TARGETS.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
+import { compileStreams, databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
 import { entityCounts, factoryFileText, generateFactory, type FactoryOptions } from '@streampulse/pipelines';
 import { servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
 import { metabasePayloads } from '@streampulse/dashboards';
@@ -61,7 +61,8 @@ const databricks: GenerateTarget = {
   files: (i) => databricksBundle(i.set, i.plan, i.bundle),
   summary: (i) => {
     const jobs = Object.values(databricksJobs(i.set, i.plan, i.bundle)).map((j) => j.name);
-    return `a Databricks Asset Bundle with ${count(jobs.length, 'job')} (${jobs.join(', ')}) and ${count(i.plan.jobs.length, 'job spec')} in specs/`;
+    const streams = compileStreams(i.set, i.plan).streams.length;
+    return `a Databricks Asset Bundle with ${count(jobs.length, 'job')} (${jobs.join(', ')}) and ${count(i.plan.jobs.length, 'job spec')}${streams > 0 ? ` + ${count(streams, 'stream spec')}` : ''} in specs/`;
   },
 };
 

@@ -9,16 +9,18 @@
  *     so the jobs' `abfss://` paths are governed by Unity Catalog, not by keys;
  *   - the Databricks-backed secret scope `PII_SALT.scope` with the pseudonymisation salt
  *     under `PII_SALT.key` (a service principal cannot create a Key Vault-backed scope:
- *     that needs a user's Entra token; the same value is kept in Key Vault by the program).
+ *     that needs a user's Entra token; the same value is kept in Key Vault by the program),
+ *     and Event Hubs' Kafka bootstrap server and `listen` connection string under
+ *     `EVENT_HUBS_KAFKA_SECRETS` (the stream job's Kafka source reads them).
  * The jobs themselves, the runtime wheel and the job specs are NOT created here: the
  * Databricks Asset Bundle that `streampulse generate` writes owns them (`databricks bundle
- * deploy -t <env>` in the deploy workflow, as the same identity). Their schedule is Data
- * Factory's: no job carries one.
+ * deploy -t <env>` in the deploy workflow, as the same identity). The batch schedule is
+ * Data Factory's; only the stream job carries a schedule of its own.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as azureDatabricks from '@pulumi/azure-native/databricks/index.js';
 import * as databricks from '@pulumi/databricks';
-import { LAKE_FILE_SYSTEMS, PII_SALT, type LakeFileSystem, lakeStorageRoot } from '@streampulse/jobs';
+import { EVENT_HUBS_KAFKA_SECRETS, LAKE_FILE_SYSTEMS, PII_SALT, type LakeFileSystem, lakeStorageRoot } from '@streampulse/jobs';
 import { type Estate, diagnostics, grant, privateEndpoint, publicAccess } from '../context.js';
 import type { DataLake } from './data-lake.js';
 
@@ -50,6 +52,8 @@ export interface DatabricksProps {
   readonly accessConnector: azureDatabricks.AccessConnector;
   /** The pseudonymisation salt (a Pulumi secret). */
   readonly piiSalt: pulumi.Output<string>;
+  /** Event Hubs' Kafka endpoint for the stream job: bootstrap server and the `listen` connection string (a Pulumi secret). */
+  readonly eventHubs: { readonly kafkaBootstrap: string; readonly listenConnectionString: pulumi.Output<string> };
 }
 
 export class Databricks extends pulumi.ComponentResource {
@@ -121,6 +125,20 @@ export class Databricks extends pulumi.ComponentResource {
     new databricks.Secret(
       `${name}-secret-pii-salt`,
       { scope: PII_SALT.scope, key: PII_SALT.key, stringValue: pulumi.secret(p.piiSalt) },
+      { ...inWorkspace, dependsOn: [this.secretScope] },
+    );
+    new databricks.Secret(
+      `${name}-secret-eventhubs-bootstrap`,
+      { scope: EVENT_HUBS_KAFKA_SECRETS.scope, key: EVENT_HUBS_KAFKA_SECRETS.bootstrapKey, stringValue: p.eventHubs.kafkaBootstrap },
+      { ...inWorkspace, dependsOn: [this.secretScope] },
+    );
+    new databricks.Secret(
+      `${name}-secret-eventhubs-listen`,
+      {
+        scope: EVENT_HUBS_KAFKA_SECRETS.scope,
+        key: EVENT_HUBS_KAFKA_SECRETS.connectionStringKey,
+        stringValue: pulumi.secret(p.eventHubs.listenConnectionString),
+      },
       { ...inWorkspace, dependsOn: [this.secretScope] },
     );
 

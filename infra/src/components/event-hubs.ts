@@ -9,6 +9,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as eventhub from '@pulumi/azure-native/eventhub/index.js';
 import type { ContractSet } from '@streampulse/contracts';
+import { EVENT_HUBS_KAFKA_SECRETS } from '@streampulse/jobs';
 import { type Estate, diagnostics, privateEndpoint, publicAccess } from '../context.js';
 import type { Security } from './security.js';
 
@@ -20,10 +21,10 @@ export function streamTopics(set: ContractSet): { topic: string; dataset: string
     .sort((a, b) => (a.topic < b.topic ? -1 : 1));
 }
 
-/** Key Vault secret names of the Event Hubs connection information. */
+/** Key Vault secret names of the Event Hubs connection information (the Databricks secret scope uses the same names: EVENT_HUBS_KAFKA_SECRETS). */
 export const EVENT_HUBS_SECRETS = {
-  bootstrap: 'eventhubs-kafka-bootstrap',
-  listen: 'eventhubs-listen-connection-string',
+  bootstrap: EVENT_HUBS_KAFKA_SECRETS.bootstrapKey,
+  listen: EVENT_HUBS_KAFKA_SECRETS.connectionStringKey,
   send: 'eventhubs-send-connection-string',
 } as const;
 
@@ -32,6 +33,8 @@ export class EventHubs extends pulumi.ComponentResource {
   readonly namespaceName: string;
   readonly hubs: Readonly<Record<string, eventhub.EventHub>>;
   readonly kafkaBootstrap: string;
+  /** The namespace-level `listen` rule's connection string (a Pulumi secret): what the streaming job reads with. */
+  readonly listenConnectionString: pulumi.Output<string>;
 
   constructor(name: string, e: Estate, p: { readonly security: Security }, opts?: pulumi.ComponentResourceOptions) {
     super('streampulse:infra:EventHubs', name, {}, opts);
@@ -100,7 +103,8 @@ export class EventHubs extends pulumi.ComponentResource {
       );
     const security = p.security;
     security.secret(`${name}-bootstrap`, EVENT_HUBS_SECRETS.bootstrap, pulumi.output(this.kafkaBootstrap), e, this);
-    security.secret(`${name}-listen`, EVENT_HUBS_SECRETS.listen, keys(rule('listen')), e, this);
+    this.listenConnectionString = keys(rule('listen'));
+    security.secret(`${name}-listen`, EVENT_HUBS_SECRETS.listen, this.listenConnectionString, e, this);
     security.secret(`${name}-send`, EVENT_HUBS_SECRETS.send, keys(rule('send')), e, this);
     privateEndpoint(e, 'evhns', { resourceId: this.namespace.id, groupId: 'namespace', zone: 'privatelink.servicebus.windows.net' }, this);
     diagnostics(e, `${name}-namespace`, this.namespace.id, this);

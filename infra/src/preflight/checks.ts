@@ -15,6 +15,8 @@ import {
   DATABRICKS_JOB_IDS_FILE,
   DATABRICKS_STEP_JOB,
   DATABRICKS_STEP_PARAMETERS,
+  DATABRICKS_STREAM_JOB,
+  EVENT_HUBS_KAFKA_SECRETS,
   LAKE_FILE_SYSTEMS,
   PII_SALT,
   RUNTIME_WHEEL,
@@ -296,18 +298,28 @@ function keyVaultSecretReferences(e: PreflightEstate): Check {
   );
 }
 
-/** The (scope, key) pairs the artifacts name: the bundle's --secret-scope/--secret-key, the specs' salt_secret, any {{secrets/scope/key}}. */
-function databricksSecretRefs(e: PreflightEstate): { where: string; scope: string; key: string }[] {
-  const refs: { where: string; scope: string; key: string }[] = [];
+/**
+ * The (scope, key) pairs the artifacts name: the bundle's --secret-scope/--secret-key (the salt), the stream
+ * tasks' --kafka-secret-scope with --kafka-bootstrap-key / --kafka-connection-string-key (Event Hubs), the
+ * specs' salt_secret, any {{secrets/scope/key}}.
+ */
+function databricksSecretRefs(e: PreflightEstate): { where: string; scope: string; key: string; kafka?: boolean }[] {
+  const refs: { where: string; scope: string; key: string; kafka?: boolean }[] = [];
   const scopes = new Set<string>();
   for (const j of bundleJobs(e)) {
     for (const t of tasksOf(j)) {
       const params = wheelParams(t);
       const scope = flagValue(params, '--secret-scope');
       const key = flagValue(params, '--secret-key');
+      const where = `bundle ${jobName(j)}/${str(t['task_key']) ?? '?'}`;
       if (scope !== undefined) scopes.add(scope);
-      if (scope !== undefined || key !== undefined)
-        refs.push({ where: `bundle ${jobName(j)}/${str(t['task_key']) ?? '?'}`, scope: scope ?? '(none)', key: key ?? '(none)' });
+      if (scope !== undefined || key !== undefined) refs.push({ where, scope: scope ?? '(none)', key: key ?? '(none)' });
+      const kafkaScope = flagValue(params, '--kafka-secret-scope');
+      for (const flag of ['--kafka-bootstrap-key', '--kafka-connection-string-key']) {
+        const k = flagValue(params, flag);
+        if (kafkaScope !== undefined || k !== undefined)
+          refs.push({ where: `${where} (${flag})`, scope: kafkaScope ?? '(none)', key: k ?? '(none)', kafka: true });
+      }
     }
   }
   const specScope = scopes.size === 1 ? [...scopes][0]! : PII_SALT.scope;
@@ -346,18 +358,25 @@ function databricksSecretReferences(e: PreflightEstate): Check {
     if (!scopes.some((s) => s.inputs['name'] === scope))
       problems.push(`secret scope '${scope}' (named by ${where}) is not created (scopes: ${list(scopes.map((s) => String(s.inputs['name'])))})`);
     const secret = secrets.find((s) => s.inputs['scope'] === scope && s.inputs['key'] === key);
+    const kafka = refs.some((r) => r.kafka === true && r.scope === scope && r.key === key);
     if (secret === undefined)
       problems.push(
         `secret ${scope}/${key} (named by ${where}) is not created (secrets: ${list(secrets.map((s) => `${String(s.inputs['scope'])}/${String(s.inputs['key'])}`))})`,
       );
-    else if (!isPulumiSecret(secret.inputs['stringValue']) || unwrap(secret.inputs['stringValue']) !== saltValue || saltValue === undefined)
+    else if (kafka) {
+      // Event Hubs' Kafka endpoint: the bootstrap server and the listen rule's connection string (a Pulumi secret)
+      if (key === EVENT_HUBS_KAFKA_SECRETS.connectionStringKey && !isPulumiSecret(secret.inputs['stringValue']))
+        problems.push(`secret ${scope}/${key} (the Event Hubs connection string) is not a Pulumi secret`);
+      if (![EVENT_HUBS_KAFKA_SECRETS.bootstrapKey, EVENT_HUBS_KAFKA_SECRETS.connectionStringKey].includes(key as never))
+        problems.push(`secret ${scope}/${key} (named by ${where}) is not one of EVENT_HUBS_KAFKA_SECRETS`);
+    } else if (!isPulumiSecret(secret.inputs['stringValue']) || unwrap(secret.inputs['stringValue']) !== saltValue || saltValue === undefined)
       problems.push(`secret ${scope}/${key} does not hold the generated salt (random.RandomPassword) as a Pulumi secret`);
   }
   return result(
     'databricks-secret-references',
     `Databricks secrets named by the bundle's tasks, the job specs' salt_secret and {{secrets/…}} references: ${list(pairs)}; in the estate: ${list(secrets.map((s) => `${String(s.inputs['scope'])}/${String(s.inputs['key'])}`))}`,
     problems,
-    `name the salt PII_SALT everywhere (scope '${PII_SALT.scope}', key '${PII_SALT.key}', @streampulse/jobs deploy-names.ts) and create it with databricks.SecretScope/Secret (infra/src/components/databricks.ts)`,
+    `name the salt PII_SALT everywhere (scope '${PII_SALT.scope}', key '${PII_SALT.key}', @streampulse/jobs deploy-names.ts) and the Event Hubs secrets EVENT_HUBS_KAFKA_SECRETS, and create them with databricks.SecretScope/Secret (infra/src/components/databricks.ts)`,
   );
 }
 
@@ -848,16 +867,26 @@ function oneSchedulePerBatch(e: PreflightEstate): Check {
 function databricksJobsUnscheduled(e: PreflightEstate): Check {
   const problems: string[] = [];
   const jobs = bundleJobs(e);
-  for (const j of jobs)
-    for (const k of ['schedule', 'trigger', 'continuous'])
+  for (const j of jobs) {
+    // the stream job (DATABRICKS_STREAM_JOB) is the one scheduled job: a cron schedule, never continuous,
+    // and its tasks only run the stream command (bronze/silver of the streamed topics), never a batch step
+    const stream = jobName(j) === DATABRICKS_STREAM_JOB;
+    for (const k of stream ? ['trigger', 'continuous'] : ['schedule', 'trigger', 'continuous'])
       if (j.job[k] !== undefined && j.job[k] !== null)
         problems.push(`bundle job ${jobName(j)} (${j.file}) has '${k}': it would run the batch beside Data Factory's trigger`);
+    if (stream)
+      for (const t of tasksOf(j))
+        if (wheelParams(t)[0] !== 'stream')
+          problems.push(
+            `bundle job ${jobName(j)} task ${str(t['task_key']) ?? '?'} runs '${String(wheelParams(t)[0])}', not the stream command: a scheduled batch step would run beside Data Factory's trigger`,
+          );
+  }
   for (const v of checkPolicies(e.resources, { privateNetwork: false }).filter((x) => x.policy === 'one-scheduler'))
     problems.push(`${v.resource}: ${v.message}`);
   const estateJobs = ofType(e, 'databricks:index/job:Job');
   return result(
     'databricks-jobs-unscheduled',
-    `${jobs.length} bundle job(s) (${list(jobs.map(jobName))}) and ${estateJobs.length} Databricks job resource(s) in the estate: no schedule, trigger or continuous`,
+    `${jobs.length} bundle job(s) (${list(jobs.map(jobName))}) and ${estateJobs.length} Databricks job resource(s) in the estate: no schedule, trigger or continuous (the stream job ${DATABRICKS_STREAM_JOB}: its cron schedule only, stream tasks only)`,
     problems,
     "remove the job's schedule/trigger/continuous: Data Factory's triggers own every schedule (policy one-scheduler)",
   );

@@ -163,9 +163,22 @@ def test_the_generated_bundle_tasks_call_this_cli_with_valid_arguments() -> None
     parser accepts, with the job parameters' defaults and with values a run gives: no drift
     between the generator and the CLI."""
     jobs = _bundle_jobs()
-    assert sorted(j["name"] for j in jobs.values()) == ["streampulse-daily", "streampulse-step"]
+    assert sorted(j["name"] for j in jobs.values()) == ["streampulse-daily", "streampulse-step", "streampulse-stream"]
     calls = 0
     for job in jobs.values():
+        if job["name"] == "streampulse-stream":
+            # the stream tasks: no job parameters; the Kafka endpoint from the secret scope
+            for t in job["tasks"]:
+                args = parse_args(_bind(t["python_wheel_task"]["parameters"], {}))
+                calls += 1
+                assert args.command == "stream" and len(args.stream) == 1 and t["task_key"] == args.stream[0].replace(".", "__")
+                assert (args.kafka_secret_scope, args.kafka_bootstrap_key, args.kafka_connection_string_key) == (
+                    "streampulse",
+                    "eventhubs-kafka-bootstrap",
+                    "eventhubs-listen-connection-string",
+                )
+                assert args.plan.endswith("/files/specs") and "{layer}" in args.storage_root and (args.secret_scope, args.secret_key) == ("streampulse", "streampulse-pii-salt")
+            continue
         defaults = {p["name"]: p["default"] for p in job["parameters"]}
         for t in job["tasks"]:
             w = t["python_wheel_task"]

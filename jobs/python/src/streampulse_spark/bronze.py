@@ -260,12 +260,9 @@ def run_bronze(
 ) -> BronzeResult:
     read = step(spec, "read_landing")
     parse = step(spec, "parse")
-    wm = step(spec, "watermark")
-    quality = step(spec, "quality")
     cols: list[dict[str, Any]] = parse["columns"]
-    name = spec["name"]
     res = BronzeResult()
-    bronze_path = storage.bronze(name)
+    bronze_path = storage.bronze(spec["name"])
     bronze_exists = storage.is_delta(bronze_path)
 
     # ---- files: a re-landed identical file (same content hash) is recognised
@@ -326,6 +323,38 @@ def run_bronze(
                        CAST(array() AS ARRAY<STRING>) AS _type_errors, CAST(NULL AS STRING) AS _rescued, CAST(NULL AS STRING) AS _record_hash,
                        CAST(NULL AS STRING) AS _file_sha256 WHERE FALSE"""
         )
+    return check_and_write(spark, storage, spec, batch, run_date, ingested_at, silver_ref, newest_before, freshness, res, parsed, blanks)
+
+
+Writer = Callable[[DataFrame, str, str], None]
+
+
+def check_and_write(
+    spark: SparkSession,
+    storage: Storage,
+    spec: JobSpec,
+    batch: str,
+    run_date: str,
+    ingested_at: str,
+    silver_ref: Callable[[str], str | None],
+    newest_before: str | None,
+    freshness: str,
+    res: BronzeResult,
+    parsed: DataFrame,
+    blanks: list[str],
+    write: Writer | None = None,
+) -> BronzeResult:
+    """The parsed rows of a batch (``_parse_jsonl``/``_parse_csv``'s shape, with
+    ``_file_sha256``) → every check, the audit columns, the report's figures, and the
+    bronze and quarantine writes (``write(df, table path, batch)``; default: replace the
+    batch's partition). The landing files' bronze job and the stream's micro-batches
+    (``stream.py``) both end here."""
+    wm = step(spec, "watermark")
+    quality = step(spec, "quality")
+    cols: list[dict[str, Any]] = step(spec, "parse")["columns"]
+    name = spec["name"]
+    bronze_path = storage.bronze(name)
+    write = write or write_partition
     parsed.createOrReplaceTempView(vname("spv_b_parsed"))
 
     # ---- checks → reasons per action (the same reasons as the local runner)
@@ -418,12 +447,12 @@ def run_bronze(
     out = final.drop("_ok", "_q", "_d", "_w", "_f")
 
     # ---- bronze (every row) and quarantine (quarantined + dropped), idempotent per batch
-    write_partition(out, bronze_path, batch)
+    write(out, bronze_path, batch)
     by_status = stats.get("status") or {}
     n_q = int(by_status.get("quarantined", 0)) + int(by_status.get("dropped", 0))
     q_path = storage.quarantine(name)
     if n_q > 0 or (storage.is_delta(q_path) and vsql(spark, f"SELECT 1 FROM {storage.ref(q_path)} WHERE _batch_id = {sql_str(batch)} LIMIT 1").count() > 0):
-        write_partition(out.where("_quality_status IN ('quarantined', 'dropped')"), q_path, batch)
+        write(out.where("_quality_status IN ('quarantined', 'dropped')"), q_path, batch)
 
     evaluated = int((stats.get("evaluated") or {}).get(None, 0))
     failed_by = stats.get("rule") or {}

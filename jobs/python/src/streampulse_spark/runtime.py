@@ -214,7 +214,8 @@ class Runtime:
             raise RuntimeError_(f"silver.{dataset} ran for batch {batch} before bronze.{dataset}: run the bronze job first")
         return BronzeResult(**json.loads(self.storage.read_text(p)))
 
-    def _dataset_report(self, name: str, batch: str, s: SilverResult) -> dict[str, Any]:
+    def _dataset_report(self, name: str, batch: str, s: SilverResult, run_date: str | None = None) -> dict[str, Any]:
+        """``run_date``: the day freshness is measured at, when the batch id is not a date (a stream's micro-batch)."""
         b = self._bronze_result(batch, name)
         dup = {
             "in_batch": s.duplicates_in_batch,
@@ -228,7 +229,7 @@ class Runtime:
         quality = next((s for s in (bronze or {}).get("steps", []) if s["op"] == "quality"), {})
         sla = quality.get("freshness_sla_hours", 24)
         newest = b.newest_promoted_event_time
-        age = age_hours(batch, newest)
+        age = age_hours(run_date or batch, newest)
         return {
             "dataset": name,
             "batch": batch,
