@@ -6,3 +6,11 @@
  */
 export * from './bench.js';
 export { floorScript, floorScriptText, floorSilver, landingGlob, batchRegex, type FloorStatement, type FloorOptions } from './bench-floor.js';
+export {
+  runStreamBench,
+  streamBenchLines,
+  STREAM_BENCH_DEFAULTS,
+  STREAM_P99_GOAL_MS,
+  type StreamBenchOptions,
+  type StreamBenchResult,
+} from './stream-bench.js';

@@ -78,3 +78,4 @@ export {
   type StreamRunResult,
   type StreamState,
 } from './stream/consumer.js';
+export { runStreamDemo, streamBronze, measuredLatencies, percentile, type StreamDemoOptions, type StreamDemoResult } from './stream/demo.js';

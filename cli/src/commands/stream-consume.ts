@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { runStreamConsumer, saltFrom, type StreamEvent } from '@streampulse/rehearsal';
+import { percentile, runStreamConsumer, saltFrom, type StreamEvent } from '@streampulse/rehearsal';
 import type { CliContext } from '../context.js';
 import { freshnessMode, positiveInt } from './demo.js';
 import type { FreshnessMode } from '@streampulse/jobs';
@@ -14,13 +14,6 @@ import type { FreshnessMode } from '@streampulse/jobs';
 export function hostPort(v: string): string {
   if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(v)) throw new InvalidArgumentError(`"${v}" is not host:port`);
   return v;
-}
-
-/** Percentile (nearest rank) of a list of numbers; NaN when empty. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 interface RunOpts {
@@ -43,6 +36,7 @@ interface RunOpts {
 export function describeStreamEvent(e: StreamEvent): string {
   if (e.kind === 'start')
     return `stream: topics ${e.topics.join(', ')}; ${e.resumedFrom === null ? 'no committed micro-batch: from the earliest offsets' : `resuming after ${e.resumedFrom}`}${e.discarded.length > 0 ? `; removed ${e.discarded.length} uncommitted micro-batch(es)` : ''}`;
+  if (e.kind === 'ready') return 'stream: reading';
   if (e.kind === 'batch')
     return `micro-batch ${e.batch}: ${e.records} records → bronze ${e.bronze}, quarantined ${e.quarantined}, duplicates ${e.duplicates} · lake ${(e.seconds.lake * 1000).toFixed(0)} ms, marts ${(e.seconds.marts * 1000).toFixed(0)} ms`;
   return `stream: stopped (${e.reason}) after ${e.batches} micro-batch(es), ${e.records} records`;

@@ -73,6 +73,7 @@ export type StreamEvent =
       seconds: { lake: number; marts: number };
       latencyMs: readonly number[];
     }
+  | { kind: 'ready'; from: Readonly<Record<string, string>> }
   | { kind: 'stop'; reason: 'once' | 'idle' | 'aborted'; batches: number; records: number };
 
 export interface StreamRunResult {
@@ -92,7 +93,7 @@ export interface StreamState {
 }
 
 export const streamStateFile = (lakeRoot: string): string => join(lakeRoot, '_state', 'stream', 'consumer.json');
-/** One line per published micro-batch: `{ batch, ms: [latency of each record] }`. */
+/** One line per published micro-batch: `{ batch, visible_at (ms since the epoch), ms: [latency of each record] }`. */
 export const latencyFile = (lakeRoot: string): string => join(lakeRoot, 'reports', 'stream', 'latency.jsonl');
 
 export function readStreamState(lakeRoot: string): StreamState {
@@ -229,11 +230,12 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
       maxWaitTime: Math.max(10, Math.min(pollMs, 500)),
       highWaterMark: Math.max(1024, maxBatch),
     });
+    opts.onEvent?.({ kind: 'ready', from: state.offsets });
     const buffer: Message<string, string, string, string>[] = [];
     let failed: unknown;
+    // flowing: the client fetches on while a micro-batch runs (at most maxBytes a fetch)
     stream.on('data', (m: Message<string, string, string, string>) => {
       buffer.push(m);
-      if (buffer.length >= maxBatch * 4) stream!.pause();
     });
     stream.on('error', (e: unknown) => {
       failed = e;
@@ -259,7 +261,6 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
       const gatherUntil = Date.now() + pollMs;
       while (buffer.length < maxBatch && Date.now() < gatherUntil) await new Promise((r) => setTimeout(r, 10));
       const batchRecords = buffer.splice(0, maxBatch);
-      if (stream.isPaused() && buffer.length < maxBatch * 2) stream.resume();
       lastRecordAt = Date.now();
       n++;
       lastMs = Math.max(Date.now(), lastMs + 1);
@@ -309,7 +310,7 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
       const visibleAt = await publishMarts(batch);
       const ms = batchRecords.map((m) => visibleAt - Number(m.timestamp));
       latencies.push(...ms);
-      appendFileSync(latencyFile(opts.lakeRoot), `${JSON.stringify({ batch, ms })}\n`);
+      appendFileSync(latencyFile(opts.lakeRoot), `${JSON.stringify({ batch, visible_at: visibleAt, ms })}\n`);
       const sum = (g: (d: BatchReport['datasets'][number]) => number): number => report.datasets.reduce((a, d) => a + g(d), 0);
       opts.onEvent?.({
         kind: 'batch',
