@@ -52,7 +52,7 @@ export function addStreamRunCommand(group: Command, ctx: CliContext): void {
     .option('--lake <dir>', 'the lake folder (default: <workspace>/out/demo)')
     .option('--db <file>', 'the SQLite serving database (default: <lake>/serving/streampulse.sqlite)')
     .option('--max-batch <n>', 'most records in one micro-batch', positiveInt('--max-batch', 1_000_000), 5000)
-    .option('--poll-ms <n>', 'how long records are gathered before a micro-batch is cut (ms)', positiveInt('--poll-ms', 600_000), 200)
+    .option('--poll-ms <n>', 'a micro-batch is cut this many ms after the previous one (at once when that took longer)', positiveInt('--poll-ms', 600_000), 200)
     .option('--once', 'stop once every record on the topics when the run started is committed')
     .option('--until-idle <s>', 'stop after this many seconds without a record', positiveInt('--until-idle', 86_400))
     .option('--mart <name...>', 'the marts kept current (default: the contracts’ marts with stream_refresh: true)')

@@ -45,7 +45,7 @@ export interface StreamRunOptions {
   readonly sqlite?: string;
   /** Most records in one micro-batch (default 5000). */
   readonly maxBatch?: number;
-  /** How long records are gathered before a micro-batch is cut, in ms (default 200). */
+  /** A micro-batch is cut this long after the previous one (at once when that took longer), in ms (default 200). */
   readonly pollMs?: number;
   /** Stop once every record on the topics when the run started was committed. */
   readonly once?: boolean;
@@ -241,6 +241,7 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
       failed = e;
     });
     let lastRecordAt = Date.now();
+    let lastCut = Date.now();
     let lastMs = state.last_batch === null ? 0 : Date.parse(`${state.last_batch}Z`);
     let n = 0;
     for (;;) {
@@ -257,10 +258,12 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
         await new Promise((r) => setTimeout(r, Math.min(pollMs, 50)));
         continue;
       }
-      // gather for pollMs after the first record (or until a batch is full)
-      const gatherUntil = Date.now() + pollMs;
+      // a micro-batch is cut pollMs after the previous cut (at once when the previous one
+      // took longer), or when it is full
+      const gatherUntil = lastCut + pollMs;
       while (buffer.length < maxBatch && Date.now() < gatherUntil) await new Promise((r) => setTimeout(r, 10));
       const batchRecords = buffer.splice(0, maxBatch);
+      lastCut = Date.now();
       lastRecordAt = Date.now();
       n++;
       lastMs = Math.max(Date.now(), lastMs + 1);
