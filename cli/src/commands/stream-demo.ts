@@ -33,7 +33,7 @@ export function addStreamDemoCommand(group: Command, ctx: CliContext): void {
     .option('-n, --events <n>', 'Kafka records to produce (events and re-sends)', positiveInt('--events', 1_000_000), 2000)
     .option('-o, --out <dir>', 'the demo lake (default: <workspace>/out/stream-demo); new, empty, or one the demo made')
     .option('-u, --users <n>', 'accounts of the lake’s simulation', positiveInt('--users', 100_000), 300)
-    .option('--rate <n>', 'records a second the producer sends', positiveInt('--rate', 100_000), 500)
+    .option('--rate <n>', 'records a second the producer sends', positiveInt('--rate', 100_000), 200)
     .option('-s, --seed <seed>', 'random seed of the lake and the stream', '42')
     .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
     .option('--no-progress', 'no progress lines on stderr')

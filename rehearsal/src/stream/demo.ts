@@ -4,7 +4,8 @@
  * exist), a local Kafka broker, the producer sending N records (late and re-sent ones
  * among them) while the consumer (`stream run`, a child process) reads them; the
  * consumer is killed once mid-way (SIGKILL right after a micro-batch's commit, before
- * the broker's offsets) and started again. Then the producer's manifest is compared with
+ * the broker's offsets; about half-way through the micro-batches the run should take)
+ * and started again. Then the producer's manifest is compared with
  * what bronze holds: lost = records sent and not in bronze, duplicated = records in
  * bronze more than once; latency = event produced → visible in the served mart.
  */
@@ -26,7 +27,7 @@ export interface StreamDemoOptions {
   readonly salt: string;
   /** Accounts of the lake's simulation (default 300). */
   readonly users?: number;
-  /** Records a second (default 500). */
+  /** Records a second (default 200). */
   readonly rate?: number;
   /** Seconds the producer sends for (default events / rate). */
   readonly durationS?: number;
@@ -165,7 +166,7 @@ function runChild(
 export async function runStreamDemo(set: ContractSet, opts: StreamDemoOptions): Promise<StreamDemoResult> {
   const log = opts.onLine ?? (() => undefined);
   const users = opts.users ?? 300;
-  const rate = opts.rate ?? 500;
+  const rate = opts.rate ?? 200;
   const now = Date.now();
   const start = new Date(now - 2 * 86_400_000).toISOString().slice(0, 10);
   log(`lake: the daily demo, ${users} users × 2 days from ${start} → ${opts.lakeRoot}`);
@@ -186,7 +187,7 @@ export async function runStreamDemo(set: ContractSet, opts: StreamDemoOptions): 
   let failed = true;
   try {
     await createTopicsOn(broker.bootstrap, [...topicDatasets(set).keys()], 2);
-    // at least six micro-batches, so that killing the consumer after the third is mid-way
+    // at least eight micro-batches when the consumer keeps up, so that the kill is mid-way
     const maxBatch = opts.maxBatch ?? Math.max(10, Math.ceil(opts.events / 8));
     const kill = opts.kill ?? true;
     const consumerArgs = [
@@ -204,8 +205,11 @@ export async function runStreamDemo(set: ContractSet, opts: StreamDemoOptions): 
       String(maxBatch),
     ];
     const env = { ...process.env, STREAMPULSE_PII_SALT: opts.salt };
-    log(`consumer: started${kill ? ' (it will be killed right after committing its 3rd micro-batch)' : ''}`);
-    const first = runChild(opts.cli, consumerArgs, kill ? { ...env, STREAMPULSE_FAULT: 'after-bronze-commit:3' } : env, log);
+    // mid-way: about half the micro-batches the run should take (a micro-batch ≈ 400 ms here)
+    const durationS = opts.durationS ?? opts.events / rate;
+    const killAt = Math.max(2, Math.floor((durationS * 1000) / Math.max(opts.pollMs ?? 100, 400) / 2));
+    log(`consumer: started${kill ? ` (it will be killed right after committing micro-batch ${killAt})` : ''}`);
+    const first = runChild(opts.cli, consumerArgs, kill ? { ...env, STREAMPULSE_FAULT: `after-bronze-commit:${killAt}` } : env, log);
     // the producer starts once the consumer reads, so the latency measures the stream, not the consumer's start
     await first.ready;
     const manifestFile = join(opts.lakeRoot, 'reports', 'stream', 'producer-manifest.json');
@@ -215,7 +219,7 @@ export async function runStreamDemo(set: ContractSet, opts: StreamDemoOptions): 
       exclude: parentExclusions(manifest),
       seed: opts.seed,
       rate,
-      durationS: opts.durationS ?? opts.events / rate,
+      durationS,
       late: opts.late ?? 0.06,
       dupes: opts.dupes ?? 0.05,
       partitions: 2,
@@ -233,7 +237,7 @@ export async function runStreamDemo(set: ContractSet, opts: StreamDemoOptions): 
           remedy: 'run `streampulse stream run` against the demo lake to see the error',
         },
       );
-    if (killed) log('consumer: killed (SIGKILL) after its 3rd commit; starting it again');
+    if (killed) log(`consumer: killed (SIGKILL) right after committing micro-batch ${killAt}; starting it again`);
     const second = killed ? runChild(opts.cli, consumerArgs, env, log) : undefined;
     const summary = await produced;
     log(
