@@ -82,12 +82,17 @@ const served = (lake: string): Map<string, { plays: number; sessions: number }> 
   return new Map(rows.map((r) => [String(r['d']), { plays: Number(r['plays']), sessions: Number(r['sessions']) }]));
 };
 
-/** Runs the built CLI; with a fault, the child kills itself there (SIGKILL). */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Runs the built CLI; with a fault, the child kills itself there (SIGKILL); with `killWhen`, the test kills it (SIGKILL) once its stderr says so. */
+function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  killWhen?: (stderr: string) => boolean,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
     stderr += b.toString();
+    if (killWhen?.(stderr) === true && child.exitCode === null) child.kill('SIGKILL');
   });
   child.stdout.resume();
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
@@ -171,6 +176,36 @@ describe('stream run', () => {
     const again = await runStreamConsumer(set, { lakeRoot: lake, bootstrap: kafka.broker.bootstrap, salt: LOCAL_DEMO_SALT, once: true });
     expect(again.records).toBe(0);
     expect(await streamRows(lake, 'bronze')).toHaveLength(events.length);
+  }, 240_000);
+
+  it('killed (SIGKILL) while a micro-batch writes its partitions and run again: no temporary file, no partition of it kept, every record exactly once', async () => {
+    const lake = copyLake('partitions');
+    const args = ['stream', 'run', '--bootstrap', kafka.broker.bootstrap, '--lake', lake, '--once', '--max-batch', '40', '--poll-ms', '50'];
+    // lake.ts holds the process before it renames a silver partition into place (its bronze ones are written)
+    const watch = set.datasets.find((d) => d.source.stream_topic !== undefined && d.columns.some((c) => c.name === 'completion_pct'))!.dataset;
+    const killed = await cli(args, { STREAMPULSE_TEST_HOLD_COMMIT: `silver/${watch}/batch=` }, (err) => err.includes('HOLD '));
+    expect(killed.signal).toBe('SIGKILL');
+    const held = /HOLD (\S+)/.exec(killed.stderr)![1]!;
+    const id = /batch=([^/]+)\//.exec(held)![1]!;
+    expect(readStreamState(lake).last_batch).not.toBe(id);
+    expect(existsSync(join(lake, 'bronze', watch, `batch=${id}`, 'data.parquet'))).toBe(true);
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('removed 1 uncommitted micro-batch');
+    expect(existsSync(join(lake, 'bronze', watch, `batch=${id}`))).toBe(false);
+    const leftovers: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.startsWith('.tmp-')) leftovers.push(join(d, e.name));
+      }
+    };
+    walk(lake);
+    expect(leftovers).toEqual([]);
+    const rows = await streamRows(lake, 'bronze');
+    expect(rows).toHaveLength(events.length);
+    expect(new Set(rows.map((x) => x.rec)).size).toBe(events.length);
+    for (const rep of streamReports(lake)) for (const d of rep.datasets) expect(d.conserved).toBe(true);
   }, 240_000);
 
   for (const fault of ['mid-write:2', 'before-bronze-commit:2', 'after-bronze-commit:2', 'after-bronze-commit:1'] as const)
