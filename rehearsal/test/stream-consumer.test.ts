@@ -136,6 +136,10 @@ describe('the gold tables a stream_refresh mart needs', () => {
 });
 
 describe('stream run', () => {
+  it('needs a Kafka endpoint', async () => {
+    await expect(runStreamConsumer(set, { lakeRoot: tmp('none'), salt: LOCAL_DEMO_SALT, once: true })).rejects.toMatchObject({ code: 'STREAM_NO_TARGET' });
+  });
+
   it('lands every record once, quarantines late events, counts re-sends as duplicates and keeps the mart current', async () => {
     const lake = copyLake('once');
     const before = served(lake);

@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { percentile, runStreamConsumer, saltFrom, type StreamEvent } from '@streampulse/rehearsal';
 import type { CliContext } from '../context.js';
 import { freshnessMode, positiveInt } from './demo.js';
+import { produceTarget } from './stream-produce.js';
 import type { FreshnessMode } from '@streampulse/jobs';
 
 export function hostPort(v: string): string {
@@ -17,7 +18,9 @@ export function hostPort(v: string): string {
 }
 
 interface RunOpts {
-  bootstrap: string;
+  bootstrap?: string;
+  eventHubsNamespace?: string;
+  connectionStringEnv?: string;
   lake?: string;
   db?: string;
   maxBatch: number;
@@ -48,7 +51,12 @@ export function addStreamRunCommand(group: Command, ctx: CliContext): void {
     .description(
       'consume the contracts’ stream topics in micro-batches into bronze and silver (the daily batch’s jobs, exactly once: offsets committed in the lake with the batch) and keep the stream_refresh marts current in the SQLite serving database',
     )
-    .requiredOption('--bootstrap <host:port>', 'the Kafka broker (PLAINTEXT)', hostPort)
+    .option('--bootstrap <host:port>', 'a Kafka broker (PLAINTEXT)', hostPort)
+    .option(
+      '--event-hubs-namespace <ns>',
+      'or an Azure Event Hubs namespace: its Kafka endpoint <ns>.servicebus.windows.net:9093 (SASL_SSL); Microsoft Entra ID sign-in unless --connection-string-env',
+    )
+    .option('--connection-string-env <var>', 'the environment variable holding the namespace’s connection string (SASL PLAIN); never printed')
     .option('--lake <dir>', 'the lake folder (default: <workspace>/out/demo)')
     .option('--db <file>', 'the SQLite serving database (default: <lake>/serving/streampulse.sqlite)')
     .option('--max-batch <n>', 'most records in one micro-batch', positiveInt('--max-batch', 1_000_000), 5000)
@@ -75,7 +83,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 / 143 interrupted.`,
       const progress = opts.progress && !ctx.jsonMode;
       const r = await runStreamConsumer(set, {
         lakeRoot: lake,
-        bootstrap: opts.bootstrap,
+        target: produceTarget(opts, ctx.env),
         salt: saltFrom(ctx.env).salt,
         maxBatch: opts.maxBatch,
         pollMs: opts.pollMs,

@@ -31,6 +31,7 @@ import { buildLineage, StreamPulseError, type ContractSet } from '@streampulse/c
 import { compileJobs, type FreshnessMode, type JobPlan } from '@streampulse/jobs';
 import { discardStreamBatchesAfter, type BatchReport, LocalRunner, Lake, streamBatchId, streamLandingDir, writeFileAtomic } from '@streampulse/engine';
 import { mergeSqliteMart } from '@streampulse/serving';
+import { clientOptions, type KafkaTarget, kafkaClientConfig } from '@streampulse/sources';
 
 /** Where a fault is injected (tests only, env STREAMPULSE_FAULT=`<point>[:<n-th micro-batch>]`): the process is killed there. */
 export const FAULT_POINTS = ['mid-write', 'before-bronze-commit', 'after-bronze-commit'] as const;
@@ -38,8 +39,10 @@ export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export interface StreamRunOptions {
   readonly lakeRoot: string;
-  /** host:port of the broker (PLAINTEXT). */
-  readonly bootstrap: string;
+  /** host:port of a Kafka broker (PLAINTEXT); or `target`. */
+  readonly bootstrap?: string;
+  /** The Kafka endpoint, as the producer takes it (`@streampulse/sources` `kafkaClientConfig`): a local broker or Event Hubs' Kafka endpoint (SASL_SSL, Entra ID or a connection string). */
+  readonly target?: KafkaTarget;
   readonly salt: string;
   /** The SQLite serving database (default `<lake>/serving/streampulse.sqlite`). */
   readonly sqlite?: string;
@@ -164,6 +167,12 @@ function die(point: string): never {
 
 /** Runs the consumer until `once` is done, it is idle for `untilIdleSeconds`, or `signal` aborts. */
 export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions): Promise<StreamRunResult> {
+  const target: KafkaTarget | undefined = opts.target ?? (opts.bootstrap !== undefined ? { kind: 'local', bootstrap: opts.bootstrap } : undefined);
+  if (target === undefined)
+    throw new StreamPulseError('STREAM_NO_TARGET', 'the consumer needs a Kafka endpoint', {
+      remedy: 'pass --bootstrap host:port (a Kafka broker) or --event-hubs-namespace NS (Azure Event Hubs)',
+    });
+  const client = clientOptions(kafkaClientConfig(target, { clientId: 'streampulse-stream-run' }));
   const topicToDataset = topicDatasets(set);
   if (topicToDataset.size === 0)
     throw new StreamPulseError('STREAM_NO_TOPIC', 'no dataset of the contracts has a source.stream_topic', {
@@ -191,9 +200,8 @@ export async function runStreamConsumer(set: ContractSet, opts: StreamRunOptions
   opts.onEvent?.({ kind: 'start', topics, resumedFrom: state.last_batch, discarded, offsets: state.offsets });
 
   const consumer = new Consumer<string, string, string, string>({
-    clientId: 'streampulse-stream-run',
+    ...client,
     groupId: opts.groupId ?? 'streampulse-local',
-    bootstrapBrokers: [opts.bootstrap],
     // a killed consumer's membership ends after the session timeout, and a restarted one
     // waits for it before it is assigned the partitions: the broker's minimum (6 s)
     sessionTimeout: 6000,
