@@ -5,6 +5,7 @@
  * `events N · bronze N · quarantined Q · lost 0 · duplicated 0 · p50 X ms · p99 Y ms`.
  * Exit 0 only when nothing was lost or duplicated.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StreamPulseError } from '@streampulse/contracts';
@@ -12,6 +13,16 @@ import { runStreamDemo, saltFrom } from '@streampulse/rehearsal';
 import type { CliContext } from '../context.js';
 import { positiveInt } from './demo.js';
 import { runStreamBench, STREAM_BENCH_DEFAULTS, streamBenchLines } from '@streampulse/bench';
+
+/** node and the workspace's built CLI: what the consumer's child processes run. */
+function builtCli(ctx: CliContext): string[] {
+  const bin = join(ctx.workspaceRoot(), 'cli', 'dist', 'src', 'bin.js');
+  if (!existsSync(bin))
+    throw new StreamPulseError('STREAM_CLI_NOT_BUILT', `${bin} does not exist: the consumer runs as the built CLI`, {
+      remedy: 'run tsc -b (or scripts/setup.sh) first',
+    });
+  return [process.execPath, bin];
+}
 
 interface DemoOpts {
   events: number;
@@ -59,8 +70,8 @@ Exit codes: 0 nothing lost or duplicated, 1 otherwise or on failure, 2 usage err
         rate: opts.rate,
         seed: opts.seed,
         salt: saltFrom(ctx.env).salt,
-        // the consumer's child processes run this same CLI
-        cli: [process.execPath, process.argv[1]!],
+        // the consumer's child processes run the built CLI (tsc -b)
+        cli: builtCli(ctx),
         onLine: (line) => {
           if (progress) ctx.stderr(`${line}\n`);
         },
@@ -126,7 +137,7 @@ export function addStreamBenchCommand(group: Command, ctx: CliContext): void {
         pollMs: opts.pollMs,
         seed: opts.seed,
         salt: saltFrom(ctx.env).salt,
-        cli: [process.execPath, process.argv[1]!],
+        cli: builtCli(ctx),
         onLine: (line) => {
           if (progress) ctx.stderr(`${line}\n`);
         },
