@@ -287,6 +287,10 @@ def test_event_hubs_kafka_options_documented_contract() -> None:
     assert on_dbx["kafka.sasl.jaas.config"] == (
         f'kafkashaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="{cs}";'
     )
+    # Event Hubs' recommended Kafka client configuration: metadata.max.age.ms and connections.max.idle.ms
+    # 180000 (< 240000: Azure closes inbound TCP connections idle longer), request.timeout.ms at least 60000
+    assert int(on_dbx["kafka.metadata.max.age.ms"]) == 180000 and int(on_dbx["kafka.connections.max.idle.ms"]) == 180000
+    assert int(on_dbx["kafka.request.timeout.ms"]) >= 60000
     off = KafkaConnection("evhns-x.servicebus.windows.net:9093", cs, databricks=False).options()
     assert off["kafka.sasl.jaas.config"].startswith("org.apache.kafka.common.security.plain.PlainLoginModule required ")
     local = KafkaConnection("127.0.0.1:9092").options()
