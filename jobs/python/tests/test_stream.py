@@ -358,7 +358,7 @@ def test_stream_bronze_equals_the_local_consumers_bronze_for_the_same_records(sp
     assert local_rows == spark_rows
 
 
-def test_the_cli_stream_command_runs_a_stream_spec_from_a_specs_folder(spark, kafka_broker, reference, parents_lake, watch_stream, tmp_path_factory, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_stream_command_runs_a_stream_spec_from_a_specs_folder(spark, kafka_broker, reference, parents_lake, watch_stream, tmp_path_factory, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`streampulse-spark stream` (what the bundle's stream tasks run) over a specs folder as
     `streampulse generate` writes it, against the local broker: one micro-batch, conserved."""
     from streampulse_spark.cli import main, parse_args
@@ -378,6 +378,7 @@ def test_the_cli_stream_command_runs_a_stream_spec_from_a_specs_folder(spark, ka
     ev = _events(spark, reference, watch_stream, datetime.now(timezone.utc))
     _produce(spark, kafka_broker, topic, ev["values"][:6], ev["keys"][:6])
     capsys.readouterr()
+    monkeypatch.setenv("STREAMPULSE_PII_SALT", SALT)  # the salt as a local run gets it (a dataset may pseudonymise in silver)
     rc = main(["stream", "--plan", str(specs), "--storage-root", str(root), "--stream", watch_stream["id"], "--bootstrap", kafka_broker, "--checkpoint", str(work / "cp")])
     assert rc == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
