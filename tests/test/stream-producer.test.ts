@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContractsOrThrow } from '@streampulse/contracts';
+import { startKafkaBroker } from '@streampulse/rehearsal';
 import { streamTopics } from '@streampulse/infra';
 import { produceStream, type StreamSummary, streamedDatasets } from '@streampulse/sources';
 import { readTopics, useKafkaBroker } from './kafka.js';
@@ -21,7 +22,9 @@ const WORLD = { users: 400, days: 10, startDate: '2026-01-25', seed: 'producer-t
 const TMP = mkdtempSync(join(tmpdir(), 'sp-stream-producer-'));
 const HOUR = 3_600_000;
 
-const kafka = useKafkaBroker({ listeners: { sasl: 'oauthbearer-unsecured' }, partitions: 2 });
+// connections.max.reauth.ms: the SASL listener makes a client log in again every 3 s (as a
+// broker does when a session's token nears its expiry)
+const kafka = useKafkaBroker({ listeners: { sasl: 'oauthbearer-unsecured' }, partitions: 2, properties: { 'connections.max.reauth.ms': '3000' } });
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 /** A TokenCredential minting unsigned JWTs (what Kafka's unsecured OAUTHBEARER validator accepts), counting its calls. */
@@ -164,6 +167,27 @@ describe('SASL OAUTHBEARER (the Entra ID path) against the broker', () => {
     expect(new Set(scopes)).toEqual(new Set([scope]));
   }, 120_000);
 
+  it('a long run re-authenticates with a renewed token: short-lived tokens are fetched again, no send fails', async () => {
+    // 60 s tokens are always within the provider's 5-minute renewal margin: every login asks anew
+    const { credential, scopes } = unsignedJwtCredential(60_000);
+    const s = await produceStream(SET, {
+      target: {
+        kind: 'local',
+        bootstrap: kafka.broker.saslBootstrap!,
+        sasl: { mechanism: 'OAUTHBEARER', credential, scope: 'https://evhns-streampulse-test.servicebus.windows.net/.default' },
+      },
+      rate: 100,
+      durationS: 8,
+      seed: 14,
+      world: WORLD,
+      partitions: 2,
+    });
+    expect(s.records).toBe(800);
+    // two logins (topic admin, producer), then the producer's re-authentications at 80 % of
+    // each 3 s session (without connections.max.reauth.ms this run asks twice)
+    expect(scopes.length).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
   it('an expired token is refused by the broker: the run fails, nothing is counted as sent', async () => {
     const { credential } = unsignedJwtCredential(-HOUR);
     const err = await produceStream(SET, {
@@ -175,6 +199,28 @@ describe('SASL OAUTHBEARER (the Entra ID path) against the broker', () => {
       createTopics: false,
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'STREAM_SEND_FAILED' });
+  }, 120_000);
+});
+
+describe('a topic that does not exist (an event hub infra has not deployed)', () => {
+  it('fails the run with STREAM_SEND_FAILED after the send timeout instead of waiting for ever', async () => {
+    const broker = await startKafkaBroker({ autoCreateTopics: false });
+    try {
+      const started = Date.now();
+      const err = await produceStream(SET, {
+        target: { kind: 'local', bootstrap: broker.bootstrap },
+        rate: 100,
+        durationS: 1,
+        seed: 15,
+        world: WORLD,
+        createTopics: false, // as for Event Hubs: nothing is created
+        sendTimeoutMs: 3000,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'STREAM_SEND_FAILED' });
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await broker.stop();
+    }
   }, 120_000);
 });
 

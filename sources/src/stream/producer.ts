@@ -371,6 +371,8 @@ export interface ProduceOptions extends PlannerOptions, KafkaClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (p: ProduceProgress) => void;
   readonly signal?: AbortSignal;
+  /** How long one send may wait for the broker's acknowledgement (a missing topic, an unreachable leader) before the run fails; default 60 s. */
+  readonly sendTimeoutMs?: number;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -525,8 +527,15 @@ export async function produceStream(set: ContractSet, options: ProduceOptions): 
   });
   const send = async (records: readonly PlannedRecord[], at: number): Promise<void> => {
     if (records.length === 0) return;
+    const timeoutMs = options.sendTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await producer.send({ messages: records.map((r) => ({ topic: r.topic, key: r.key, value: r.value, timestamp: BigInt(at) })) });
+      await Promise.race([
+        producer.send({ messages: records.map((r) => ({ topic: r.topic, key: r.key, value: r.value, timestamp: BigInt(at) })) }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${timeoutMs} ms (do the topics ${topics.join(', ')} exist?)`)), timeoutMs);
+        }),
+      ]);
     } catch (error) {
       throw new StreamPulseError(
         'STREAM_SEND_FAILED',
@@ -538,6 +547,8 @@ export async function produceStream(set: ContractSet, options: ProduceOptions): 
           cause: error,
         },
       );
+    } finally {
+      clearTimeout(timer);
     }
     for (const r of records) count(r);
   };
@@ -562,7 +573,8 @@ export async function produceStream(set: ContractSet, options: ProduceOptions): 
     // every duplicate chosen goes out, even when its turn came after the last scheduled record
     if (!summary.interrupted) await send(planner.drainResends(), clock());
   } finally {
-    await producer.close().catch(() => undefined);
+    // a send that never got its acknowledgement may hold close() too: give it 5 s
+    await Promise.race([producer.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     const end = clock();
     summary.ended_at = new Date(end).toISOString();
     summary.duration_ms = end - t0;
