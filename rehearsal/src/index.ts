@@ -52,6 +52,7 @@ export { allBatchReports } from './lake-reports.js';
 export { buildDashboardPage, chartLibraryFile, DASHBOARD_PAGE_FILE, type DashboardPageOptions } from './dashboard-page.js';
 export {
   startKafkaBroker,
+  clusterId,
   kafkaBrokerFixture,
   type KafkaBrokerFixture,
   kafkaJarsDir,

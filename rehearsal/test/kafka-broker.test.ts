@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { StreamPulseError } from '@streampulse/contracts';
-import { createTopicsOn, type KafkaBroker, kafkaServerProperties, startKafkaBroker } from '@streampulse/rehearsal';
+import { clusterId, createTopicsOn, type KafkaBroker, kafkaServerProperties, startKafkaBroker } from '@streampulse/rehearsal';
 
 /** Any process left in the broker's process group (the JVM and its watchdog)? */
 const alive = (pid: number): boolean => {
@@ -62,6 +62,16 @@ async function roundTrip(
 }
 
 describe('server.properties (pure)', () => {
+  it('draws the cluster id again when it would start with "-" (the storage tool would read it as an option)', () => {
+    // 0xf8 encodes to '-' as base64url's first character; the second draw does not
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+    let n = 0;
+    const id = clusterId(() => draws[n++] as Buffer);
+    expect(n).toBe(2);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+    expect(id).toHaveLength(22);
+  });
   it('is one KRaft node on 127.0.0.1 with single-node replication factors and the unsecured OAUTHBEARER listener', () => {
     const text = kafkaServerProperties({ dataDir: '/d', ports: { broker: 1, controller: 2, sasl: 3 }, sasl: 'oauthbearer-unsecured' });
     const props = new Map(

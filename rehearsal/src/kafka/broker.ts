@@ -145,9 +145,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Kafka's cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka's cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid`
+ * prints). Like Kafka's own `Uuid.randomUuid`, an id that starts with '-' is drawn again: the
+ * storage tool's argument parser would take `-t -xyz…` for an option (1 start in 64 failed).
+ */
+export function clusterId(draw: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = draw().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 const jaasQuote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
