@@ -14,7 +14,7 @@ describe('--help and --version', () => {
     [['contracts', '--help'], 'Usage: streampulse contracts [options] [command]'],
     [['contracts', 'validate', '--help'], 'Usage: streampulse contracts validate [options] [dir]'],
     [['contracts', 'show', '--help'], 'Usage: streampulse contracts show [options] <name>'],
-    [['contracts', 'lineage', '-h'], 'Usage: streampulse contracts lineage [options] <node-id>'],
+    [['contracts', 'lineage', '-h'], 'Usage: streampulse contracts lineage [options] [node-id]'],
     [['demo', '--help'], 'Usage: streampulse demo [options]'],
     [['help', 'contracts'], 'Usage: streampulse contracts [options] [command]'],
   ];
@@ -63,7 +63,7 @@ describe('usage errors exit 2 with a hint on stderr', () => {
     [['contract', 'validate'], "error: unknown command 'contract'\n(Did you mean contracts?)"],
     [['contracts', 'validate', '--jsn'], "error: unknown option '--jsn'\n(Did you mean --json?)"],
     [['contracts', 'show'], "error: missing required argument 'name'"],
-    [['contracts', 'lineage'], "error: missing required argument 'node-id'"],
+    [['contracts', 'lineage', '--format', 'png'], 'error: option \'--format <format>\' argument \'png\' is invalid. --format must be one of text, mermaid, dot, json, got "png"'],
     [['contracts', 'validate', 'a', 'b'], 'error: too many arguments'],
   ])('%j', async (args, message) => {
     const r = await run(args as string[]);

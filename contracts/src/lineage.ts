@@ -30,6 +30,8 @@ export interface LineageEdge {
   readonly kind: EdgeKind;
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export const nodeId = (layer: LineageLayer, table: string, column: string): string => `${layer}:${table}.${column}`;
 
 export class LineageGraph {
@@ -88,6 +90,20 @@ export class LineageGraph {
       }
     }
     return [...seen].sort();
+  }
+
+  /**
+   * The part of the graph around one node: the node, everything upstream and downstream
+   * of it, and the edges between those nodes; the whole graph without a node. Nodes sorted
+   * by id, edges by (from, to, kind): the same graph always gives the same output.
+   */
+  subgraph(id?: string): { nodes: LineageNode[]; edges: LineageEdge[] } {
+    const keep = id === undefined ? undefined : new Set([id, ...this.upstream(id), ...this.downstream(id)]);
+    const nodes = [...this.nodes.values()].filter((n) => keep === undefined || keep.has(n.id)).sort((a, b) => cmp(a.id, b.id));
+    const edges = this.edges
+      .filter((e) => keep === undefined || (keep.has(e.from) && keep.has(e.to)))
+      .sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.kind, b.kind));
+    return { nodes, edges };
   }
 
   toJSON(): { nodes: LineageNode[]; edges: LineageEdge[] } {

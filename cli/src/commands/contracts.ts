@@ -2,12 +2,11 @@
  * `streampulse contracts …`: validate, show and trace the contracts.
  * (Planned here too: `contracts diff`, the breaking-change check.)
  */
-import { buildLineage } from '@streampulse/contracts';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { lineageReport, renderLineage, resolveNode } from '../render/lineage.js';
 import { findContract, renderContract } from '../render/show.js';
 import { countsOf, renderIssues, renderOkLine, renderSummaryTable, summarize } from '../render/summary.js';
+import { registerLineage } from './contracts-lineage.js';
 import type { CommandModule } from './types.js';
 
 const DIR_OPTION_HELP = 'contract folder (default: <workspace root>/contracts/streampulse)';
@@ -105,29 +104,6 @@ Examples:
         else ctx.print(...renderContract(found, ctx.display(found.file), set, ctx.style));
       });
 
-    group
-      .command('lineage')
-      .description('column-level lineage of one node: its direct inputs and consumers, everything upstream and downstream, and the dashboard cards it feeds')
-      .argument(
-        '<node-id>',
-        'a node as <layer>:<table>.<column> (layer: source, silver, gold, mart) or card:<dashboard>.<card_id>; a bare <table>.<column> works when only one layer has it',
-      )
-      .option('-d, --dir <dir>', DIR_OPTION_HELP)
-      .option('--json', 'print the lineage report as JSON only')
-      .addHelpText(
-        'after',
-        `
-Examples:
-  $ streampulse contracts lineage source:<dataset>.<column>        # where a raw column ends up
-  $ streampulse contracts lineage mart:<mart>.<measure>             # what a number is made of
-  $ streampulse contracts lineage card:<dashboard>.<card_id> --json # everything behind a card`,
-      )
-      .action((nodeId: string, opts: DirOption) => {
-        ctx.jsonMode = opts.json === true;
-        const graph = buildLineage(ctx.loadValid(ctx.contractsDir(opts.dir)));
-        const report = lineageReport(graph, resolveNode(graph, nodeId));
-        if (opts.json) ctx.printJson({ ok: true, ...report });
-        else ctx.print(...renderLineage(report, ctx.style));
-      });
+    registerLineage(group, ctx, DIR_OPTION_HELP);
   },
 };
