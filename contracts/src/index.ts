@@ -18,5 +18,23 @@ export { analyzeFormula, FORMULA_FUNCTIONS, type AnalyzedFormula, type FormulaRe
 export { loadContracts, loadContractFiles, loadContractsOrThrow, type LoadResult, type InMemoryFile } from './loader.js';
 export { silverColumns, SPINE_COLUMN } from './checks.js';
 export { buildLineage, LineageGraph, nodeId, type LineageNode, type LineageEdge, type LineageLayer, type EdgeKind } from './lineage.js';
+export {
+  diffContracts,
+  isWidening,
+  DIFF_FIELD_RULES,
+  DIFF_LIST_KEYS,
+  DIFF_MAP_PATTERNS,
+  type ChangeClass,
+  type ChangeOp,
+  type ChangeImpact,
+  type ContractChange,
+  type ContractDiff,
+  type ContractRef,
+  type ContractVerdict,
+  type DiffOptions,
+  type DiffSide,
+  type FieldRule,
+  type VersionStatus,
+} from './diff.js';
 export { findWorkspaceRoot, STREAMPULSE_CONTRACTS_DIR } from './paths.js';
 export { closest, levenshtein } from './suggest.js';

@@ -292,6 +292,11 @@ export type MartContract = z.infer<typeof martSchema>;
 export const BUILTIN_PARAMETERS = { run_date: 'date of the batch being processed (YYYY-MM-DD)' } as const;
 
 export const metricsSchema = z.strictObject({
+  /**
+   * Optional semantic version of the metrics file; absent counts as 1.0.0. The
+   * breaking-change gate (`streampulse contracts diff`) asks for a major bump of it.
+   */
+  version: semver.optional(),
   metrics: z
     .array(
       z.strictObject({
@@ -370,6 +375,8 @@ export type DashboardFilter = z.infer<typeof dashboardFilterSchema>;
 
 export const dashboardSchema = z.strictObject({
   dashboard: name,
+  /** Optional semantic version of the dashboard; absent counts as 1.0.0 (see metricsSchema.version). */
+  version: semver.optional(),
   title: text,
   description: text,
   owner: text,
