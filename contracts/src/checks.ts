@@ -213,7 +213,12 @@ function checkDataset(f: LoadedFile, datasets: Map<string, DatasetContract>): Co
   if (d.silver.scd.type === 2) d.silver.scd.tracked_columns.forEach((c, i) => needColumn(['silver', 'scd', 'tracked_columns', i], c, 'SCD2 tracked column'));
   if (d.source.stream_key !== undefined) {
     if (d.source.stream_topic === undefined)
-      r.add('CONTRACT_MISSING_FIELD', ['source', 'stream_key'], 'a stream_key without a stream_topic keys nothing', 'add "stream_topic:" under source, or remove "stream_key"');
+      r.add(
+        'CONTRACT_MISSING_FIELD',
+        ['source', 'stream_key'],
+        'a stream_key without a stream_topic keys nothing',
+        'add "stream_topic:" under source, or remove "stream_key"',
+      );
     if (needColumn(['source', 'stream_key'], d.source.stream_key, 'stream_key') && !cols.get(d.source.stream_key)!.required)
       r.add(
         'CONTRACT_INVALID_VALUE',

@@ -13,7 +13,9 @@ import type { CommandModule } from './types.js';
 export const streamCommand: CommandModule = {
   name: 'stream',
   register(program: Command, ctx: CliContext): void {
-    const group = program.command('stream').description('the event stream: produce the contracts’ stream topics, consume them into the lake, the demo and the benchmark');
+    const group = program
+      .command('stream')
+      .description('the event stream: produce the contracts’ stream topics, consume them into the lake, the demo and the benchmark');
     addStreamProduceCommand(group, ctx);
     addStreamRunCommand(group, ctx);
     addStreamDemoCommand(group, ctx);
