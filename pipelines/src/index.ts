@@ -44,3 +44,4 @@ export {
   type ActivityBindings,
   type ExecuteOptions,
 } from './execute.js';
+export { ADF_LIMITS_SOURCE, FACTORY_LIMITS, LOOKUP_LIMITS_SOURCE, limitProblems, type FactoryLimit, type LimitRule } from './limits.js';

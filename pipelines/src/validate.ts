@@ -11,6 +11,7 @@ import { ExpressionSyntaxError, parseTemplate, templateExpressions, walkCalls, t
 import { functionArity, suggestFunction } from './expression/functions.js';
 import { GET_METADATA_FIELDS } from './execute.js';
 import { type DynamicForm, holdsExpression, isExpressionObject } from './studio-form.js';
+import { limitProblems, type LimitRule } from './limits.js';
 
 export interface FactoryProblem {
   /** The factory file, e.g. `pipeline/pl_daily_master.json`. */
@@ -45,7 +46,8 @@ export type ValidationRule =
   | 'function-arity'
   | 'parameter-type'
   | 'batch-count'
-  | 'dynamic-value-form';
+  | 'dynamic-value-form'
+  | LimitRule;
 
 /** Data Factory's documented limit: activities per pipeline, inner activities of containers included. */
 export const MAX_ACTIVITIES_PER_PIPELINE = 40;
@@ -696,6 +698,8 @@ export async function validateFactory(files: Readonly<Record<string, unknown>>, 
       checkDynamicForm(file, `${name} pipeline '${target}' parameters`, given, 'plain');
     }
   }
+  // -- the service limits the factory and its control manifest must stay within (limits.ts)
+  problems.push(...limitProblems(files));
   return problems;
 }
 
