@@ -556,7 +556,8 @@ function impactOf(ids: Iterable<string>, graphs: readonly LineageGraph[]): Chang
 }
 
 const short = (v: unknown): string => {
-  const s = JSON.stringify(v) ?? 'undefined';
+  if (v === undefined) return '(absent)';
+  const s = JSON.stringify(v);
   return s.length > 70 ? `${s.slice(0, 67)}...` : s;
 };
 

@@ -1,11 +1,12 @@
 /**
  * `streampulse contracts …`: validate, show and trace the contracts.
- * (Planned here too: `contracts diff`, the breaking-change check.)
+ * `contracts diff` (the breaking-change gate) lives in contracts-diff.ts.
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { findContract, renderContract } from '../render/show.js';
 import { countsOf, renderIssues, renderOkLine, renderSummaryTable, summarize } from '../render/summary.js';
+import { registerContractsDiff } from './contracts-diff.js';
 import { registerLineage } from './contracts-lineage.js';
 import type { CommandModule } from './types.js';
 
@@ -105,5 +106,6 @@ Examples:
       });
 
     registerLineage(group, ctx, DIR_OPTION_HELP);
+    registerContractsDiff(group, ctx);
   },
 };
