@@ -14,3 +14,4 @@ export {
   type StreamBenchOptions,
   type StreamBenchResult,
 } from './stream-bench.js';
+export { syntheticContractFiles, syntheticDatasetName, syntheticDatasetYaml, writeSyntheticContracts } from './synthetic-contracts.js';

@@ -2,13 +2,15 @@
  * `streampulse bench`: the local-lakehouse benchmark of issue 4 — the runner against a
  * hand-written DuckDB floor on the same landing files, printed against the goals
  * (≥ 115 MB/s landing → silver, ≤ 1.3× the floor end to end, peak RSS < 1 GB), never
- * asserted. See bench.ts.
+ * asserted. See bench.ts. `streampulse bench generate`: the scale benchmark of `generate`
+ * (bench-generate.ts).
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { BENCH_DEFAULTS, benchChildScript, runBench } from '@streampulse/bench';
 import { benchReport } from '../bench-report.js';
+import { registerBenchGenerate } from './bench-generate.js';
 import { saltFrom } from '@streampulse/rehearsal';
 import { bar, createProgress } from '../progress.js';
 import { isoDate, positiveInt } from './demo.js';
@@ -30,7 +32,7 @@ interface BenchOpts {
 export const benchCommand: CommandModule = {
   name: 'bench',
   register(program: Command, ctx: CliContext): void {
-    program
+    const bench = program
       .command('bench')
       .description(
         'benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work, on the same landing files; prints MB/s, seconds, ratio and peak RSS against the goals',
@@ -95,5 +97,6 @@ Exit codes: 0 success, 1 failure (a side failed), 2 usage error.`,
         }
         ctx.print('', ...benchReport(result, ctx.style, (x) => ctx.display(x)));
       });
+    registerBenchGenerate(bench, ctx);
   },
 };
