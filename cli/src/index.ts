@@ -9,3 +9,4 @@ export { VERSION } from './version.js';
 export { readMigrationsDir, cliServingOptions } from './serving.js';
 export { TARGETS, selectTargets, type GenerateTarget, type GenerateInput, type FileMap } from './generate/targets.js';
 export { writeGenerated, GENERATED_MARKER, type FolderFiles, type WrittenFolder } from './generate/writer.js';
+export { odcsDocuments, datasetDocument, modelDocument, martDocument, odcsLogicalType, ODCS_API_VERSION, type OdcsServers } from './generate/odcs.js';

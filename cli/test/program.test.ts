@@ -34,7 +34,7 @@ describe('--help and --version', () => {
       for (const o of c.options) expect(o.description.length).toBeGreaterThan(5);
     }
     expect(program.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name));
-    expect(program.commands.find((c) => c.name() === 'contracts')?.commands.map((c) => c.name())).toEqual(['validate', 'show', 'lineage']);
+    expect(program.commands.find((c) => c.name() === 'contracts')?.commands.map((c) => c.name())).toEqual(['validate', 'show', 'lineage', 'diff', 'export']);
   });
 
   it('the top-level help lists the commands, exit codes and examples', async () => {
@@ -63,7 +63,10 @@ describe('usage errors exit 2 with a hint on stderr', () => {
     [['contract', 'validate'], "error: unknown command 'contract'\n(Did you mean contracts?)"],
     [['contracts', 'validate', '--jsn'], "error: unknown option '--jsn'\n(Did you mean --json?)"],
     [['contracts', 'show'], "error: missing required argument 'name'"],
-    [['contracts', 'lineage', '--format', 'png'], 'error: option \'--format <format>\' argument \'png\' is invalid. --format must be one of text, mermaid, dot, json, got "png"'],
+    [
+      ['contracts', 'lineage', '--format', 'png'],
+      "error: option '--format <format>' argument 'png' is invalid. --format must be one of text, mermaid, dot, json, got \"png\"",
+    ],
     [['contracts', 'validate', 'a', 'b'], 'error: too many arguments'],
   ])('%j', async (args, message) => {
     const r = await run(args as string[]);

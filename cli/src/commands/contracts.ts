@@ -8,6 +8,7 @@ import { findContract, renderContract } from '../render/show.js';
 import { countsOf, renderIssues, renderOkLine, renderSummaryTable, summarize } from '../render/summary.js';
 import { registerContractsDiff } from './contracts-diff.js';
 import { registerLineage } from './contracts-lineage.js';
+import { registerContractsExport } from './contracts-export.js';
 import type { CommandModule } from './types.js';
 
 const DIR_OPTION_HELP = 'contract folder (default: <workspace root>/contracts/streampulse)';
@@ -107,5 +108,6 @@ Examples:
 
     registerLineage(group, ctx, DIR_OPTION_HELP);
     registerContractsDiff(group, ctx);
+    registerContractsExport(group, ctx);
   },
 };

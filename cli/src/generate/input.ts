@@ -57,5 +57,6 @@ export function generateInput(root: string, set: ContractSet, o: InputOptions = 
       maxWorkers: config.databricks.maxWorkers,
     },
     serving: stackServingOptions(config, o),
+    odcs: { environment: config.env, lakeAccount: names.lakeAccount, sqlServer: names.dashed('sql'), sqlDatabase: `sqldb-${config.namePrefix}-serving` },
   };
 }

@@ -4,7 +4,7 @@
  * plan and the stack's options to that folder's files (POSIX path relative to the folder
  * → text). Nothing here touches the disk: the writer (`writer.ts`) owns the folders.
  *
- * Adding a target (dbt, odcs are planned) is adding one entry to TARGETS.
+ * Adding a target (dbt is planned) is adding one entry to TARGETS.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { compileStreams, databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
@@ -12,6 +12,7 @@ import { entityCounts, factoryFileText, generateFactory, type FactoryOptions } f
 import { servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
 import { metabasePayloads } from '@streampulse/dashboards';
 import { count, stableJson } from '../output.js';
+import { odcsDocuments, ODCS_API_VERSION, type OdcsServers } from './odcs.js';
 
 /** What every target is generated from: the contracts, their job plan and the stack's options (read at the CLI's edge). */
 export interface GenerateInput {
@@ -23,6 +24,8 @@ export interface GenerateInput {
   readonly bundle: BundleOptions;
   /** The principals the SQL migrations grant to. */
   readonly serving: ServingOptions;
+  /** The stack's lake and serving names the ODCS documents' `servers` give; absent: no `servers`. */
+  readonly odcs?: OdcsServers;
 }
 
 /** A file map: POSIX path relative to the target's folder → the file's text. */
@@ -114,8 +117,18 @@ const metabase: GenerateTarget = {
     `the serving database entry, ${count(i.set.dashboards.length, 'dashboard')} with ${count(Object.keys(files).filter((f) => /(^|\/)cards\//.test(f)).length, 'native question')} (ids resolved by \`streampulse metabase provision\`)`,
 };
 
+/** `odcs/`: the contracts as Open Data Contract Standard documents (as `contracts export --format odcs`). */
+const odcs: GenerateTarget = {
+  name: 'odcs',
+  folder: 'odcs',
+  describe: `the contracts as ODCS ${ODCS_API_VERSION} documents: datasets/, models/, marts/<name>.odcs.yaml`,
+  files: (i) => odcsDocuments(i.set, i.odcs),
+  summary: (i) =>
+    `ODCS ${ODCS_API_VERSION} data contracts of ${count(i.set.datasets.length, 'dataset')}, ${count(i.set.models.length, 'model')} and ${count(i.set.marts.length, 'mart')}`,
+};
+
 /** Every target, in the order `generate` writes and reports them. */
-export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql, metabase];
+export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql, metabase, odcs];
 
 /** The target called `name`; throws (a bug) for an unknown one — user input goes through `selectTargets`. */
 export function target(name: string): GenerateTarget {
