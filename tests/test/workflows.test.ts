@@ -660,3 +660,65 @@ describe('deploy-stack.yml', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------
+// contracts-diff.yml (issue 22: the breaking-change gate on pull requests)
+// ---------------------------------------------------------------------------
+describe('contracts-diff.yml', () => {
+  const wf = load('contracts-diff.yml');
+  const job = onlyJob(wf, 'contracts-diff.yml');
+  const steps = job.steps ?? [];
+  const find = (re: RegExp): Step => {
+    const s = steps.find((x) => re.test(x.run ?? ''));
+    if (!s) throw new Error(`contracts-diff.yml: no step runs ${re}`);
+    return s;
+  };
+
+  it('runs on pull requests with pull-requests: write (for the comment) and contents: read only', () => {
+    expect(wf.on).toMatchObject({ pull_request: null });
+    expect(wf.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  });
+
+  it("fetches the pull request's base commit and diffs against it, then comments, then fails on exit 1", () => {
+    const fetch = find(/git fetch/);
+    expect(fetch.env?.BASE_SHA).toBe('${{ github.event.pull_request.base.sha }}');
+    const diff = find(/contracts diff/);
+    expect(diff.env?.BASE_SHA).toBe('${{ github.event.pull_request.base.sha }}');
+    expect(diff.run).toContain('node cli/dist/src/bin.js contracts diff --base "$BASE_SHA" --format markdown');
+    const comment = find(/gh pr comment/);
+    expect(comment.run).toContain('--body-file "$report"');
+    expect(comment.env?.GH_TOKEN).toBe('${{ github.token }}');
+    // forks get a read-only token (checked against the documented contract of GITHUB_TOKEN permissions for forked pull requests)
+    expect(comment.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+    const gate = find(/exit "\$RC"/);
+    expect(gate.if).toBe("steps.diff.outputs.rc != '0'");
+    expect(steps.indexOf(fetch)).toBeLessThan(steps.indexOf(diff));
+    expect(steps.indexOf(diff)).toBeLessThan(steps.indexOf(comment));
+    expect(steps.indexOf(comment)).toBeLessThan(steps.indexOf(gate));
+  });
+
+  it('the diff step script (run with bash, the CLI stubbed): the report goes to the job summary and the exit code to the step output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streampulse-wf-diff-'));
+    try {
+      mkdirSync(join(dir, 'cli', 'dist', 'src'), { recursive: true });
+      writeFileSync(
+        join(dir, 'cli', 'dist', 'src', 'bin.js'),
+        "process.stdout.write(`### report for ${process.argv.slice(2).join(' ')}\\n`); process.stderr.write('a warning\\n'); process.exitCode = 1;\n",
+      );
+      const summary = join(dir, 'summary.md');
+      const output = join(dir, 'output.txt');
+      const r = spawnSync('bash', ['-e', '-c', find(/contracts diff/).run!], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, RUNNER_TEMP: dir, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, BASE_SHA: 'abc123' },
+      });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain('a warning');
+      expect(readFileSync(summary, 'utf8')).toBe('### report for contracts diff --base abc123 --format markdown\n');
+      expect(readFileSync(output, 'utf8')).toBe('rc=1\n');
+      expect(readFileSync(join(dir, 'contracts-diff.md'), 'utf8')).toBe('### report for contracts diff --base abc123 --format markdown\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -30,6 +30,7 @@ interface DiffOptions {
   dir?: string;
   format?: DiffFormat;
   allowRemoved?: string[];
+  json?: boolean;
 }
 
 function formatOption(v: string): DiffFormat {
@@ -184,6 +185,7 @@ export function registerContractsDiff(group: Command, ctx: CliContext): void {
     )
     .option('-d, --dir <dir>', 'contract folder of the working tree (default: <workspace root>/contracts/streampulse)')
     .option('--format <format>', `output: ${DIFF_FORMATS.join(' | ')} (markdown: for a pull-request comment)`, formatOption)
+    .option('--json', 'same as --format json')
     .option('--allow-removed <names>', 'contracts whose removal is intended (comma-separated, repeatable): their removal does not fail the gate', collect)
     .addHelpText(
       'after',
@@ -197,8 +199,13 @@ Examples:
   $ streampulse contracts diff --base HEAD~1 --format markdown > comment.md
   $ streampulse contracts diff --base path/to/old/contracts --format json`,
     )
-    .action((opts: DiffOptions) => {
-      const format: DiffFormat = opts.format ?? 'text';
+    .action((opts: DiffOptions, cmd: Command) => {
+      if (opts.json === true && opts.format !== undefined && opts.format !== 'json')
+        cmd.error(`error: --json and --format ${opts.format} ask for different outputs; give one of them`, {
+          exitCode: 2,
+          code: 'streampulse.conflictingOptions',
+        });
+      const format: DiffFormat = opts.format ?? (opts.json === true ? 'json' : 'text');
       ctx.jsonMode = format === 'json';
       const dir = ctx.contractsDir(opts.dir);
       const head = ctx.loadValid(dir);
