@@ -34,7 +34,14 @@ describe('--help and --version', () => {
       for (const o of c.options) expect(o.description.length).toBeGreaterThan(5);
     }
     expect(program.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name));
-    expect(program.commands.find((c) => c.name() === 'contracts')?.commands.map((c) => c.name())).toEqual(['validate', 'show', 'lineage', 'diff', 'export']);
+    expect(program.commands.find((c) => c.name() === 'contracts')?.commands.map((c) => c.name())).toEqual([
+      'validate',
+      'show',
+      'lineage',
+      'pii',
+      'diff',
+      'export',
+    ]);
   });
 
   it('the top-level help lists the commands, exit codes and examples', async () => {

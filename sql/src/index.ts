@@ -29,6 +29,7 @@ export { servingTests, stagingChecks, failingRowsSql, describeCheck, TSQL_EXACT_
 export {
   servingMigrations,
   servingOptions,
+  servingGrants,
   servingTestsSql,
   splitBatches,
   journalBootstrap,
@@ -37,4 +38,6 @@ export {
   SERVING_DEFAULTS,
   type Migration,
   type ServingOptions,
+  type ServingGrant,
 } from './serving-tsql.js';
+export { piiReport, ADMINISTRATORS, type PiiReport, type PiiColumn, type PiiServedColumn, type PiiReader } from './pii-report.js';

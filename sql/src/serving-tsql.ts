@@ -396,20 +396,64 @@ EXEC sys.sp_executesql @sql;`;
   return migration('0006_masking', 'dynamic data masking derived from the PII classes', [drop, add]);
 }
 
+/** A permission the serving migrations grant a role, on a schema or on one object. */
+export interface ServingGrant {
+  /** `reader` or `loader`: which of the configured roles. */
+  readonly kind: 'reader' | 'loader';
+  readonly role: string;
+  readonly permissions: readonly string[];
+  /** The securable's schema; `object` unset: the whole schema. */
+  readonly schema: (typeof SERVING_SCHEMAS)[number];
+  readonly object?: string;
+}
+
+/**
+ * Every grant of 0007_roles_and_grants, as data: what the migration renders and what the
+ * PII report reads (which role can read which column, masked or not). No role is
+ * granted UNMASK.
+ */
+export function servingGrants(options: ServingOptions = {}): ServingGrant[] {
+  const o = servingOptions(options);
+  const reader = (permissions: string[], schema: ServingGrant['schema'], object?: string): ServingGrant => ({
+    kind: 'reader',
+    role: o.readerRole,
+    permissions,
+    schema,
+    ...(object === undefined ? {} : { object }),
+  });
+  const loader = (permissions: string[], schema: ServingGrant['schema'], object?: string): ServingGrant => ({
+    ...reader(permissions, schema, object),
+    kind: 'loader',
+    role: o.loaderRole,
+  });
+  return [
+    reader(['SELECT'], 'serving'),
+    loader(['SELECT', 'INSERT', 'DELETE', 'ALTER'], 'staging'),
+    loader(['EXECUTE'], 'serving', 'usp_merge_marts'),
+    loader(['EXECUTE'], 'ops', 'usp_record_pipeline_run'),
+    loader(['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'ops', 'serving_load_progress'),
+    loader(['SELECT'], 'ops', 'schema_migrations'),
+  ];
+}
+
+const GRANT_COMMENTS: Readonly<Record<ServingGrant['kind'], string>> = {
+  reader: '-- reader: the served views, nothing else (no gold, staging, security or ops; no UNMASK)',
+  loader: "-- loader: write the copy targets (ALTER for the copy's TRUNCATE TABLE) and run the load procedures",
+};
+
 function rolesMigration(o: Required<ServingOptions>): Migration {
-  const r = q(o.readerRole);
-  const l = q(o.loaderRole);
   const roles = [o.readerRole, o.loaderRole]
     .map((x) => `IF DATABASE_PRINCIPAL_ID(${lit(x)}) IS NULL CREATE ROLE ${q(x)} AUTHORIZATION ${q('dbo')};`)
     .join('\n');
-  const grants = `-- reader: the served views, nothing else (no gold, staging, security or ops; no UNMASK)
-GRANT SELECT ON SCHEMA::${q('serving')} TO ${r};
--- loader: write the copy targets (ALTER for the copy's TRUNCATE TABLE) and run the load procedures
-GRANT SELECT, INSERT, DELETE, ALTER ON SCHEMA::${q('staging')} TO ${l};
-GRANT EXECUTE ON OBJECT::${SERVING_OBJECTS.mergeProcedure} TO ${l};
-GRANT EXECUTE ON OBJECT::${SERVING_OBJECTS.recordRunProcedure} TO ${l};
-GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::${t('ops', 'serving_load_progress')} TO ${l};
-GRANT SELECT ON OBJECT::${SERVING_OBJECTS.journal} TO ${l};`;
+  const grantLines: string[] = [];
+  let last: ServingGrant['kind'] | undefined;
+  for (const g of servingGrants(o)) {
+    if (g.kind !== last) grantLines.push(GRANT_COMMENTS[g.kind]);
+    last = g.kind;
+    const on = g.object === undefined ? `SCHEMA::${q(g.schema)}` : `OBJECT::${t(g.schema, g.object)}`;
+    grantLines.push(`GRANT ${g.permissions.join(', ')} ON ${on} TO ${q(g.role)};`);
+  }
+  const grants = grantLines.join('\n');
   const members = [...o.readerPrincipals.map((p) => [p, o.readerRole] as const), ...o.loaderPrincipals.map((p) => [p, o.loaderRole] as const)];
   const principals = [...new Set(members.map(([p]) => p))];
   const users =

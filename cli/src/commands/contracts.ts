@@ -8,6 +8,7 @@ import { findContract, renderContract } from '../render/show.js';
 import { countsOf, renderIssues, renderOkLine, renderSummaryTable, summarize } from '../render/summary.js';
 import { registerContractsDiff } from './contracts-diff.js';
 import { registerLineage } from './contracts-lineage.js';
+import { registerPii } from './contracts-pii.js';
 import { registerContractsExport } from './contracts-export.js';
 import type { CommandModule } from './types.js';
 
@@ -107,6 +108,7 @@ Examples:
       });
 
     registerLineage(group, ctx, DIR_OPTION_HELP);
+    registerPii(group, ctx, DIR_OPTION_HELP);
     registerContractsDiff(group, ctx);
     registerContractsExport(group, ctx);
   },
