@@ -122,6 +122,7 @@ describe('streampulse contracts diff end to end: the built binary in a temporary
       expect(text).toContain(from);
       expect(text).toContain('\nversion: 1.0.0\n');
       writeFileSync(mart, text.replace(from, 'definition: Distinct accounts with at least one watch event during the month.'));
+      const line = text.split('\n').findIndex((l) => l.includes(from)) + 1;
       git(repo, 'commit', '-q', '-am', 'narrow active users');
 
       const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
@@ -132,7 +133,7 @@ describe('streampulse contracts diff end to end: the built binary in a temporary
       expect(fail.stderr).toBe('');
       expect(fail.status).toBe(1);
       expect(fail.stdout).toContain(
-        'BREAKING   contracts/streampulse/marts/analytics_kpi_monthly.yaml:35  mart analytics_kpi_monthly: measures.active_users.definition:',
+        `BREAKING   contracts/streampulse/marts/analytics_kpi_monthly.yaml:${line}  mart analytics_kpi_monthly: measures.active_users.definition:`,
       );
       expect(fail.stdout).toContain('(changed measure definition)');
       expect(fail.stdout).toMatch(

@@ -686,7 +686,7 @@ describe('contracts-diff.yml', () => {
     expect(diff.env?.BASE_SHA).toBe('${{ github.event.pull_request.base.sha }}');
     expect(diff.run).toContain('node cli/dist/src/bin.js contracts diff --base "$BASE_SHA" --format markdown');
     const comment = find(/gh pr comment/);
-    expect(comment.run).toContain('--body-file "$report"');
+    expect(comment.run).toContain('--body-file "$comment"');
     expect(comment.env?.GH_TOKEN).toBe('${{ github.token }}');
     // forks get a read-only token (checked against the documented contract of GITHUB_TOKEN permissions for forked pull requests)
     expect(comment.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
