@@ -26,8 +26,9 @@ function graphviz(dot: string): { nodes: string[]; edges: [string, string][] } {
 
 /**
  * Mermaid has no parser that runs without a browser DOM here (`mermaid` needs one;
- * `@mermaid-js/parser` covers other diagram types, not flowcharts), so the flowchart is
- * checked against the flowchart grammar's shapes we emit: the header, subgraph blocks,
+ * `@mermaid-js/parser` covers other diagram types, not flowcharts), so here the flowchart is
+ * checked against the flowchart grammar's shapes we emit (Mermaid itself parses and draws
+ * it in chromium: tests/test/lineage-mermaid-chromium.test.ts): the header, subgraph blocks,
  * `id["label"]` nodes, `a -->|kind| b` edges with ids of letters, digits and `_`, and
  * every edge's ends declared.
  */
