@@ -106,6 +106,19 @@ function qualityCheck(ds: DatasetContract, rule: QualityRule, index: number): { 
   }
 }
 
+/** The ODCS check that a table holds one row per key (a gold model's primary key, a mart's grain). */
+const grainUnique = (table: string, key: readonly string[]): Obj => ({
+  id: `${table}_grain_unique`,
+  name: 'grain_unique',
+  description: `one row per (${key.join(', ')})`,
+  dimension: 'uniqueness',
+  severity: 'error',
+  type: 'library',
+  metric: 'duplicateValues',
+  arguments: { properties: [...key] },
+  mustBe: 0,
+});
+
 const PII_SILVER: Record<string, string> = {
   keep: 'kept as is in silver (masked when served)',
   pseudonymise: 'pseudonymised in silver (salted SHA-256)',
@@ -301,19 +314,7 @@ export function modelDocument(m: ModelContract, servers?: OdcsServers): string {
             transformLogic: c.expr,
           });
         }),
-        quality: [
-          {
-            id: `${m.model}_grain_unique`,
-            name: 'grain_unique',
-            description: `one row per (${m.primary_key.join(', ')})`,
-            dimension: 'uniqueness',
-            severity: 'error',
-            type: 'library',
-            metric: 'duplicateValues',
-            arguments: { properties: [...m.primary_key] },
-            mustBe: 0,
-          },
-        ],
+        quality: [grainUnique(m.model, m.primary_key)],
       }),
     ],
     slaProperties: [{ id: `${m.model}_frequency`, property: 'frequency', value: 1, unit: 'd', description: 'rebuilt by the daily job' }],
@@ -389,19 +390,7 @@ export function martDocument(set: ContractSet, mart: MartContract, servers?: Odc
             ]),
           });
         }),
-        quality: [
-          {
-            id: `${mart.mart}_grain_unique`,
-            name: 'grain_unique',
-            description: `one row per (${mart.grain.join(', ')})`,
-            dimension: 'uniqueness',
-            severity: 'error',
-            type: 'library',
-            metric: 'duplicateValues',
-            arguments: { properties: [...mart.grain] },
-            mustBe: 0,
-          },
-        ],
+        quality: [grainUnique(mart.mart, mart.grain)],
       }),
     ],
     slaProperties: [
