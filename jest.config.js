@@ -5,6 +5,9 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
+  // CI runs on a loaded 2-core machine: a browser or process test may take seconds there.
+  // A test that needs more than this says so itself; a hang still fails, after 30 s.
+  testTimeout: 30_000,
   testEnvironmentOptions: {
     customExportConditions: ['@streampulse/source', 'node', 'node-addons'],
   },

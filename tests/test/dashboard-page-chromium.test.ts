@@ -148,7 +148,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
       es.map((e) => ({ id: e.getAttribute('data-card-id'), rendered: e.getAttribute('data-rendered'), error: e.getAttribute('data-error') })),
     );
     expect(cards).toEqual(MODEL.cards.map((c) => ({ id: c.card.id, rendered: 'true', error: null })));
-  });
+  }, 60_000);
 
   it('number cards show the newest period of the serving database, formatted, and its change', async () => {
     const numbers = cardsOf(['number']);
@@ -166,7 +166,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
         expect(await seen(fig.locator('.figure-change'))).toContain(change === undefined ? 'no earlier period' : change.text);
       }
     }
-  });
+  }, 60_000);
 
   it('table and pivot cells show the queried values as a reader sees them', async () => {
     for (const c of cardsOf(['table'])) {
@@ -190,7 +190,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
           .sort((a, b) => `${a.row}|${a.col}`.localeCompare(`${b.row}|${b.col}`)),
       );
     }
-  });
+  }, 60_000);
 
   it('charts draw the queried series: every row and measure at its category, in its dataset', async () => {
     for (const c of cardsOf(['line', 'bar', 'area', 'combo', 'funnel', 'pie', 'row'])) {
@@ -223,7 +223,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
       const drawnPoints = drawn!.datasets.reduce((s, d) => s + d.data.filter((v) => v !== null).length, 0);
       expect(drawnPoints).toBe(points - rows.reduce((s, r) => s + c.measures.filter((m) => r[m.name] === null).length, 0));
     }
-  });
+  }, 60_000);
 
   it('shows each metric definition on hover, and the data-quality panel of the serving database', async () => {
     const c = cardsOf(['number'])[0]!;
@@ -256,7 +256,7 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
       tds.reduce((s, td) => s + Number(td.getAttribute('data-value')), 0),
     );
     expect(reasons).toBe(perDataset.reduce((s, d) => s + Number(d['quarantined']), 0));
-  });
+  }, 60_000);
 
   it('fits a laptop screen (1280 px) on the 24-column grid, and stacks the cards on narrower ones; saves the screenshot', async () => {
     const layout = async (
@@ -307,5 +307,5 @@ describe("the static dashboard page in Debian's chromium (headless, network bloc
     const phone = await layout(600);
     expect(phone).toMatchObject({ overflow: false, rowsOfNumbers: phone.numbers, rowsOfOthers: phone.others });
     await page.setViewportSize(LAPTOP);
-  });
+  }, 60_000);
 });
