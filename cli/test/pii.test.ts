@@ -64,9 +64,9 @@ describe('streampulse contracts pii', () => {
     expect(r.out).toContain(
       [
         '    analytics_account_contacts.distinct_addresses  derived without its value (an aggregate, grouping, join or filter): not masked',
-        '    analytics_account_contacts.email  serves the value, masked with email() on [gold], read as [serving].[analytics_account_contacts]',
+        '    analytics_account_contacts.email  serves the value, masked with email() on [gold] and [staging], read as [serving].[analytics_account_contacts]',
         '      streampulse_reader   masked    via [serving].[analytics_account_contacts]',
-        '      streampulse_loader   UNMASKED  via [staging].[analytics_account_contacts]',
+        '      streampulse_loader   masked    via [staging].[analytics_account_contacts]',
         '      administrators       UNMASKED  via [gold].[analytics_account_contacts]',
       ].join('\n'),
     );
@@ -83,7 +83,7 @@ describe('streampulse contracts pii', () => {
     expect(rows.length).toBe(piiReport(loadContractsOrThrow(served)).columns.length);
     for (const row of rows) expect(row.split(/(?<!\\)\|/).length).toBe(9); // 7 cells
     expect(rows).toContain(
-      '| `users.email` | email | kept | 0 / 2 / 0 | `analytics_account_contacts.email` | `email()` | streampulse_reader (masked, via [serving].[analytics_account_contacts])<br>streampulse_loader (value, via [staging].[analytics_account_contacts])<br>administrators (value, via [gold].[analytics_account_contacts]) |',
+      '| `users.email` | email | kept | 0 / 2 / 0 | `analytics_account_contacts.email` | `email()` | streampulse_reader (masked, via [serving].[analytics_account_contacts])<br>streampulse_loader (masked, via [staging].[analytics_account_contacts])<br>administrators (value, via [gold].[analytics_account_contacts]) |',
     );
     expect(rows).toContain('| `users.full_name` | person_name | dropped | 0 / 0 / 0 | none | — | — |');
     expect(r.out).toContain('| `streampulse_reader` | reader | `SCHEMA::[serving]` | no |');

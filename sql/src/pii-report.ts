@@ -10,8 +10,8 @@
  * Reading rules (Azure SQL dynamic data masking): a mask is on the gold table's column
  * and applies to every query a principal without UNMASK runs, the serving views
  * included; administrators (server admin, Entra admin, db_owner) always see the value.
- * The staging tables (Data Factory's copy targets) carry no masks: a role that can
- * SELECT from staging reads the values as loaded.
+ * The staging tables (Data Factory's copy targets) carry the same masks as gold: a role
+ * that can SELECT from staging without UNMASK sees the masks there too.
  */
 import { buildLineage, type ContractSet, type PII_CLASSES, type PII_POLICIES } from '@streampulse/contracts';
 import { quoteIdent } from './dialect.js';
@@ -41,7 +41,7 @@ export interface PiiServedColumn {
    * grouping or window partition, a join or a filter: the value itself is not served.
    */
   readonly carriesValue: boolean;
-  /** The masking function on `[gold].[<mart>].[<column>]`; set exactly when `carriesValue`. */
+  /** The masking function on `[gold].[<mart>].[<column>]` and its staging twin; set exactly when `carriesValue`. */
   readonly mask?: string;
   /** Who can read the value, masked or not (only when `carriesValue`). */
   readonly readers: readonly PiiReader[];
@@ -85,7 +85,7 @@ export function piiReport(set: ContractSet, options: ServingOptions = {}): PiiRe
   const selects = (g: ServingGrant): boolean => g.permissions.includes('SELECT') || g.permissions.includes('CONTROL');
   const marts = new Map(set.marts.map((m) => [m.mart, m]));
 
-  /** Who reads a mart's column: SELECT on serving (the view) or gold (the table) sees the mask; on staging, the value. */
+  /** Who reads a mart's column: SELECT on serving (the view), gold or staging (the tables) sees the mask without UNMASK. */
   const readersOf = (mart: string): PiiReader[] => {
     const out: PiiReader[] = [];
     for (const g of grants) {
@@ -94,7 +94,7 @@ export function piiReport(set: ContractSet, options: ServingOptions = {}): PiiRe
       if (g.schema === 'serving' && g.object === undefined) out.push({ role: g.role, via: servingName('serving', mart, 'tsql'), masked });
       else if (g.schema === 'gold' && (g.object === undefined || g.object === mart)) out.push({ role: g.role, via: servingName('gold', mart, 'tsql'), masked });
       else if (g.schema === 'staging' && (g.object === undefined || g.object === mart))
-        out.push({ role: g.role, via: servingName('staging', mart, 'tsql'), masked: false });
+        out.push({ role: g.role, via: servingName('staging', mart, 'tsql'), masked });
     }
     out.push({ role: ADMINISTRATORS, via: servingName('gold', mart, 'tsql'), masked: false });
     return out;

@@ -163,10 +163,18 @@ function stagingMigration(set: ContractSet): Migration {
   const batches = set.marts.map((m) => {
     const cols = servingColumns(set, m);
     const name = t('staging', m.mart);
+    // a served PII column is masked here as on gold (0006): the table holds the loaded values
+    // between loads and the loader role SELECTs it (row counts); the mask is inline so that
+    // re-creating the table (this migration changed) never drops it
+    const def = (c: ColumnFacts): string => {
+      const fn = maskFor(c);
+      const type = tsqlStagingType(c);
+      return columnDef(c, fn === undefined ? type : `${type} MASKED WITH (FUNCTION = '${fn}')`, false);
+    };
     return `-- ${m.mart}: Data Factory's copy target (TRUNCATE + insert each run); any length, no constraints
 DROP TABLE IF EXISTS ${name};
 CREATE TABLE ${name} (
-${cols.map((c) => `  ${columnDef(c, tsqlStagingType(c), false)}`).join(',\n')}
+${cols.map((c) => `  ${def(c)}`).join(',\n')}
 );`;
   });
   return migration('0002_staging_tables', 'staging tables (the copy targets of Data Factory and `serve load`)', batches);

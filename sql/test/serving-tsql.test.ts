@@ -199,6 +199,20 @@ describe('dynamic data masking follows the PII classes', () => {
     expect(t).toContain('DROP MASKED');
   });
 
+  it('masks a served PII column on its staging table too, inline, so re-creating the table keeps the mask', () => {
+    const migrations = servingMigrations(load(piiFixture('email', 'keep')));
+    const staging = text(migrations, 'staging_tables');
+    // CREATE TABLE … column type MASKED WITH (FUNCTION = '…'): the documented column-definition form
+    expect(staging).toContain("[email] NVARCHAR(MAX) MASKED WITH (FUNCTION = 'email()') NULL");
+    expect(staging.match(/MASKED WITH/g)).toHaveLength(1); // the aggregate serves no value
+    // a pseudonym has none of its class's format: masked whole, on staging as on gold
+    expect(text(servingMigrations(load(piiFixture('email', 'pseudonymise'))), 'staging_tables')).toContain(
+      "[email] NVARCHAR(MAX) MASKED WITH (FUNCTION = 'default()') NULL",
+    );
+    // the shipped contracts serve no PII value: no staging column is masked
+    expect(text(servingMigrations(SHIPPED), 'staging_tables')).not.toContain('MASKED');
+  });
+
   it('has a function for every PII class; a non-string or mixed-class value is masked whole', () => {
     expect(Object.keys(PII_MASKS).sort()).toStrictEqual([...PII_CLASSES].sort());
     expect(maskFor({ type: 'date', pii: [{ class: 'birth_date', policy: 'keep', source: 'x.y' }] })).toBe('default()');

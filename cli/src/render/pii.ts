@@ -31,7 +31,7 @@ function servedLines(s: PiiServedColumn, style: Style): string[] {
   const name = `${s.mart}.${s.column}`;
   if (!s.carriesValue) return [`    ${name}  ${style.dim('derived without its value (an aggregate, grouping, join or filter): not masked')}`];
   return [
-    `    ${style.bold(name)}  ${style.yellow('serves the value')}, masked with ${s.mask ?? '(none)'} on [gold], read as ${s.view}`,
+    `    ${style.bold(name)}  ${style.yellow('serves the value')}, masked with ${s.mask ?? '(none)'} on [gold] and [staging], read as ${s.view}`,
     ...s.readers.map((r) => `      ${r.role.padEnd(20)} ${r.masked ? 'masked  ' : style.red('UNMASKED')}  via ${r.via}`),
   ];
 }

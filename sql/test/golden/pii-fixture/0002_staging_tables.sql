@@ -6,7 +6,7 @@
 -- analytics_account_contacts: Data Factory's copy target (TRUNCATE + insert each run); any length, no constraints
 DROP TABLE IF EXISTS [staging].[analytics_account_contacts];
 CREATE TABLE [staging].[analytics_account_contacts] (
-  [email] NVARCHAR(MAX) NULL,
+  [email] NVARCHAR(MAX) MASKED WITH (FUNCTION = 'email()') NULL,
   [accounts] BIGINT NULL,
   [distinct_addresses] BIGINT NULL
 );
