@@ -271,10 +271,10 @@ describe('validateFactory', () => {
     [
       'activity-limit',
       (f) => {
-        for (let i = 0; i < 33; i++) ingest(f).push(wait(`Wait ${i}`));
+        for (let i = 0; i < 113; i++) ingest(f).push(wait(`Wait ${i}`));
       },
       [
-        "pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 41 activities (inner activities of containers included); Data Factory allows at most 40 [activity-limit]",
+        "pipeline/pl_ingest_dataset.json: pl_ingest_dataset: pipeline 'pl_ingest_dataset' has 121 activities (inner activities of containers included); Data Factory allows at most 120 [activity-limit]",
       ],
     ],
     [
