@@ -51,7 +51,8 @@ function step<K extends Step['op']>(spec: JobSpec, op: K): Extract<Step, { op: K
   return s as Extract<Step, { op: K }>;
 }
 
-function sha256File(path: string): string {
+/** A file's SHA-256 (hex), read in 1 MiB chunks. */
+export function sha256File(path: string): string {
   const h = createHash('sha256');
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);

@@ -7,12 +7,23 @@
  * reports are `reports.ts`.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
 import type { JobPlan, JobSpec } from '@streampulse/jobs';
 import { bindRunDate } from '@streampulse/jobs';
 import type { FreshnessMode } from '@streampulse/jobs';
-import { bronzeBatchSql, copyAtomic, dropBronzeBatchSql, prefetchLanding, runBronze, type BronzeResult, type ParsedLanding } from './bronze.js';
+import {
+  bronzeBatchSql,
+  copyAtomic,
+  dropBronzeBatchSql,
+  landingFiles,
+  prefetchLanding,
+  runBronze,
+  sha256File,
+  type BronzeResult,
+  type ParsedLanding,
+} from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
@@ -246,6 +257,148 @@ export class LocalRunner {
     const gold = opts.gold ?? true;
     await this.runJobs(batch, gold ? undefined : this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id));
     return this.finishBatch(batch, { gold });
+  }
+
+  /**
+   * Runs a backlog of daily batches (YYYY-MM-DD, ascending) as one run: the backfill
+   * (`streampulse run --from --to`, the benchmark). Every batch's partitions and report are
+   * what running the days one by one (`runBatch` with gold, the daily schedule) gives —
+   * the report's gold and mart row counts included: an earlier day's gold tables are
+   * counted over views as of that day, only the last day's are written (as a daily run
+   * overwrites them each day). The next day's landing files are parsed ahead on the side
+   * lane.
+   *
+   * A day that is not after the newest reported batch (or any day while a re-run is
+   * unfinished) runs as a re-run, from there on day by day with the daily semantics
+   * (rerun.ts: later batches replayed when what they read changed, gold built each day).
+   * With `resume`, the leading days that already have a report with gold and whose landing
+   * files are unchanged (the report's names and sha256) are skipped first (their reports
+   * are returned as they are, listed in `skipped`): a killed backfill run again finishes
+   * where it stopped, and a finished one run again writes nothing.
+   */
+  async runBackfill(
+    dates: readonly string[],
+    opts: {
+      readonly freshness?: FreshnessMode;
+      readonly resume?: boolean;
+      readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
+    } = {},
+  ): Promise<{ reports: BatchReport[]; skipped: string[] }> {
+    for (const [i, d] of dates.entries()) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(d))
+        throw new StreamPulseError('RUN_BAD_DATE', `"${d}" is not a YYYY-MM-DD date`, { remedy: 'pass --from and --to as YYYY-MM-DD' });
+      if (i > 0 && d <= dates[i - 1]!)
+        throw new StreamPulseError('BACKFILL_BAD_RANGE', `backfill dates must ascend without repeats (${dates[i - 1]} then ${d})`, {
+          remedy: 'pass --from no later than --to',
+        });
+    }
+    if (this.open !== undefined)
+      throw new StreamPulseError('RUN_BATCH_OPEN', `batch ${this.open.batch} is still open; a backfill cannot start`, {
+        remedy: 'finish the open batch (finishBatch) before a backfill',
+      });
+    const specs = new Map(this.plan.jobs.map((j) => [j.id, j]));
+    const reports: BatchReport[] = [];
+    const skipped: string[] = [];
+    const done = new Set(reportedBatches(this.lake));
+    let first = 0;
+    if (opts.resume === true && readMarker(this.lake) === undefined)
+      for (const d of dates) {
+        const r = done.has(d) ? this.reportIfLandingUnchanged(d) : undefined;
+        if (r === undefined) break;
+        reports.push(r);
+        skipped.push(d);
+        opts.onBatch?.(r, first, dates.length);
+        first++;
+      }
+    const rest = dates.slice(first);
+    const newest = reportedBatches(this.lake).at(-1);
+    const rerun = readMarker(this.lake) !== undefined || (newest !== undefined && rest[0] !== undefined && rest[0] <= newest);
+    const bronzeSilver = this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id);
+    const freshness = opts.freshness ?? this.opts.freshness ?? 'enforce';
+    for (const [i, d] of rest.entries()) {
+      const next = rest[i + 1];
+      if (next !== undefined) this.prefetch(next);
+      let r: BatchReport;
+      if (rerun || next === undefined) {
+        // a re-run (daily semantics, replays included), or the last day: gold written
+        await this.runJobs(d, undefined, { freshness });
+        r = await this.finishBatch(d);
+      } else {
+        await this.runJobs(d, bronzeSilver, { freshness });
+        await this.countTables(d, specs);
+        r = await this.finishBatch(d);
+      }
+      reports.push(r);
+      opts.onBatch?.(r, first + i, dates.length);
+    }
+    return { reports, skipped };
+  }
+
+  /** A reported batch's report when every dataset's landing files are still those it read (names and sha256), else undefined. */
+  private reportIfLandingUnchanged(batch: string): BatchReport | undefined {
+    const file = this.lake.path('reports', 'batches', `${batch}.json`);
+    let report: BatchReport;
+    try {
+      report = JSON.parse(readFileSync(file, 'utf8')) as BatchReport;
+    } catch {
+      return undefined;
+    }
+    if (report.gold_built !== true) return undefined;
+    for (const job of this.plan.jobs) {
+      if (job.layer !== 'bronze') continue;
+      const read = job.steps.find((s) => s.op === 'read_landing');
+      const d = report.datasets.find((x) => x.dataset === job.name);
+      if (read?.op !== 'read_landing' || d === undefined) return undefined;
+      const now = landingFiles(this.lake, read.path, batch)
+        .map((abs) => `${relative(this.lake.path('landing'), abs)} ${sha256File(abs)}`)
+        .sort();
+      const then = d.files.map((f) => `${f.file} ${f.sha256}`).sort();
+      if (now.join('\n') !== then.join('\n')) return undefined;
+    }
+    return report;
+  }
+
+  /**
+   * A backfill's earlier day: its gold models and marts as of that day counted, not
+   * written (the last day writes them, as the daily runs overwrite them each day). Each is
+   * a view as of the day (later models read the earlier ones' views), as its build
+   * would give; the report gets the same row counts as a daily run's.
+   */
+  private async countTables(batch: string, specs: Map<string, JobSpec>): Promise<void> {
+    const state = this.open;
+    if (state?.batch !== batch) throw new StreamPulseError('RUN_JOB_ORDER', `batch ${batch} is not open`, { remedy: 'this is a runner bug' });
+    const goldAsOf = await this.reconcile(state, specs, true);
+    await this.flushWrites();
+    await this.silverState.createStaleViews(specs);
+    await this.useThreads(this.threadsMax);
+    const counted: string[] = [];
+    try {
+      await this.countEach(state, goldAsOf, counted);
+    } finally {
+      for (const name of counted) await this.duck.run(`DROP VIEW IF EXISTS temp.${qi(`gold__${name}`)}`);
+    }
+  }
+
+  /** Counts each gold model and mart of the open batch as of `goldAsOf` (countTables), noting the views it created in `counted`. */
+  private async countEach(state: OpenBatch, goldAsOf: string, counted: string[]): Promise<void> {
+    const batch = state.batch;
+    for (const [i, job] of this.plan.jobs.entries()) {
+      if (job.layer === 'bronze' || job.layer === 'silver') continue;
+      this.opts.signal?.throwIfAborted();
+      this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: this.plan.jobs.length });
+      const step = job.steps.find((s) => s.op === 'build');
+      if (step?.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
+      const sql = bindRunDate(step.sql.duckdb, goldAsOf, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
+        qi(`${layer}__${name}`),
+      );
+      // temporary views: they shadow the written tables' views (the same names) until dropped below
+      await this.duck.run(`CREATE OR REPLACE TEMP VIEW ${qi(`gold__${job.name}`)} AS ${sql}`, `count ${job.id}`);
+      counted.push(job.name);
+      const rows = Number(await this.duck.scalar(`SELECT count(*) FROM ${qi(`gold__${job.name}`)}`, `count ${job.id}`));
+      state.ran++;
+      state.tables.set(job.id, { table: job.name, layer: job.layer as 'gold' | 'mart', rows });
+      this.opts.onProgress?.({ kind: 'job-done', batch, job: job.id, index: i, total: this.plan.jobs.length, detail: `${rows} rows` });
+    }
   }
 
   /**

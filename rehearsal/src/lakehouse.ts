@@ -72,13 +72,16 @@ export function prepareLake(root: string): void {
 }
 
 /**
- * Runs the given batches in order over an existing lake straight on the runner (no Data
- * Factory graph), then publishes serving for every batch report on disk. The benchmark
- * uses this to measure the runner alone; the demo and `streampulse run` go through
- * `runDailyBatches` (the master pipeline on the local executor). Catching up on several
- * days, gold and the marts are built once, after the last batch (they are a function of
- * the silver state and the run date, so the tables are the same as when built after
- * every batch); `goldEveryBatch` builds them after each batch, as the daily schedule does.
+ * Runs the given batches in order over an existing lake as one backfill straight on the
+ * runner (`LocalRunner.runBackfill`, no Data Factory graph), then publishes serving once
+ * for every batch report on disk. The benchmark uses this to measure the runner alone,
+ * and `streampulse run --from --to` is this (with `resume`); the demo and `streampulse run
+ * --date` go through `runDailyBatches` (the master pipeline on the local executor, one
+ * pipeline run per day). Every batch's partitions and report are those of the daily runs:
+ * gold and the marts are written once, after the last batch (a daily run overwrites them
+ * each day), the earlier days' reports carry their row counts as of that day.
+ * `goldEveryBatch` writes them after each batch, as the daily schedule does. `resume`
+ * skips the leading days already reported over unchanged landing files.
  */
 export async function runBatches(
   set: ContractSet,
@@ -88,10 +91,11 @@ export async function runBatches(
     salt: string;
     threads?: number;
     goldEveryBatch?: boolean;
+    resume?: boolean;
     freshness?: FreshnessMode;
     signal?: AbortSignal;
   },
-): Promise<{ reports: BatchReport[]; publish: PublishResult; seconds: { run: number; publish: number } }> {
+): Promise<{ reports: BatchReport[]; skipped: string[]; publish: PublishResult; seconds: { run: number; publish: number } }> {
   const runner = await LocalRunner.open(compileJobs(set), {
     lakeRoot: opts.lakeRoot,
     salt: opts.salt,
@@ -103,19 +107,29 @@ export async function runBatches(
   try {
     const t0 = performance.now();
     const reports: BatchReport[] = [];
-    for (const [i, d] of opts.dates.entries()) {
-      // the next day's landing files are parsed on the side lane while this day runs
-      const next = opts.dates[i + 1];
-      if (next !== undefined) runner.prefetch(next);
-      const r = await runner.runBatch(d, { gold: opts.goldEveryBatch === true || i === opts.dates.length - 1 });
-      reports.push(r);
-      opts.onBatch?.(r, i, opts.dates.length);
-    }
+    let skipped: string[] = [];
+    if (opts.goldEveryBatch === true)
+      for (const [i, d] of opts.dates.entries()) {
+        // the next day's landing files are parsed on the side lane while this day runs
+        const next = opts.dates[i + 1];
+        if (next !== undefined) runner.prefetch(next);
+        const r = await runner.runBatch(d);
+        reports.push(r);
+        opts.onBatch?.(r, i, opts.dates.length);
+      }
+    else
+      ({ skipped } = await runner.runBackfill(opts.dates, {
+        ...(opts.resume === true ? { resume: true } : {}),
+        onBatch: (r, i, n) => {
+          reports.push(r);
+          opts.onBatch?.(r, i, n);
+        },
+      }));
     const t1 = performance.now();
     const all = allBatchReports(opts.lakeRoot);
     const publish = await runner.publish(set, all);
     const t2 = performance.now();
-    return { reports, publish, seconds: { run: (t1 - t0) / 1000, publish: (t2 - t1) / 1000 } };
+    return { reports, skipped, publish, seconds: { run: (t1 - t0) / 1000, publish: (t2 - t1) / 1000 } };
   } finally {
     await runner.close();
   }

@@ -10,11 +10,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { StreamPulseError } from '@streampulse/contracts';
+import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { FRESHNESS_MODES, isFreshnessMode, type FreshnessMode } from '@streampulse/jobs';
 import type { BatchReport } from '@streampulse/engine';
 import type { CliContext } from '../context.js';
-import { buildDashboardPage, runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
+import { buildDashboardPage, runBatches, runDailyBatches, runDemo, saltFrom, type LakehouseEvents } from '@streampulse/rehearsal';
 import { count, table } from '../output.js';
 import { bar, createProgress, layerOf } from '../progress.js';
 import type { CommandModule } from './types.js';
@@ -282,7 +282,9 @@ Exit codes: 0 success, 1 failure (invalid contracts, a failed batch), 2 usage er
 };
 
 interface RunOpts {
-  date: string;
+  date?: string;
+  from?: string;
+  to?: string;
   freshness: FreshnessMode;
   lake?: string;
   dir?: string;
@@ -296,9 +298,11 @@ export const runCommand: CommandModule = {
     program
       .command('run')
       .description(
-        'run one daily batch over an existing lake (landing files already there) through the Data Factory master pipeline on the local executor, then republish serving',
+        'run one daily batch over an existing lake (landing files already there) through the Data Factory master pipeline on the local executor, then republish serving; or backfill a range of days (--from, --to) as one run on the runner',
       )
-      .requiredOption('--date <date>', 'the batch (run date), YYYY-MM-DD', isoDate)
+      .option('--date <date>', 'the batch (run date), YYYY-MM-DD', isoDate)
+      .option('--from <date>', 'backfill: the first day, YYYY-MM-DD (with --to)', isoDate)
+      .option('--to <date>', 'backfill: the last day, YYYY-MM-DD (with --from)', isoDate)
       .option('-l, --lake <dir>', 'lake folder (default: <workspace>/out/demo)')
       .option('-d, --dir <dir>', 'contract folder (default: <workspace>/contracts/streampulse)')
       .option('--no-progress', 'no progress bar on stderr')
@@ -306,10 +310,18 @@ export const runCommand: CommandModule = {
       .option('--json', 'print the batch report as JSON on stdout')
       .addHelpText(
         'after',
-        '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nRe-running an earlier batch repairs its bronze and silver, replays the later batches when what they read of it changed,\nand keeps gold and the served marts as of the newest batch (serving never moves back in time).\nExit codes: 0 success, 1 failure, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (run it again to finish).',
+        '\nRe-running a batch is idempotent: it rewrites that batch and gives the same gold and serving rows.\nRe-running an earlier batch repairs its bronze and silver, replays the later batches when what they read of it changed,\nand keeps gold and the served marts as of the newest batch (serving never moves back in time).\nA backfill (--from D1 --to D2) runs the days as one run straight on the runner (not one master pipeline run per day):\nevery batch gets the partitions and report the daily runs give; gold is written after the last day and serving\npublished once. Run again, it skips the days already reported over unchanged landing files and finishes the rest.\nExit codes: 0 success, 1 failure, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (run it again to finish).',
       )
       .action(async (opts: RunOpts) => {
         ctx.jsonMode = opts.json === true;
+        const single = opts.date !== undefined && opts.from === undefined && opts.to === undefined;
+        const range = opts.date === undefined && opts.from !== undefined && opts.to !== undefined;
+        if (!single && !range)
+          throw new StreamPulseError('RUN_BAD_RANGE', 'pass either --date D or both --from D1 and --to D2', {
+            remedy: 'streampulse run --date 2026-01-25, or streampulse run --from 2026-01-25 --to 2026-02-07',
+          });
+        if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to)
+          throw new StreamPulseError('RUN_BAD_RANGE', `--from ${opts.from} is after --to ${opts.to}`, { remedy: 'pass --from no later than --to' });
         const set = ctx.loadValid(ctx.contractsDir(opts.dir));
         const lake = opts.lake !== undefined ? ctx.resolvePath(opts.lake) : defaultLake(ctx);
         if (!existsSync(join(lake, 'landing')))
@@ -317,6 +329,10 @@ export const runCommand: CommandModule = {
             remedy: 'run `streampulse demo` (or `streampulse sources generate --out <lake>/landing`) first, or pass --lake',
           });
         const { salt } = saltFrom(ctx.env);
+        if (opts.date === undefined) {
+          await backfill(ctx, set, lake, salt, opts);
+          return;
+        }
         const r = await runDailyBatches(set, {
           lakeRoot: lake,
           dates: [opts.date],
@@ -360,3 +376,49 @@ export const runCommand: CommandModule = {
       });
   },
 };
+
+/** Every day from `from` through `to` (YYYY-MM-DD, inclusive). */
+export function daysFrom(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/** `run --from --to`: the days as one backfill on the runner (rehearsal `runBatches` with resume), serving published once. */
+async function backfill(ctx: CliContext, set: ContractSet, lake: string, salt: string, opts: RunOpts): Promise<void> {
+  const dates = daysFrom(opts.from!, opts.to!);
+  const r = await runBatches(set, {
+    lakeRoot: lake,
+    dates,
+    salt,
+    resume: true,
+    freshness: opts.freshness,
+    ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+    ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
+  });
+  if (ctx.jsonMode) {
+    ctx.printJson({ ok: true, reports: r.reports, skipped: r.skipped, serving: r.publish.sqlite });
+    return;
+  }
+  const s = ctx.style;
+  const sum = (d: (x: BatchReport['datasets'][number]) => number) => (b: BatchReport) => b.datasets.reduce((a, x) => a + d(x), 0);
+  ctx.print(
+    '',
+    ...table(
+      ['batch', 'in', 'promoted', 'quarantined', 'duplicates', 'conserved', 'run'],
+      r.reports.map((b) => [
+        b.batch,
+        fmt(sum((x) => x.rows_in)(b)),
+        fmt(sum((x) => x.promoted)(b)),
+        fmt(sum((x) => x.quarantined)(b)),
+        fmt(sum((x) => x.duplicates_dropped)(b)),
+        b.datasets.every((x) => x.conserved) ? 'yes' : 'NO',
+        r.skipped.includes(b.batch) ? 'skipped (done)' : 'ran',
+      ]),
+      s,
+      '  ',
+    ),
+    '',
+    `backfill ${opts.from} → ${opts.to}: ${count(dates.length - r.skipped.length, 'day')} run, ${count(r.skipped.length, 'day')} already done · serving database ${ctx.display(r.publish.sqlite)}`,
+  );
+}
