@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadContractFiles, type ContractSet } from '@streampulse/contracts';
+import { fastParseYaml, loadContractFiles, YamlSource, type ContractSet } from '@streampulse/contracts';
 import { compileJobs } from '@streampulse/jobs';
 import { syntheticContractFiles, syntheticDatasetYaml } from '@streampulse/bench';
 import { formatProblem, generateFactory, limitProblems, validateFactory } from '@streampulse/pipelines';
@@ -50,6 +50,15 @@ describe('synthetic dataset contracts', () => {
     expect(refs.length).toBeGreaterThan(100);
     expect(refs.every((x) => x.startsWith('synth_'))).toBe(true);
     expect(synth.some((d) => d.silver.scd.type === 2)).toBe(true);
+  });
+  it('are read by the fast YAML path, each to exactly the value of the positioned yaml Document', () => {
+    // The loader reads a contract with js-yaml and builds the `yaml` Document only for
+    // positions (contracts/src/yaml-source.ts): both must mean the same on what the benchmark loads.
+    for (const { file, text } of syntheticContractFiles(400, 'equivalence')) {
+      const doc = new YamlSource(file, text).doc;
+      expect([file, doc.errors]).toStrictEqual([file, []]);
+      expect([file, fastParseYaml(text)?.value]).toStrictEqual([file, doc.toJS({ maxAliasCount: 100 })]);
+    }
   });
 });
 

@@ -1,7 +1,22 @@
 /**
  * YAML parsing that keeps positions, so every problem can be reported as
  * file:line:column plus the field path.
+ *
+ * Two parsers, one meaning. The positioned `yaml` Document (line:col of every node) is
+ * what located messages need, but building it costs ~2 ms per contract file: most of
+ * `streampulse generate` at thousands of contracts. So a file is first read by js-yaml's
+ * event parser with the YAML 1.2 core schema, and the Document is built only when
+ * something asks for a position or when the fast read does not apply. The fast read is
+ * taken only for texts on which both parsers agree: one document, a mapping, without
+ * directives, tags, anchors or aliases, without duplicate keys (js-yaml rejects them),
+ * whose mapping keys are all strings and whose lines are at most 1024 characters. Every
+ * other text, including each one js-yaml rejects, takes the `yaml` path exactly as
+ * before (uniqueKeys, core schema, merge keys off, alias limit), so every syntax error
+ * and every located message is the `yaml` one. contracts/test/yaml-source.test.ts reads
+ * every YAML file of the repository both ways (cli/test/bench-generate.test.ts the
+ * synthetic contracts) and asserts the same value.
  */
+import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, mapTag, parseEvents, type Schema } from 'js-yaml';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
 
 export interface Position {
@@ -9,20 +24,94 @@ export interface Position {
   readonly column: number;
 }
 
+/**
+ * The `yaml` package turns a null, number or boolean key into a string its own way (a
+ * null key becomes "", js-yaml's "null"): the fast read accepts string keys only.
+ */
+const STRING_KEYED_CORE: Schema = CORE_SCHEMA.withTags({
+  ...mapTag,
+  addPair: (carrier, key, value) => (typeof key === 'string' ? mapTag.addPair(carrier, key, value) : 'non-string mapping key'),
+});
+
+/**
+ * `yaml` reports an implicit key whose `:` is more than 1024 characters after the key's
+ * start as an error; js-yaml accepts it. An implicit key sits on one line, so a text
+ * without lines that long cannot have one; a text with them takes the `yaml` path.
+ */
+function hasLineLongerThan(text: string, max: number): boolean {
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if ((nl === -1 ? text.length : nl) - start > max) return true;
+    if (nl === -1) return false;
+    start = nl + 1;
+  }
+}
+
+/**
+ * The value of `text` read by js-yaml, or undefined when the document is not one that
+ * both parsers read identically (then the caller parses it with `yaml`, as before).
+ */
+export function fastParseYaml(text: string): { value: unknown } | undefined {
+  if (hasLineLongerThan(text, 1024)) return undefined;
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch {
+    return undefined;
+  }
+  let documents = 0;
+  for (const e of events) {
+    if (e.type === EVENT_ID.DOCUMENT) {
+      // A %YAML 1.1 directive would switch `yaml` to the 1.1 schema (yes/no booleans...).
+      if (++documents > 1 || e.directives.length > 0) return undefined;
+    } else if (e.type === EVENT_ID.ALIAS) {
+      return undefined;
+    } else if (e.type !== EVENT_ID.POP && (e.anchorStart !== -1 || e.tagStart !== -1)) {
+      return undefined;
+    }
+  }
+  if (documents !== 1) return undefined;
+  try {
+    const docs = constructFromEvents(events, { source: text, schema: STRING_KEYED_CORE, maxAliases: 0 });
+    const value = docs[0];
+    // Only a mapping is a contract; anything else takes the `yaml` path to its message.
+    return docs.length === 1 && value !== null && typeof value === 'object' && !Array.isArray(value) ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class YamlSource {
-  readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  private parsed: Document.Parsed | undefined;
+  private lineCounter: LineCounter | undefined;
+  /** The js-yaml value when the fast read applies (then the document has no syntax errors). */
+  private readonly fast: { value: unknown } | undefined;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.fast = fastParseYaml(text);
+  }
+
+  /** The positioned `yaml` Document, built on first use. */
+  get doc(): Document.Parsed {
+    if (this.parsed === undefined) {
+      this.lineCounter = new LineCounter();
+      this.parsed = parseDocument(this.text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    }
+    return this.parsed;
+  }
+
+  private get lines(): LineCounter {
+    if (this.lineCounter === undefined) void this.doc;
+    return this.lineCounter!;
   }
 
   /** Syntax errors of the YAML itself (tabs, bad indentation, duplicate keys...). */
   syntaxErrors(): { message: string; pos: Position; duplicateKey: boolean }[] {
+    if (this.fast !== undefined) return [];
     return this.doc.errors.map((e) => {
       const p = this.lines.linePos(e.pos[0]);
       const first = e.message.split('\n')[0] ?? e.message;
@@ -30,7 +119,9 @@ export class YamlSource {
     });
   }
 
+  /** The document's value; the same object on every call when the fast read applied. */
   toJS(): unknown {
+    if (this.fast !== undefined) return this.fast.value;
     return this.doc.toJS({ maxAliasCount: 100 });
   }
 
