@@ -42,13 +42,14 @@ const refusal = (f: () => unknown): StreamPulseError => {
 describe('the generate registry', () => {
   const input = generateInput(ROOT, loadContractsOrThrow(join(ROOT, STREAMPULSE_CONTRACTS_DIR)), { stack: 'dev' });
 
-  it('holds adf, databricks, sql, metabase and odcs, each its own folder, pure: the same input gives the same file map, without the marker', () => {
+  it('holds adf, databricks, sql, metabase, odcs and dbt, each its own folder, pure: the same input gives the same file map, without the marker', () => {
     expect(TARGETS.map((t) => [t.name, t.folder])).toStrictEqual([
       ['adf', 'adf'],
       ['databricks', 'databricks'],
       ['sql', 'sql'],
       ['metabase', 'metabase'],
       ['odcs', 'odcs'],
+      ['dbt', 'dbt'],
     ]);
     for (const t of TARGETS) {
       const a = t.files(input);
@@ -71,9 +72,9 @@ describe('the generate registry', () => {
   });
 
   it('selectTargets: every target by default, the named ones in registry order, an unknown name refused', () => {
-    expect(selectTargets(undefined).map((t) => t.name)).toStrictEqual(['adf', 'databricks', 'sql', 'metabase', 'odcs']);
+    expect(selectTargets(undefined).map((t) => t.name)).toStrictEqual(['adf', 'databricks', 'sql', 'metabase', 'odcs', 'dbt']);
     expect(selectTargets('sql, adf,sql').map((t) => t.name)).toStrictEqual(['adf', 'sql']);
-    expect(refusal(() => selectTargets('dbt')).code).toBe('GENERATE_UNKNOWN_TARGET');
+    expect(refusal(() => selectTargets('looker')).code).toBe('GENERATE_UNKNOWN_TARGET');
     expect(refusal(() => selectTargets('sql,')).code).toBe('GENERATE_UNKNOWN_TARGET');
   });
 });

@@ -29,7 +29,7 @@ describe('streampulse generate', () => {
     const a = await run(['generate', '--out', join(TMP, 'a')]);
     expect(a.code).toBe(0);
     expect(a.out).toMatch(
-      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 3 jobs \(streampulse-step, streampulse-daily, streampulse-stream\) and \d+ job specs \+ \d+ stream specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\nwrote 13 files to .*metabase: the serving database entry, 1 dashboard with 10 native questions \(ids resolved by `streampulse metabase provision`\)\nwrote 35 files to .*odcs: ODCS v3\.2\.0 data contracts of 9 datasets, 19 models and 7 marts\n$/,
+      /^wrote 19 files to .*adf: 5 linked services, 5 datasets, 4 pipelines, 3 triggers, the control manifest \(\d+ datasets\)\nwrote \d+ files to .*databricks: a Databricks Asset Bundle with 3 jobs \(streampulse-step, streampulse-daily, streampulse-stream\) and \d+ job specs \+ \d+ stream specs in specs\/\nwrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\nwrote 13 files to .*metabase: the serving database entry, 1 dashboard with 10 native questions \(ids resolved by `streampulse metabase provision`\)\nwrote 35 files to .*odcs: ODCS v3\.2\.0 data contracts of 9 datasets, 19 models and 7 marts\nwrote 5 files to .*dbt: a dbt project with 7 served views and 7 gold tables as sources, 32 tests, 10 exposures\n$/,
     );
     const sql = readdirSync(join(TMP, 'a', 'sql')).sort();
     expect(sql).toStrictEqual([
@@ -137,7 +137,7 @@ describe('streampulse generate owns its folders', () => {
     expect(existsSync(join(out, 'sql', '0099_stale.sql'))).toBe(false);
     expect(snapshot(out)).toStrictEqual({ ...first, '/notes.txt': 'mine\n', '/other/keep.txt': 'mine\n' });
     // no temporary sibling left behind
-    expect(readdirSync(out).sort()).toStrictEqual(['adf', 'databricks', 'metabase', 'notes.txt', 'odcs', 'other', 'sql']);
+    expect(readdirSync(out).sort()).toStrictEqual(['adf', 'databricks', 'dbt', 'metabase', 'notes.txt', 'odcs', 'other', 'sql']);
   });
 
   it('--target writes the chosen targets only; an unknown target is a user error', async () => {
@@ -146,11 +146,11 @@ describe('streampulse generate owns its folders', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^wrote 10 files to .*sql: 8 T-SQL migrations, migrations.json and the serving tests\n$/);
     expect(readdirSync(out)).toStrictEqual(['sql']);
-    const bad = await run(['generate', '--out', join(TMP, 'dbt'), '--target', 'sql,dbt']);
+    const bad = await run(['generate', '--out', join(TMP, 'looker'), '--target', 'sql,looker']);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain("error GENERATE_UNKNOWN_TARGET: unknown target 'dbt'");
-    expect(bad.err).toContain('fix: pass --target with a comma-separated list of: adf, databricks, sql, metabase, odcs');
-    expect(existsSync(join(TMP, 'dbt'))).toBe(false);
+    expect(bad.err).toContain("error GENERATE_UNKNOWN_TARGET: unknown target 'looker'");
+    expect(bad.err).toContain('fix: pass --target with a comma-separated list of: adf, databricks, sql, metabase, odcs, dbt');
+    expect(existsSync(join(TMP, 'looker'))).toBe(false);
   });
 
   it('--json lists each target with its folder and files', async () => {

@@ -41,3 +41,21 @@ export {
   type ServingGrant,
 } from './serving-tsql.js';
 export { piiReport, ADMINISTRATORS, type PiiReport, type PiiColumn, type PiiServedColumn, type PiiReader } from './pii-report.js';
+export {
+  dbtProject,
+  dbtTest,
+  dbtTestName,
+  martDatasets,
+  martFreshness,
+  DBT_PROJECT_NAME,
+  DBT_PROFILE_NAME,
+  DBT_TARGETS,
+  DBT_ENV,
+  DBT_AZURE_TEST_SCHEMA,
+  DBT_LOADED_AT_FIELD,
+  BATCH_DAY_HOURS,
+  type DbtProject,
+  type DbtYaml,
+  type DbtYamlDoc,
+  type DbtTarget,
+} from './dbt-project.js';

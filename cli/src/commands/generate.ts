@@ -10,6 +10,8 @@
  *                            deploy with `databricks bundle deploy -t dev|prod` from that folder
  *   DIR/sql/                 the Azure SQL serving migrations (NNNN_*.sql, migrations.json) + tests/serving_tests.sql
  *   DIR/metabase/            the Metabase API payloads (database, collection, cards/<card>.json, dashboard), ids unresolved
+ *   DIR/dbt/                 the dbt project of the serving layer (sources, the serving tests, freshness,
+ *                            exposures of the dashboard cards, profiles sqlite + azure); `streampulse dbt test` runs it
  * The writer (`../generate/writer.ts`) owns each folder through its `.streampulse-generated`
  * marker: it never deletes a folder it did not write. Deterministic: the same contracts give
  * byte-identical files.

@@ -9,6 +9,7 @@ import { adfCommand } from './adf.js';
 import { benchCommand } from './bench.js';
 import { contractsCommand } from './contracts.js';
 import { dashboardCommand } from './dashboard.js';
+import { dbtCommand } from './dbt.js';
 import { demoCommand, runCommand } from './demo.js';
 import { deployCommand } from './deploy.js';
 import { generateCommand } from './generate.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandModule[] = [
   adfCommand,
   sqlCommand,
   serveCommand,
+  dbtCommand,
   dashboardCommand,
   streamCommand,
   benchCommand,

@@ -4,12 +4,12 @@
  * plan and the stack's options to that folder's files (POSIX path relative to the folder
  * → text). Nothing here touches the disk: the writer (`writer.ts`) owns the folders.
  *
- * Adding a target (dbt is planned) is adding one entry to TARGETS.
+ * Adding a target is adding one entry to TARGETS.
  */
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
-import { compileStreams, databricksBundle, databricksJobs, type BundleOptions, type JobPlan } from '@streampulse/jobs';
+import { compileStreams, databricksBundle, databricksJobs, yamlText, type BundleOptions, type JobPlan } from '@streampulse/jobs';
 import { entityCounts, factoryFileText, generateFactory, type FactoryOptions } from '@streampulse/pipelines';
-import { servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
+import { dbtProject, servingMigrations, servingTests, servingTestsSql, type ServingOptions } from '@streampulse/sql';
 import { metabasePayloads } from '@streampulse/dashboards';
 import { count, stableJson } from '../output.js';
 import { odcsDocuments, ODCS_API_VERSION, type OdcsServers } from './odcs.js';
@@ -127,8 +127,34 @@ const odcs: GenerateTarget = {
     `ODCS ${ODCS_API_VERSION} data contracts of ${count(i.set.datasets.length, 'dataset')}, ${count(i.set.models.length, 'model')} and ${count(i.set.marts.length, 'mart')}`,
 };
 
+/** The dbt project's files (what the `dbt` target writes and `streampulse dbt test` runs): YAML rendered, macros as they are. */
+export function dbtProjectFiles(set: ContractSet): Record<string, string> {
+  const p = dbtProject(set);
+  const files: Record<string, string> = {};
+  for (const [path, doc] of Object.entries(p.yaml)) files[path] = yamlText(doc.value, doc.comment);
+  for (const [path, text] of Object.entries(p.text)) files[path] = text;
+  return files;
+}
+
+/**
+ * `dbt/`: the dbt project of the serving layer (sql's dbt-project.ts): sources for the served
+ * views and the gold tables, the serving tests, the freshness SLA, exposures for the dashboard
+ * cards, profiles for SQLite and Azure SQL.
+ */
+const dbt: GenerateTarget = {
+  name: 'dbt',
+  folder: 'dbt',
+  describe: 'the dbt project of the serving layer: dbt_project.yml, profiles.yml (sqlite, azure), models/sources.yml, models/exposures.yml, macros/',
+  files: (i) => dbtProjectFiles(i.set),
+  summary: (i) =>
+    `a dbt project with ${count(i.set.marts.length, 'served view')} and ${count(i.set.marts.length, 'gold table')} as sources, ${count(servingTests(i.set).length, 'test')}, ${count(
+      i.set.dashboards.reduce((n, d) => n + d.cards.length, 0),
+      'exposure',
+    )}`,
+};
+
 /** Every target, in the order `generate` writes and reports them. */
-export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql, metabase, odcs];
+export const TARGETS: readonly GenerateTarget[] = [adf, databricks, sql, metabase, odcs, dbt];
 
 /** The target called `name`; throws (a bug) for an unknown one — user input goes through `selectTargets`. */
 export function target(name: string): GenerateTarget {
