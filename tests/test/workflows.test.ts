@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { main } from '@streampulse/cli';
 import { findWorkspaceRoot, loadContractsOrThrow, STREAMPULSE_CONTRACTS_DIR } from '@streampulse/contracts';
 import { DEPLOY_TIME_KEYS, METABASE_API_KEY_SECRET, SECRET_KEYS, STACKS } from '@streampulse/infra';
 import { BUNDLE_RUN_AS_VARIABLE, BUNDLE_TARGETS, compileJobs, databricksBundle } from '@streampulse/jobs';
@@ -532,6 +533,49 @@ describe('deploy-stack.yml', () => {
     const s = step('start the triggers', runs('az datafactory trigger start'));
     expect(s.run).toContain('pulumi stack output --stack "$STACK" adfTriggerStates --json');
     expect(s.run).toContain('v==="Started"');
+  });
+
+  describe('the serving tests on Azure SQL (issue 23: dbt)', () => {
+    const DBT = 'streampulse dbt test --target azure';
+    const dbtAt = (): number => at(DBT, runs(DBT));
+
+    it('runs `streampulse dbt test --target azure` on the stack outputs sqlServerFqdn / sqlDatabase, after pulumi up and the triggers, right after a fresh azure/login', () => {
+      const run = steps[dbtAt()]!.run as string;
+      expect(run).toMatch(
+        /npx -y pnpm@[\w.]+ streampulse dbt test --target azure \\\n\s+--sql-server "\$SQL_SERVER_FQDN" --sql-database "\$SQL_DATABASE" --out "\$RUNNER_TEMP\/dbt-run"\s*$/,
+      );
+      expect(dbtAt()).toBeGreaterThan(at('pulumi up', runs('pulumi up --yes --stack "$STACK"')));
+      expect(dbtAt()).toBeGreaterThan(at('the stack outputs step', runs('echo "SQL_SERVER_FQDN=$(pulumi stack output --stack "$STACK" sqlServerFqdn)"')));
+      expect(dbtAt()).toBeGreaterThan(at('start the triggers', runs('az datafactory trigger start')));
+      // Entra ID through the az session (dbt-sqlserver authentication: cli): a fresh OIDC login just before, the SQL token taken at once
+      expect(usesAction('azure/login')(steps[dbtAt() - 1]!)).toBe(true);
+      expect(run.indexOf('az account get-access-token --resource https://database.windows.net/')).toBeGreaterThan(-1);
+      expect(run.indexOf('az account get-access-token --resource https://database.windows.net/')).toBeLessThan(run.indexOf(DBT));
+      // no secret reaches dbt: no password, no client secret
+      expect(run).not.toMatch(/secret|password|PWD/i);
+    });
+
+    it('fails with an error annotation naming the fix when the runner has no ODBC Driver 18 for SQL Server (dbt-sqlserver connects through pyodbc)', () => {
+      const run = steps[dbtAt()]!.run as string;
+      expect(run).toContain('odbcinst -q -d -n "ODBC Driver 18 for SQL Server"');
+      expect(run).toMatch(/::error title=no ODBC driver for Azure SQL::.*msodbcsql18/);
+      expect(run.indexOf('odbcinst')).toBeLessThan(run.indexOf(DBT));
+    });
+
+    it('passes only options `streampulse dbt test` has', async () => {
+      let help = '';
+      const code = await main(['dbt', 'test', '--help'], {
+        stdout: (t) => void (help += t),
+        stderr: (t) => void (help += t),
+        color: false,
+        workspaceRoot: ROOT,
+      });
+      expect(code).toBe(0);
+      const run = steps[dbtAt()]!.run as string;
+      const flags = [...run.slice(run.indexOf(DBT)).matchAll(/\s(--[a-z-]+)/g)].map((m) => m[1]!);
+      expect(flags).toEqual(['--target', '--sql-server', '--sql-database', '--out']);
+      for (const f of flags) expect(help).toContain(f);
+    });
   });
 
   describe('Metabase provisioning (issue 18)', () => {
