@@ -396,4 +396,5 @@ export function floorScriptText(statements: readonly FloorStatement[]): string {
   return `${statements.map((s) => `-- ${s.label} (${s.phase === 'silver' ? 'landing → silver' : 'gold'})\n${s.sql};\n`).join('\n')}`;
 }
 
-export { floorGold };
+/** The JSON white space and the line reader, shared with the ceiling (bench-ceiling.ts), which reads lines as the floors do. */
+export { floorGold, WS as JSON_WS, lineReader };

@@ -1,6 +1,10 @@
 /**
  * The local-lakehouse benchmark (`streampulse bench`, `pnpm bench:local`): on one set
  * of generated landing files, it measures
+ *   - the ceiling: per dataset one DuckDB statement reading the landing files with the
+ *     contract's columns and types into Parquet, nothing else (bench-ceiling.ts) — the
+ *     limit any implementation on this engine works against; every side's landing →
+ *     silver throughput is printed as a share of it;
  *   - the runner: every daily batch through bronze → silver → gold → marts on DuckDB,
  *     then publish (SQLite serving, extracts, quality reports) — MB/s landing → silver
  *     (landing bytes ÷ the time of the bronze and silver jobs) and seconds end to end;
@@ -9,7 +13,12 @@
  *     the goal's ratio is against it;
  *   - the silver-only floor: that script without the bronze layer, a lower bound;
  *   - the peak RSS of each, each side in its own child process (bench-child.ts), so
- *     no two share a heap or a DuckDB instance.
+ *     no two share a heap or a DuckDB instance;
+ *   - the demo: its daily batches at its own default scale through the local Data
+ *     Factory executor (`runDailyBatches`), seconds and peak RSS;
+ *   - the clean-line fast path: the runner once more over landing generated without
+ *     defects at the same scale, against the run with the default defects (the defect
+ *     path's extra cost).
  * Figures are printed against the goals, never asserted. Generating the landing files
  * is not timed: they are cached under the output folder and reused while their
  * manifest matches the requested scale. The output folder is owned through its marker
@@ -20,16 +29,42 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { StreamPulseError, loadContractsOrThrow, type ContractSet } from '@streampulse/contracts';
-import { compileJobs } from '@streampulse/jobs';
-import { Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql } from '@streampulse/engine';
-import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type Manifest } from '@streampulse/sources';
+import { compileJobs, type JobPlan } from '@streampulse/jobs';
+import { Duck, Lake, RUNNER_MEMORY_LIMIT, silverStateSql, type ProgressEvent } from '@streampulse/engine';
+import { DEFAULT_DEFECT_RATES, generateSources, MANIFEST_FILE, type DefectRates, type Manifest } from '@streampulse/sources';
 import { stringLiteral } from '@streampulse/sql';
+import { ceilingScript, ceilingScriptText } from './bench-ceiling.js';
 import { floorGold, floorScript, floorScriptText, floorSilver } from './bench-floor.js';
-import { BENCH_OWNER, ownFolder, runBatches } from '@streampulse/rehearsal';
+import { BENCH_OWNER, ownFolder, runBatches, runDailyBatches } from '@streampulse/rehearsal';
 
 export const BENCH_DEFAULTS = { users: 100_000, days: 30, seed: '42', start: '2026-01-25' } as const;
-/** The goals of issue 4: printed with met / not met, never asserted. */
-export const BENCH_GOALS = { minMbPerSecond: 115, maxRatio: 1.3, maxRssBytes: 1e9 } as const;
+/** A scale a goal is set at (users × days). */
+export interface GoalScale {
+  readonly users: number;
+  readonly days: number;
+}
+/**
+ * The goals of issue 24 (they replace issue 4's ≥ 115 MB/s and ≤ 1.3×): printed with
+ * met / not met, never asserted. A goal with a scale applies to a run at that scale only.
+ */
+export const BENCH_GOALS = {
+  /** The runner's landing → silver throughput as a share of the ceiling's. */
+  minCeilingShare: { target: 0.4, scale: { users: 100_000, days: 30 } },
+  /** The runner's end to end ÷ the same-outputs floor's, per scale. */
+  maxRatio: [
+    { target: 1.0, scale: { users: 100_000, days: 30 } },
+    { target: 2.0, scale: { users: 300, days: 30 } },
+  ],
+  /** The demo's daily batches (its default scale) through the local Data Factory executor, seconds. */
+  maxDemoSeconds: 4,
+  /** Peak RSS of every process that runs the lakehouse (runner, clean runner, demo). */
+  maxRssBytes: 1e9,
+} as const satisfies {
+  minCeilingShare: { target: number; scale: GoalScale };
+  maxRatio: readonly { target: number; scale: GoalScale }[];
+  maxDemoSeconds: number;
+  maxRssBytes: number;
+};
 /**
  * DuckDB settings: every side runs with 2 threads (the runner's bronze and silver jobs
  * with 1 per connection on its two connections, its gold with 2). The floors get
@@ -49,10 +84,18 @@ const MB = 1e6;
 /**
  * `floor`: the hand-written script writing what the runner writes (bronze, quarantine,
  * silver, gold); `floor_silver_only`: the same script without the bronze layer (no
- * bronze or quarantine files, no audit columns), a lower bound printed beside it.
+ * bronze or quarantine files, no audit columns), a lower bound printed beside it;
+ * `ceiling`: landing → typed Parquet and nothing else (bench-ceiling.ts). These run in
+ * every round, the order rotating.
  */
-export type BenchSide = 'runner' | 'floor' | 'floor_silver_only';
-export const BENCH_SIDES: readonly BenchSide[] = ['floor', 'floor_silver_only', 'runner'];
+export type BenchSide = 'runner' | 'floor' | 'floor_silver_only' | 'ceiling';
+export const BENCH_SIDES: readonly BenchSide[] = ['floor', 'floor_silver_only', 'runner', 'ceiling'];
+/**
+ * Every measured side: the rotating ones, `runner_clean` (the runner over landing without
+ * defects, once per benchmark) and `demo` (the demo's batches through the local Data
+ * Factory executor at the demo's scale, every round).
+ */
+export type MeasuredSide = BenchSide | 'runner_clean' | 'demo';
 
 export interface LandingInfo {
   readonly dir: string;
@@ -64,6 +107,10 @@ export interface LandingInfo {
   readonly reused: boolean;
   /** Seconds spent generating (null when reused); never part of the timed work. */
   readonly generateSeconds: number | null;
+  /** Data lines of every file (re-landed copies included). */
+  readonly rows: number;
+  /** Lines the generator made defective (each injected defect; re-landed copies are not counted). */
+  readonly defectLines: number;
 }
 
 export interface LandingOptions {
@@ -72,11 +119,18 @@ export interface LandingOptions {
   readonly days: number;
   readonly seed: string;
   readonly start: string;
+  /** `false`: clean landing, no defects (cached in a folder of its own, `…-clean`); default: the default defect rates. */
+  readonly defects?: false;
   readonly onGenerate?: (e: { day: number; days: number; date: string; rows: number; bytes: number }) => void;
 }
 
-export function landingDirFor(outDir: string, o: { users: number; days: number; seed: string }): string {
-  return join(outDir, `landing-${o.users}x${o.days}-seed${o.seed.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+export function landingDirFor(outDir: string, o: { users: number; days: number; seed: string; defects?: false }): string {
+  return join(outDir, `landing-${o.users}x${o.days}-seed${o.seed.replace(/[^A-Za-z0-9_.-]/g, '_')}${o.defects === false ? '-clean' : ''}`);
+}
+
+/** The defect rates the landing is generated with: the defaults, or every rate 0 (what generateSources writes for `defects: false`). */
+function ratesFor(o: { defects?: false }): DefectRates {
+  return o.defects === false ? (Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as DefectRates) : DEFAULT_DEFECT_RATES;
 }
 
 function manifestMatches(m: Manifest, o: LandingOptions): boolean {
@@ -86,11 +140,11 @@ function manifestMatches(m: Manifest, o: LandingOptions): boolean {
     m.days === o.days &&
     m.seed === o.seed &&
     m.start_date === o.start &&
-    JSON.stringify(m.defect_rates) === JSON.stringify(DEFAULT_DEFECT_RATES)
+    JSON.stringify(m.defect_rates) === JSON.stringify(ratesFor(o))
   );
 }
 
-/** The landing files for the scale: reused when the cached folder's manifest matches, else generated (default defect rates). */
+/** The landing files for the scale: reused when the cached folder's manifest matches, else generated (default defect rates, or none). */
 export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo {
   const dir = landingDirFor(o.outDir, o);
   const manifestFile = join(dir, MANIFEST_FILE);
@@ -102,6 +156,8 @@ export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo 
     dates: m.dates,
     reused,
     generateSeconds,
+    rows: m.files.reduce((a, f) => a + f.rows, 0),
+    defectLines: m.defects.length,
   });
   if (existsSync(manifestFile)) {
     try {
@@ -121,6 +177,7 @@ export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo 
     days: o.days,
     startDate: o.start,
     seed: o.seed,
+    ...(o.defects === false ? { defects: false as const } : {}),
     ...(o.onGenerate ? { onProgress: o.onGenerate } : {}),
   });
   return summary(m, false, (performance.now() - t0) / 1000);
@@ -128,7 +185,7 @@ export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo 
 
 /** What one measured side is asked to do (serialised to the child process as JSON). */
 export interface SideRequest {
-  readonly side: BenchSide;
+  readonly side: MeasuredSide;
   readonly contractsDir: string;
   readonly landingDir: string;
   /** A folder the side owns: wiped and recreated. */
@@ -138,18 +195,22 @@ export interface SideRequest {
 }
 
 export interface SideResult {
-  readonly side: BenchSide;
+  readonly side: MeasuredSide;
   readonly seconds: {
-    /** Bronze and silver jobs (runner) / the landing → silver statements (floor). */
+    /** Bronze and silver jobs (runner, demo) / the landing → silver statements (floor) / the landing → Parquet statements (ceiling). */
     readonly landing_to_silver: number;
-    /** Gold models and marts. */
+    /** Gold models and marts (0 for the ceiling). */
     readonly gold: number;
-    /** Serving: SQLite, CSV extracts, quality reports (runner only; 0 for the floor). */
+    /** Serving: SQLite, CSV extracts, quality reports (runner and demo; 0 for the floors and the ceiling). */
     readonly publish: number;
-    /** Everything, from opening DuckDB to the last file. */
+    /** Everything, from opening DuckDB to the last file (demo: the whole `runDailyBatches`). */
     readonly end_to_end: number;
   };
-  /** Rows of each dataset's silver (runner: the merged state after the last batch). */
+  /**
+   * Rows of each dataset's silver (runner: the merged state after the last batch; none
+   * for the demo). The ceiling: the rows of its Parquet file — every landing line that
+   * parses, re-landed copies and duplicates included.
+   */
   readonly silver_rows: Readonly<Record<string, number>>;
   /** Rows of each dataset's bronze and quarantine files, every batch (none for `floor_silver_only`). */
   readonly bronze_rows: Readonly<Record<string, number>>;
@@ -159,6 +220,8 @@ export interface SideResult {
   readonly peak_rss_bytes: number;
   /** User + system CPU seconds of that process (less sensitive than wall time to other load on the machine). */
   readonly cpu_seconds: number;
+  /** Batches run (runner, runner_clean, demo; 0 for the one-script sides). */
+  readonly batches: number;
 }
 
 function usage(): { peak_rss_bytes: number; cpu_seconds: number } {
@@ -177,46 +240,135 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   const last = req.dates[req.dates.length - 1];
   if (last === undefined)
     throw new StreamPulseError('BENCH_NO_DATES', 'the landing manifest lists no dates', { remedy: 'regenerate the landing files (delete the cached folder)' });
-
-  if (req.side !== 'runner') {
-    const bronze = req.side === 'floor';
-    const statements = floorScript(plan, { landingDir: req.landingDir, outDir: req.workDir, salt: req.salt, runDate: last, bronze });
-    writeFileSync(join(req.workDir, 'floor.sql'), floorScriptText(statements));
-    for (const d of ['silver', 'gold', ...(bronze ? ['bronze', 'quarantine'] : [])]) mkdirSync(join(req.workDir, d), { recursive: true });
-    const t0 = performance.now();
-    const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: BENCH_DUCKDB.memory_limit });
-    const phase = { silver: 0, gold: 0 };
-    const label = req.side === 'floor' ? 'floor' : 'floor-s';
-    try {
-      for (const [i, s] of statements.entries()) {
-        const ts = performance.now();
-        await duck.run(s.sql, `${label} ${s.label}`);
-        phase[s.phase] += elapsed(ts);
-        onLine(`${label.padEnd(7)} ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
-      }
-      const end = elapsed(t0);
-      const count = async (rel: string): Promise<number> => Number(await duck.scalar(`SELECT count(*) FROM ${rel}`));
-      const silver_rows: Record<string, number> = {};
-      for (const d of set.datasets) silver_rows[d.dataset] = await count(floorSilver(d.dataset));
-      const mart_rows: Record<string, number> = {};
-      for (const m of set.marts) mart_rows[m.mart] = await count(floorGold(m.mart));
-      return {
-        side: req.side,
-        seconds: { landing_to_silver: phase.silver, gold: phase.gold, publish: 0, end_to_end: end },
-        silver_rows,
-        ...(await layerRows(duck, set, req.workDir, bronze)),
-        mart_rows,
-        ...usage(),
-      };
-    } finally {
-      duck.close();
-    }
+  switch (req.side) {
+    case 'floor':
+    case 'floor_silver_only':
+      return measureFloor(set, plan, req, last, onLine);
+    case 'ceiling':
+      return measureCeiling(plan, req, onLine);
+    case 'demo':
+      return measureDemo(set, req, onLine);
+    case 'runner':
+    case 'runner_clean':
+      return measureRunner(set, plan, req, last, onLine);
   }
+}
 
-  // the runner reads the shared landing files through a link: generated once, never copied
-  symlinkSync(req.landingDir, join(req.workDir, 'landing'), 'dir');
+async function measureFloor(set: ContractSet, plan: JobPlan, req: SideRequest, last: string, onLine: (line: string) => void): Promise<SideResult> {
+  const bronze = req.side === 'floor';
+  const statements = floorScript(plan, { landingDir: req.landingDir, outDir: req.workDir, salt: req.salt, runDate: last, bronze });
+  writeFileSync(join(req.workDir, 'floor.sql'), floorScriptText(statements));
+  for (const d of ['silver', 'gold', ...(bronze ? ['bronze', 'quarantine'] : [])]) mkdirSync(join(req.workDir, d), { recursive: true });
+  const t0 = performance.now();
+  const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: BENCH_DUCKDB.memory_limit });
+  const phase = { silver: 0, gold: 0 };
+  const label = req.side === 'floor' ? 'floor' : 'floor-s';
+  try {
+    for (const [i, s] of statements.entries()) {
+      const ts = performance.now();
+      await duck.run(s.sql, `${label} ${s.label}`);
+      phase[s.phase] += elapsed(ts);
+      onLine(`${label.padEnd(7)} ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
+    }
+    const end = elapsed(t0);
+    const count = async (rel: string): Promise<number> => Number(await duck.scalar(`SELECT count(*) FROM ${rel}`));
+    const silver_rows: Record<string, number> = {};
+    for (const d of set.datasets) silver_rows[d.dataset] = await count(floorSilver(d.dataset));
+    const mart_rows: Record<string, number> = {};
+    for (const m of set.marts) mart_rows[m.mart] = await count(floorGold(m.mart));
+    return {
+      side: req.side,
+      seconds: { landing_to_silver: phase.silver, gold: phase.gold, publish: 0, end_to_end: end },
+      silver_rows,
+      ...(await layerRows(duck, set, req.workDir, bronze)),
+      mart_rows,
+      ...usage(),
+      batches: 0,
+    };
+  } finally {
+    duck.close();
+  }
+}
+
+/** The ceiling: one landing → Parquet statement per dataset, with the floors' DuckDB settings. */
+async function measureCeiling(plan: JobPlan, req: SideRequest, onLine: (line: string) => void): Promise<SideResult> {
+  const statements = ceilingScript(plan, { landingDir: req.landingDir, outDir: req.workDir });
+  writeFileSync(join(req.workDir, 'ceiling.sql'), ceilingScriptText(statements));
+  mkdirSync(join(req.workDir, 'ceiling'), { recursive: true });
+  const t0 = performance.now();
+  const duck = await Duck.open({ threads: BENCH_DUCKDB.threads, memoryLimit: BENCH_DUCKDB.memory_limit });
+  try {
+    for (const [i, s] of statements.entries()) {
+      const ts = performance.now();
+      await duck.run(s.sql, s.label);
+      onLine(`ceiling ${String(i + 1).padStart(2)}/${statements.length} ${s.label} ${elapsed(ts).toFixed(1)}s`);
+    }
+    const end = elapsed(t0);
+    const rows: Record<string, number> = {};
+    for (const s of statements) rows[s.dataset] = Number(await duck.scalar(`SELECT count(*) FROM read_parquet(${sqlStr(s.file)})`));
+    return {
+      side: 'ceiling',
+      seconds: { landing_to_silver: end, gold: 0, publish: 0, end_to_end: end },
+      silver_rows: rows,
+      bronze_rows: {},
+      quarantine_rows: {},
+      mart_rows: {},
+      ...usage(),
+      batches: 0,
+    };
+  } finally {
+    duck.close();
+  }
+}
+
+/** Job seconds by layer from the runner's progress events. */
+function layerClock(): { onJob: (e: ProgressEvent) => void; layer: { bronze: number; silver: number; gold: number; mart: number } } {
   const layer = { bronze: 0, silver: 0, gold: 0, mart: 0 };
   const started = new Map<string, number>();
+  return {
+    layer,
+    onJob: (e) => {
+      if (e.kind === 'job-start') started.set(e.job, performance.now());
+      else {
+        const l = e.job.split('.')[0] as keyof typeof layer;
+        if (l in layer) layer[l] += elapsed(started.get(e.job) ?? performance.now());
+      }
+    },
+  };
+}
+
+/** The demo's daily batches through the local Data Factory executor (`runDailyBatches`, what `streampulse demo` runs after generating). */
+async function measureDemo(set: ContractSet, req: SideRequest, onLine: (line: string) => void): Promise<SideResult> {
+  // the demo's lake reads the cached landing files through a link, as the runner side does
+  symlinkSync(req.landingDir, join(req.workDir, 'landing'), 'dir');
+  const clock = layerClock();
+  const t0 = performance.now();
+  const r = await runDailyBatches(set, {
+    lakeRoot: req.workDir,
+    dates: req.dates,
+    salt: req.salt,
+    onJob: clock.onJob,
+  });
+  const end = elapsed(t0);
+  onLine(`demo    ${r.reports.length} batches through the local Data Factory executor ${end.toFixed(1)}s`);
+  const { layer } = clock;
+  return {
+    side: 'demo',
+    seconds: { landing_to_silver: layer.bronze + layer.silver, gold: layer.gold + layer.mart, publish: r.seconds.publish, end_to_end: end },
+    silver_rows: {},
+    bronze_rows: {},
+    quarantine_rows: {},
+    mart_rows: r.publish.martRows,
+    ...usage(),
+    batches: r.reports.length,
+  };
+}
+
+async function measureRunner(set: ContractSet, plan: JobPlan, req: SideRequest, last: string, onLine: (line: string) => void): Promise<SideResult> {
+  // the runner reads the shared landing files through a link: generated once, never copied
+  symlinkSync(req.landingDir, join(req.workDir, 'landing'), 'dir');
+  const clock = layerClock();
+  const label = req.side === 'runner' ? 'runner ' : 'clean  ';
   let batchStart = performance.now();
   const t0 = performance.now();
   const r = await runBatches(set, {
@@ -224,20 +376,14 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
     dates: req.dates,
     salt: req.salt,
     threads: BENCH_DUCKDB.threads,
-    onJob: (e) => {
-      if (e.kind === 'job-start') started.set(e.job, performance.now());
-      else {
-        const l = e.job.split('.')[0] as keyof typeof layer;
-        layer[l] += elapsed(started.get(e.job) ?? performance.now());
-      }
-    },
+    onJob: clock.onJob,
     onBatch: (rep, i, n) => {
-      onLine(`runner  batch ${rep.batch} ${String(i + 1).padStart(String(n).length)}/${n} ${elapsed(batchStart).toFixed(1)}s`);
+      onLine(`${label} batch ${rep.batch} ${String(i + 1).padStart(String(n).length)}/${n} ${elapsed(batchStart).toFixed(1)}s`);
       batchStart = performance.now();
     },
   });
   const end = elapsed(t0);
-  onLine(`runner  publish ${r.seconds.publish.toFixed(1)}s`);
+  onLine(`${label} publish ${r.seconds.publish.toFixed(1)}s`);
   const silver_rows: Record<string, number> = {};
   let layers: Pick<SideResult, 'bronze_rows' | 'quarantine_rows'> = { bronze_rows: {}, quarantine_rows: {} };
   // counted under the runner's own memory limit: the peak RSS reported is the runner's, not this count's
@@ -253,13 +399,15 @@ export async function measureSide(set: ContractSet, req: SideRequest, onLine: (l
   } finally {
     duck.close();
   }
+  const { layer } = clock;
   return {
-    side: 'runner',
+    side: req.side,
     seconds: { landing_to_silver: layer.bronze + layer.silver, gold: layer.gold + layer.mart, publish: r.seconds.publish, end_to_end: end },
     silver_rows,
     ...layers,
     mart_rows: r.publish.martRows,
     ...usage(),
+    batches: r.reports.length,
   };
 }
 
@@ -345,6 +493,14 @@ export async function benchChildMain(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
+/** The demo's scale (the CLI passes `streampulse demo`'s defaults). */
+export interface DemoScale {
+  readonly users: number;
+  readonly days: number;
+  readonly seed: string;
+  readonly start: string;
+}
+
 export interface BenchOptions {
   readonly contractsDir: string;
   readonly outDir: string;
@@ -361,24 +517,35 @@ export interface BenchOptions {
   readonly onGenerate?: LandingOptions['onGenerate'];
   readonly onLine?: (line: string) => void;
   /**
-   * Rounds of the three sides (default 1), each round running every side once, the order
-   * rotating from round to round: the figures printed are the round with the median
-   * ratio, and every round's ratios are listed (the machine's other load moves single runs).
+   * Rounds of the rotating sides (default 1), each round running every side once, the
+   * order rotating from round to round, then the demo: the figures printed are the round
+   * with the median ratio, and every round's ratios are listed (the machine's other load
+   * moves single runs).
    */
   readonly rounds?: number;
+  /** The demo's scale: its daily batches through the local Data Factory executor are measured every round. Undefined: not measured. */
+  readonly demo?: DemoScale;
+  /** Measure the runner once more over landing generated without defects (the clean-line fast path; default true). */
+  readonly clean?: boolean;
 }
 
-/** One round's end-to-end seconds per side and its ratios. */
+/** One round's end-to-end seconds per side, its ratios and the runner's share of the ceiling. */
 export interface BenchRound {
   readonly runner: number;
   readonly floor: number;
   readonly floor_silver_only: number;
+  readonly ceiling: number;
+  /** The demo's batches (null when the demo is not measured). */
+  readonly demo: number | null;
   readonly ratio: number;
   readonly ratio_silver_only: number;
+  /** The runner's landing → silver MB/s ÷ the ceiling's. */
+  readonly runner_share: number;
 }
 
 export interface SideFigures {
   readonly seconds: SideResult['seconds'];
+  /** Landing bytes ÷ landing → silver seconds, in MB (10^6 bytes) a second. */
   readonly mb_per_s: number;
   readonly peak_rss_mb: number;
   readonly cpu_seconds: number;
@@ -389,11 +556,50 @@ export interface SideFigures {
 }
 
 export interface BenchGoal {
-  readonly id: 'throughput' | 'ratio' | 'memory';
+  readonly id: 'ceiling_share' | 'ratio' | 'demo' | 'memory';
   readonly goal: string;
   readonly target: number;
-  readonly value: number;
-  readonly met: boolean;
+  /** The measured value (a share, a ratio, seconds, MB); null when not measured in this run. */
+  readonly value: number | null;
+  /** The scale the goal is set at; null: any scale (the demo's goal is at the demo's own scale). */
+  readonly scale: GoalScale | null;
+  /** Whether the goal applies to this run: measured, and at its scale. */
+  readonly applies: boolean;
+  /** Met or not; null when the goal does not apply to this run. */
+  readonly met: boolean | null;
+}
+
+/** The demo's daily batches through the local Data Factory executor, at the demo's scale. */
+export interface BenchDemo extends SideFigures {
+  readonly scale: DemoScale;
+  readonly landing_mb: number;
+  readonly batches: number;
+}
+
+/** The clean-line fast path against the defect path: the runner once more over landing without defects. */
+export interface BenchClean {
+  readonly landing: {
+    readonly dir: string;
+    readonly bytes: number;
+    readonly mb: number;
+    readonly rows: number;
+    readonly reused: boolean;
+    readonly generate_seconds: number | null;
+  };
+  /** The runner over the clean landing (measured once, after the rounds). */
+  readonly runner: SideFigures;
+  /** Its landing → silver MB/s ÷ the ceiling's (the ceiling over the default landing). */
+  readonly share: number;
+  /** Defective lines in the default landing (every injected defect) and their share of its lines. */
+  readonly defect_lines: number;
+  readonly defect_line_share: number;
+  /**
+   * The default run's landing → silver seconds beyond what its bytes take at the clean
+   * run's rate: what the defect path costs (noise moves it; it can come out below 0).
+   */
+  readonly defect_path_seconds: number;
+  /** defect_path_seconds per defective line, in microseconds. */
+  readonly defect_path_us_per_line: number;
 }
 
 export interface BenchResult {
@@ -409,6 +615,8 @@ export interface BenchResult {
     readonly mb: number;
     readonly files: number;
     readonly datasets: number;
+    readonly rows: number;
+    readonly defect_lines: number;
     readonly reused: boolean;
     readonly generate_seconds: number | null;
   };
@@ -417,16 +625,24 @@ export interface BenchResult {
   readonly floor: SideFigures;
   /** The same script without the bronze layer: silver and gold only (a lower bound). */
   readonly floor_silver_only: SideFigures;
+  /** Landing → typed Parquet, nothing else: the engine's ceiling (its `silver_rows` are the rows of its Parquet files: every line that parses). */
+  readonly ceiling: SideFigures;
+  /** Each side's landing → silver MB/s ÷ the ceiling's (the ceiling's own is 1). */
+  readonly shares: Readonly<Record<BenchSide, number>>;
   /** Runner end to end ÷ floor end to end (the goal's ratio). */
   readonly ratio: number;
   /** Runner end to end ÷ the silver-only floor's end to end. */
   readonly ratio_silver_only: number;
-  /** Every side ended with the same silver row count for every dataset. */
+  /** Every side ended with the same silver row count for every dataset (the ceiling, which dedupes nothing, aside). */
   readonly silver_rows_match: boolean;
   /** The runner and the floor wrote the same number of bronze rows and of quarantine rows for every dataset. */
   readonly bronze_rows_match: boolean;
   /** Every side built every mart with the same number of rows. */
   readonly mart_rows_match: boolean;
+  /** The demo's batches (the round with the median ratio); null when not measured. */
+  readonly demo: BenchDemo | null;
+  /** The clean-line fast path and the defect path; null when not measured. */
+  readonly clean: BenchClean | null;
   /** Every round (the figures above are the round with the median ratio). */
   readonly rounds: readonly BenchRound[];
   readonly goals: readonly BenchGoal[];
@@ -442,7 +658,7 @@ function figures(r: SideResult, bytes: number): SideFigures {
       publish: round(r.seconds.publish, 3),
       end_to_end: round(r.seconds.end_to_end, 3),
     },
-    mb_per_s: round(bytes / MB / Math.max(r.seconds.landing_to_silver, 1e-9), 2),
+    mb_per_s: round(mbPerS(r, bytes), 2),
     peak_rss_mb: round(r.peak_rss_bytes / MB, 1),
     cpu_seconds: round(r.cpu_seconds, 1),
     silver_rows: r.silver_rows,
@@ -452,65 +668,157 @@ function figures(r: SideResult, bytes: number): SideFigures {
   };
 }
 
+const mbPerS = (r: SideResult, bytes: number): number => bytes / MB / Math.max(r.seconds.landing_to_silver, 1e-9);
+
 /** Whether every side has the same count for every name. */
 function sameCounts(...sides: readonly Readonly<Record<string, number>>[]): boolean {
   const names = new Set(sides.flatMap((x) => Object.keys(x)));
   return [...names].every((n) => sides.every((x) => x[n] === sides[0]![n]));
 }
 
+const sameScale = (a: GoalScale, b: GoalScale): boolean => a.users === b.users && a.days === b.days;
+const scaleText = (x: GoalScale): string => `${x.users.toLocaleString('en-US')} × ${x.days}`;
+
+/** The goals of issue 24 against a run's figures: every goal listed, `applies` and `met` for the ones at this run's scale. */
+export function benchGoals(
+  scale: GoalScale,
+  f: { share: number; ratio: number; demoSeconds: number | null; demo?: DemoScale; peakRssBytes: number; rssOf: string },
+): BenchGoal[] {
+  const g = BENCH_GOALS;
+  const atScale = (target: number, at: GoalScale, value: number, goal: string, met: (v: number) => boolean, id: BenchGoal['id']): BenchGoal => {
+    const applies = sameScale(scale, at);
+    return { id, goal: `${goal} at ${scaleText(at)}`, target, value, scale: at, applies, met: applies ? met(value) : null };
+  };
+  const share = round(f.share, 3);
+  return [
+    atScale(
+      g.minCeilingShare.target,
+      g.minCeilingShare.scale,
+      share,
+      `landing → silver ≥ ${g.minCeilingShare.target * 100}% of the ceiling`,
+      (v) => v >= g.minCeilingShare.target,
+      'ceiling_share',
+    ),
+    ...g.maxRatio.map((x) => atScale(x.target, x.scale, f.ratio, `end to end ≤ ${x.target.toFixed(1)}× the floor`, (v) => v <= x.target, 'ratio')),
+    {
+      id: 'demo',
+      goal: `the demo's ${f.demo === undefined ? '' : `${f.demo.days} `}daily batches via the local Data Factory executor < ${g.maxDemoSeconds} s`,
+      target: g.maxDemoSeconds,
+      value: f.demoSeconds === null ? null : round(f.demoSeconds, 2),
+      scale: f.demo === undefined ? null : { users: f.demo.users, days: f.demo.days },
+      applies: f.demoSeconds !== null,
+      met: f.demoSeconds === null ? null : f.demoSeconds < g.maxDemoSeconds,
+    },
+    {
+      id: 'memory',
+      goal: `peak RSS < ${g.maxRssBytes / MB} MB (${f.rssOf})`,
+      target: g.maxRssBytes / MB,
+      value: round(f.peakRssBytes / MB, 1),
+      scale: null,
+      applies: true,
+      met: f.peakRssBytes < g.maxRssBytes,
+    },
+  ];
+}
+
 export async function runBench(set: ContractSet, o: BenchOptions): Promise<BenchResult> {
   // the folder is the benchmark's (its marker), or new: never wipe a landing-*/runs folder of someone else's
   ownFolder(o.outDir, BENCH_OWNER, 'keep');
-  const landing = ensureLanding(set, {
-    outDir: o.outDir,
-    users: o.users,
-    days: o.days,
-    seed: o.seed,
-    start: o.start,
-    ...(o.onGenerate ? { onGenerate: o.onGenerate } : {}),
-  });
-  const runs = join(o.outDir, 'runs');
-  const req = (side: BenchSide): SideRequest => ({
-    side,
-    contractsDir: o.contractsDir,
-    landingDir: landing.dir,
-    workDir: join(runs, side),
-    salt: o.salt,
-    dates: landing.dates,
-  });
-  const measure = async (side: BenchSide): Promise<SideResult> => {
-    if (!o.isolate) return measureSide(set, req(side), o.onLine);
-    if (o.childScript === undefined)
-      throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
-    return measureSideInChild(o.childScript, req(side), o.env ?? {}, o.onLine);
-  };
   const n = o.rounds ?? 1;
   if (!Number.isInteger(n) || n < 1)
     throw new StreamPulseError('BENCH_BAD_ROUNDS', `rounds must be a whole number ≥ 1, not ${String(n)}`, { remedy: 'pass --rounds 1, 3, …' });
-  const done: Record<BenchSide, SideResult>[] = [];
+  const landingFor = (x: { users: number; days: number; seed: string; start: string }, defects?: false): LandingInfo =>
+    ensureLanding(set, {
+      outDir: o.outDir,
+      users: x.users,
+      days: x.days,
+      seed: x.seed,
+      start: x.start,
+      ...(defects === false ? { defects } : {}),
+      ...(o.onGenerate ? { onGenerate: o.onGenerate } : {}),
+    });
+  // every landing is generated (or found cached) before anything is timed
+  const landing = landingFor(o);
+  const demoLanding = o.demo === undefined ? undefined : landingFor(o.demo);
+  const cleanLanding = o.clean === false ? undefined : landingFor(o, false);
+  const runs = join(o.outDir, 'runs');
+  const req = (side: MeasuredSide, l: LandingInfo = landing): SideRequest => ({
+    side,
+    contractsDir: o.contractsDir,
+    landingDir: l.dir,
+    workDir: join(runs, side),
+    salt: o.salt,
+    dates: l.dates,
+  });
+  const measure = async (r: SideRequest): Promise<SideResult> => {
+    if (!o.isolate) return measureSide(set, r, o.onLine);
+    if (o.childScript === undefined)
+      throw new StreamPulseError('BENCH_NOT_BUILT', 'no benchmark child script given', { remedy: 'pass --in-process, or build with tsc -b' });
+    return measureSideInChild(o.childScript, r, o.env ?? {}, o.onLine);
+  };
+  const done: (Record<BenchSide, SideResult> & { demo?: SideResult })[] = [];
   for (let k = 0; k < n; k++) {
     // the order rotates, so no side always runs first (or last) on a machine that warms up or gets busier
     const order = BENCH_SIDES.map((_, j) => BENCH_SIDES[(j + k) % BENCH_SIDES.length]!);
-    const got: Partial<Record<BenchSide, SideResult>> = {};
-    if (n > 1) o.onLine?.(`round ${k + 1}/${n}: ${order.join(', ')}`);
-    for (const side of order) got[side] = await measure(side);
-    done.push(got as Record<BenchSide, SideResult>);
+    const got: Partial<Record<BenchSide, SideResult>> & { demo?: SideResult } = {};
+    if (n > 1) o.onLine?.(`round ${k + 1}/${n}: ${order.join(', ')}${demoLanding ? ', demo' : ''}`);
+    for (const side of order) got[side] = await measure(req(side));
+    if (demoLanding) got.demo = await measure(req('demo', demoLanding));
+    done.push(got as Record<BenchSide, SideResult> & { demo?: SideResult });
   }
+  // the clean-line fast path: once, after the rounds (it is the runner again, over other files)
+  const clean = cleanLanding === undefined ? undefined : await measure(req('runner_clean', cleanLanding));
+
   const ratioOf = (r: Record<BenchSide, SideResult>, f: BenchSide): number => round(r.runner.seconds.end_to_end / Math.max(r[f].seconds.end_to_end, 1e-9), 2);
+  const shareOf = (x: SideResult, c: SideResult, bytes = landing.bytes): number => mbPerS(x, bytes) / Math.max(mbPerS(c, landing.bytes), 1e-9);
   const rounds: BenchRound[] = done.map((r) => ({
     runner: round(r.runner.seconds.end_to_end, 3),
     floor: round(r.floor.seconds.end_to_end, 3),
     floor_silver_only: round(r.floor_silver_only.seconds.end_to_end, 3),
+    ceiling: round(r.ceiling.seconds.end_to_end, 3),
+    demo: r.demo === undefined ? null : round(r.demo.seconds.end_to_end, 3),
     ratio: ratioOf(r, 'floor'),
     ratio_silver_only: ratioOf(r, 'floor_silver_only'),
+    runner_share: round(shareOf(r.runner, r.ceiling), 3),
   }));
   // the round with the median ratio (the lower middle one of an even count)
   const median = [...done.keys()].sort((a, b) => rounds[a]!.ratio - rounds[b]!.ratio)[Math.floor((n - 1) / 2)]!;
-  const { runner, floor, floor_silver_only: floorSilverOnly } = done[median]!;
+  const m = done[median]!;
+  const { runner, floor, floor_silver_only: floorSilverOnly, ceiling } = m;
   const rf = figures(runner, landing.bytes);
-  const ff = figures(floor, landing.bytes);
-  const fs = figures(floorSilverOnly, landing.bytes);
   const ratio = rounds[median]!.ratio;
+  const shares = Object.fromEntries(BENCH_SIDES.map((side) => [side, round(shareOf(m[side], ceiling), 3)])) as Record<BenchSide, number>;
+  const demo: BenchDemo | null =
+    m.demo === undefined || o.demo === undefined || demoLanding === undefined
+      ? null
+      : { ...figures(m.demo, demoLanding.bytes), scale: o.demo, landing_mb: round(demoLanding.bytes / MB, 1), batches: m.demo.batches };
+  let cleanFigures: BenchClean | null = null;
+  if (clean !== undefined && cleanLanding !== undefined) {
+    const cleanRate = mbPerS(clean, cleanLanding.bytes);
+    const extra = runner.seconds.landing_to_silver - landing.bytes / MB / Math.max(cleanRate, 1e-9);
+    cleanFigures = {
+      landing: {
+        dir: cleanLanding.dir,
+        bytes: cleanLanding.bytes,
+        mb: round(cleanLanding.bytes / MB, 1),
+        rows: cleanLanding.rows,
+        reused: cleanLanding.reused,
+        generate_seconds: cleanLanding.generateSeconds === null ? null : round(cleanLanding.generateSeconds, 1),
+      },
+      runner: figures(clean, cleanLanding.bytes),
+      share: round(shareOf(clean, ceiling, cleanLanding.bytes), 3),
+      defect_lines: landing.defectLines,
+      defect_line_share: round(landing.defectLines / Math.max(landing.rows, 1), 5),
+      defect_path_seconds: round(extra, 3),
+      defect_path_us_per_line: round((extra / Math.max(landing.defectLines, 1)) * 1e6, 1),
+    };
+  }
+  const rssSides: [string, SideResult | undefined][] = [
+    ['runner', runner],
+    ['clean runner', clean],
+    ['demo', m.demo],
+  ];
+  const measured = rssSides.filter((x): x is [string, SideResult] => x[1] !== undefined);
   const cpuList = cpus();
   return {
     ok: true,
@@ -530,34 +838,31 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
       mb: round(landing.bytes / MB, 1),
       files: landing.files,
       datasets: landing.datasets,
+      rows: landing.rows,
+      defect_lines: landing.defectLines,
       reused: landing.reused,
       generate_seconds: landing.generateSeconds === null ? null : round(landing.generateSeconds, 1),
     },
     runner: rf,
-    floor: ff,
-    floor_silver_only: fs,
+    floor: figures(floor, landing.bytes),
+    floor_silver_only: figures(floorSilverOnly, landing.bytes),
+    ceiling: figures(ceiling, landing.bytes),
+    shares,
     ratio,
     ratio_silver_only: rounds[median]!.ratio_silver_only,
     silver_rows_match: sameCounts(runner.silver_rows, floor.silver_rows, floorSilverOnly.silver_rows),
     bronze_rows_match: sameCounts(runner.bronze_rows, floor.bronze_rows) && sameCounts(runner.quarantine_rows, floor.quarantine_rows),
     mart_rows_match: sameCounts(runner.mart_rows, floor.mart_rows, floorSilverOnly.mart_rows),
+    demo,
+    clean: cleanFigures,
     rounds,
-    goals: [
-      {
-        id: 'throughput',
-        goal: `landing → silver ≥ ${BENCH_GOALS.minMbPerSecond} MB/s`,
-        target: BENCH_GOALS.minMbPerSecond,
-        value: rf.mb_per_s,
-        met: rf.mb_per_s >= BENCH_GOALS.minMbPerSecond,
-      },
-      { id: 'ratio', goal: `end to end ≤ ${BENCH_GOALS.maxRatio}× the floor`, target: BENCH_GOALS.maxRatio, value: ratio, met: ratio <= BENCH_GOALS.maxRatio },
-      {
-        id: 'memory',
-        goal: `runner peak RSS < ${BENCH_GOALS.maxRssBytes / MB} MB`,
-        target: BENCH_GOALS.maxRssBytes / MB,
-        value: rf.peak_rss_mb,
-        met: runner.peak_rss_bytes < BENCH_GOALS.maxRssBytes,
-      },
-    ],
+    goals: benchGoals(o, {
+      share: shares.runner,
+      ratio,
+      demoSeconds: m.demo === undefined ? null : m.demo.seconds.end_to_end,
+      ...(o.demo !== undefined ? { demo: o.demo } : {}),
+      peakRssBytes: Math.max(...measured.map(([, x]) => x.peak_rss_bytes)),
+      rssOf: measured.map(([name]) => name).join(', '),
+    }),
   };
 }

@@ -5,6 +5,7 @@
  * The `streampulse bench` command renders its result.
  */
 export * from './bench.js';
+export { ceilingFile, ceilingScript, ceilingScriptText, type CeilingOptions, type CeilingStatement } from './bench-ceiling.js';
 export { floorScript, floorScriptText, floorSilver, landingGlob, batchRegex, type FloorStatement, type FloorOptions } from './bench-floor.js';
 export {
   runStreamBench,

@@ -1,8 +1,10 @@
 /**
- * `streampulse bench`: the local-lakehouse benchmark of issue 4 — the runner against a
- * hand-written DuckDB floor on the same landing files, printed against the goals
- * (≥ 115 MB/s landing → silver, ≤ 1.3× the floor end to end, peak RSS < 1 GB), never
- * asserted. See bench.ts. `streampulse bench generate`: the scale benchmark of `generate`
+ * `streampulse bench`: the local-lakehouse benchmark — the runner against hand-written
+ * DuckDB floors and the engine's ceiling on the same landing files, the demo's batches
+ * through the local Data Factory executor and the runner over clean landing, printed
+ * against issue 24's goals (landing → silver ≥ 40% of the ceiling and ≤ 1.0× the floor
+ * at 100k × 30, ≤ 2× at 300 × 30, the demo under 4 s, peak RSS < 1 GB), never asserted.
+ * See bench.ts. `streampulse bench generate`: the scale benchmark of `generate`
  * (bench-generate.ts).
  */
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { benchReport } from '../bench-report.js';
 import { registerBenchGenerate } from './bench-generate.js';
 import { saltFrom } from '@streampulse/rehearsal';
 import { bar, createProgress } from '../progress.js';
-import { isoDate, positiveInt } from './demo.js';
+import { DEMO_DEFAULTS, isoDate, positiveInt } from './demo.js';
 import type { CommandModule } from './types.js';
 
 interface BenchOpts {
@@ -27,6 +29,8 @@ interface BenchOpts {
   progress: boolean;
   inProcess?: boolean;
   rounds: number;
+  demo: boolean;
+  clean: boolean;
 }
 
 export const benchCommand: CommandModule = {
@@ -35,7 +39,7 @@ export const benchCommand: CommandModule = {
     const bench = program
       .command('bench')
       .description(
-        'benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work, on the same landing files; prints MB/s, seconds, ratio and peak RSS against the goals',
+        'benchmark the local lakehouse: the runner (every batch + publish) against one hand-written DuckDB SQL script doing the same work and against the engine ceiling (landing → typed Parquet, nothing else), on the same landing files, plus the demo through the local Data Factory executor; prints MB/s, shares of the ceiling, seconds, ratio and peak RSS against the goals',
       )
       .option('-u, --users <n>', 'simulated accounts', positiveInt('--users', 10_000_000), BENCH_DEFAULTS.users)
       .option('--days <d>', 'daily batches', positiveInt('--days', 3660), BENCH_DEFAULTS.days)
@@ -52,6 +56,11 @@ export const benchCommand: CommandModule = {
         positiveInt('--rounds', 99),
         1,
       )
+      .option(
+        '--no-demo',
+        `do not measure the demo's ${DEMO_DEFAULTS.days} daily batches (${DEMO_DEFAULTS.users} users) through the local Data Factory executor`,
+      )
+      .option('--no-clean', 'do not run the runner once more over landing without defects (the clean-line fast path against the defect path)')
       .option('--in-process', 'measure every side in this process instead of one child process each (no build needed; peak RSS is then shared)')
       .option('--no-progress', 'no progress lines on stderr')
       .option('--json', 'print the result as JSON on stdout')
@@ -59,8 +68,9 @@ export const benchCommand: CommandModule = {
         'after',
         `
 Landing files are generated once per scale (not timed) under <out>/landing-<users>x<days>-seed<seed>
-and reused while their manifest matches. Each side runs in its own Node process
-(cli/dist/src/bench-child.js, built by tsc -b) so peak RSS is per side.
+(the clean landing in …-clean, the demo's at its own scale) and reused while their manifest
+matches. Each side runs in its own Node process (bench/dist/src/bench-child.js, built by
+tsc -b) so peak RSS is per side.
 The goals are printed with met / not met; the exit code does not depend on them.
 Exit codes: 0 success, 1 failure (a side failed), 2 usage error.`,
       )
@@ -82,6 +92,8 @@ Exit codes: 0 success, 1 failure (a side failed), 2 usage error.`,
           salt: saltFrom(ctx.env).salt,
           isolate,
           rounds: opts.rounds,
+          ...(opts.demo ? { demo: { users: DEMO_DEFAULTS.users, days: DEMO_DEFAULTS.days, seed: DEMO_DEFAULTS.seed, start: DEMO_DEFAULTS.start } } : {}),
+          clean: opts.clean,
           ...(isolate ? { childScript: benchChildScript(ctx.workspaceRoot()) } : {}),
           env: ctx.env,
           onGenerate: (e) => {
