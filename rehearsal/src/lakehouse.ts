@@ -77,11 +77,13 @@ export function prepareLake(root: string): void {
  * for every batch report on disk. The benchmark uses this to measure the runner alone,
  * and `streampulse run --from --to` is this (with `resume`); the demo and `streampulse run
  * --date` go through `runDailyBatches` (the master pipeline on the local executor, one
- * pipeline run per day). Every batch's partitions and report are those of the daily runs:
- * gold and the marts are written once, after the last batch (a daily run overwrites them
- * each day), the earlier days' reports carry their row counts as of that day.
- * `goldEveryBatch` writes them after each batch, as the daily schedule does. `resume`
- * skips the leading days already reported over unchanged landing files.
+ * pipeline run per day). Every batch's partitions are those of the daily runs: gold and
+ * the marts are written once, after the last batch (a daily run overwrites them each
+ * day). `tables`: `last-day` (default, the benchmark) leaves the earlier days' gold
+ * uncomputed (their reports say `gold_built: false`); `every-day` (the CLI) counts their
+ * tables as of each day, so every report is the daily run's too. `goldEveryBatch` writes
+ * them after each batch, as the daily schedule does. `resume` skips the leading days
+ * already reported over unchanged landing files.
  */
 export async function runBatches(
   set: ContractSet,
@@ -92,6 +94,7 @@ export async function runBatches(
     threads?: number;
     goldEveryBatch?: boolean;
     resume?: boolean;
+    tables?: 'every-day' | 'last-day';
     freshness?: FreshnessMode;
     signal?: AbortSignal;
   },
@@ -120,6 +123,7 @@ export async function runBatches(
     else
       ({ skipped } = await runner.runBackfill(opts.dates, {
         ...(opts.resume === true ? { resume: true } : {}),
+        tables: opts.tables ?? 'last-day',
         onBatch: (r, i, n) => {
           reports.push(r);
           opts.onBatch?.(r, i, n);

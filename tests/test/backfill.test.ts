@@ -141,7 +141,7 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
     daily = lakeWith(landing, 'daily');
     await runDailyBatches(SET, { lakeRoot: daily, dates: manifest.dates, ...SMALL });
     backfilled = lakeWith(landing, 'one');
-    ({ reports } = await runBatches(SET, { lakeRoot: backfilled, dates: manifest.dates, ...SMALL }));
+    ({ reports } = await runBatches(SET, { lakeRoot: backfilled, dates: manifest.dates, tables: 'every-day', ...SMALL }));
   }, 300_000);
   afterAll(() => duck.closeSync());
 
@@ -161,6 +161,25 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
       expect([f, readFileSync(join(backfilled, f)).equals(readFileSync(join(daily, f)))]).toEqual([f, true]);
     // every earlier day's report carries its gold and mart row counts as of that day, as the daily run's does
     for (const r of reports) expect([r.batch, r.gold_built, r.tables.length]).toEqual([r.batch, true, SET.models.length + SET.marts.length]);
+  }, 120_000);
+
+  it("with tables 'last-day' (the benchmark's), the same files but the earlier days' reports: gold not built, no table counts", async () => {
+    const lastDay = lakeWith(landing, 'last-day');
+    const r = await runBatches(SET, { lakeRoot: lastDay, dates: manifest.dates, ...SMALL });
+    expect(r.reports.map((x) => [x.gold_built, x.tables.length])).toEqual(
+      manifest.dates.map((_, i) => (i === 3 ? [true, SET.models.length + SET.marts.length] : [false, 0])),
+    );
+    const earlier = (f: string): boolean => /^reports\/batches\/2026-0(1-30|1-31|2-01)\.json$/.test(f);
+    expect(outputs(lastDay)).toEqual(outputs(daily));
+    for (const f of outputs(daily).filter(earlier)) {
+      const strip = (x: string): unknown => {
+        const { tables: _t, gold_built: _g, ...rest } = withoutIngestedAt(x) as Record<string, unknown>;
+        return rest;
+      };
+      expect(strip(readFileSync(join(lastDay, f), 'utf8'))).toEqual(strip(readFileSync(join(daily, f), 'utf8')));
+    }
+    for (const f of outputs(daily).filter((x) => /^(silver|gold|serving)\//.test(x)))
+      expect([f, readFileSync(join(lastDay, f)).equals(readFileSync(join(daily, f)))]).toEqual([f, true]);
   }, 120_000);
 
   it('conserves rows per batch and dataset: in = promoted + quarantined + duplicates', () => {

@@ -392,6 +392,7 @@ async function backfill(ctx: CliContext, set: ContractSet, lake: string, salt: s
     dates,
     salt,
     resume: true,
+    tables: 'every-day',
     freshness: opts.freshness,
     ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
     ...batchProgress(ctx, opts.progress && !ctx.jsonMode),
