@@ -181,7 +181,7 @@ function azureNames(ctx: CliContext, opts: DbtOpts): { sqlServer: string; sqlDat
 
 /** Writes the project (under `out`, or a temporary folder) and returns its folder and how to clean up. */
 function writeProject(ctx: CliContext, set: ContractSet, out: string | undefined): { project: string; cleanup: () => void } {
-  const base = out !== undefined ? ctx.resolvePath(out) : mkdtempSync(join(tmpdir(), 'streampulse-dbt-'));
+  const base = out !== undefined ? ctx.resolvePath(out) : mkdtempSync(join(ctx.env['TMPDIR'] || tmpdir(), 'streampulse-dbt-'));
   const [written] = writeGenerated(base, [{ target: 'dbt', folder: 'dbt', files: dbtProjectFiles(set) }]);
   return { project: written!.dir, cleanup: out !== undefined ? () => undefined : () => rmSync(base, { recursive: true, force: true }) };
 }
