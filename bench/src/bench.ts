@@ -119,7 +119,11 @@ export interface LandingOptions {
   readonly days: number;
   readonly seed: string;
   readonly start: string;
-  /** `false`: clean landing, no defects (cached in a folder of its own, `…-clean`); default: the default defect rates. */
+  /**
+   * `false`: clean lines — every line-defect rate 0, the re-landed file copies kept (so the
+   * files are the same, only the defective lines are gone), cached in a folder of its
+   * own (`…-clean`); default: the default defect rates.
+   */
   readonly defects?: false;
   readonly onGenerate?: (e: { day: number; days: number; date: string; rows: number; bytes: number }) => void;
 }
@@ -128,9 +132,11 @@ export function landingDirFor(outDir: string, o: { users: number; days: number; 
   return join(outDir, `landing-${o.users}x${o.days}-seed${o.seed.replace(/[^A-Za-z0-9_.-]/g, '_')}${o.defects === false ? '-clean' : ''}`);
 }
 
-/** The defect rates the landing is generated with: the defaults, or every rate 0 (what generateSources writes for `defects: false`). */
+/** The defect rates the landing is generated with: the defaults, or (clean lines) every line-defect rate 0 with the default re-landed copies. */
 function ratesFor(o: { defects?: false }): DefectRates {
-  return o.defects === false ? (Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as DefectRates) : DEFAULT_DEFECT_RATES;
+  if (o.defects !== false) return DEFAULT_DEFECT_RATES;
+  const none = Object.fromEntries(Object.keys(DEFAULT_DEFECT_RATES).map((k) => [k, 0])) as unknown as DefectRates;
+  return { ...none, relanded_files: DEFAULT_DEFECT_RATES.relanded_files };
 }
 
 function manifestMatches(m: Manifest, o: LandingOptions): boolean {
@@ -157,7 +163,7 @@ export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo 
     reused,
     generateSeconds,
     rows: m.files.reduce((a, f) => a + f.rows, 0),
-    defectLines: m.defects.length,
+    defectLines: m.defects.filter((d) => d.kind !== 'relanded_file').length,
   });
   if (existsSync(manifestFile)) {
     try {
@@ -177,7 +183,7 @@ export function ensureLanding(set: ContractSet, o: LandingOptions): LandingInfo 
     days: o.days,
     startDate: o.start,
     seed: o.seed,
-    ...(o.defects === false ? { defects: false as const } : {}),
+    ...(o.defects === false ? { defects: ratesFor(o) } : {}),
     ...(o.onGenerate ? { onProgress: o.onGenerate } : {}),
   });
   return summary(m, false, (performance.now() - t0) / 1000);

@@ -84,12 +84,12 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
       ? []
       : [
           '',
-          `${s.bold('Clean lines and defects')}: the runner once more over landing without defects (${n1(r.clean.landing.mb)} MB, ${int(r.clean.landing.rows)} lines)`,
+          `${s.bold('Clean lines and defects')}: the runner once more over landing without defective lines, the re-landed copies kept (${n1(r.clean.landing.mb)} MB, ${int(r.clean.landing.rows)} lines)`,
           ...table(
             ['', 'landing → silver (s)', 'MB/s', 'share of the ceiling', 'end to end (s)'],
             [
               [
-                'no defects (fast path only)',
+                'no defective lines (fast path only)',
                 n1(r.clean.runner.seconds.landing_to_silver),
                 n1(r.clean.runner.mb_per_s),
                 pct(r.clean.share),

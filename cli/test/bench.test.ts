@@ -221,7 +221,12 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     expect(clean.landing.dir).toBe(landingDirFor(out, { users: 200, days: 2, seed: '7', defects: false }));
     expect(clean.landing.rows).toBeGreaterThan(0);
     const manifest = JSON.parse(readFileSync(join(clean.landing.dir, '_manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.defects).toHaveLength(0);
+    // no defective line; the re-landed file copies kept, so the files are the default landing's
+    expect(manifest.defects.length).toBeGreaterThan(0);
+    expect(manifest.defects.every((d) => d.kind === 'relanded_file')).toBe(true);
+    expect(manifest.files.map((f) => f.file)).toEqual(
+      (JSON.parse(readFileSync(join(result.landing.dir, '_manifest.json'), 'utf8')) as Manifest).files.map((f) => f.file),
+    );
     expect(clean.runner.seconds.landing_to_silver).toBeGreaterThan(0);
     expect(clean.share).toBeGreaterThan(0);
     expect(clean.defect_lines).toBe(result.landing.defect_lines);
@@ -294,7 +299,7 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
       'runner / floor end to end:',
       'share of the ceiling',
       'through the local Data Factory executor in',
-      'no defects (fast path only)',
+      'no defective lines (fast path only)',
       'the defect path:',
     ])
       expect(text).toContain(label);

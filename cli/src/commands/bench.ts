@@ -60,7 +60,7 @@ export const benchCommand: CommandModule = {
         '--no-demo',
         `do not measure the demo's ${DEMO_DEFAULTS.days} daily batches (${DEMO_DEFAULTS.users} users) through the local Data Factory executor`,
       )
-      .option('--no-clean', 'do not run the runner once more over landing without defects (the clean-line fast path against the defect path)')
+      .option('--no-clean', 'do not run the runner once more over landing without defective lines (the clean-line fast path against the defect path)')
       .option('--in-process', 'measure every side in this process instead of one child process each (no build needed; peak RSS is then shared)')
       .option('--no-progress', 'no progress lines on stderr')
       .option('--json', 'print the result as JSON on stdout')
