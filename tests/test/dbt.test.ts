@@ -3,8 +3,9 @@
  * installed by scripts/setup.sh) on a small demo lake's SQLite serving database: the
  * generated project parses (dbt build parses it first) and every test passes; in a copy of
  * the database with three seeded defects — a duplicate grain row, a NULL grain key, an
- * unknown plan tier — exactly the matching tests fail and the summary names them. Two dbt
- * runs in all (a run takes a few seconds; the demo lake is shared).
+ * unknown plan tier — exactly the matching tests fail and the summary names them, and `serve
+ * test` fails the same checks with the same failing rows (one definition). Two dbt runs in all
+ * (a run takes a few seconds; the demo lake is shared).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -124,5 +125,21 @@ describe('streampulse dbt test (real dbt-core + dbt-sqlite)', () => {
     const total = servingTests(SET).length;
     expect(r.out).toContain(`${total - 3} passed, 3 failed, 0 errors, 0 warnings, 0 skipped of ${total} dbt tests`);
     expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(3);
+    // one definition: `serve test` (failingRowsSql) fails the same checks with the same failing rows, on another copy
+    const again = join(TMP, 'defects-serve.sqlite');
+    copyFileSync(copy, again);
+    let out = '';
+    const code = await main(['serve', 'test', '--sqlite', again, '--json'], {
+      cwd: ROOT,
+      env: {},
+      color: false,
+      workspaceRoot: ROOT,
+      stdout: (t) => void (out += t),
+      stderr: () => undefined,
+    });
+    expect(code).toBe(1);
+    const serve = (JSON.parse(out) as { results: { id: string; failures: number }[] }).results.filter((x) => x.failures > 0);
+    const byName = (id: string) => servingTests(SET).find((c) => c.id === id)!;
+    expect(serve.map((x) => [dbtTestName(byName(x.id)), x.failures]).sort()).toEqual(failing.map((n) => [n, 1]));
   }, 120_000);
 });

@@ -64,9 +64,18 @@ def test_dbt_parse_resolves_the_sources_per_target(tmp_path, monkeypatch, target
     assert gold["freshness"]["error_after"]["period"] == "hour"
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     exposures = manifest["exposures"].values()
-    # the tests the jest side counts (one per serving check), the ten dashboard cards
-    assert len(tests) == 32
-    assert {e["type"] for e in exposures} == {"dashboard"} and len(exposures) == 10
+    # every test and exposure the files declare (one test per serving check, one exposure per card)
+    sources = yaml.safe_load((GOLDEN / "models" / "sources.yml").read_text())["sources"]
+    declared = [
+        t
+        for s in sources
+        for table in s["tables"]
+        for t in table.get("data_tests", []) + [t for c in table["columns"] for t in c.get("data_tests", [])]
+    ]
+    assert len(tests) == len(declared) > 0
+    assert sorted(n["name"] for n in tests) == sorted(next(iter(t.values()))["name"] for t in declared)
+    cards = yaml.safe_load((GOLDEN / "models" / "exposures.yml").read_text())["exposures"]
+    assert {e["type"] for e in exposures} == {"dashboard"} and len(exposures) == len(cards) == 10
     assert all(e["depends_on"]["nodes"][0].startswith("source.streampulse_serving.serving.") for e in exposures)
 
 
