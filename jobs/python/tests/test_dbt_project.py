@@ -8,6 +8,10 @@ cli/test/dbt-project-golden.test.ts proves `streampulse generate` writes them by
   `azure`. The sources resolve per target as the two serving databases name them: on Azure SQL
   [serving].[analytics_*] and [gold].[<mart>] with `_run_date` cast to DATETIME2 for freshness
   (dbt's freshness wants a timestamp); on SQLite the bare views and gold__<mart> in `main`.
+- `dbt compile --target azure --no-populate-cache` (no connection) renders every test as T-SQL
+  that sqlglot's `tsql` parser accepts, with strings compared byte-wise (COLLATE
+  Latin1_General_100_BIN2) and Unicode literals (N'...'), as `serve test`'s T-SQL does
+  (sql/src/serving-checks.ts). What Azure SQL itself would say is not checked here.
 - The azure profile is a valid dbt-sqlserver credential (its SQLServerCredentials class) using
   Entra ID through the Azure CLI: dbt-sqlserver's README documents `authentication: CLI` (the
   az login session; the adapter asks azure-identity's AzureCliCredential for the token) — no
@@ -103,3 +107,30 @@ def test_azure_profile_is_a_dbt_sqlserver_credential_with_entra_cli_auth(monkeyp
     assert uses_aad_token_authentication(creds)
     assert AZURE_AUTH_FUNCTIONS["cli"].__name__ == "get_cli_access_token"
     import azure.identity  # noqa: F401  the extra that the token path needs is installed
+
+
+def test_dbt_compile_renders_every_test_as_tsql_that_parses(tmp_path, monkeypatch):
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    project = tmp_path / "azure-compile"
+    shutil.copytree(GOLDEN, project)
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    monkeypatch.setenv("DBT_VERSION_CHECK", "false")
+    monkeypatch.setenv("STREAMPULSE_SERVING_DB", str(tmp_path / "never-opened.sqlite"))
+    monkeypatch.setenv("STREAMPULSE_SQL_SERVER", "sql-streampulse-dev.database.windows.net")
+    monkeypatch.setenv("STREAMPULSE_SQL_DATABASE", "sqldb-streampulse-serving")
+    res = dbt_main.dbtRunner().invoke(
+        ["compile", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "azure", "--no-populate-cache", "--log-path", str(project / "logs")]
+    )
+    assert res.success, res.exception
+    compiled = sorted((project / "target" / "compiled" / "streampulse_serving" / "models" / "sources.yml").glob("*.sql"))
+    assert len(compiled) > 0
+    for f in compiled:
+        sql = f.read_text()
+        sqlglot.parse_one(sql, read="tsql", error_level=ErrorLevel.RAISE)
+        assert '"sqldb-streampulse-serving"."serving".' in sql, f.name
+    plan = (compiled[0].parent / "accepted_values__analytics_subscription_health__plan_tier.sql").read_text()
+    assert "\"plan_tier\" COLLATE Latin1_General_100_BIN2 not in (N'basic', N'premium', N'standard', N'unknown')" in plan
+    grain = (compiled[0].parent / "unique__analytics_subscription_health__month__plan_tier__region.sql").read_text()
+    assert 'group by "month", "plan_tier" COLLATE Latin1_General_100_BIN2, "region" COLLATE Latin1_General_100_BIN2' in grain
