@@ -36,6 +36,6 @@ export {
   type FieldRule,
   type VersionStatus,
 } from './diff.js';
-export { YamlSource, fastParseYaml, type Position } from './yaml-source.js';
+export { YamlSource, fastParseYaml, subsetParseYaml, type Position } from './yaml-source.js';
 export { findWorkspaceRoot, STREAMPULSE_CONTRACTS_DIR } from './paths.js';
 export { closest, levenshtein } from './suggest.js';

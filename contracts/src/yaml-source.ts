@@ -2,19 +2,20 @@
  * YAML parsing that keeps positions, so every problem can be reported as
  * file:line:column plus the field path.
  *
- * Two parsers, one meaning. The positioned `yaml` Document (line:col of every node) is
+ * Three readers, one meaning. The positioned `yaml` Document (line:col of every node) is
  * what located messages need, but building it costs ~2 ms per contract file: most of
- * `streampulse generate` at thousands of contracts. So a file is first read by js-yaml's
- * event parser with the YAML 1.2 core schema, and the Document is built only when
- * something asks for a position or when the fast read does not apply. The fast read is
- * taken only for texts on which both parsers agree: one document, a mapping, without
- * directives, tags, anchors or aliases, without duplicate keys (js-yaml rejects them),
- * whose mapping keys are all strings and whose lines are at most 1024 characters. Every
- * other text, including each one js-yaml rejects, takes the `yaml` path exactly as
- * before (uniqueKeys, core schema, merge keys off, alias limit), so every syntax error
- * and every located message is the `yaml` one. contracts/test/yaml-source.test.ts reads
- * every YAML file of the repository both ways (cli/test/bench-generate.test.ts the
- * synthetic contracts) and asserts the same value.
+ * `streampulse generate` at thousands of contracts. So a text is first read by a line
+ * parser for the plain block subset contracts are written in (`subsetParseYaml`), else by
+ * js-yaml's event parser with the YAML 1.2 core schema (`fastParseYaml`), and the
+ * Document is built only when something asks for a position or when neither fast read
+ * applies. They are taken only for texts on which they agree with `yaml`: one document,
+ * a mapping, without directives, tags, anchors or aliases, without duplicate keys, whose
+ * mapping keys are all strings and whose lines are at most 1024 characters. Every other
+ * text, including each one js-yaml rejects, takes the `yaml` path exactly as before
+ * (uniqueKeys, core schema, merge keys off, alias limit), so every syntax error and every
+ * located message is the `yaml` one. contracts/test/yaml-source.test.ts reads every YAML
+ * file of the repository and generated texts each way (cli/test/bench-generate.test.ts
+ * the synthetic contracts) and asserts the same value.
  */
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, mapTag, parseEvents, type Schema } from 'js-yaml';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
@@ -49,11 +50,202 @@ function hasLineLongerThan(text: string, max: number): boolean {
 }
 
 /**
+ * The plain block subset: what contract files are nearly always written in, read by a
+ * line parser about ten times faster than any general one. Block mappings with plain keys,
+ * block sequences (`- x`, `- key: value`), single-line plain, single- and double-quoted
+ * scalars, one-line flow sequences of plain scalars, comment lines. Anything else — a
+ * block scalar, a flow mapping, a multi-line scalar, a tag, an anchor, a trailing
+ * comment, a tab, an unusual number form, a duplicate key — returns undefined and the
+ * text goes to js-yaml (then `yaml`). Plain scalars resolve by the YAML 1.2 core schema
+ * exactly as `yaml` does (its regular expressions and its parseInt/parseFloat).
+ */
+const SUBSET_CHARS = /[^\n\x20-\x7E\u00A0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]/;
+const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
+const NON_STRING_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const CORE_NULL = /^(?:~|[Nn]ull|NULL)$/;
+const CORE_BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const CORE_INT = /^[-+]?[0-9]+$/;
+const CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+/** Core forms this subset leaves to the general parsers: 0o17, 0x1F, .inf, .nan, 1e3. */
+const CORE_OTHER = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+)$/;
+/** First characters a plain scalar cannot have (or that this subset does not read). */
+const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
+const DQ_CONTENT = /^(?:[^"\\]|\\["\\/bfnrt])*$/;
+const SQ_CONTENT = /^(?:[^']|'')*$/;
+const NOT_SUBSET = Symbol('not in the subset');
+type Sub = unknown | typeof NOT_SUBSET;
+
+function subsetPlain(s: string, flow: boolean): Sub {
+  if (s === '' || s.includes(' #') || s.includes(': ') || s.endsWith(':')) return NOT_SUBSET;
+  if (INDICATOR_START.test(s) && !(s[0] === '-' && s.length > 1 && s[1] !== ' ' && !flow)) return NOT_SUBSET;
+  if (flow && /[,[\]{}:#'"]/.test(s)) return NOT_SUBSET;
+  if (CORE_NULL.test(s)) return null;
+  if (CORE_BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
+  if (CORE_INT.test(s)) return Number.parseInt(s, 10);
+  if (CORE_FLOAT.test(s)) return Number.parseFloat(s);
+  if (CORE_OTHER.test(s)) return NOT_SUBSET;
+  return s;
+}
+
+/** A value on the line after `key: ` or `- ` (trimmed, not empty). */
+function subsetValue(s: string): Sub {
+  const c = s[0];
+  if (c === '"') {
+    const inner = s.slice(1, -1);
+    return s.length >= 2 && s.endsWith('"') && DQ_CONTENT.test(inner) ? JSON.parse(s) : NOT_SUBSET;
+  }
+  if (c === "'") {
+    const inner = s.slice(1, -1);
+    return s.length >= 2 && s.endsWith("'") && SQ_CONTENT.test(inner) ? inner.replaceAll("''", "'") : NOT_SUBSET;
+  }
+  if (c === '[') {
+    if (!s.endsWith(']')) return NOT_SUBSET;
+    const inner = s.slice(1, -1).trim();
+    if (inner === '') return [];
+    const items: unknown[] = [];
+    for (const part of inner.split(',')) {
+      const v = subsetPlain(part.trim(), true);
+      if (v === NOT_SUBSET) return NOT_SUBSET;
+      items.push(v);
+    }
+    return items;
+  }
+  return subsetPlain(s, false);
+}
+
+interface SubsetLine {
+  readonly indent: number;
+  readonly text: string;
+  /** The value of the block scalar (`key: >-` …) this line opens, read from the lines below it. */
+  readonly scalar?: string;
+}
+
+/** `key: >-`, `key: |` … (also as `- key: >`): a block scalar without indentation indicator or keep chomping. */
+const BLOCK_SCALAR_HEADER = /^((?:- +)?)[A-Za-z_][A-Za-z0-9_-]*: +([|>])(-?)$/;
+
+/**
+ * The block scalar opened by `raw[r]` (a header line with `parent` the indentation of its
+ * key): its content lines, all indented alike and deeper than the key, none blank in
+ * between, none ending in a space or starting with `#`. Folded (`>`) joins them with
+ * spaces, literal (`|`) with line breaks; clip chomping adds one final line break, strip
+ * (`-`) none. Returns the value and the index of the first line after it.
+ */
+function subsetBlockScalar(raw: readonly string[], r: number, parent: number, folded: boolean, strip: boolean): { value: string; next: number } | undefined {
+  const parts: string[] = [];
+  let indent = -1;
+  let blank = false;
+  let i = r + 1;
+  for (; i < raw.length; i++) {
+    const line = raw[i]!;
+    if (line === '') {
+      blank = true;
+      continue;
+    }
+    const body = line.trimStart();
+    const at = line.length - body.length;
+    if (body === '') return undefined;
+    if (at <= parent) break;
+    if (blank || (indent !== -1 && at !== indent) || body[0] === '#' || body.endsWith(' ')) return undefined;
+    indent = at;
+    parts.push(body);
+  }
+  if (parts.length === 0) return undefined;
+  const text = parts.join(folded ? ' ' : '\n');
+  return { value: strip ? text : `${text}\n`, next: i };
+}
+
+/**
+ * Reads the block node whose lines start at `lines[at.i]` with exactly `indent` spaces. A
+ * sequence that is a mapping value at its key's own indentation (`key:` then `- x` below
+ * it) ends at the next key (`underKey`); any other node ends at a line indented less.
+ */
+function subsetBlock(lines: SubsetLine[], at: { i: number }, indent: number, underKey = false): Sub {
+  const first = lines[at.i]!;
+  if (first.text.startsWith('- ') || first.text === '-') {
+    const items: unknown[] = [];
+    while (at.i < lines.length) {
+      const line = lines[at.i]!;
+      if (line.indent < indent || (underKey && line.indent === indent && !line.text.startsWith('- '))) break;
+      if (line.indent > indent || !line.text.startsWith('- ')) return NOT_SUBSET;
+      const rest = line.text.slice(2).trimStart();
+      const col = line.indent + (line.text.length - rest.length);
+      if (KEY_LINE.test(rest)) {
+        // `- key: value`: a mapping whose keys sit at the column after the dash
+        lines[at.i] = { ...line, indent: col, text: rest };
+        const map = subsetBlock(lines, at, col);
+        if (map === NOT_SUBSET) return NOT_SUBSET;
+        items.push(map);
+        continue;
+      }
+      const v = rest === '' ? NOT_SUBSET : subsetValue(rest);
+      if (v === NOT_SUBSET) return NOT_SUBSET;
+      items.push(v);
+      at.i++;
+      if (at.i < lines.length && lines[at.i]!.indent > indent) return NOT_SUBSET;
+    }
+    return items;
+  }
+  const map: Record<string, unknown> = {};
+  while (at.i < lines.length) {
+    const line = lines[at.i]!;
+    if (line.indent < indent) break;
+    if (line.indent > indent) return NOT_SUBSET;
+    const m = KEY_LINE.exec(line.text);
+    if (m === null) return NOT_SUBSET;
+    const key = m[1]!;
+    if (NON_STRING_KEY.test(key) || key === '__proto__' || Object.hasOwn(map, key)) return NOT_SUBSET;
+    const rest = line.text.slice(m[0].length);
+    at.i++;
+    if (rest !== '') {
+      const v = line.scalar ?? subsetValue(rest);
+      if (v === NOT_SUBSET || (at.i < lines.length && lines[at.i]!.indent > indent)) return NOT_SUBSET;
+      map[key] = v;
+      continue;
+    }
+    const next = lines[at.i];
+    if (next !== undefined && (next.indent > indent || (next.indent === indent && next.text.startsWith('- ')))) {
+      const v = subsetBlock(lines, at, next.indent, next.indent === indent);
+      if (v === NOT_SUBSET) return NOT_SUBSET;
+      map[key] = v;
+    } else map[key] = null;
+  }
+  return map;
+}
+
+/** The value of a text in the plain block subset, or undefined. */
+export function subsetParseYaml(text: string): { value: unknown } | undefined {
+  if (SUBSET_CHARS.test(text)) return undefined;
+  const lines: SubsetLine[] = [];
+  const raw = text.split('\n');
+  for (let r = 0; r < raw.length; r++) {
+    const body = raw[r]!.trimStart();
+    if (body === '' || body[0] === '#') continue;
+    const indent = raw[r]!.length - body.length;
+    const line = body.trimEnd();
+    const header = BLOCK_SCALAR_HEADER.exec(line);
+    if (header === null) {
+      lines.push({ indent, text: line });
+      continue;
+    }
+    const block = subsetBlockScalar(raw, r, indent + header[1]!.length, header[2] === '>', header[3] === '-');
+    if (block === undefined) return undefined;
+    lines.push({ indent, text: line, scalar: block.value });
+    r = block.next - 1;
+  }
+  if (lines.length === 0 || lines[0]!.indent !== 0 || lines[0]!.text.startsWith('- ')) return undefined;
+  const at = { i: 0 };
+  const value = subsetBlock(lines, at, 0);
+  return value === NOT_SUBSET || at.i !== lines.length ? undefined : { value };
+}
+
+/**
  * The value of `text` read by js-yaml, or undefined when the document is not one that
  * both parsers read identically (then the caller parses it with `yaml`, as before).
  */
 export function fastParseYaml(text: string): { value: unknown } | undefined {
   if (hasLineLongerThan(text, 1024)) return undefined;
+  const simple = subsetParseYaml(text);
+  if (simple !== undefined) return simple;
   let events: Event[];
   try {
     events = parseEvents(text, {});

@@ -10,8 +10,9 @@ import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
-import { fastParseYaml, YamlSource } from '@streampulse/contracts';
+import { fastParseYaml, subsetParseYaml, YamlSource } from '@streampulse/contracts';
 
 const ROOT = process.cwd();
 
@@ -125,6 +126,167 @@ describe('YamlSource: the fast read and the positioned Document agree', () => {
   ];
   it.each(CASES)('%s', (_name, text, fast) => {
     expect(expectSameReading(text)).toBe(fast);
+  });
+
+  // The plain block subset (a line parser) must read exactly what `yaml` reads, or decline.
+  const SUBSET: [string, string, boolean][] = [
+    ['mappings, sequences, compact mappings in sequences', 'a: 1\nb:\n  - x\n  - y: 2\n    z: [p, q r, 3]\nc:\n  d: e', true],
+    ["a sequence at its key's indentation, then the next key", 'a:\n- b\n- c\nd: 1', true],
+    ['folded and literal block scalars, strip and clip, trailing blank lines', 'a: >-\n  x\n  y\n\n\nb: |\n  p\n  q\nc: >\n  r\n', true],
+    ['a block scalar in a compact mapping of a sequence', 'a:\n  - d: >-\n      x\n      y\n    e: 1', true],
+    ['comment lines, also between a block scalar and the next key', '# head\na: >-\n  x\n#c\nb: 1\n  # indented comment\nc: 2', true],
+    ['quoted scalars with escapes; plain scalars with # : , ] inside', 'a: "q\\n\\"xé\\t"\nb: \'it\'\'s\'\nc: a#b\nd: a:b\ne: a,b]\nf: "a #b"', true],
+    [
+      'core numbers and words: 007 -0 +1 .5 -.5 1. 1_000 0b1 0X1F 2024-01-01 yes tRue ~',
+      'a: 007\nb: -0\nc: +1\nd: .5\ne: -.5\nf: 1.\ng: 1_000\nh: 0b1\ni: 0X1F\nj: 2024-01-01\nk: yes\nl: tRue\nm: ~\nn: 1.0.0',
+      true,
+    ],
+    ['declines: 1e3, 0x1F, .inf (left to js-yaml)', 'a: 1e3\nb: 0x1F\nc: .inf', false],
+    ['declines: a trailing comment', 'a: b # c', false],
+    ['declines: a multi-line plain scalar', 'a: b\n  c', false],
+    ['declines: a flow mapping', 'a: { b: 1 }', false],
+    ['declines: a blank line inside a block scalar', 'a: >-\n  x\n\n  y', false],
+    ['declines: a more-indented line in a block scalar', 'a: >-\n  x\n   y', false],
+    ['declines: keep chomping and indentation indicators', 'a: >+\n  x\nb: |2\n   y', false],
+    ['declines: a duplicate key', 'a: 1\na: 2', false],
+    ['declines: a null or boolean key', 'null: 1\ntrue: 2', false],
+    ['declines: a tab', 'a: b\tc', false],
+    ['declines: a root sequence', '- a: 1', false],
+  ];
+  it.each(SUBSET)('subset: %s', (_name, text, read) => {
+    const sub = subsetParseYaml(text);
+    expect(sub !== undefined).toBe(read);
+    if (sub !== undefined) expect(sub.value).toStrictEqual(reference(text).value);
+    expectSameReading(text);
+  });
+
+  it('subset: on 4,000 generated YAML-like texts, reads exactly what yaml reads or declines', () => {
+    // A seeded generator of block YAML: nesting, compact mappings, same-indent sequences,
+    // block scalars with odd indentation, blank and comment lines, and scalars of every
+    // core-schema form, valid and invalid.
+    let seed = 22;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const SCALARS = [
+      'a',
+      'b c',
+      'yes',
+      'on',
+      '~',
+      'null',
+      'Null',
+      'True',
+      'tRue',
+      '1',
+      '-1',
+      '+1',
+      '007',
+      '1.5',
+      '-.5',
+      '.5',
+      '1.',
+      '1e3',
+      '0x1F',
+      '0o7',
+      '.inf',
+      '.NaN',
+      '1_000',
+      '2024-01-01',
+      '1.0.0',
+      'a:b',
+      'a: b',
+      'a:',
+      'a #b',
+      'a#b',
+      '"q"',
+      '"q\\n\\"x"',
+      '"a #b"',
+      "'s'",
+      "'it''s'",
+      "'a'b'",
+      '[a, b]',
+      '[]',
+      '[ ]',
+      '[a,b,]',
+      '[a, [b]]',
+      "['a']",
+      '[-1, 2]',
+      '[1, 2.5, x y]',
+      '{a: 1}',
+      '-x',
+      '-',
+      '- x',
+      '-5',
+      '&a x',
+      '*a',
+      '!t x',
+      '@x',
+      'a]',
+      'a,b',
+      'é ü',
+      '"\\u00e9"',
+      '"\\x41"',
+      'a  b',
+      '?x',
+      '? x',
+      ':x',
+      '"',
+      "'",
+      '""',
+      "''",
+      '#c',
+      '12345678901234567890',
+      '-0',
+      '0.0',
+    ];
+    const KEYS = ['a', 'b', 'c', 'on', 'y', 'Null', 'true', '__proto__', 'constructor', 'k-1', 'k_2', '"q"', 'a b', '1', 'x1', 'x2'];
+    const gen = (depth: number, indent: number, out: string[]): void => {
+      const seq = depth > 0 && rand() < 0.3;
+      for (let n = 1 + Math.floor(rand() * 4); n > 0; n--) {
+        const pad = ' '.repeat(indent);
+        if (rand() < 0.08) out.push(pad + pick(['# c', '', '  ', '#']));
+        if (seq) {
+          if (rand() < 0.4 && depth < 4) {
+            const sub: string[] = [];
+            gen(depth + 1, 0, sub);
+            out.push(`${pad}- ${sub[0]!.trimStart()}`, ...sub.slice(1).map((l) => ' '.repeat(indent + 2) + l));
+          } else out.push(`${pad}- ${pick(SCALARS)}`);
+          continue;
+        }
+        const k = pick(KEYS);
+        const x = rand();
+        if (x < 0.5 || depth >= 4) out.push(`${pad}${k}:${pick([' ', ' ', '  ', ''])}${pick(SCALARS)}${pick(['', '', '', ' ', ' # t'])}`);
+        else if (x < 0.55) out.push(`${pad}${k}:`);
+        else if (x < 0.7) {
+          out.push(`${pad}${k}: ${pick(['>-', '>', '|', '|-', '>+', '|2', '> # c'])}`);
+          const ci = indent + pick([0, 1, 2, 2, 2, 3]);
+          for (let m = 1 + Math.floor(rand() * 3); m > 0; m--)
+            out.push(rand() < 0.15 ? pick(['', '  ']) : ' '.repeat(ci + (rand() < 0.1 ? 1 : 0)) + pick(['text here', 'a: b', '# c', 'trail ', '- i', 'x  y']));
+        } else {
+          out.push(`${pad}${k}:${pick(['', ' ', ' # c'])}`);
+          if (rand() < 0.15) for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) out.push(`${pad}- ${pick(SCALARS)}`);
+          else gen(depth + 1, indent + pick([1, 2, 2, 4]), out);
+        }
+        if (rand() < 0.03) out.push(' '.repeat(indent + 1) + pick(SCALARS));
+      }
+    };
+    let read = 0;
+    for (let i = 0; i < 4000; i++) {
+      const out: string[] = [];
+      gen(0, 0, out);
+      const text = out.join('\n') + pick(['\n', '', '\n\n']);
+      const sub = subsetParseYaml(text);
+      if (sub === undefined) continue;
+      read++;
+      const ref = reference(text);
+      expect([text, ref.errors]).toStrictEqual([text, []]);
+      // node's deep equality: jest's compares `constructor` properties as the objects' classes
+      if (!isDeepStrictEqual(sub.value, ref.value)) expect([text, sub.value]).toStrictEqual([text, ref.value]);
+    }
+    expect(read).toBeGreaterThan(100);
   });
 
   it('after a fast read, positions still come from the positioned Document', () => {
