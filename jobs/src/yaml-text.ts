@@ -25,29 +25,61 @@ export function yamlScalar(v: null | boolean | number | string): string {
   return PLAIN.test(v) && !RESERVED.test(v) ? v : JSON.stringify(v);
 }
 
-const keyText = (k: string): string => (PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k));
+/** Key texts: a document repeats a handful of keys thousands of times. */
+const KEY_TEXTS = new Map<string, string>();
+function keyText(k: string): string {
+  let t = KEY_TEXTS.get(k);
+  if (t === undefined) {
+    t = PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+    if (KEY_TEXTS.size < 10_000) KEY_TEXTS.set(k, t);
+  }
+  return t;
+}
 const isScalar = (v: YamlValue): v is null | boolean | number | string => v === null || typeof v !== 'object';
-const isEmpty = (v: YamlValue): boolean => !isScalar(v) && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0);
+function isEmpty(v: YamlValue): boolean {
+  if (isScalar(v)) return false;
+  if (Array.isArray(v)) return v.length === 0;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
+}
 const emptyText = (v: YamlValue): string => (Array.isArray(v) ? '[]' : '{}');
 
-function lines(v: YamlValue, indent: string): string[] {
-  if (isScalar(v)) return [`${indent}${yamlScalar(v)}`];
-  if (Array.isArray(v)) {
-    return (v as readonly YamlValue[]).flatMap((item) => {
-      if (isScalar(item) || isEmpty(item)) return [`${indent}- ${isScalar(item) ? yamlScalar(item) : emptyText(item)}`];
-      const inner = lines(item, `${indent}  `);
-      // the item's first line moves up beside the dash
-      return [`${indent}- ${inner[0]!.slice(indent.length + 2)}`, ...inner.slice(1)];
-    });
+/**
+ * Appends the lines of `v` at `indent` to `out`; the first line starts with `first`
+ * instead of `indent` (a sequence item's collection starts beside its dash). One array
+ * for the whole document: no per-level arrays to build and splice.
+ */
+function emit(v: YamlValue, indent: string, out: string[], first = indent): void {
+  if (isScalar(v)) {
+    out.push(`${first}${yamlScalar(v)}`);
+    return;
   }
-  return Object.entries(v as { readonly [k: string]: YamlValue }).flatMap(([k, x]) => {
-    if (isScalar(x)) return [`${indent}${keyText(k)}: ${yamlScalar(x)}`];
-    if (isEmpty(x)) return [`${indent}${keyText(k)}: ${emptyText(x)}`];
-    return [`${indent}${keyText(k)}:`, ...lines(x, `${indent}  `)];
-  });
+  let prefix = first;
+  if (Array.isArray(v)) {
+    for (const item of v as readonly YamlValue[]) {
+      if (isScalar(item) || isEmpty(item)) out.push(`${prefix}- ${isScalar(item) ? yamlScalar(item) : emptyText(item)}`);
+      else emit(item, `${indent}  `, out, `${prefix}- `);
+      prefix = indent;
+    }
+    return;
+  }
+  const inner = `${indent}  `;
+  for (const k in v as { readonly [k: string]: YamlValue }) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x = (v as { readonly [k: string]: YamlValue })[k]!;
+    if (isScalar(x)) out.push(`${prefix}${keyText(k)}: ${yamlScalar(x)}`);
+    else if (isEmpty(x)) out.push(`${prefix}${keyText(k)}: ${emptyText(x)}`);
+    else {
+      out.push(`${prefix}${keyText(k)}:`);
+      emit(x, inner, out);
+    }
+    prefix = indent;
+  }
 }
 
 /** A YAML document: optional leading comment lines (`# …`), then the value. */
 export function yamlText(value: YamlValue, comment: readonly string[] = []): string {
-  return `${[...comment.map((c) => (c === '' ? '#' : `# ${c}`)), ...lines(value, '')].join('\n')}\n`;
+  const out = comment.map((c) => (c === '' ? '#' : `# ${c}`));
+  emit(value, '', out);
+  return `${out.join('\n')}\n`;
 }
