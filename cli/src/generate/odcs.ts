@@ -35,7 +35,10 @@ const custom = (entries: readonly (readonly [string, YamlValue | undefined])[]):
 /** Drops `undefined` values and empty arrays, keeping key order. */
 function clean(o: Record<string, YamlValue | undefined>): Obj {
   const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0) && Object.hasOwn(o, k)) out[k] = v;
+  }
   return out;
 }
 

@@ -124,9 +124,16 @@ function replaceFolder(out: string, f: FolderFiles, state: FolderState): Written
   try {
     mkdirSync(fresh);
     writeFileSync(join(fresh, GENERATED_MARKER), targetOwner(f.target).text);
+    // each subfolder made once (thousands of files share a few folders), not once per file
+    const made = new Set<string>([fresh]);
     for (const [path, text] of Object.entries(f.files)) {
-      mkdirSync(dirname(join(fresh, path)), { recursive: true });
-      writeFileSync(join(fresh, path), text);
+      const file = join(fresh, path);
+      const parent = dirname(file);
+      if (!made.has(parent)) {
+        mkdirSync(parent, { recursive: true });
+        made.add(parent);
+      }
+      writeFileSync(file, text);
       written.push(path);
     }
   } catch (e) {
