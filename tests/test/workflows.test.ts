@@ -718,8 +718,9 @@ describe('contracts-diff.yml', () => {
     return s;
   };
 
-  it('runs on pull requests with pull-requests: write (for the comment) and contents: read only', () => {
-    expect(wf.on).toMatchObject({ pull_request: null });
+  it('runs on pull requests (also when the description is edited) with pull-requests: write (for the comment) and contents: read only', () => {
+    // `edited`: the allow-removed lines live in the description (GitHub's pull_request activity types)
+    expect(wf.on).toStrictEqual({ pull_request: { types: ['opened', 'synchronize', 'reopened', 'edited'] } });
     expect(wf.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
   });
 
@@ -761,6 +762,65 @@ describe('contracts-diff.yml', () => {
       expect(readFileSync(summary, 'utf8')).toBe('### report for contracts diff --base abc123 --format markdown\n');
       expect(readFileSync(output, 'utf8')).toBe('rc=1\n');
       expect(readFileSync(join(dir, 'contracts-diff.md'), 'utf8')).toBe('### report for contracts diff --base abc123 --format markdown\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('contracts removed on purpose: allow-removed lines of the description become --allow-removed, anything but a name is ignored (the script run with bash, the CLI stubbed)', () => {
+    const step = find(/contracts diff/);
+    // the description reaches the script through the environment only, never as an expression in it
+    expect(step.env?.PR_BODY).toBe('${{ github.event.pull_request.body }}');
+    expect(step.run).not.toContain('github.event');
+    const dir = mkdtempSync(join(tmpdir(), 'streampulse-wf-allow-'));
+    try {
+      mkdirSync(join(dir, 'cli', 'dist', 'src'), { recursive: true });
+      writeFileSync(join(dir, 'cli', 'dist', 'src', 'bin.js'), "process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n');\n");
+      const body = [
+        'Retire two datasets.',
+        '',
+        'allow-removed: users, plans\r',
+        '  allow-removed:dim_user',
+        'not a line: allow-removed: ignored_mid_line',
+        'allow-removed: $(touch pwned), `touch pwned2`, ok.name-1;rm -rf x, fine_name',
+      ].join('\n');
+      const run = (env: Record<string, string>) =>
+        spawnSync('bash', ['-e', '-o', 'pipefail', '-c', step.run!], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            RUNNER_TEMP: dir,
+            GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+            GITHUB_OUTPUT: join(dir, 'output.txt'),
+            BASE_SHA: 'abc',
+            ...env,
+          },
+        });
+      const r = run({ PR_BODY: body });
+      expect(r.status).toBe(0);
+      const args = JSON.parse(readFileSync(join(dir, 'contracts-diff.md'), 'utf8')) as string[];
+      expect(args).toStrictEqual([
+        'contracts',
+        'diff',
+        '--base',
+        'abc',
+        '--format',
+        'markdown',
+        '--allow-removed',
+        'users',
+        '--allow-removed',
+        'plans',
+        '--allow-removed',
+        'dim_user',
+        '--allow-removed',
+        'fine_name',
+      ]);
+      expect(r.stdout.match(/^::warning title=allow-removed::/gm)).toHaveLength(3);
+      expect(existsSync(join(dir, 'pwned')) || existsSync(join(dir, 'pwned2'))).toBe(false);
+      // no description (null in the event): no --allow-removed
+      expect(run({ PR_BODY: '' }).status).toBe(0);
+      expect(JSON.parse(readFileSync(join(dir, 'contracts-diff.md'), 'utf8'))).toStrictEqual(['contracts', 'diff', '--base', 'abc', '--format', 'markdown']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
