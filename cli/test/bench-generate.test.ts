@@ -88,6 +88,7 @@ describe('streampulse bench generate', () => {
       expect(Object.keys(row.seconds).sort()).toStrictEqual(['load + validate', 'plan + input', ...result.targets, 'write'].sort());
       expect(row.adf_problems).toStrictEqual([]);
       expect(row.files).toBeGreaterThan(0);
+      expect(row.cpu_seconds).toBeGreaterThan(0);
     }
     expect(result.rows[1]!.datasets - result.rows[0]!.datasets).toBe(9);
     expect(result.goal).toStrictEqual({ contracts: 5000, seconds: 5, measured_seconds: null, met: null });
@@ -98,6 +99,7 @@ describe('streampulse bench generate', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('load + validate');
     expect(r.out).toContain('Data Factory limits + rules');
+    expect(r.out).toContain('CPU (process, all threads)');
     expect(r.out).toMatch(/5,000 contracts through generate in under 5 s: not measured/);
   }, 120_000);
 
