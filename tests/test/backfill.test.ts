@@ -56,16 +56,19 @@ function outputs(lake: string): string[] {
 }
 
 let duck: DuckDBConnection;
-/** A Parquet file's rows in file order without `_ingested_at` (their count and a SHA-256 of their text); and its distinct `_ingested_at` values. */
+/** A Parquet file's schema and rows in file order without `_ingested_at` (their count and a SHA-256 of their text); and its distinct `_ingested_at` values. */
 async function rowsOf(file: string): Promise<{ rows: string; ingested: number }> {
   const one = async (sql: string): Promise<Record<string, unknown>> => (await duck.runAndReadAll(sql)).getRowObjectsJson()[0]!;
   const rows = await one(
     `SELECT count(*) AS n, sha256(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY _n), '')) AS h
      FROM (SELECT COLUMNS(c -> c NOT IN ('_ingested_at', 'file_row_number')), file_row_number AS _n FROM read_parquet('${file}', file_row_number = true)) t`,
   );
+  const schema = await one(
+    `SELECT string_agg(name || ' ' || type || ' ' || coalesce(CAST(logical_type AS VARCHAR), ''), ', ') AS s FROM parquet_schema('${file}')`,
+  );
   const has = (await one(`SELECT count(*) AS n FROM parquet_schema('${file}') WHERE name = '_ingested_at'`))['n'];
   const ingested = Number(has) > 0 ? Number((await one(`SELECT count(DISTINCT _ingested_at) AS i FROM read_parquet('${file}')`))['i']) : 0;
-  return { rows: `${String(rows['n'])} rows, sha256 ${String(rows['h'])}`, ingested };
+  return { rows: `${String(schema['s'])}: ${String(rows['n'])} rows, sha256 ${String(rows['h'])}`, ingested };
 }
 const withoutIngestedAt = (text: string): unknown => JSON.parse(text.replace(/"ingested_at": "[^"]*",?/g, ''));
 
@@ -181,6 +184,26 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
     for (const f of outputs(daily).filter((x) => /^(silver|gold|serving)\//.test(x)))
       expect([f, readFileSync(join(lastDay, f)).equals(readFileSync(join(daily, f)))]).toEqual([f, true]);
   }, 120_000);
+
+  it('writes every partition of a dataset and zone with one Parquet schema, an empty batch’s (no row: no checks run) included', async () => {
+    const schemaOf = async (f: string): Promise<string> =>
+      String(
+        (
+          await duck.runAndReadAll(
+            `SELECT string_agg(name || ' ' || type || ' ' || coalesce(CAST(logical_type AS VARCHAR), ''), ', ') AS s FROM parquet_schema('${f}')`,
+          )
+        ).getRowObjectsJson()[0]!['s'],
+      );
+    const parts = outputs(backfilled).filter((f) => /^(bronze|quarantine|silver)\/.*\.parquet$/.test(f));
+    const empty = reports.flatMap((r) => r.datasets.filter((d) => d.rows_in === 0).map((d) => `bronze/${d.dataset}/batch=${r.batch}/data.parquet`));
+    expect(empty.length).toBeGreaterThan(0);
+    const byTable = new Map<string, Set<string>>();
+    for (const f of parts) {
+      const t = f.split('/batch=')[0]!;
+      byTable.set(t, (byTable.get(t) ?? new Set()).add(await schemaOf(join(backfilled, f))));
+    }
+    for (const [t, schemas] of byTable) expect([t, schemas.size]).toEqual([t, 1]);
+  }, 60_000);
 
   it('conserves rows per batch and dataset: in = promoted + quarantined + duplicates', () => {
     expect(reports.map((r) => r.batch)).toEqual(manifest.dates);
