@@ -606,6 +606,13 @@ export interface BenchClean {
   readonly defect_path_seconds: number;
   /** defect_path_seconds per defective line, in microseconds. */
   readonly defect_path_us_per_line: number;
+  /**
+   * The same estimate from the CPU seconds of the whole run (user + system of the side's
+   * process, gold and publish included): the default run's beyond what its bytes take at
+   * the clean run's CPU seconds per byte. Less moved by other load than wall time; needs
+   * each side in its own process (null with --in-process).
+   */
+  readonly defect_path_cpu_seconds: number | null;
 }
 
 export interface BenchResult {
@@ -817,6 +824,7 @@ export async function runBench(set: ContractSet, o: BenchOptions): Promise<Bench
       defect_line_share: round(landing.defectLines / Math.max(landing.rows, 1), 5),
       defect_path_seconds: round(extra, 3),
       defect_path_us_per_line: round((extra / Math.max(landing.defectLines, 1)) * 1e6, 1),
+      defect_path_cpu_seconds: o.isolate ? round(runner.cpu_seconds - (clean.cpu_seconds * landing.bytes) / Math.max(cleanLanding.bytes, 1), 2) : null,
     };
   }
   const rssSides: [string, SideResult | undefined][] = [

@@ -86,7 +86,7 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
           '',
           `${s.bold('Clean lines and defects')}: the runner once more over landing without defective lines, the re-landed copies kept (${n1(r.clean.landing.mb)} MB, ${int(r.clean.landing.rows)} lines)`,
           ...table(
-            ['', 'landing → silver (s)', 'MB/s', 'share of the ceiling', 'end to end (s)'],
+            ['', 'landing → silver (s)', 'MB/s', 'share of the ceiling', 'end to end (s)', 'CPU user+sys (s)'],
             [
               [
                 'no defective lines (fast path only)',
@@ -94,6 +94,7 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
                 n1(r.clean.runner.mb_per_s),
                 pct(r.clean.share),
                 n1(r.clean.runner.seconds.end_to_end),
+                r.isolated ? n1(r.clean.runner.cpu_seconds) : '-',
               ],
               [
                 `default defects (${int(r.clean.defect_lines)} lines, ${pct(r.clean.defect_line_share)})`,
@@ -101,12 +102,13 @@ export function benchReport(r: BenchResult, s: Style, display: (p: string) => st
                 n1(r.runner.mb_per_s),
                 pct(r.shares.runner),
                 n1(r.runner.seconds.end_to_end),
+                r.isolated ? n1(r.runner.cpu_seconds) : '-',
               ],
             ],
             s,
             '  ',
           ),
-          `  the defect path: ${n2(r.clean.defect_path_seconds)} s beyond the clean rate, ${n1(r.clean.defect_path_us_per_line)} µs a defective line (one run each; the machine's other load moves it)`,
+          `  the defect path: ${n2(r.clean.defect_path_seconds)} s beyond the clean rate, ${n1(r.clean.defect_path_us_per_line)} µs a defective line${r.clean.defect_path_cpu_seconds === null ? '' : `; by CPU seconds of the whole run ${n1(r.clean.defect_path_cpu_seconds)} s`} (one run each; the machine's other load moves it)`,
         ]),
     '',
     s.bold('Goals (printed, not asserted)'),

@@ -232,6 +232,7 @@ describe('streampulse bench (200 users × 2 days, in process)', () => {
     expect(clean.defect_lines).toBe(result.landing.defect_lines);
     expect(clean.defect_line_share).toBeCloseTo(result.landing.defect_lines / result.landing.rows, 4);
     expect(typeof clean.defect_path_seconds).toBe('number');
+    expect(clean.defect_path_cpu_seconds).toBeNull(); // in process: the CPU seconds are the process's, not a side's
     // the clean runner promotes every line: nothing in quarantine
     expect(Object.values(clean.runner.quarantine_rows).reduce((a, x) => a + x, 0)).toBe(0);
   });
