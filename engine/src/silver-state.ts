@@ -32,7 +32,7 @@ export class SilverState {
   readonly referenced: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per dataset, the silver partitions (batches) its seen index (`seenIndexBefore`) was built from. */
   private readonly seenParts = new Map<string, readonly string[]>();
-  /** Silver views not yet brought up to the batch given (a partition was being written): created before gold reads them. */
+  /** Silver views not yet brought up to the batch given: created before gold reads them (`createStaleViews`). */
   private readonly staleViews = new Map<string, string>();
 
   constructor(
@@ -87,10 +87,10 @@ export class SilverState {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
       const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
       const writing = parts.some((b) => this.lake.isWriting('silver', spec.name, b));
-      // a view reads its partitions' schema when created: with a partition still being
-      // written, it is created before gold needs it (createStaleViews)
-      if (writing) this.staleViews.set(spec.name, batch);
-      else await this.createView(specs, spec, batch);
+      // the view gold reads is created when gold needs it (createStaleViews), once, not after
+      // every silver job: creating it reads every partition's schema, and a partition may
+      // still be being written
+      this.staleViews.set(spec.name, batch);
       const lookedUp = this.referenced.get(spec.name);
       if (lookedUp === undefined) continue;
       const cols = stateColumns(spec, lookedUp);
