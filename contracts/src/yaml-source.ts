@@ -73,6 +73,13 @@ const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
 const DQ_CONTENT = /^(?:[^"\\]|\\["\\/bfnrt])*$/;
 const SQ_CONTENT = /^(?:[^']|'')*$/;
 const NOT_SUBSET = Symbol('not in the subset');
+/**
+ * YAML's white space is the space and the tab (tabs are not in the subset): String#trim
+ * would also take U+00A0, U+3000 and the like, which YAML reads as content.
+ */
+const SPACES_START = /^ +/;
+const SPACES_END = / +$/;
+const trimSpaces = (s: string): string => s.replace(SPACES_START, '').replace(SPACES_END, '');
 type Sub = unknown | typeof NOT_SUBSET;
 
 function subsetPlain(s: string, flow: boolean): Sub {
@@ -100,11 +107,11 @@ function subsetValue(s: string): Sub {
   }
   if (c === '[') {
     if (!s.endsWith(']')) return NOT_SUBSET;
-    const inner = s.slice(1, -1).trim();
+    const inner = trimSpaces(s.slice(1, -1));
     if (inner === '') return [];
     const items: unknown[] = [];
     for (const part of inner.split(',')) {
-      const v = subsetPlain(part.trim(), true);
+      const v = subsetPlain(trimSpaces(part), true);
       if (v === NOT_SUBSET) return NOT_SUBSET;
       items.push(v);
     }
@@ -141,7 +148,7 @@ function subsetBlockScalar(raw: readonly string[], r: number, parent: number, fo
       blank = true;
       continue;
     }
-    const body = line.trimStart();
+    const body = line.replace(SPACES_START, '');
     const at = line.length - body.length;
     if (body === '') return undefined;
     if (at <= parent) break;
@@ -167,7 +174,7 @@ function subsetBlock(lines: SubsetLine[], at: { i: number }, indent: number, und
       const line = lines[at.i]!;
       if (line.indent < indent || (underKey && line.indent === indent && !line.text.startsWith('- '))) break;
       if (line.indent > indent || !line.text.startsWith('- ')) return NOT_SUBSET;
-      const rest = line.text.slice(2).trimStart();
+      const rest = line.text.slice(2).replace(SPACES_START, '');
       const col = line.indent + (line.text.length - rest.length);
       if (KEY_LINE.test(rest)) {
         // `- key: value`: a mapping whose keys sit at the column after the dash
@@ -218,10 +225,10 @@ export function subsetParseYaml(text: string): { value: unknown } | undefined {
   const lines: SubsetLine[] = [];
   const raw = text.split('\n');
   for (let r = 0; r < raw.length; r++) {
-    const body = raw[r]!.trimStart();
+    const body = raw[r]!.replace(SPACES_START, '');
     if (body === '' || body[0] === '#') continue;
     const indent = raw[r]!.length - body.length;
-    const line = body.trimEnd();
+    const line = body.replace(SPACES_END, '');
     const header = BLOCK_SCALAR_HEADER.exec(line);
     if (header === null) {
       lines.push({ indent, text: line });

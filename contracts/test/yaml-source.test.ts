@@ -141,6 +141,12 @@ describe('YamlSource: the fast read and the positioned Document agree', () => {
       'a: 007\nb: -0\nc: +1\nd: .5\ne: -.5\nf: 1.\ng: 1_000\nh: 0b1\ni: 0X1F\nj: 2024-01-01\nk: yes\nl: tRue\nm: ~\nn: 1.0.0',
       true,
     ],
+    [
+      'non-ASCII spaces (U+00A0, U+3000) are content, not indentation or padding',
+      'a: b\u00A0\nc: \u00A0d\ne: [\u00A0x, y]\nf:\n  - \u00A0g\nh: >-\n \u00A0i\nj: k\u3000',
+      true,
+    ],
+    ['declines: a no-break space before a key', 'a:\n\u00A0 b: 1', false],
     ['declines: 1e3, 0x1F, .inf (left to js-yaml)', 'a: 1e3\nb: 0x1F\nc: .inf', false],
     ['declines: a trailing comment', 'a: b # c', false],
     ['declines: a multi-line plain scalar', 'a: b\n  c', false],
@@ -229,6 +235,9 @@ describe('YamlSource: the fast read and the positioned Document agree', () => {
       'é ü',
       '"\\u00e9"',
       '"\\x41"',
+      '\u00A0x',
+      'x\u00A0',
+      'x\u3000',
       'a  b',
       '?x',
       '? x',
@@ -264,7 +273,11 @@ describe('YamlSource: the fast read and the positioned Document agree', () => {
           out.push(`${pad}${k}: ${pick(['>-', '>', '|', '|-', '>+', '|2', '> # c'])}`);
           const ci = indent + pick([0, 1, 2, 2, 2, 3]);
           for (let m = 1 + Math.floor(rand() * 3); m > 0; m--)
-            out.push(rand() < 0.15 ? pick(['', '  ']) : ' '.repeat(ci + (rand() < 0.1 ? 1 : 0)) + pick(['text here', 'a: b', '# c', 'trail ', '- i', 'x  y']));
+            out.push(
+              rand() < 0.15
+                ? pick(['', '  '])
+                : ' '.repeat(ci + (rand() < 0.1 ? 1 : 0)) + pick(['text here', 'a: b', '# c', 'trail ', '- i', 'x  y', '\u00A0t', 't\u00A0']),
+            );
         } else {
           out.push(`${pad}${k}:${pick(['', ' ', ' # c'])}`);
           if (rand() < 0.15) for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) out.push(`${pad}- ${pick(SCALARS)}`);
