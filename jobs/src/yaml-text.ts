@@ -12,6 +12,8 @@ export type YamlValue = null | boolean | number | string | readonly YamlValue[] 
 // a letter, `_`, `/`, or `./` / `../` first: never a number (`.5`, `.inf`), an indicator or a tag
 const PLAIN = /^(?:[A-Za-z_/]|\.\.?\/)[A-Za-z0-9_./@+=-]*(?: [A-Za-z0-9_./@+=(),-]+)*$/;
 const RESERVED = /^(?:true|false|yes|no|on|off|null|y|n|~)$/i;
+/** No reserved word is longer than `false`: longer strings skip the test. */
+const isReserved = (v: string): boolean => v.length <= 5 && RESERVED.test(v);
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** The scalar text of a string, number, boolean or null. */
@@ -22,7 +24,7 @@ export function yamlScalar(v: null | boolean | number | string): string {
     if (!Number.isFinite(v)) throw new TypeError(`yamlScalar: ${v} has no YAML form here`);
     return String(v);
   }
-  return PLAIN.test(v) && !RESERVED.test(v) ? v : JSON.stringify(v);
+  return !isReserved(v) && PLAIN.test(v) ? v : JSON.stringify(v);
 }
 
 /** Key texts: a document repeats a handful of keys thousands of times. */
@@ -30,7 +32,7 @@ const KEY_TEXTS = new Map<string, string>();
 function keyText(k: string): string {
   let t = KEY_TEXTS.get(k);
   if (t === undefined) {
-    t = PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+    t = !isReserved(k) && PLAIN_KEY.test(k) ? k : JSON.stringify(k);
     if (KEY_TEXTS.size < 10_000) KEY_TEXTS.set(k, t);
   }
   return t;
