@@ -577,6 +577,9 @@ export class LocalRunner {
             remedy: `run bronze.${job.name} first (the job specs' depends_on)`,
           });
         const held = state.heldBronze.delete(job.name);
+        const b = state.bronze.get(`bronze.${job.name}`)!;
+        // the batch's bronze holds no row: nothing to look up, count or merge
+        const empty = b.passed + b.warned + b.quarantined + b.dropped === 0;
         const history = this.silverState.historyBefore(job.name, batch);
         const seen = history === undefined ? await this.silverState.seenIndexBefore(job, batch) : undefined;
         const r = await runSilver(job, {
@@ -588,6 +591,7 @@ export class LocalRunner {
           ...(history !== undefined ? { earlierHashes: history } : {}),
           ...(seen !== undefined ? { seenIndex: seen } : {}),
           persist: this.lane !== undefined,
+          ...(empty ? { empty } : {}),
         });
         if (held) await this.dropBronzeTable(job.name);
         state.silver.set(job.id, r);
@@ -607,9 +611,9 @@ export class LocalRunner {
             }).promise,
           );
         } else await writeSilverPartition(this.duck, job, this.lake, batch);
-        await this.silverState.refresh(specs, batch, job.name, `(${partitionRowsSql(job)})`);
+        await this.silverState.refresh(specs, batch, job.name, `(${partitionRowsSql(job)})`, empty);
         if (seen !== undefined) {
-          await this.duck.run(`INSERT INTO ${seen} SELECT _h, ${sqlStr(batch)} FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
+          if (!empty) await this.duck.run(`INSERT INTO ${seen} SELECT _h, ${sqlStr(batch)} FROM (${partitionHashesSql(job)})`, `seen append ${job.name}`);
           this.silverState.seenAppended(job.name, batch);
         }
         if (lane !== undefined) this.pending.push(lane.enqueue('write', (d) => d.run(dropRankedSql(job.name))).promise);

@@ -82,7 +82,7 @@ export class SilverState {
    *   (`newRows` = the partition it just wrote) they are brought up to date with that one
    *   partition instead of re-reading every partition.
    */
-  async refresh(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string): Promise<void> {
+  async refresh(specs: Map<string, JobSpec>, batch: string, only?: string, newRows?: string, newRowsEmpty = false): Promise<void> {
     for (const spec of specs.values()) {
       if (spec.layer !== 'silver' || (only !== undefined && spec.name !== only)) continue;
       const parts = this.lake.batches('silver', spec.name).filter((b) => b <= batch);
@@ -100,7 +100,7 @@ export class SilverState {
       const held = this.stateParts.get(spec.name);
       this.stateParts.delete(spec.name);
       const onlyNew = newRows !== undefined && held !== undefined && parts[parts.length - 1] === batch && sameBatches(held, parts.slice(0, -1));
-      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols)))) {
+      if (!(onlyNew && (await mergeSilverState(this.duck, spec, table, newRows, scd2 ? history : undefined, cols, newRowsEmpty)))) {
         // rebuilt from the partitions: those being written are awaited first
         if (writing) await this.flush();
         const empty = `(SELECT ${cols.map(qi).join(', ')}, _batch_id, _record_hash FROM (${this.emptySilver(specs, spec)}))`;

@@ -49,6 +49,11 @@ export interface SilverContext {
    * connection writes the partition from them (`writeSilverPartition`) while this one goes on.
    */
   readonly persist?: boolean;
+  /**
+   * The batch's bronze holds no row (the bronze job's counts): no earlier partition is
+   * looked up and nothing counted, only the (empty) tables the partition is written from.
+   */
+  readonly empty?: boolean;
 }
 
 /** The tables a silver job leaves behind until its partition is written: the batch's conformed rows and their ranks. */
@@ -96,7 +101,7 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
   // those the held index points to (a 64-bit hash only selects partitions; the records
   // are then compared by their full hash, so a collision costs a read, never a row)
   const earlier =
-    ctx.earlierHashes !== undefined
+    ctx.earlierHashes !== undefined || ctx.empty === true
       ? []
       : ctx.seenIndex !== undefined
         ? (
@@ -107,7 +112,7 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
           ).map((r) => String(r['b']))
         : lake.batches('silver', spec.name).filter((b) => b < batch);
   const earlierRel =
-    ctx.earlierHashes !== undefined
+    ctx.earlierHashes !== undefined && ctx.empty !== true
       ? `(SELECT DISTINCT _record_hash FROM ${ctx.earlierHashes} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
       : earlier.length > 0
         ? `(SELECT DISTINCT _record_hash FROM ${partitionsSql(spec, lake, earlier)} WHERE _record_hash IN (SELECT _record_hash FROM ${sIn}))`
@@ -126,6 +131,7 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
      FROM r`,
     `dedupe ${spec.name}`,
   );
+  if (ctx.empty === true) return { rowsIn: 0, promoted: 0, duplicatesInBatch: 0, duplicatesOfEarlierBatches: 0, superseded: 0 };
   const keep = keepSql(merge);
   const stats = (
     await duck.rows(
@@ -206,10 +212,13 @@ export async function mergeSilverState(
   newRows: string,
   history: string | undefined,
   columns?: readonly string[],
+  /** `newRows` holds no row: the state stays as it is (no statement runs). */
+  empty = false,
 ): Promise<boolean> {
   const merge = find(spec, 'merge');
   if (!merge) return false;
   if (merge.mode === 'scd2' && history === undefined) return false;
+  if (empty) return true;
   const cols = `${(columns ?? merge.columns).map(qi).join(', ')}, _batch_id, _record_hash`;
   const same = merge.key.map((k) => `n.${qi(k)} IS NOT DISTINCT FROM s.${qi(k)}`).join(' AND ');
   await duck.run(`CREATE OR REPLACE TEMP TABLE s_state_new AS SELECT ${cols} FROM ${newRows}`, `state-read ${spec.name}`);
