@@ -73,10 +73,18 @@ export interface LocalBindings {
   ): Promise<PipelineRunResult>;
   /** Starts parsing a day's landing files on the runner's side lane (the next run date, while this one runs). */
   prefetch(runDate: string): Promise<void>;
+  /**
+   * Seconds the bindings spent so far in the runner, its turns on the one DuckDB taken
+   * one at a time (so they add up to wall-clock time): `runner` its jobs and batch reports
+   * (the Databricks activities), `publish` the serving publication (the MERGE procedure).
+   */
+  seconds(): { readonly runner: number; readonly publish: number };
   close(): Promise<void>;
 }
 
 export interface LocalBindingOptions {
+  /** The job plan of `set` (`compileJobs(set)`), when the caller has compiled it already. */
+  readonly plan?: JobPlan;
   readonly threads?: number;
   readonly onJob?: (e: ProgressEvent) => void;
   readonly onBatch?: (r: BatchReport) => void;
@@ -120,7 +128,7 @@ export function stepJobParameters(a: BoundActivity): { jobId: string; params: Re
 }
 
 export async function localBindings(set: ContractSet, lakeRoot: string, salt: string, o: LocalBindingOptions = {}): Promise<LocalBindings> {
-  const plan: JobPlan = compileJobs(set);
+  const plan: JobPlan = o.plan ?? compileJobs(set);
   const reports: BatchReport[] = [];
   let published: PublishResult | undefined;
   let runner: LocalRunner | undefined;
@@ -134,6 +142,19 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
     }));
   // one DuckDB connection: parallel activities take turns
   let queue: Promise<unknown> = Promise.resolve();
+  const spent = { runner: 0, publish: 0 };
+  // a turn on the runner, its seconds counted (from its start, not from its place in the queue)
+  const timed =
+    <T>(part: keyof typeof spent, f: () => Promise<T>): (() => Promise<T>) =>
+    async () => {
+      const t0 = performance.now();
+      try {
+        return await f();
+      } finally {
+        spent[part] += (performance.now() - t0) / 1000;
+      }
+    };
+  const timedPrefetch = (runDate: string): Promise<void> => timed('runner', async () => (await open()).prefetch(runDate))();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const next = queue.then(f, f);
     queue = next.catch(() => undefined);
@@ -191,7 +212,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
           remedy: 'pass the job parameter run_date as YYYY-MM-DD',
         });
       if (command === 'export') {
-        const r = await serial(async () => (await open()).finishBatch(runDate));
+        const r = await serial(timed('runner', async () => (await open()).finishBatch(runDate)));
         reports.push(r);
         o.onBatch?.(r);
         return { jobId, runDate, datasets: r.datasets.length, tables: r.tables.length, conserved: r.datasets.every((d) => d.conserved) };
@@ -211,7 +232,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
           remedy: `pass one of ${FRESHNESS_MODES.join(', ')} (the pipeline parameter 'freshness')`,
         });
       try {
-        await serial(async () => (await open()).runJobs(runDate, ids, freshness !== '' ? { freshness: freshness as FreshnessMode } : {}));
+        await serial(timed('runner', async () => (await open()).runJobs(runDate, ids, freshness !== '' ? { freshness: freshness as FreshnessMode } : {})));
       } catch (e) {
         // a Databricks activity's error is the task's output, where the runtime prints its remedy too
         if (e instanceof StreamPulseError) throw new StreamPulseError(e.code, `${e.message}. Fix: ${e.remedy}`, { remedy: e.remedy, cause: e });
@@ -224,7 +245,7 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
       const name = String(a.typeProperties['storedProcedureName']);
       const params = (a.typeProperties['storedProcedureParameters'] ?? {}) as Record<string, { value: Json }>;
       if (name === NAMES.spMerge) {
-        const p = await serial(async () => (await open()).publish(set, allBatchReports(lakeRoot)));
+        const p = await serial(timed('publish', async () => (await open()).publish(set, allBatchReports(lakeRoot))));
         published = p;
         return { published: p.sqlite, marts: p.martRows as unknown as Json };
       }
@@ -272,7 +293,9 @@ export async function localBindings(set: ContractSet, lakeRoot: string, salt: st
         sleep: async () => {},
         ...(onActivityRun ? { onActivityRun } : {}),
       }),
-    prefetch: async (runDate) => (await open()).prefetch(runDate),
+    // between pipeline runs (no activity holds the runner): opening it here is the runner's time too
+    prefetch: timedPrefetch,
+    seconds: () => ({ ...spent }),
     close: async () => {
       await runner?.close();
     },
@@ -317,7 +340,13 @@ export interface AdfBatchesResult {
   readonly reports: BatchReport[];
   readonly publish: PublishResult;
   readonly runs: readonly { readonly runDate: string; readonly runId: string; readonly status: string; readonly activityRuns: number; readonly log: string }[];
-  readonly seconds: { readonly run: number; readonly publish: number };
+  /**
+   * Wall-clock seconds: `run` the batches without serving, `publish` serving (the MERGE
+   * procedure's publications); `run` splits into `runner` (the Databricks activities' jobs
+   * and batch reports on the local runner) and `executor` (the rest: the Data Factory
+   * executor, the other bindings, control files, run logs).
+   */
+  readonly seconds: { readonly run: number; readonly publish: number; readonly runner: number; readonly executor: number };
 }
 
 /**
@@ -327,17 +356,18 @@ export interface AdfBatchesResult {
  * `<lake>/reports/adf/`. Throws, naming the failed activity, when a run fails.
  */
 export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): Promise<AdfBatchesResult> {
-  const files = generateFactory(set, compileJobs(set)).files;
+  const t0 = performance.now();
+  const plan = compileJobs(set);
+  const files = generateFactory(set, plan).files;
   uploadControlFiles(o.lakeRoot, files);
   const local = await localBindings(set, o.lakeRoot, o.salt, {
+    plan,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.onJob ? { onJob: o.onJob } : {}),
     ...(o.signal !== undefined ? { signal: o.signal } : {}),
     ...(o.onBatch ? { onBatch: (r: BatchReport) => o.onBatch?.(r, local.reports.length - 1, o.dates.length) } : {}),
   });
   const runs: AdfBatchesResult['runs'][number][] = [];
-  const t0 = performance.now();
-  let publishSeconds = 0;
   try {
     for (const [i, runDate] of o.dates.entries()) {
       o.signal?.throwIfAborted();
@@ -345,10 +375,7 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
       const next = o.dates[i + 1];
       if (next !== undefined) await local.prefetch(next);
       // the master pipeline's `freshness` parameter (default enforce, what the triggers run)
-      const result = await local.run(NAMES.plMaster, files, { runDate, ...(o.freshness !== undefined ? { freshness: o.freshness } : {}) }, (r) => {
-        if (r.activityName === 'Merge serving') publishSeconds += r.durationInMs / 1000;
-        o.onActivityRun?.(r);
-      });
+      const result = await local.run(NAMES.plMaster, files, { runDate, ...(o.freshness !== undefined ? { freshness: o.freshness } : {}) }, o.onActivityRun);
       const log = join(o.lakeRoot, 'reports', 'adf', `${NAMES.plMaster}-${runDate}.json`);
       writeRunLog(log, result);
       runs.push({ runDate, runId: result.runId, status: result.status, activityRuns: result.activityRuns.length, log });
@@ -378,7 +405,9 @@ export async function runBatchesViaAdf(set: ContractSet, o: AdfBatchesOptions): 
     if (publish === undefined)
       throw new StreamPulseError('ADF_NOTHING_PUBLISHED', 'no batch was run, so nothing was published', { remedy: 'pass at least one run date' });
     const total = (performance.now() - t0) / 1000;
-    return { reports: local.reports, publish, runs, seconds: { run: total - publishSeconds, publish: publishSeconds } };
+    const spent = local.seconds();
+    const run = total - spent.publish;
+    return { reports: local.reports, publish, runs, seconds: { run, publish: spent.publish, runner: spent.runner, executor: run - spent.runner } };
   } finally {
     await local.close();
   }
