@@ -229,6 +229,15 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
     await sameOutputs(daily, again);
   }, 180_000);
 
+  it('catches up after daily runs: the days already run are skipped, the rest backfilled, the same files as running every day', async () => {
+    const extend = lakeWith(landing, 'extend');
+    await runDailyBatches(SET, { lakeRoot: extend, dates: manifest.dates.slice(0, 2), ...SMALL });
+    const r = await runBatches(SET, { lakeRoot: extend, dates: manifest.dates, resume: true, tables: 'every-day', ...SMALL });
+    expect(r.skipped).toEqual(manifest.dates.slice(0, 2));
+    expect(r.reports.map((x) => x.batch)).toEqual(manifest.dates);
+    await sameOutputs(daily, extend);
+  }, 180_000);
+
   it('refuses a range that is not one: --date with --from, only --from, --from after --to (RUN_BAD_RANGE, nothing run)', async () => {
     const lake = lakeWith(landing, 'bad-range');
     for (const args of [
