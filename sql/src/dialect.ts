@@ -69,7 +69,25 @@ export const TYPE_MAP: Readonly<Record<Dialect, Readonly<Record<string, string>>
 /** Default T-SQL string length when a contract gives no max_length. */
 export const TSQL_DEFAULT_STRING_LENGTH = 256;
 
+/**
+ * mapType's answers without options, per dialect: a contract set repeats a handful of types
+ * thousands of times. The answer is a function of the two strings alone (TYPE_MAP is
+ * constant), so nothing here can go stale; bounded like yaml-text's key texts.
+ */
+const PLAIN_TYPES: Readonly<Record<Dialect, Map<string, string>>> = { duckdb: new Map(), spark: new Map(), tsql: new Map(), sqlite: new Map() };
+
 export function mapType(logical: string, dialect: Dialect, opts: TypeOptions = {}): string {
+  const plain = opts.maxLength === undefined && opts.ascii === undefined;
+  if (plain) {
+    const known = PLAIN_TYPES[dialect].get(logical);
+    if (known !== undefined) return known;
+  }
+  const text = mapTypeText(logical, dialect, opts);
+  if (plain && PLAIN_TYPES[dialect].size < 1000) PLAIN_TYPES[dialect].set(logical, text);
+  return text;
+}
+
+function mapTypeText(logical: string, dialect: Dialect, opts: TypeOptions): string {
   const t = parseLogicalType(logical);
   const template = TYPE_MAP[dialect][t.base];
   if (template === undefined)
@@ -88,17 +106,17 @@ export function mapType(logical: string, dialect: Dialect, opts: TypeOptions = {
 export function quoteIdent(name: string, dialect: Dialect): string {
   switch (dialect) {
     case 'spark':
-      return `\`${name.replace(/`/g, '``')}\``;
+      return `\`${name.includes('`') ? name.replace(/`/g, '``') : name}\``;
     case 'tsql':
-      return `[${name.replace(/]/g, ']]')}]`;
+      return `[${name.includes(']') ? name.replace(/]/g, ']]') : name}]`;
     default:
-      return `"${name.replace(/"/g, '""')}"`;
+      return `"${name.includes('"') ? name.replace(/"/g, '""') : name}"`;
   }
 }
 
 export function stringLiteral(value: string, dialect: Dialect): string {
-  const body = value.replace(/'/g, "''");
-  if (dialect === 'spark') return `'${body.replace(/\\/g, '\\\\')}'`;
+  const body = value.includes("'") ? value.replace(/'/g, "''") : value;
+  if (dialect === 'spark') return `'${body.includes('\\') ? body.replace(/\\/g, '\\\\') : body}'`;
   return dialect === 'tsql' ? `N'${body}'` : `'${body}'`;
 }
 
