@@ -42,6 +42,17 @@ function clean(o: Record<string, YamlValue | undefined>): Obj {
   return out;
 }
 
+/**
+ * clean() of the parts merged in order, as `clean({ ...a, ...b })` would be (a later part's
+ * key keeps an earlier part's position), without the object spread: V8 spends microseconds
+ * on each, and a document of a 5,000-dataset set is built from tens of thousands.
+ */
+function cleanParts(...parts: readonly Record<string, YamlValue | undefined>[]): Obj {
+  const all: Record<string, YamlValue | undefined> = {};
+  for (const part of parts) for (const k in part) if (Object.hasOwn(part, k)) all[k] = part[k];
+  return clean(all);
+}
+
 /** ODCS logical type of a contract type. */
 export function odcsLogicalType(type: string): string {
   if (type === 'integer' || type === 'bigint') return 'integer';
@@ -77,34 +88,34 @@ function qualityCheck(ds: DatasetContract, rule: QualityRule, index: number): { 
   const q = (c: string): string => `\`${c}\``;
   switch (rule.rule) {
     case 'not_null':
-      return { column: rule.column, check: clean({ ...base, type: 'library', metric: 'nullValues', mustBe: 0 }) };
+      return { column: rule.column, check: cleanParts(base, { type: 'library', metric: 'nullValues', mustBe: 0 }) };
     case 'unique':
       return rule.columns.length === 1
-        ? { column: rule.columns[0]!, check: clean({ ...base, type: 'library', metric: 'duplicateValues', mustBe: 0 }) }
-        : { check: clean({ ...base, type: 'library', metric: 'duplicateValues', arguments: { properties: [...rule.columns] }, mustBe: 0 }) };
+        ? { column: rule.columns[0]!, check: cleanParts(base, { type: 'library', metric: 'duplicateValues', mustBe: 0 }) }
+        : { check: cleanParts(base, { type: 'library', metric: 'duplicateValues', arguments: { properties: [...rule.columns] }, mustBe: 0 }) };
     case 'accepted_values':
       return {
         column: rule.column,
-        check: clean({ ...base, type: 'library', metric: 'invalidValues', arguments: { validValues: [...rule.values] }, mustBe: 0 }),
+        check: cleanParts(base, { type: 'library', metric: 'invalidValues', arguments: { validValues: [...rule.values] }, mustBe: 0 }),
       };
     case 'regex':
-      return { column: rule.column, check: clean({ ...base, type: 'library', metric: 'invalidValues', arguments: { pattern: rule.pattern }, mustBe: 0 }) };
+      return { column: rule.column, check: cleanParts(base, { type: 'library', metric: 'invalidValues', arguments: { pattern: rule.pattern }, mustBe: 0 }) };
     case 'range': {
       const bounds = [
         rule.min !== undefined ? `${q(rule.column)} < ${rule.min}` : undefined,
         rule.max !== undefined ? `${q(rule.column)} > ${rule.max}` : undefined,
       ];
       const where = bounds.filter((b) => b !== undefined).join(' OR ') || 'FALSE';
-      return { column: rule.column, check: clean({ ...base, type: 'sql', query: `SELECT COUNT(*) FROM ${q(table)} WHERE ${where}`, mustBe: 0 }) };
+      return { column: rule.column, check: cleanParts(base, { type: 'sql', query: `SELECT COUNT(*) FROM ${q(table)} WHERE ${where}`, mustBe: 0 }) };
     }
     case 'referential': {
       const r = rule.references;
       const query = `SELECT COUNT(*) FROM ${q(table)} t LEFT JOIN ${q(r.dataset)} r ON t.${q(rule.column)} = r.${q(r.column)} WHERE t.${q(rule.column)} IS NOT NULL AND r.${q(r.column)} IS NULL`;
-      return { column: rule.column, check: clean({ ...base, type: 'sql', query, mustBe: 0 }) };
+      return { column: rule.column, check: cleanParts(base, { type: 'sql', query, mustBe: 0 }) };
     }
     case 'freshness': {
       const query = `SELECT (unix_timestamp(current_timestamp()) - unix_timestamp(MAX(${q(ds.event_time)}))) / 3600 FROM ${q(table)}`;
-      return { check: clean({ ...base, type: 'sql', query, unit: 'hours', mustBeLessOrEqualTo: rule.max_age_hours }) };
+      return { check: cleanParts(base, { type: 'sql', query, unit: 'hours', mustBeLessOrEqualTo: rule.max_age_hours }) };
     }
   }
 }
@@ -169,19 +180,20 @@ function datasetProperty(ds: DatasetContract, c: Column, checks: readonly Obj[])
 }
 
 function document(kind: string, c: { version: string; owner: string; domain: string }, name: string, rest: Record<string, YamlValue | undefined>): string {
-  const doc = clean({
-    apiVersion: ODCS_API_VERSION,
-    kind: 'DataContract',
-    id: `streampulse:${kind}:${name}`,
-    name,
-    version: c.version,
-    status: 'active',
-    domain: c.domain,
-    dataProduct: 'streampulse',
-    ...rest,
-    team: team(c.owner),
-    support: support(c.owner),
-  });
+  const doc = cleanParts(
+    {
+      apiVersion: ODCS_API_VERSION,
+      kind: 'DataContract',
+      id: `streampulse:${kind}:${name}`,
+      name,
+      version: c.version,
+      status: 'active',
+      domain: c.domain,
+      dataProduct: 'streampulse',
+    },
+    rest,
+    { team: team(c.owner), support: support(c.owner) },
+  );
   return yamlText(doc, [`ODCS ${ODCS_API_VERSION} data contract of the StreamPulse ${kind} ${name}: generated by streampulse from its contract; do not edit.`]);
 }
 
