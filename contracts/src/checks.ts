@@ -130,7 +130,8 @@ export function crossCheck(
   for (const f of dashboardFiles) issues.push(...checkDashboard(f, marts));
 
   if (issues.length > 0 || !metrics || !metricsFiles[0]) return { issues };
-  const withFile = <T>(f: LoadedFile): T & SourceRef => ({ ...(f.value as T), file: f.file });
+  // Object.assign, not an object spread: the same own properties in the same order, several times faster in V8 (one per contract)
+  const withFile = <T>(f: LoadedFile): T & SourceRef => Object.assign({}, f.value as T, { file: f.file });
   const byName = <T extends { file: string }>(xs: T[], key: (x: T) => string): T[] => xs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return {
     issues,

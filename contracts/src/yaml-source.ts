@@ -178,7 +178,8 @@ function subsetBlock(lines: SubsetLine[], at: { i: number }, indent: number, und
       const col = line.indent + (line.text.length - rest.length);
       if (KEY_LINE.test(rest)) {
         // `- key: value`: a mapping whose keys sit at the column after the dash
-        lines[at.i] = { ...line, indent: col, text: rest };
+        // (no object spread: one per list item of every file, and V8 spends microseconds on each)
+        lines[at.i] = line.scalar === undefined ? { indent: col, text: rest } : { indent: col, text: rest, scalar: line.scalar };
         const map = subsetBlock(lines, at, col);
         if (map === NOT_SUBSET) return NOT_SUBSET;
         items.push(map);
