@@ -146,6 +146,18 @@ describe('YamlSource: the fast read and the positioned Document agree', () => {
       'a: b\u00A0\nc: \u00A0d\ne: [\u00A0x, y]\nf:\n  - \u00A0g\nh: >-\n \u00A0i\nj: k\u3000',
       true,
     ],
+    [
+      'keys with digits, dashes and underscores; trailing spaces after values, keys and block scalar headers',
+      'a-1_b: x  \n_k:   \nK9: y\nlist:\n  - m-2: 3   \n    n: Zed\nt: >-   \n  p\nu: 1',
+      true,
+    ],
+    [
+      'words and near misses: fALSE nULL tRUE Yes _x Off are strings; False NULL true are not',
+      'a: fALSE\nb: nULL\nc: tRUE\nd: Yes\ne: _x\nf: False\ng: NULL\nh: Off\ni: true',
+      true,
+    ],
+    ['declines: a key glued to its value (a:b is one plain scalar)', 'a:b\nc: 1', false],
+    ['declines: a key that starts with a digit', '9a: 1', false],
     ['declines: a no-break space before a key', 'a:\n\u00A0 b: 1', false],
     ['declines: 1e3, 0x1F, .inf (left to js-yaml)', 'a: 1e3\nb: 0x1F\nc: .inf', false],
     ['declines: a trailing comment', 'a: b # c', false],
