@@ -357,21 +357,26 @@ function topoSort(jobs: JobSpec[]): JobSpec[] {
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const out: JobSpec[] = [];
   const state = new Map<string, 1 | 2>();
-  const visit = (j: JobSpec, path: string[]): void => {
+  // the ids being visited, outermost first: one stack pushed and popped (a copy per visit
+  // made the sort quadratic in the depth of long referential chains)
+  const path: string[] = [];
+  const visit = (j: JobSpec): void => {
     if (state.get(j.id) === 2) return;
     if (state.get(j.id) === 1)
       throw new StreamPulseError('JOBS_CYCLE', `jobs depend on each other in a cycle: ${[...path, j.id].join(' → ')}`, {
         remedy: 'a referential rule between two datasets in both directions makes a cycle: keep it on one side only',
       });
     state.set(j.id, 1);
+    path.push(j.id);
     for (const dep of [...j.depends_on].sort()) {
       const dj = byId.get(dep);
-      if (dj) visit(dj, [...path, j.id]);
+      if (dj) visit(dj);
     }
+    path.pop();
     state.set(j.id, 2);
     out.push(j);
   };
-  for (const j of [...jobs].sort((a, b) => (a.id < b.id ? -1 : 1))) visit(j, []);
+  for (const j of [...jobs].sort((a, b) => (a.id < b.id ? -1 : 1))) visit(j);
   return out;
 }
 
