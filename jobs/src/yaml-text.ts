@@ -83,5 +83,8 @@ function emit(v: YamlValue, indent: string, out: string[], first = indent): void
 export function yamlText(value: YamlValue, comment: readonly string[] = []): string {
   const out = comment.map((c) => (c === '' ? '#' : `# ${c}`));
   emit(value, '', out);
-  return `${out.join('\n')}\n`;
+  // the final newline as a last empty line: one flat string, not a concatenation the writer flattens again
+  if (out.length === 0) return '\n';
+  out.push('');
+  return out.join('\n');
 }

@@ -440,4 +440,12 @@ describe('yamlText', () => {
     expect(YAML.parse(text)).toStrictEqual(value);
     expect(text).toContain('\nplain: streampulse-step\n');
   });
+
+  it('ends every document with exactly one newline, also one without lines', () => {
+    expect(yamlText({ a: 1 })).toBe('a: 1\n');
+    expect(yamlText({ a: 1 }, [''])).toBe('#\na: 1\n');
+    expect(yamlText('x')).toBe('x\n');
+    expect(yamlText({})).toBe('\n');
+    expect(yamlText([], ['c'])).toBe('# c\n');
+  });
 });
