@@ -7,7 +7,7 @@ import type { ContractIssue } from './errors.js';
 import { columnRefs, ExprSyntaxError, FUNCTIONS, isAggregate, parseExpr, walkExpr, type Expr } from './expr.js';
 import { analyzeFormula, type FormulaRef } from './formula.js';
 import type { LoadedFile } from './loader.js';
-import { BUILTIN_PARAMETERS, RLS_TYPES, UNION_ALIAS } from './model.js';
+import { BUILTIN_PARAMETERS, relationsRead, RLS_TYPES, UNION_ALIAS } from './model.js';
 import type { ContractSet, DashboardContract, DatasetContract, MartContract, MetricsContract, MetricsFile, ModelContract, SourceRef } from './model.js';
 import { formatPath } from './schema-issues.js';
 import { didYouMean, listOf } from './suggest.js';
@@ -401,9 +401,9 @@ function checkMetrics(f: LoadedFile, servedBy: Map<string, string[]>): { issues:
 function orderModels(modelFiles: readonly LoadedFile[], issues: ContractIssue[]): LoadedFile[] {
   const byName = new Map(modelFiles.map((f) => [f.name, f]));
   const deps = (m: ModelContract): string[] =>
-    [m.from?.model, ...m.joins.map((j) => j.model), ...(m.union ?? []).flatMap((b) => [b.from.model, ...b.joins.map((j) => j.model)])].filter(
-      (x): x is string => x !== undefined && byName.has(x),
-    );
+    relationsRead(m)
+      .map((r) => r.model)
+      .filter((x): x is string => x !== undefined && byName.has(x));
   const out: LoadedFile[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (f: LoadedFile, stack: string[]): void => {

@@ -288,6 +288,12 @@ export const martSchema = z.strictObject({
 });
 export type MartContract = z.infer<typeof martSchema>;
 
+/** Every relation a model or mart reads, in order: its `from`, its joins, then each union branch's `from` and joins. */
+export function relationsRead(c: ModelContract | MartContract): (RelationRef | Join)[] {
+  const union = 'union' in c && c.union ? c.union.flatMap((b) => [b.from, ...b.joins]) : [];
+  return [...(c.from ? [c.from] : []), ...c.joins, ...union];
+}
+
 /** Parameters every expression may use without declaring them; bound per batch. */
 export const BUILTIN_PARAMETERS = { run_date: 'date of the batch being processed (YYYY-MM-DD)' } as const;
 

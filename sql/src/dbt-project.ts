@@ -20,7 +20,7 @@
  *
  * The YAML documents are returned as values (the CLI's writer renders them); the macros as text.
  */
-import type { ContractSet, MartContract } from '@streampulse/contracts';
+import { relationsRead, type ContractSet, type Join, type MartContract, type RelationRef } from '@streampulse/contracts';
 import { TSQL_EXACT_COLLATION, servingTests, type ServingCheck } from './serving-checks.js';
 import { servingColumns } from './serving-columns.js';
 import { GOLD_AUDIT_COLUMNS } from './serving-names.js';
@@ -77,17 +77,15 @@ export function martDatasets(set: ContractSet, mart: MartContract): string[] {
   const models = new Map(set.models.map((m) => [m.model, m]));
   const out = new Set<string>();
   const seen = new Set<string>();
-  type Ref = { readonly dataset?: string | undefined; readonly model?: string | undefined };
-  const visit = (r: Ref): void => {
+  const visit = (r: RelationRef | Join): void => {
     if (r.dataset !== undefined) out.add(r.dataset);
     else if (r.model !== undefined && !seen.has(r.model)) {
       seen.add(r.model);
       const m = models.get(r.model);
-      if (!m) return;
-      for (const x of [...(m.from ? [m.from] : []), ...m.joins, ...(m.union ?? []).flatMap((b) => [b.from, ...b.joins])]) visit(x);
+      if (m) for (const x of relationsRead(m)) visit(x);
     }
   };
-  for (const r of [mart.from, ...mart.joins]) visit(r);
+  for (const r of relationsRead(mart)) visit(r);
   return [...out].sort();
 }
 
