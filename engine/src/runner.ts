@@ -302,9 +302,12 @@ export class LocalRunner {
     const specs = new Map(this.plan.jobs.map((j) => [j.id, j]));
     const reports: BatchReport[] = [];
     const skipped: string[] = [];
-    const done = new Set(reportedBatches(this.lake));
+    // read once: skipping days writes nothing
+    const reported = reportedBatches(this.lake);
+    const rerunUnfinished = readMarker(this.lake) !== undefined;
+    const done = new Set(reported);
     let first = 0;
-    if (opts.resume === true && readMarker(this.lake) === undefined)
+    if (opts.resume === true && !rerunUnfinished)
       for (const d of dates) {
         const r = done.has(d) ? this.reportIfLandingUnchanged(d) : undefined;
         if (r === undefined) break;
@@ -314,8 +317,8 @@ export class LocalRunner {
         first++;
       }
     const rest = dates.slice(first);
-    const newest = reportedBatches(this.lake).at(-1);
-    const rerun = readMarker(this.lake) !== undefined || (newest !== undefined && rest[0] !== undefined && rest[0] <= newest);
+    const newest = reported.at(-1);
+    const rerun = rerunUnfinished || (newest !== undefined && rest[0] !== undefined && rest[0] <= newest);
     const bronzeSilver = this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id);
     const freshness = opts.freshness ?? this.opts.freshness ?? 'enforce';
     for (const [i, d] of rest.entries()) {
@@ -386,18 +389,14 @@ export class LocalRunner {
     }
   }
 
-  /** Counts each gold model and mart of the open batch as of `goldAsOf` (countTables), noting the views it created in `counted`. */
+  /** Counts each gold model and mart of the open batch as of `goldAsOf` (countTables), noting the temporary tables it created in `counted`. */
   private async countEach(state: OpenBatch, goldAsOf: string, counted: string[]): Promise<void> {
     const batch = state.batch;
     for (const [i, job] of this.plan.jobs.entries()) {
       if (job.layer === 'bronze' || job.layer === 'silver') continue;
       this.opts.signal?.throwIfAborted();
       this.opts.onProgress?.({ kind: 'job-start', batch, job: job.id, index: i, total: this.plan.jobs.length });
-      const step = job.steps.find((s) => s.op === 'build');
-      if (step?.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
-      const sql = bindRunDate(step.sql.duckdb, goldAsOf, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
-        qi(`${layer}__${name}`),
-      );
+      const sql = buildSql(job, goldAsOf);
       // temporary tables: they shadow the written tables' views (the same names) until dropped below
       await this.duck.run(`CREATE OR REPLACE TEMP TABLE ${qi(`gold__${job.name}`)} AS ${sql}`, `count ${job.id}`);
       counted.push(job.name);
@@ -806,15 +805,20 @@ export class LocalRunner {
 
   /** Builds a gold model or mart: runs its SQL straight into the table's file (atomically, ordered for determinism); returns its rows. */
   private async build(job: JobSpec, batch: string): Promise<number> {
-    const step = job.steps.find((s) => s.op === 'build');
-    if (step?.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
-    const sql = bindRunDate(step.sql.duckdb, batch, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
-      qi(`${layer}__${name}`),
-    );
+    const sql = buildSql(job, batch);
     const file = this.lake.tableFile('gold', job.name);
     // a failing model's error names the job, as when it was built apart from the write
     const rows = await copyAtomic(this.duck, `SELECT * FROM (${sql}) ORDER BY ALL`, file, `build ${job.id}`);
     await this.duck.run(`CREATE OR REPLACE VIEW ${qi(`gold__${job.name}`)} AS SELECT * FROM read_parquet(${sqlStr(file)})`, `gold view ${job.name}`);
     return rows;
   }
+}
+
+/** A gold model's or mart's DuckDB SQL as of `asOf`, its silver and gold inputs named by their views. */
+function buildSql(job: JobSpec, asOf: string): string {
+  const step = job.steps.find((s) => s.op === 'build');
+  if (step?.op !== 'build') throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${job.id} has no build step`, { remedy: 'regenerate the job specs' });
+  return bindRunDate(step.sql.duckdb, asOf, 'duckdb').replace(/\{\{(silver|gold)\.([a-z0-9_]+)\}\}/g, (_m, layer: string, name: string) =>
+    qi(`${layer}__${name}`),
+  );
 }
