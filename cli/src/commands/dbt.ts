@@ -214,6 +214,7 @@ export const dbtCommand: CommandModule = {
           throw new StreamPulseError('DBT_NOT_INSTALLED', `dbt is not installed in the workspace's Python environment (${ctx.display(exe)})`, {
             remedy: 'bash scripts/setup.sh (it installs jobs/python/requirements.lock, with dbt-core, dbt-sqlite and dbt-sqlserver, into .venv)',
           });
+        const expected = servingTests(set).length;
         const { project, cleanup } = writeProject(ctx, set, opts.out);
         try {
           const env = dbtEnv(ctx, target, { project, ...(db !== undefined ? { db } : {}), ...(names ?? {}) });
@@ -221,7 +222,7 @@ export const dbtCommand: CommandModule = {
             if (opts.progress) ctx.stderr(`${line}\n`);
           };
           const where = db !== undefined ? ctx.display(db) : `${names!.sqlServer}/${names!.sqlDatabase}`;
-          log(`dbt build --target ${target} on ${where} (${count(servingTests(set).length, 'test')}; project ${ctx.display(project)})`);
+          log(`dbt build --target ${target} on ${where} (${count(expected, 'test')}; project ${ctx.display(project)})`);
           const results = join(project, 'target', 'run_results.json');
           const code = await runDbt(exe, ['build', '--project-dir', project, '--profiles-dir', project, '--target', target], project, env, log, ctx.signal);
           if (!existsSync(results))
@@ -229,7 +230,6 @@ export const dbtCommand: CommandModule = {
               remedy: opts.progress ? "read dbt's log above" : "run again without --no-progress to see dbt's log",
             });
           const summary = summariseRunResults(JSON.parse(readFileSync(results, 'utf8')));
-          const expected = servingTests(set).length;
           if (summary.totals.total !== expected)
             throw new StreamPulseError('DBT_FAILED', `dbt ran ${summary.totals.total} tests, the contracts give ${expected} (dbt exited with ${code})`, {
               remedy: "read dbt's log (stderr) for the nodes it did not run",
