@@ -45,7 +45,7 @@ export interface BronzeResult {
   readonly notes: readonly string[];
 }
 
-function step<K extends Step['op']>(spec: JobSpec, op: K): Extract<Step, { op: K }> {
+export function step<K extends Step['op']>(spec: JobSpec, op: K): Extract<Step, { op: K }> {
   const s = spec.steps.find((x) => x.op === op);
   if (!s) throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${spec.id} has no "${op}" step`, { remedy: 'regenerate the job specs from the contracts' });
   return s as Extract<Step, { op: K }>;
@@ -109,14 +109,14 @@ export function landingFiles(lake: Lake, landingPath: string, batch: string): st
     .map((f) => join(dir, f));
 }
 
-interface Ledger {
+export interface Ledger {
   [sha: string]: { batch: string; file: string };
 }
 
-function ledgerPath(lake: Lake, dataset: string): string {
+export function ledgerPath(lake: Lake, dataset: string): string {
   return lake.path('_state', 'landing-ledger', `${dataset}.json`);
 }
-function readLedger(lake: Lake, dataset: string): Ledger {
+export function readLedger(lake: Lake, dataset: string): Ledger {
   const p = ledgerPath(lake, dataset);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Ledger) : {};
 }
@@ -181,7 +181,7 @@ export async function prefetchLanding(duck: Duck, spec: JobSpec, lake: Lake, bat
 }
 
 /** Creates `table` and parses the files into it; returns each file's notes (empty file, wrong header, lines not UTF-8). */
-async function parseFiles(
+export async function parseFiles(
   duck: Duck,
   table: string,
   temp: boolean,
@@ -189,6 +189,8 @@ async function parseFiles(
   read: Extract<Step, { op: 'read_landing' }>,
   cols: readonly ColumnSpec[],
   lake: Lake,
+  /** Read every JSONL file in one statement (a backlog's files), each file apart only when that fails. */
+  many = false,
 ): Promise<Map<string, string[]>> {
   await duck.run(`DROP TABLE IF EXISTS ${table}`);
   const typedCols = cols.map((c) => `${qi(c.name)} ${duckType(c)}`).join(', ');
@@ -196,13 +198,17 @@ async function parseFiles(
     `CREATE ${temp ? 'TEMP ' : ''}TABLE ${table} (_source_file VARCHAR, _line_no BIGINT, _raw_line VARCHAR, _blank BOOLEAN, _ok BOOLEAN, _parse_error VARCHAR, ${typedCols}, _type_errors VARCHAR[], _rescued VARCHAR, _record_hash VARCHAR)`,
   );
   const notes = new Map<string, string[]>();
-  for (const [i, f] of files.entries()) {
+  const nonEmpty: { abs: string; rel: string }[] = [];
+  for (const f of files) {
     const n: string[] = [];
     notes.set(f.rel, n);
-    if (statSync(f.abs).size === 0) {
-      n.push(`${f.rel} is empty (0 bytes)`);
-      continue;
-    }
+    if (statSync(f.abs).size === 0) n.push(`${f.rel} is empty (0 bytes)`);
+    else nonEmpty.push(f);
+  }
+  if (many && read.format === 'jsonl' && nonEmpty.length > 1 && (await loadJsonlMany(duck, table, nonEmpty, cols))) return notes;
+  for (const [i, f] of files.entries()) {
+    const n = notes.get(f.rel)!;
+    if (!nonEmpty.includes(f)) continue;
     if (read.format === 'jsonl') await loadJsonl(duck, table, f.abs, f.rel, cols, lake, n);
     else await loadCsv(duck, table, f.abs, f.rel, cols, read.csv ?? { delimiter: ',', header: true }, i, n, lake);
   }
@@ -214,7 +220,6 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   const read = step(spec, 'read_landing');
   const parse = step(spec, 'parse');
   const wm = step(spec, 'watermark');
-  const quality = step(spec, 'quality');
   const cols = parse.columns;
   const notes: string[] = [];
 
@@ -288,49 +293,21 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   }
 
   // ---- checks → reasons per action, status and reason: one statement, rows in file order
-  const checks = quality.checks;
-  const rowChecks = checks.filter((c) => c.passes !== undefined);
   const evt = qi(wm.event_time);
-  const cutoff = `(CAST(${sqlStr(batch)} AS TIMESTAMP) - INTERVAL ${wm.max_delay_hours} HOUR)`;
-  const parseReason = `CASE WHEN NOT _ok THEN coalesce(_parse_error, 'unparseable') END`;
-  const typeReasons = `_type_errors`;
-  const wmReason = `CASE WHEN _ok AND ${evt} IS NOT NULL AND CAST(${evt} AS TIMESTAMP) < ${cutoff} THEN 'late:beyond_watermark' END`;
-  const joins: string[] = [];
-  const byAction: Record<QualityCheck['action'], string[]> = { quarantine: [], drop: [], warn: [], fail: [] };
-  for (const c of rowChecks) byAction[c.action].push(`CASE WHEN _ok AND NOT coalesce((${c.passes!.duckdb}), FALSE) THEN ${sqlStr(c.id)} END`);
-  let joinN = 0;
-  for (const c of checks) {
-    if (c.rule === 'unique' && c.columns) {
-      // a key seen again in the batch with other content: every row of it but the first
-      // (in file order) fails. Aggregated per key (a narrow GROUP BY joined back) rather
-      // than windows over the wide rows: the same rows, a fraction of the work.
-      const alias = `u${joinN++}`;
-      const keys = c.columns.map(qi);
-      const nn = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
-      joins.push(
-        `LEFT JOIN (SELECT ${keys.map((k, i) => `${k} AS _uk${i}`).join(', ')}, min({'f': _source_file, 'l': _line_no}) AS _u_first FROM ${parsed} WHERE _ok AND ${nn} GROUP BY ALL HAVING count(DISTINCT _record_hash) > 1) ${alias} ON ${keys.map((k, i) => `${alias}._uk${i} = p.${k}`).join(' AND ')}`,
-      );
-      byAction[c.action].push(
-        `CASE WHEN ${alias}._u_first IS NOT NULL AND {'f': p._source_file, 'l': p._line_no} > ${alias}._u_first THEN ${sqlStr(c.id)} END`,
-      );
-    }
-    if (c.rule === 'referential' && c.references && c.columns?.[0]) {
-      const parent = /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] ?? '';
+  const { joins, byAction, parseReason, wmReason } = checkClauses(spec, parsed, {
+    batch: sqlStr(batch),
+    referential: (parent, refCol, col, alias) => {
       const rel = ctx.silverRelation(parent);
-      const alias = `r${joinN++}`;
-      if (rel === undefined) {
-        // parent never loaded: every non-null reference is orphaned
-        byAction[c.action].push(`CASE WHEN _ok AND ${qi(c.columns[0])} IS NOT NULL THEN ${sqlStr(c.id)} END`);
-      } else {
-        // only the parent keys this batch refers to (a semi-join), not every key of the parent's state
-        const ref = qi(c.references.column);
-        joins.push(
-          `LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(c.columns[0])} FROM ${parsed})) ${alias} ON ${alias}.k = p.${qi(c.columns[0])}`,
-        );
-        byAction[c.action].push(`CASE WHEN _ok AND p.${qi(c.columns[0])} IS NOT NULL AND ${alias}.k IS NULL THEN ${sqlStr(c.id)} END`);
-      }
-    }
-  }
+      // parent never loaded: every non-null reference is orphaned
+      if (rel === undefined) return { fails: `_ok AND ${qi(col)} IS NOT NULL` };
+      // only the parent keys this batch refers to (a semi-join), not every key of the parent's state
+      const ref = qi(refCol);
+      return {
+        join: `LEFT JOIN (SELECT DISTINCT ${ref} AS k FROM ${rel} WHERE ${ref} IN (SELECT ${qi(col)} FROM ${parsed})) ${alias} ON ${alias}.k = p.${qi(col)}`,
+        fails: `_ok AND p.${qi(col)} IS NOT NULL AND ${alias}.k IS NULL`,
+      };
+    },
+  });
   const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
   const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
@@ -354,7 +331,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       `CREATE ${persist ? '' : 'TEMP '}TABLE ${verdicts} AS
      WITH c AS (
        SELECT p.rowid AS _rowid, p._source_file, p._line_no, p._ok,
-         list_concat(${list([parseReason])}, ${typeReasons}, ${list([wmReason, ...byAction.quarantine])}) AS _q,
+         list_concat(${list([parseReason])}, _type_errors, ${list([wmReason, ...byAction.quarantine])}) AS _q,
          ${list(byAction.drop)} AS _d,
          ${list(byAction.warn)} AS _w,
          ${list(byAction.fail)} AS _f
@@ -398,9 +375,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       },
     );
   }
-  const n = (r: Record<string, unknown>): number => Number(r['n']);
-  const failedFail = new Map<string, number>();
-  for (const g of groups) for (const id of (g['f'] as string[] | null) ?? []) failedFail.set(id, (failedFail.get(id) ?? 0) + n(g));
+  const failedFail = failedFailChecks(groups);
   if (failedFail.size > 0) {
     await duck.run(dropBronzeBatchSql(spec.name));
     const what = [...failedFail.entries()]
@@ -412,22 +387,13 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     });
   }
   // ---- freshness rules: once per batch, on the newest event promoted so far
-  const batchNewest = (groups[0]?.['newest'] as string | null | undefined) ?? null;
-  const fresh = evaluateFreshness({
-    batch,
-    eventTime: wm.event_time,
-    checks,
-    batchNewest,
-    newestBefore: ctx.newestBefore ?? null,
-    mode: ctx.freshness ?? 'enforce',
-  });
+  const fresh = freshnessOf(spec, batch, groups, ctx.newestBefore ?? null, ctx.freshness ?? 'enforce');
   if (fresh.stops.length > 0) {
     await duck.run(dropBronzeBatchSql(spec.name));
     throw new StreamPulseError('QUALITY_FAILED', `${spec.name} batch ${batch}: ${fresh.stops.join('; ')}; the batch was not written`, {
       remedy: `check that ${batch}'s landing files of ${spec.name} are complete: land a late or missing file and run the batch again. If the source really was quiet (a backfill of sparse history, a small synthetic run), run with --freshness report: the rule is then reported, not enforced. The rule is in ${spec.contract}`,
     });
   }
-  notes.push(...fresh.notes);
 
   // ---- bronze partition (every row) and quarantine partition (quarantined + dropped), in
   // file order, then the ledger (a crash before it only means the files are hashed again):
@@ -445,8 +411,39 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
   if (ctx.lane !== undefined && ctx.defer !== undefined) ctx.defer(ctx.lane.enqueue('write', write).promise);
   else await write(duck);
 
-  // ---- counts for the quality report
-  const sumWhere = (f: (g: Record<string, unknown>) => boolean): number => groups.filter(f).reduce((a, g) => a + n(g), 0);
+  return bronzeResultOf(spec, groups, fresh, { files, blankLines, duplicateFileRows, notes });
+}
+
+/** The per-check row counts of the checks with action `fail` that failed, from a batch's grouped counts. */
+export function failedFailChecks(groups: readonly Record<string, unknown>[]): Map<string, number> {
+  const failed = new Map<string, number>();
+  for (const g of groups) for (const id of (g['f'] as string[] | null) ?? []) failed.set(id, (failed.get(id) ?? 0) + Number(g['n']));
+  return failed;
+}
+
+/** A batch's freshness rules on the newest event promoted so far (`newest` of its grouped counts). */
+export function freshnessOf(
+  spec: JobSpec,
+  batch: string,
+  groups: readonly Record<string, unknown>[],
+  newestBefore: string | null,
+  mode: FreshnessMode,
+): ReturnType<typeof evaluateFreshness> & { batchNewest: string | null } {
+  const batchNewest = (groups[0]?.['newest'] as string | null | undefined) ?? null;
+  const checks = step(spec, 'quality').checks;
+  return { ...evaluateFreshness({ batch, eventTime: step(spec, 'watermark').event_time, checks, batchNewest, newestBefore, mode }), batchNewest };
+}
+
+/** A batch's bronze result from its grouped counts (one row per status, first reasons and failed checks) and its files. */
+export function bronzeResultOf(
+  spec: JobSpec,
+  groups: readonly Record<string, unknown>[],
+  fresh: ReturnType<typeof freshnessOf>,
+  f: { files: BronzeResult['files']; blankLines: number; duplicateFileRows: number; notes: readonly string[] },
+): BronzeResult {
+  const checks = step(spec, 'quality').checks;
+  const n = (r: Record<string, unknown>): number => Number(r['n']);
+  const sumWhere = (pred: (g: Record<string, unknown>) => boolean): number => groups.filter(pred).reduce((a, g) => a + n(g), 0);
   const byReason = (col: 'rq' | 'rw', onlyWarned: boolean): Record<string, number> => {
     // a row counts once, under its first reason
     const m = new Map<string, number>();
@@ -465,36 +462,81 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     .map((c) => ({ id: c.id, rule: c.rule, action: c.action, evaluated, failed: failedBy.get(c.id) ?? 0 }));
   rules.push({ id: 'watermark', rule: 'watermark', action: 'quarantine', evaluated, failed: failedBy.get('late:beyond_watermark') ?? 0 });
   rules.push(...fresh.rules);
-  const counts = {
-    n_all: sumWhere(() => true),
-    n_passed: sumWhere((g) => g['st'] === 'passed'),
-    n_warned: sumWhere((g) => g['st'] === 'warned'),
-    n_quarantined: sumWhere((g) => g['st'] === 'quarantined'),
-    n_dropped: sumWhere((g) => g['st'] === 'dropped'),
-    n_rescued: groups.reduce((a, g) => a + Number(g['resc']), 0),
-  };
-
+  const all = sumWhere(() => true);
   return {
-    files,
-    rowsIn: counts.n_all + duplicateFileRows,
-    blankLines,
-    passed: counts.n_passed,
-    warned: counts.n_warned,
-    quarantined: counts.n_quarantined,
-    dropped: counts.n_dropped,
-    duplicateFileRows,
+    files: f.files,
+    rowsIn: all + f.duplicateFileRows,
+    blankLines: f.blankLines,
+    passed: sumWhere((g) => g['st'] === 'passed'),
+    warned: sumWhere((g) => g['st'] === 'warned'),
+    quarantined: sumWhere((g) => g['st'] === 'quarantined'),
+    dropped: sumWhere((g) => g['st'] === 'dropped'),
+    duplicateFileRows: f.duplicateFileRows,
     quarantinedByReason: byReason('rq', false),
     warnedByReason: byReason('rw', true),
     rules,
-    newestEventTime: batchNewest,
+    newestEventTime: fresh.batchNewest,
     newestPromotedEventTime: fresh.newest,
-    rescuedRows: counts.n_rescued,
-    notes,
+    rescuedRows: groups.reduce((a, g) => a + Number(g['resc']), 0),
+    notes: [...f.notes, ...fresh.notes],
   };
 }
 
+/**
+ * A bronze job's checks as SQL over a parsed table (alias `p`): the joins they need and,
+ * per action, one `CASE … THEN '<check id>' END` per check. `batch` is the SQL of a row's
+ * batch (a literal for one batch, a column over a backlog): the watermark's cutoff and a
+ * unique key are per batch. `referential` gives a reference's join and its failure.
+ */
+export function checkClauses(
+  spec: JobSpec,
+  parsed: string,
+  o: {
+    readonly batch: string;
+    /** Extra join that gives `batch` its column (a backlog's file → batch table), if any. */
+    readonly batchJoin?: string;
+    readonly referential: (parent: string, refColumn: string, column: string, alias: string) => { join?: string; fails: string };
+  },
+): { joins: string[]; byAction: Record<QualityCheck['action'], string[]>; parseReason: string; wmReason: string } {
+  const wm = step(spec, 'watermark');
+  const checks = step(spec, 'quality').checks;
+  const evt = qi(wm.event_time);
+  const cutoff = `(CAST(${o.batch} AS TIMESTAMP) - INTERVAL ${wm.max_delay_hours} HOUR)`;
+  const parseReason = `CASE WHEN NOT _ok THEN coalesce(_parse_error, 'unparseable') END`;
+  const wmReason = `CASE WHEN _ok AND ${evt} IS NOT NULL AND CAST(${evt} AS TIMESTAMP) < ${cutoff} THEN 'late:beyond_watermark' END`;
+  const joins: string[] = o.batchJoin === undefined ? [] : [o.batchJoin];
+  const byAction: Record<QualityCheck['action'], string[]> = { quarantine: [], drop: [], warn: [], fail: [] };
+  for (const c of checks)
+    if (c.passes !== undefined) byAction[c.action].push(`CASE WHEN _ok AND NOT coalesce((${c.passes.duckdb}), FALSE) THEN ${sqlStr(c.id)} END`);
+  let joinN = 0;
+  for (const c of checks) {
+    if (c.rule === 'unique' && c.columns) {
+      // a key seen again in the batch with other content: every row of it but the first
+      // (in file order) fails. Aggregated per key (a narrow GROUP BY joined back) rather
+      // than windows over the wide rows: the same rows, a fraction of the work.
+      const alias = `u${joinN++}`;
+      const keys = c.columns.map(qi);
+      const nn = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
+      const perBatch = o.batchJoin !== undefined;
+      joins.push(
+        `LEFT JOIN (SELECT ${keys.map((k, i) => `${k} AS _uk${i}`).join(', ')}${perBatch ? `, ${o.batch} AS _ub` : ''}, min({'f': _source_file, 'l': _line_no}) AS _u_first FROM ${parsed} p ${perBatch ? o.batchJoin : ''} WHERE _ok AND ${nn} GROUP BY ALL HAVING count(DISTINCT _record_hash) > 1) ${alias} ON ${keys.map((k, i) => `${alias}._uk${i} = p.${k}`).join(' AND ')}${perBatch ? ` AND ${alias}._ub = ${o.batch}` : ''}`,
+      );
+      byAction[c.action].push(
+        `CASE WHEN ${alias}._u_first IS NOT NULL AND {'f': p._source_file, 'l': p._line_no} > ${alias}._u_first THEN ${sqlStr(c.id)} END`,
+      );
+    }
+    if (c.rule === 'referential' && c.references && c.columns?.[0]) {
+      const parent = /\{\{silver\.([a-z0-9_]+)\}\}/.exec(c.references.table)?.[1] ?? '';
+      const r = o.referential(parent, c.references.column, c.columns[0], `r${joinN++}`);
+      if (r.join !== undefined) joins.push(r.join);
+      byAction[c.action].push(`CASE WHEN ${r.fails} THEN ${sqlStr(c.id)} END`);
+    }
+  }
+  return { joins, byAction, parseReason, wmReason };
+}
+
 /** Helper columns of the in-memory bronze rows that never reach a file. */
-const BRONZE_HELPERS = ['_h_ok', '_h_qd', '_h_w', '_h_f', '_h_vfile', '_h_vline'] as const;
+export const BRONZE_HELPERS = ['_h_ok', '_h_qd', '_h_w', '_h_f', '_h_vfile', '_h_vline'] as const;
 
 /**
  * The view of a dataset's bronze rows of the running batch (the partition's content plus
@@ -521,7 +563,7 @@ export function bronzeBatchSql(held: boolean, dataset: string, file: string): st
   return held ? `(SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}) FROM ${bronzeBatchTable(dataset)})` : `read_parquet(${sqlStr(file)})`;
 }
 
-function sortKeys<T extends object>(o: T): T {
+export function sortKeys<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))) as T;
 }
 
@@ -553,8 +595,8 @@ const OBJECT_LINE = `CASE WHEN starts_with(line, '{') THEN TRUE ELSE starts_with
  * because DuckDB's default is 16× the longest line (a 256 MiB block per open file, half
  * the runner's memory limit, twice over when the side lane reads a file at the same time).
  */
-const LINE_READER = (abs: string): string =>
-  `read_csv(${sqlStr(abs)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216, buffer_size=33554432)`;
+const LINE_READER = (abs: string, list = false): string =>
+  `read_csv(${list ? abs : sqlStr(abs)},${list ? ' filename=true,' : ''} columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216, buffer_size=33554432)`;
 
 /**
  * The keys of a JSON object line that the contract does not declare (NULL when the line
@@ -565,7 +607,7 @@ const LINE_READER = (abs: string): string =>
 const UNKNOWN_KEYS = (line: string, declared: string): string =>
   `CASE WHEN _ok THEN (CASE WHEN json_keys(${line}) = ${declared} THEN []::VARCHAR[] ELSE list_filter(json_keys(${line}), k -> NOT list_contains(${declared}, k)) END) END`;
 
-async function countRows(duck: Duck, abs: string, rel: string, format: 'jsonl' | 'csv', header: boolean, lake: Lake): Promise<number> {
+export async function countRows(duck: Duck, abs: string, rel: string, format: 'jsonl' | 'csv', header: boolean, lake: Lake): Promise<number> {
   if (statSync(abs).size === 0) return 0;
   let n = 0;
   await readTolerant(abs, rel, lake, async (path) => {
@@ -621,30 +663,64 @@ async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, co
   const bad = await readTolerant(abs, rel, lake, (path) =>
     duck.run(`CREATE OR REPLACE TEMP TABLE b_lines AS SELECT row_number() OVER () AS _line_no, line FROM ${LINE_READER(path)}`, `read ${rel}`),
   );
+  await duck.run(jsonlInsertSql(table, sqlStr(rel), cols), `parse ${rel}`);
+  await duck.run(`DROP TABLE b_lines`);
+  await markInvalidUtf8(duck, table, rel, bad, cols, notes);
+}
+
+/**
+ * Parses the lines of `b_lines` (`_line_no`, `line`, and `_sf` when `source` names it)
+ * into the parsed table: `source` is the SQL of each row's source file.
+ */
+function jsonlInsertSql(table: string, source: string, cols: readonly ColumnSpec[]): string {
   const paths = `[${cols.map((c) => sqlStr(`$."${c.name}"`)).join(', ')}]`;
   const declared = `[${cols.map((c) => sqlStr(c.name)).join(', ')}]`;
   const typed = cols.map((c, i) => `${c.cast.duckdb.split('{{value}}').join(`_raw[${i + 1}]`)} AS ${qi(c.name)}`).join(',\n ');
   const typeErr = cols.map((c, i) => `CASE WHEN _raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL THEN ${sqlStr(`type:${c.name}`)} END`).join(', ');
   const anyTypeErr = cols.map((c, i) => `(_raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL)`).join(' OR ');
   // a valid JSON text whose first non-blank character is { is an object
-  // numbering the lines needs the file's order (one thread, b_lines above); the parsing after it runs in parallel
-  await duck.run(
-    `INSERT INTO ${table}
-     WITH src AS (SELECT _line_no, line, ${BLANK_LINE} AS _blank FROM b_lines),
-     j AS (SELECT _line_no, line, _blank, NOT _blank AND json_valid(line) AND ${OBJECT_LINE} AS _ok FROM src),
+  // numbering the lines needs the file's order (one thread, b_lines); the parsing after it runs in parallel
+  return `INSERT INTO ${table}
+     WITH src AS (SELECT *, ${BLANK_LINE} AS _blank FROM b_lines),
+     j AS (SELECT *, NOT _blank AND json_valid(line) AND ${OBJECT_LINE} AS _ok FROM src),
      x AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw,
                      ${UNKNOWN_KEYS('line', declared)} AS _extra FROM j),
      t AS (SELECT *, ${typed} FROM x)
-     SELECT ${sqlStr(rel)}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
+     SELECT ${source}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
             ${cols.map((c) => qi(c.name)).join(', ')},
             CASE WHEN ${anyTypeErr} THEN list_filter([${typeErr}]::VARCHAR[], e -> e IS NOT NULL) ELSE []::VARCHAR[] END,
             CASE WHEN len(_extra) > 0 THEN CAST(to_json(map_from_entries(list_transform(_extra, k -> {'k': k, 'v': json_extract(line, '$."' || k || '"')}))) AS VARCHAR) END,
             CASE WHEN NOT _blank THEN sha256(line) END
-     FROM t`,
-    `parse ${rel}`,
-  );
-  await duck.run(`DROP TABLE b_lines`);
-  await markInvalidUtf8(duck, table, rel, bad, cols, notes);
+     FROM t`;
+}
+
+/**
+ * Loads several JSONL files (a backlog's, in order) with one read of their lines and one
+ * parse, the same rows as `loadJsonl` file by file: each file's lines are numbered from
+ * the first line the reader gave of it. Returns false, having loaded nothing, when the
+ * reader refuses one of them (bytes that are not UTF-8): the caller then loads them one
+ * by one (`loadJsonl` quarantines such lines).
+ */
+async function loadJsonlMany(duck: Duck, table: string, files: readonly { abs: string; rel: string }[], cols: readonly ColumnSpec[]): Promise<boolean> {
+  const list = `[${files.map((f) => sqlStr(f.abs)).join(', ')}]`;
+  try {
+    await duck.run(
+      `CREATE OR REPLACE TEMP TABLE b_many AS SELECT filename AS _f, row_number() OVER () AS _rn, line FROM ${LINE_READER(list, true)}`,
+      `read ${files.length} files`,
+    );
+  } catch {
+    await duck.run('DROP TABLE IF EXISTS b_many');
+    return false;
+  }
+  // each file's first row number, from a narrow aggregate: the lines stay in reading order
+  const first = new Map((await duck.rows(`SELECT _f, min(_rn) AS m FROM b_many GROUP BY 1`, 'file offsets')).map((r) => [String(r['_f']), Number(r['m'])]));
+  const rel = `MAP {${files.map((f) => `${sqlStr(f.abs)}: ${sqlStr(f.rel)}`).join(', ')}}`;
+  const offset = `MAP {${files.map((f) => `${sqlStr(f.abs)}: ${(first.get(f.abs) ?? 1) - 1}`).join(', ')}}`;
+  await duck.run(`CREATE OR REPLACE TEMP TABLE b_lines AS SELECT ${rel}[_f] AS _sf, _rn - ${offset}[_f] AS _line_no, line FROM b_many`, 'number lines');
+  await duck.run('DROP TABLE b_many');
+  await duck.run(jsonlInsertSql(table, '_sf', cols), `parse ${files.length} files`);
+  await duck.run('DROP TABLE b_lines');
+  return true;
 }
 
 async function loadCsv(

@@ -90,13 +90,17 @@ export function writeFileAtomic(final: string, text: string): void {
   commit(tmp, final);
 }
 
-/** Removes temporary files a killed run may have left behind (they are never read). */
+/** Removes temporary files (and a pass's temporary folders) a killed run may have left behind (they are never read). */
 export function sweepTemporaries(dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) n += sweepTemporaries(p);
+    if (e.isDirectory() && e.name.startsWith('.tmp-')) {
+      // a backfill pass's partitioned write (backlog.ts), never renamed into place
+      rmSync(p, { recursive: true, force: true });
+      n++;
+    } else if (e.isDirectory()) n += sweepTemporaries(p);
     else if (e.name.startsWith('.tmp-')) {
       rmSync(p, { force: true });
       n++;

@@ -6,7 +6,7 @@
  * relations it holds between jobs are `SilverState` (silver-state.ts) and the batch
  * reports are `reports.ts`.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { StreamPulseError, type ContractSet } from '@streampulse/contracts';
 import { publish, type PublishResult } from './publish.js';
@@ -25,6 +25,7 @@ import {
   type ParsedLanding,
 } from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
+import { type BacklogWrites, bronzeBacklog, dropBronzeBacklogSql, dropSilverBacklogSql, firstBatchTable, prefetchBacklog, silverBacklog } from './backlog.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
 import { SilverState } from './silver-state.js';
@@ -42,6 +43,12 @@ import { dropRankedSql, partitionHashesSql, partitionRowsSql, runSilver, writeSi
  */
 export const RUNNER_MEMORY_LIMIT = '448MB';
 
+/**
+ * The landing bytes a backfill's one pass takes at most (whole days, at least one): the
+ * pass holds every parsed row of its days, so a long backlog at scale runs as a few passes.
+ */
+export const BACKLOG_CHUNK_BYTES = 64 * 1024 * 1024;
+
 export interface RunnerOptions {
   readonly lakeRoot: string;
   /** Salt for pseudonymisation (from the secret `streampulse-pii-salt`). */
@@ -50,6 +57,8 @@ export interface RunnerOptions {
   readonly threads?: number;
   /** DuckDB's memory_limit (default RUNNER_MEMORY_LIMIT). */
   readonly memoryLimit?: string;
+  /** A backfill pass's landing bytes at most (default BACKLOG_CHUNK_BYTES). */
+  readonly backlogChunkBytes?: number;
   /** For tests: throw after this many jobs of a batch (simulates a crash mid-run). */
   readonly crashAfterJobs?: number;
   /**
@@ -95,6 +104,9 @@ interface OpenBatch {
   files?: ReadonlyMap<string, readonly string[]>;
 }
 
+/** The day after a YYYY-MM-DD day. */
+const nextDay = (d: string): string => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 /** The table a dataset's landing files of a batch are parsed ahead into. */
 const prefetchTable = (dataset: string, batch: string): string => qi(`pf__${dataset}__${batch}`);
 
@@ -112,6 +124,11 @@ export class LocalRunner {
   private readonly prefetched = new Map<string, LaneTask<ParsedLanding>>();
   /** DuckDB's thread count now (`SET threads`): see `useThreads`. */
   private threadsNow: number;
+  /**
+   * Per referenced dataset, the day from which its first-batch tables (backlog.ts) lack
+   * partitions: held from one pass of a backfill to the next, dropped after it.
+   */
+  private readonly backlogFirst = new Map<string, string>();
   /** Per dataset, the newest event promoted through the last stream micro-batch (runMicroBatch). */
   private streamNewest: Map<string, string | null> | undefined;
 
@@ -285,6 +302,8 @@ export class LocalRunner {
       readonly resume?: boolean;
       readonly tables?: 'every-day' | 'last-day';
       readonly onBatch?: (r: BatchReport, index: number, total: number) => void;
+      /** `false`: every day runs its own jobs, as a daily run (the backlog pass is the default). */
+      readonly onePass?: boolean;
     } = {},
   ): Promise<{ reports: BatchReport[]; skipped: string[] }> {
     for (const [i, d] of dates.entries()) {
@@ -321,7 +340,39 @@ export class LocalRunner {
     const rerun = rerunUnfinished || (newest !== undefined && rest[0] !== undefined && rest[0] <= newest);
     const bronzeSilver = this.plan.jobs.filter((j) => j.layer === 'bronze' || j.layer === 'silver').map((j) => j.id);
     const freshness = opts.freshness ?? this.opts.freshness ?? 'enforce';
+    // a backlog of new days: each bronze and silver job once over a chunk of days (backlog.ts),
+    // then each day's report (and its gold) in order; day by day where a pass gives up
+    let i0 = 0;
+    await this.dropBacklogFirst();
+    if (!rerun && opts.onePass !== false && rest.length > 1 && !streamBatches(this.lake).some((b) => b >= rest[0]!))
+      while (i0 < rest.length) {
+        const chunk = this.backlogChunk(rest.slice(i0));
+        const states = await this.runBacklog(chunk, specs, freshness);
+        if (states === undefined) break;
+        for (const state of states) {
+          const d = state.batch;
+          this.open = state;
+          let r: BatchReport;
+          if (d === rest.at(-1)) {
+            await this.silverState.refresh(specs, d);
+            await this.runJobs(d, undefined, { freshness });
+            r = await this.finishBatch(d);
+          } else if (opts.tables === 'last-day') r = await this.finishBatch(d, { gold: false });
+          else {
+            await this.silverState.refresh(specs, d);
+            await this.countTables(d, specs);
+            r = await this.finishBatch(d);
+          }
+          reports.push(r);
+          opts.onBatch?.(r, first + i0, dates.length);
+          i0++;
+        }
+        // the held silver state is as of no day in particular now: rebuilt where next needed
+        this.silverState.asOf = undefined;
+      }
+    await this.dropBacklogFirst();
     for (const [i, d] of rest.entries()) {
+      if (i < i0) continue;
       const next = rest[i + 1];
       if (next !== undefined) this.prefetch(next);
       let r: BatchReport;
@@ -341,6 +392,156 @@ export class LocalRunner {
       opts.onBatch?.(r, first + i, dates.length);
     }
     return { reports, skipped };
+  }
+
+  /**
+   * The leading days of a backlog one pass takes: as many as fit in BACKLOG_CHUNK_BYTES of
+   * landing files (at least one), so that the pass's tables stay within the runner's memory.
+   */
+  private backlogChunk(days: readonly string[]): string[] {
+    const reads = this.plan.jobs.flatMap((j) => j.steps.filter((s) => s.op === 'read_landing'));
+    let bytes = 0;
+    const out: string[] = [];
+    for (const d of days) {
+      let day = 0;
+      for (const r of reads) if (r.op === 'read_landing') for (const f of landingFiles(this.lake, r.path, d)) day += statSync(f).size;
+      if (out.length > 0 && bytes + day > (this.opts.backlogChunkBytes ?? BACKLOG_CHUNK_BYTES)) break;
+      bytes += day;
+      out.push(d);
+    }
+    return out;
+  }
+
+  /**
+   * Runs the bronze and silver jobs of a chunk of new days as one pass (backlog.ts) and
+   * returns each day's open batch (results in, not yet reported). When a day would stop
+   * (a check with action `fail`, a freshness rule) the pass takes back what it wrote and
+   * returns undefined: the days then run one by one, as the daily runs, to that stop.
+   */
+  private async runBacklog(days: readonly string[], specs: Map<string, JobSpec>, freshness: FreshnessMode): Promise<OpenBatch[] | undefined> {
+    await this.discardPrefetched(`${days.at(-1)!}~`);
+    for (const name of this.open?.heldBronze ?? []) await this.dropBronzeTable(name);
+    this.open = undefined;
+    await this.flushWrites();
+    await this.useThreads(1);
+    const ingestedAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
+    const states = days.map(
+      (batch): OpenBatch => ({ batch, ingestedAt, bronze: new Map(), silver: new Map(), tables: new Map(), heldBronze: new Set(), ran: 0, freshness }),
+    );
+    const lane = this.lane;
+    const writes: BacklogWrites = {
+      files: [],
+      ledgers: new Map(),
+      write: (fn) => {
+        if (lane === undefined) this.pending.push(fn(this.duck));
+        else this.pending.push(lane.enqueue('write', fn).promise);
+      },
+    };
+    const later = async (sql: string): Promise<void> => {
+      if (lane === undefined) await this.duck.run(sql);
+      else this.pending.push(lane.enqueue('write', (d) => d.run(sql)).promise);
+    };
+    const newestBefore = newestPromotedBefore(this.plan, this.lake, days[0]!);
+    let stopped = false;
+    // every dataset's files parsed ahead on the side lane, in plan order, while the main connection runs the jobs before
+    const ahead = new Map<string, LaneTask<ParsedLanding>>();
+    if (lane !== undefined)
+      for (const job of this.plan.jobs)
+        if (job.layer === 'bronze')
+          ahead.set(
+            job.name,
+            lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, days, prefetchTable(job.name, 'backlog'))),
+          );
+    const takeAhead = async (name: string): Promise<ParsedLanding | undefined> => {
+      const task = ahead.get(name);
+      ahead.delete(name);
+      if (task === undefined || task.cancel()) return undefined;
+      try {
+        return await task.promise;
+      } catch {
+        await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(name, 'backlog')}`);
+        return undefined;
+      }
+    };
+    try {
+      for (const [i, job] of this.plan.jobs.entries()) {
+        if (job.layer !== 'bronze' && job.layer !== 'silver') continue;
+        this.opts.signal?.throwIfAborted();
+        this.opts.onProgress?.({ kind: 'job-start', batch: days[0]!, job: job.id, index: i, total: this.plan.jobs.length });
+        let detail: string;
+        if (job.layer === 'bronze') {
+          const out = await bronzeBacklog(job, {
+            duck: this.duck,
+            lake: this.lake,
+            batches: days,
+            ingestedAt,
+            firstBatch: (ds, col) => (specs.has(`silver.${ds}`) ? firstBatchTable(ds, col) : undefined),
+            newestBefore: newestBefore.get(job.name) ?? null,
+            freshness,
+            persist: lane !== undefined,
+            writes,
+            takeParsed: () => takeAhead(job.name),
+          });
+          if ('stop' in out) {
+            stopped = true;
+            break;
+          }
+          for (const s of states) s.bronze.set(job.id, out.results.get(s.batch)!);
+          detail = `${days.length} batches`;
+        } else {
+          const referenced = this.silverState.referenced.get(job.name);
+          const held = referenced !== undefined && this.backlogFirst.get(job.name) === days[0];
+          const seenIndex = await this.silverState.seenIndexBefore(job, days[0]!);
+          const out = await silverBacklog(job, {
+            duck: this.duck,
+            lake: this.lake,
+            batches: days,
+            salt: this.opts.salt,
+            persist: lane !== undefined,
+            referenced,
+            firstBatchesHeld: held,
+            seenIndex,
+            writes,
+          });
+          for (const d of days) this.silverState.seenAppended(job.name, d);
+          if (referenced !== undefined) this.backlogFirst.set(job.name, nextDay(days.at(-1)!));
+          for (const s of states) s.silver.set(job.id, out.get(s.batch)!);
+          await later(`${dropSilverBacklogSql(job.name)}; ${dropBronzeBacklogSql(job.name)}`);
+          detail = `${days.length} batches`;
+        }
+        for (const s of states) s.ran++;
+        this.opts.onProgress?.({ kind: 'job-done', batch: days[0]!, job: job.id, index: i, total: this.plan.jobs.length, detail });
+      }
+      await this.flushWrites();
+    } finally {
+      for (const name of [...ahead.keys()]) {
+        const left = await takeAhead(name).catch(() => undefined);
+        if (left !== undefined) await this.duck.run(`DROP TABLE IF EXISTS ${left.table}`).catch(() => undefined);
+      }
+      await this.flushWrites().catch(() => undefined);
+      if (stopped) await this.dropBacklogFirst();
+      for (const job of this.plan.jobs)
+        if (job.layer === 'bronze') await this.duck.run(`${dropSilverBacklogSql(job.name)}; ${dropBronzeBacklogSql(job.name)}`).catch(() => undefined);
+    }
+    if (stopped) {
+      // take back every file of the pass: the days run one by one from the chunk's first
+      for (const f of writes.files) rmSync(f, { force: true });
+      for (const [f, text] of writes.ledgers) {
+        if (text === undefined) rmSync(f, { force: true });
+        else writeFileAtomic(f, text);
+      }
+      return undefined;
+    }
+    this.silverState.asOf = undefined;
+    return states;
+  }
+
+  /** Drops the first-batch tables backfill passes keep from one pass to the next (runBacklog). */
+  private async dropBacklogFirst(): Promise<void> {
+    for (const [name] of this.backlogFirst)
+      for (const c of this.silverState.referenced.get(name) ?? [])
+        await this.duck.run(`DROP TABLE IF EXISTS ${firstBatchTable(name, c)}`).catch(() => undefined);
+    this.backlogFirst.clear();
   }
 
   /** A reported batch's report when every dataset's landing files are still those it read (names and sha256), else undefined. */

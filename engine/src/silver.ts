@@ -21,11 +21,11 @@ export interface SilverResult {
 
 type Merge = Extract<Step, { op: 'merge' }>;
 
-function find<K extends Step['op']>(spec: JobSpec, op: K): Extract<Step, { op: K }> | undefined {
+export function find<K extends Step['op']>(spec: JobSpec, op: K): Extract<Step, { op: K }> | undefined {
   return spec.steps.find((x) => x.op === op) as Extract<Step, { op: K }> | undefined;
 }
 
-function orderSql(m: { order_by: Merge['order_by'] }, prefix = ''): string {
+export function orderSql(m: { order_by: Merge['order_by'] }, prefix = ''): string {
   return m.order_by.map((o) => `${prefix}${qi(o.column)} ${o.direction.toUpperCase()} NULLS LAST`).join(', ');
 }
 
@@ -72,23 +72,7 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
   const table = ctx.persist === true ? 'TABLE' : 'TEMP TABLE';
   const merge = find(spec, 'merge');
   if (!merge) throw new StreamPulseError('LOCAL_SPEC_INVALID', `job ${spec.id} has no merge step`, { remedy: 'regenerate the job specs' });
-  const statuses = find(spec, 'read_bronze')?.statuses ?? ['passed', 'warned'];
-  // read, conform, pseudonymise and drop PII in the spec's order: nested projections, one
-  // statement (DuckDB evaluates them in one pass instead of copying the batch per step)
-  let rel = `SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM ${ctx.bronze}
-     WHERE _quality_status IN (${statuses.map(sqlStr).join(', ')})`;
-  for (const s of spec.steps) {
-    if (s.op === 'conform') {
-      const repl = s.columns.map((c) => `${c.sql.duckdb} AS ${qi(c.name)}`).join(', ');
-      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
-    } else if (s.op === 'pseudonymise') {
-      const salt = sqlStr(ctx.salt);
-      const repl = s.columns.map((c) => `CASE WHEN ${qi(c)} IS NULL THEN NULL ELSE sha256(${salt} || CAST(${qi(c)} AS VARCHAR)) END AS ${qi(c)}`).join(', ');
-      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
-    } else if (s.op === 'drop_columns') {
-      rel = `SELECT * EXCLUDE (${s.columns.map(qi).join(', ')}) FROM (${rel})`;
-    }
-  }
+  const rel = conformSql(spec, ctx.bronze, ctx.salt);
   const key = merge.key.map(qi).join(', ');
 
   // 1. exact duplicates inside the batch (same record hash): keep the first
@@ -160,7 +144,33 @@ export async function runSilver(spec: JobSpec, ctx: SilverContext): Promise<Silv
   return { rowsIn, promoted, duplicatesInBatch: exact, duplicatesOfEarlierBatches: seen, superseded };
 }
 
-function keepSql(merge: Merge): string {
+/**
+ * A silver job's rows before de-duplication: the promoted bronze rows (`bronze`, a
+ * relation) read, conformed, pseudonymised and stripped of PII in the spec's order, as
+ * nested projections in one statement (DuckDB evaluates them in one pass instead of
+ * copying the rows per step).
+ */
+export function conformSql(spec: JobSpec, bronze: string, salt: string): string {
+  const statuses = find(spec, 'read_bronze')?.statuses ?? ['passed', 'warned'];
+  let rel = `SELECT * EXCLUDE (_raw_line, _quality_status, _quarantine_reason, _ingested_at) FROM ${bronze}
+     WHERE _quality_status IN (${statuses.map(sqlStr).join(', ')})`;
+  for (const s of spec.steps) {
+    if (s.op === 'conform') {
+      const repl = s.columns.map((c) => `${c.sql.duckdb} AS ${qi(c.name)}`).join(', ');
+      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
+    } else if (s.op === 'pseudonymise') {
+      const repl = s.columns
+        .map((c) => `CASE WHEN ${qi(c)} IS NULL THEN NULL ELSE sha256(${sqlStr(salt)} || CAST(${qi(c)} AS VARCHAR)) END AS ${qi(c)}`)
+        .join(', ');
+      rel = `SELECT * REPLACE (${repl}) FROM (${rel})`;
+    } else if (s.op === 'drop_columns') {
+      rel = `SELECT * EXCLUDE (${s.columns.map(qi).join(', ')}) FROM (${rel})`;
+    }
+  }
+  return rel;
+}
+
+export function keepSql(merge: Merge): string {
   return `_exact_rank = 1 AND NOT _seen_before${merge.mode === 'scd1' ? ' AND _key_rank = 1' : ''}`;
 }
 

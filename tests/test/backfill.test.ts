@@ -14,12 +14,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadContractsOrThrow } from '@streampulse/contracts';
-import type { BatchReport } from '@streampulse/engine';
+import { type BatchReport, LocalRunner } from '@streampulse/engine';
+import { compileJobs } from '@streampulse/jobs';
 import { generateSources, type Manifest } from '@streampulse/sources';
 import { LOCAL_DEMO_SALT, prepareLake, runBatches, runDailyBatches } from '@streampulse/rehearsal';
 
@@ -103,9 +104,13 @@ async function sameOutputs(a: string, b: string): Promise<{ bytes: number; rows:
   return n;
 }
 
-/** Runs the built CLI; with `killWhen`, SIGKILLs it once the condition holds (checked every 20 ms). */
-function cli(args: readonly string[], killWhen?: () => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
+/** Runs the built CLI (with `extraEnv`); with `killWhen`, SIGKILLs it once the condition holds (checked every 20 ms). */
+function cli(
+  args: readonly string[],
+  killWhen?: () => boolean,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...extraEnv };
   delete env['STREAMPULSE_PII_SALT'];
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -261,4 +266,140 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
     expect((await cli(backfillArgs(killed))).code).toBe(0);
     await sameOutputs(daily, killed);
   }, 180_000);
+
+  it('is crash-safe inside the one pass: SIGKILLed while a partitioned write renames its files into place (before any report), the same command again ends at the daily runs’ files', async () => {
+    const killed = lakeWith(landing, 'killed-in-pass');
+    const payments = join(killed, 'silver', 'payments');
+    const leftovers = (): string[] => (existsSync(payments) ? readdirSync(payments).filter((f) => f.startsWith('.tmp-')) : []);
+    // the test hook holds the process at the rename of the second day's silver partition of payments
+    const r = await cli(backfillArgs(killed), () => leftovers().length > 0, { STREAMPULSE_TEST_HOLD_COMMIT: `silver/payments/batch=${manifest.dates[1]}/` });
+    expect(r.signal).toBe('SIGKILL');
+    expect(reported(killed)).toEqual([]);
+    expect(existsSync(join(payments, `batch=${manifest.dates[0]}`, 'data.parquet'))).toBe(true);
+    expect(existsSync(join(payments, `batch=${manifest.dates[1]}`, 'data.parquet'))).toBe(false);
+    expect(leftovers().length).toBe(1);
+    expect((await cli(backfillArgs(killed))).code).toBe(0);
+    expect(leftovers()).toEqual([]);
+    await sameOutputs(daily, killed);
+  }, 180_000);
 });
+
+/**
+ * The backlog pass (engine backlog.ts: each bronze and silver job once over a chunk of
+ * days) against the same runner running the days one by one (`onePass: false`), on
+ * landings built to reach the pass's hard cases: chunks of one and two days, a record
+ * re-sent after its batch superseded it (the silver verdicts' fixed point needs more than
+ * one round), and a day that stops (the pass takes back what it wrote and the days run
+ * one by one to the same stop).
+ */
+describe('the backlog pass equals the days one by one', () => {
+  const PLAN = compileJobs(SET);
+  let landing: string;
+  let dates: readonly string[];
+
+  /** Runs a backfill on the runner alone (no publish); returns its reports or its error's code and message. */
+  async function backfill(lake: string, o: { onePass?: boolean; chunk?: number; freshness?: 'report' | 'enforce' } = {}): Promise<string> {
+    const runner = await LocalRunner.open(PLAN, {
+      lakeRoot: lake,
+      salt: LOCAL_DEMO_SALT,
+      threads: 2,
+      freshness: o.freshness ?? 'report',
+      ...(o.chunk !== undefined ? { backlogChunkBytes: o.chunk } : {}),
+    });
+    try {
+      const r = await runBackfill(runner, o.onePass);
+      return r.reports.map((x) => x.batch).join(' ');
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      return `${err.code ?? 'error'}: ${err.message}`;
+    } finally {
+      await runner.close();
+    }
+  }
+  const runBackfill = (runner: LocalRunner, onePass: boolean | undefined) =>
+    runner.runBackfill(dates, { tables: 'every-day', ...(onePass === false ? { onePass: false } : {}) });
+
+  beforeAll(async () => {
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+    landing = join(mkdtempSync(join(tmpdir(), 'sp-bl-landing-')), 'landing');
+    mkdirSync(landing);
+    dates = generateSources(SET, { outDir: landing, users: 120, days: 4, startDate: FROM, seed: '7', defects: { relanded_files: 1 } }).dates;
+    // a payment (SCD1, the latest updated_at wins) in two versions on day 1: v1 is superseded there.
+    // Day 2 re-sends both: v2 was merged by day 1 (a duplicate), v1 was not, so day 2 keeps v1;
+    // day 3 re-sends v1, now merged by day 2 (a duplicate). Built from a real payment of day 1.
+    const file = (d: string): string => {
+      const dir = join(landing, 'payment-gateway', 'payments', d);
+      return join(
+        dir,
+        readdirSync(dir)
+          .filter((x) => x.endsWith('.csv'))
+          .sort()[0]!,
+      );
+    };
+    const base = readFileSync(file(dates[0]!), 'utf8').split('\n')[1]!.split(',');
+    const version = (hour: string): string => [PAYMENT, ...base.slice(1, 13), `${dates[0]}T${hour}:00:00Z`].join(',');
+    const add = (d: string, lines: string[]): void => {
+      const f = file(d);
+      const text = readFileSync(f, 'utf8');
+      writeFileSync(f, `${text.endsWith('\n') ? text : `${text}\n`}${lines.join('\n')}\n`);
+    };
+    add(dates[0]!, [version('08'), version('09')]);
+    add(dates[1]!, [version('08'), version('09')]);
+    add(dates[2]!, [version('08')]);
+  }, 120_000);
+  afterAll(() => duck.closeSync());
+
+  it('gives the same files in one pass, in passes of one day and of about two days, as day by day — a superseded record re-sent included', async () => {
+    const byDay = lakeWith(landing, 'by-day');
+    expect(await backfill(byDay, { onePass: false })).toBe(dates.join(' '));
+    // the hand-made record: kept on day 2 (the older version, never merged before), a duplicate on day 3
+    const payments = (d: string): DatasetBatchReportLike =>
+      (JSON.parse(readFileSync(join(byDay, 'reports', 'batches', `${d}.json`), 'utf8')) as { datasets: DatasetBatchReportLike[] }).datasets.find(
+        (x) => x.dataset === 'payments',
+      )!;
+    expect(payments(dates[0]!).duplicates.superseded_versions).toBeGreaterThanOrEqual(1);
+    const kept = (
+      await duck.runAndReadAll(
+        `SELECT _batch_id, CAST(updated_at AS VARCHAR) FROM read_parquet('${join(byDay, 'silver', 'payments')}/batch=*/data.parquet') WHERE payment_id = '${PAYMENT}' ORDER BY 1`,
+      )
+    ).getRowsJson();
+    expect(kept.map((r) => [String(r[0]), String(r[1]).slice(11, 13)])).toEqual([
+      [dates[0], '09'],
+      [dates[1], '08'],
+    ]);
+    for (const [name, chunk] of [
+      ['one', undefined],
+      ['chunk-1', 1],
+      ['chunk-2', 2 * Math.ceil(dirBytes(landing) / dates.length)],
+    ] as const) {
+      const lake = lakeWith(landing, name);
+      expect([name, await backfill(lake, chunk === undefined ? {} : { chunk })]).toEqual([name, dates.join(' ')]);
+      await sameOutputs(byDay, lake);
+    }
+  }, 240_000);
+
+  it('stops where the days one by one stop (a freshness rule enforced), having taken back what the pass wrote', async () => {
+    // no account changes after the first day: the users' freshness rule (action fail) stops a later day
+    const gap = lakeWith(landing, 'gap-src');
+    for (const d of dates.slice(1)) rmSync(join(gap, 'landing', 'account-service', 'users', d), { recursive: true, force: true });
+    const byDay = lakeWith(join(gap, 'landing'), 'gap-by-day');
+    const one = lakeWith(join(gap, 'landing'), 'gap-one');
+    const a = await backfill(byDay, { onePass: false, freshness: 'enforce' });
+    expect(a).toMatch(/^QUALITY_FAILED: users batch \d{4}-\d{2}-\d{2}: freshness rule/);
+    expect(await backfill(one, { freshness: 'enforce' })).toBe(a);
+    expect(reported(one).length).toBeGreaterThan(0);
+    await sameOutputs(byDay, one);
+  }, 240_000);
+});
+
+const PAYMENT = 'p-backlog-1';
+interface DatasetBatchReportLike {
+  readonly dataset: string;
+  readonly duplicates: { readonly superseded_versions: number };
+}
+/** Bytes of every file under a folder. */
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return n;
+}
