@@ -318,8 +318,10 @@ export function dropSilverBacklogSql(ds: string): string {
  * fixed point of evaluating every batch against the records the earlier batches kept in
  * the round before. Each round makes at least one more batch exact (the first batch needs
  * only the partitions before the backlog), and a fixed point is the one-by-one result
- * (it satisfies each batch's rule given the earlier batches, which determines it): two
- * rounds when no batch re-sends a record another batch superseded.
+ * (it satisfies each batch's rule given the earlier batches, which determines it). Only
+ * records with first copies in two or more batches are tracked (no other can be a
+ * duplicate of a batch of the backlog): one round when there is none, two when no batch
+ * re-sends a record another batch superseded.
  */
 export async function silverBacklog(spec: JobSpec, ctx: SilverBacklogContext): Promise<Map<string, SilverResult>> {
   const { duck, lake, batches } = ctx;
@@ -361,8 +363,14 @@ export async function silverBacklog(spec: JobSpec, ctx: SilverBacklogContext): P
   );
   const key = merge.key.map(qi).join(', ');
   const keep = keepSql(merge);
-  // round 0: every batch's first copy of a record not merged before the backlog is kept
-  await duck.run(`CREATE OR REPLACE TEMP TABLE bl_kept AS SELECT _record_hash, min(_b) AS kb FROM bl_r WHERE _exact_rank = 1 AND NOT _prior GROUP BY 1`);
+  // Only a record whose first copies are in two or more batches of the backlog can be a
+  // duplicate of an earlier batch of it (any other's verdict is its partitions' alone):
+  // the rounds track where those records are kept. Round 0: in their first batch.
+  await duck.run(
+    `CREATE OR REPLACE TEMP TABLE bl_kept AS SELECT _record_hash, min(_b) AS kb FROM bl_r WHERE _exact_rank = 1 AND NOT _prior GROUP BY 1 HAVING count(*) > 1`,
+  );
+  await duck.run(`CREATE OR REPLACE TEMP TABLE bl_multi AS SELECT _record_hash FROM bl_kept`);
+  const multi = Number(await duck.scalar(`SELECT count(*) FROM bl_multi`, `re-sent records of ${spec.name}`));
   for (let round = 1; ; round++) {
     await duck.run(
       `CREATE OR REPLACE ${temp}TABLE ${ranked} AS
@@ -372,10 +380,15 @@ export async function silverBacklog(spec: JobSpec, ctx: SilverBacklogContext): P
        FROM s`,
       `dedupe ${spec.name} round ${round}`,
     );
-    await duck.run(`CREATE OR REPLACE TEMP TABLE bl_kept_next AS SELECT _record_hash, min(_b) AS kb FROM ${ranked} WHERE ${keep} GROUP BY 1`);
+    // none re-sent across the backlog's batches: the first round is the result
+    if (multi === 0) break;
+    await duck.run(
+      `CREATE OR REPLACE TEMP TABLE bl_kept_next AS SELECT _record_hash, min(_b) AS kb FROM ${ranked} WHERE ${keep} AND _record_hash IN (SELECT _record_hash FROM bl_multi) GROUP BY 1`,
+    );
     const changed = Number(
       await duck.scalar(
         `SELECT (SELECT count(*) FROM (SELECT * FROM bl_kept EXCEPT SELECT * FROM bl_kept_next)) + (SELECT count(*) FROM (SELECT * FROM bl_kept_next EXCEPT SELECT * FROM bl_kept))`,
+        `rounds of ${spec.name}`,
       ),
     );
     await duck.run(`DROP TABLE bl_kept; ALTER TABLE bl_kept_next RENAME TO bl_kept`);
@@ -385,7 +398,7 @@ export async function silverBacklog(spec: JobSpec, ctx: SilverBacklogContext): P
         remedy: 'this is a runner bug; run the days one by one (streampulse run --date) and report it',
       });
   }
-  await duck.run(`DROP TABLE bl_r; DROP TABLE bl_kept`);
+  await duck.run(`DROP TABLE bl_r; DROP TABLE bl_kept; DROP TABLE bl_multi`);
   const results = new Map<string, SilverResult>();
   for (const b of batches) results.set(b, { rowsIn: 0, promoted: 0, duplicatesInBatch: 0, duplicatesOfEarlierBatches: 0, superseded: 0 });
   for (const s of await duck.rows(

@@ -47,7 +47,7 @@ export const RUNNER_MEMORY_LIMIT = '448MB';
  * The landing bytes a backfill's one pass takes at most (whole days, at least one): the
  * pass holds every parsed row of its days, so a long backlog at scale runs as a few passes.
  */
-export const BACKLOG_CHUNK_BYTES = 64 * 1024 * 1024;
+export const BACKLOG_CHUNK_BYTES = 48 * 1024 * 1024;
 
 export interface RunnerOptions {
   readonly lakeRoot: string;
@@ -129,6 +129,8 @@ export class LocalRunner {
    * partitions: held from one pass of a backfill to the next, dropped after it.
    */
   private readonly backlogFirst = new Map<string, string>();
+  /** The next pass's landing files being parsed ahead, by `<dataset>@<days>`. */
+  private readonly backlogAhead = new Map<string, LaneTask<ParsedLanding>>();
   /** Per dataset, the newest event promoted through the last stream micro-batch (runMicroBatch). */
   private streamNewest: Map<string, string | null> | undefined;
 
@@ -347,7 +349,8 @@ export class LocalRunner {
     if (!rerun && opts.onePass !== false && rest.length > 1 && !streamBatches(this.lake).some((b) => b >= rest[0]!))
       while (i0 < rest.length) {
         const chunk = this.backlogChunk(rest.slice(i0));
-        const states = await this.runBacklog(chunk, specs, freshness);
+        const after = rest.slice(i0 + chunk.length);
+        const states = await this.runBacklog(chunk, specs, freshness, after.length > 0 ? this.backlogChunk(after) : undefined);
         if (states === undefined) break;
         for (const state of states) {
           const d = state.batch;
@@ -370,6 +373,7 @@ export class LocalRunner {
         // the held silver state is as of no day in particular now: rebuilt where next needed
         this.silverState.asOf = undefined;
       }
+    await this.discardBacklogAhead();
     await this.dropBacklogFirst();
     for (const [i, d] of rest.entries()) {
       if (i < i0) continue;
@@ -418,7 +422,13 @@ export class LocalRunner {
    * (a check with action `fail`, a freshness rule) the pass takes back what it wrote and
    * returns undefined: the days then run one by one, as the daily runs, to that stop.
    */
-  private async runBacklog(days: readonly string[], specs: Map<string, JobSpec>, freshness: FreshnessMode): Promise<OpenBatch[] | undefined> {
+  private async runBacklog(
+    days: readonly string[],
+    specs: Map<string, JobSpec>,
+    freshness: FreshnessMode,
+    /** The next pass's days: their files are parsed ahead on the side lane after this pass's. */
+    next?: readonly string[],
+  ): Promise<OpenBatch[] | undefined> {
     await this.discardPrefetched(`${days.at(-1)!}~`);
     for (const name of this.open?.heldBronze ?? []) await this.dropBronzeTable(name);
     this.open = undefined;
@@ -443,15 +453,28 @@ export class LocalRunner {
     };
     const newestBefore = newestPromotedBefore(this.plan, this.lake, days[0]!);
     let stopped = false;
+    let completed = false;
     // every dataset's files parsed ahead on the side lane, in plan order, while the main connection runs the jobs before
+    // (started during the pass before when these are its next days), then the next pass's
     const ahead = new Map<string, LaneTask<ParsedLanding>>();
-    if (lane !== undefined)
-      for (const job of this.plan.jobs)
-        if (job.layer === 'bronze')
-          ahead.set(
-            job.name,
-            lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, days, prefetchTable(job.name, 'backlog'))),
-          );
+    const aheadKey = (name: string, ds: readonly string[]): string => `${name}@${ds.join(',')}`;
+    const aheadTable = (name: string, ds: readonly string[]): string => prefetchTable(name, `backlog-${ds[0]!}`);
+    if (lane !== undefined) {
+      for (const job of this.plan.jobs) {
+        if (job.layer !== 'bronze') continue;
+        const early = this.backlogAhead.get(aheadKey(job.name, days));
+        this.backlogAhead.delete(aheadKey(job.name, days));
+        ahead.set(job.name, early ?? lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, days, aheadTable(job.name, days))));
+      }
+      await this.discardBacklogAhead();
+      if (next !== undefined)
+        for (const job of this.plan.jobs)
+          if (job.layer === 'bronze')
+            this.backlogAhead.set(
+              aheadKey(job.name, next),
+              lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, next, aheadTable(job.name, next))),
+            );
+    }
     const takeAhead = async (name: string): Promise<ParsedLanding | undefined> => {
       const task = ahead.get(name);
       ahead.delete(name);
@@ -459,7 +482,7 @@ export class LocalRunner {
       try {
         return await task.promise;
       } catch {
-        await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(name, 'backlog')}`);
+        await this.duck.run(`DROP TABLE IF EXISTS ${aheadTable(name, days)}`);
         return undefined;
       }
     };
@@ -513,6 +536,7 @@ export class LocalRunner {
         this.opts.onProgress?.({ kind: 'job-done', batch: days[0]!, job: job.id, index: i, total: this.plan.jobs.length, detail });
       }
       await this.flushWrites();
+      completed = !stopped;
     } finally {
       for (const name of [...ahead.keys()]) {
         const left = await takeAhead(name).catch(() => undefined);
@@ -520,8 +544,10 @@ export class LocalRunner {
       }
       await this.flushWrites().catch(() => undefined);
       if (stopped) await this.dropBacklogFirst();
-      for (const job of this.plan.jobs)
-        if (job.layer === 'bronze') await this.duck.run(`${dropSilverBacklogSql(job.name)}; ${dropBronzeBacklogSql(job.name)}`).catch(() => undefined);
+      // after a stop or a failure: every dataset's tables (each job drops its own when it completes)
+      if (!completed)
+        for (const job of this.plan.jobs)
+          if (job.layer === 'bronze') await this.duck.run(`${dropSilverBacklogSql(job.name)}; ${dropBronzeBacklogSql(job.name)}`).catch(() => undefined);
     }
     if (stopped) {
       // take back every file of the pass: the days run one by one from the chunk's first
@@ -534,6 +560,16 @@ export class LocalRunner {
     }
     this.silverState.asOf = undefined;
     return states;
+  }
+
+  /** Takes back (or awaits and drops) the next passes' files parsed ahead that no pass took. */
+  private async discardBacklogAhead(): Promise<void> {
+    for (const [key, task] of [...this.backlogAhead.entries()]) {
+      this.backlogAhead.delete(key);
+      if (task.cancel()) continue;
+      const left = await task.promise.catch(() => undefined);
+      if (left !== undefined) await this.duck.run(`DROP TABLE IF EXISTS ${left.table}`).catch(() => undefined);
+    }
   }
 
   /** Drops the first-batch tables backfill passes keep from one pass to the next (runBacklog). */
