@@ -599,13 +599,14 @@ const LINE_READER = (abs: string, list = false): string =>
   `read_csv(${list ? abs : sqlStr(abs)},${list ? ' filename=true,' : ''} columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1F', quote='', escape='', auto_detect=false, max_line_size=16777216, buffer_size=33554432)`;
 
 /**
- * The keys of a JSON object line that the contract does not declare (NULL when the line
- * is not one, `_ok`). Lines whose keys are exactly the declared ones, in their order (a
- * producer serialising its records), skip the per-key filter: a list comparison, less
- * than half the cost of filtering every key with a lambda, for the same result.
+ * The keys of a JSON object line that the contract does not declare, from the line's one
+ * parse (`_m`, the object as a map; NULL when the line is not one, `_ok`). Lines whose
+ * keys are exactly the declared ones, in their order (a producer serialising its
+ * records), skip the per-key filter: a list comparison, less than half the cost of
+ * filtering every key with a lambda, for the same result.
  */
-const UNKNOWN_KEYS = (line: string, declared: string): string =>
-  `CASE WHEN _ok THEN (CASE WHEN json_keys(${line}) = ${declared} THEN []::VARCHAR[] ELSE list_filter(json_keys(${line}), k -> NOT list_contains(${declared}, k)) END) END`;
+const UNKNOWN_KEYS = (declared: string): string =>
+  `CASE WHEN _ok THEN (CASE WHEN map_keys(_m) = ${declared} THEN []::VARCHAR[] ELSE list_filter(map_keys(_m), k -> NOT list_contains(${declared}, k)) END) END`;
 
 export async function countRows(duck: Duck, abs: string, rel: string, format: 'jsonl' | 'csv', header: boolean, lake: Lake): Promise<number> {
   if (statSync(abs).size === 0) return 0;
@@ -673,18 +674,21 @@ async function loadJsonl(duck: Duck, table: string, abs: string, rel: string, co
  * into the parsed table: `source` is the SQL of each row's source file.
  */
 function jsonlInsertSql(table: string, source: string, cols: readonly ColumnSpec[]): string {
-  const paths = `[${cols.map((c) => sqlStr(`$."${c.name}"`)).join(', ')}]`;
   const declared = `[${cols.map((c) => sqlStr(c.name)).join(', ')}]`;
   const typed = cols.map((c, i) => `${c.cast.duckdb.split('{{value}}').join(`_raw[${i + 1}]`)} AS ${qi(c.name)}`).join(',\n ');
   const typeErr = cols.map((c, i) => `CASE WHEN _raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL THEN ${sqlStr(`type:${c.name}`)} END`).join(', ');
   const anyTypeErr = cols.map((c, i) => `(_raw[${i + 1}] IS NOT NULL AND ${qi(c.name)} IS NULL)`).join(' OR ');
-  // a valid JSON text whose first non-blank character is { is an object
+  // a valid JSON text whose first non-blank character is { is an object. An object is
+  // parsed once, into a map of its keys to their values as text (strings unquoted, other
+  // values as JSON, null as NULL: what json_extract_string gives per path): the declared
+  // columns, the unknown keys and the type failures all come from that map
   // numbering the lines needs the file's order (one thread, b_lines); the parsing after it runs in parallel
   return `INSERT INTO ${table}
      WITH src AS (SELECT *, ${BLANK_LINE} AS _blank FROM b_lines),
      j AS (SELECT *, NOT _blank AND json_valid(line) AND ${OBJECT_LINE} AS _ok FROM src),
-     x AS (SELECT *, CASE WHEN _ok THEN json_extract_string(line, ${paths}) END AS _raw,
-                     ${UNKNOWN_KEYS('line', declared)} AS _extra FROM j),
+     m AS (SELECT *, CASE WHEN _ok THEN json_transform(line, '"MAP(VARCHAR, VARCHAR)"') END AS _m FROM j),
+     x AS (SELECT *, CASE WHEN _ok THEN [_m[k] for k in ${declared}] END AS _raw,
+                     ${UNKNOWN_KEYS(declared)} AS _extra FROM m),
      t AS (SELECT *, ${typed} FROM x)
      SELECT ${source}, _line_no, line, _blank, _ok, CASE WHEN NOT _ok THEN 'unparseable:not_a_json_object' END,
             ${cols.map((c) => qi(c.name)).join(', ')},
