@@ -24,10 +24,12 @@ import { StreamPulseError } from '@streampulse/contracts';
 import type { FreshnessMode, JobSpec } from '@streampulse/jobs';
 import {
   BRONZE_HELPERS,
+  batchFiles,
   type BronzeResult,
   bronzeResultOf,
+  bronzeRowsSql,
   checkClauses,
-  countRows,
+  countsSql,
   failedFailChecks,
   freshnessOf,
   type Ledger,
@@ -36,9 +38,10 @@ import {
   ledgerPath,
   parseFiles,
   readLedger,
-  sha256File,
   sortKeys,
   step,
+  takeOrParse,
+  verdictsSql,
 } from './bronze.js';
 import { type Duck, qi, sqlStr } from './duck.js';
 import { commit, type Lake, tempFor, writeFileAtomic } from './lake.js';
@@ -125,25 +128,10 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
   const per = new Map<string, { files: { file: string; rows: number; sha256: string; duplicateOf?: string }[]; notes: string[]; dupRows: number }>();
   const toRead: { abs: string; rel: string; batch: string }[] = [];
   for (const batch of batches) {
-    const p = { files: [] as { file: string; rows: number; sha256: string; duplicateOf?: string }[], notes: [] as string[], dupRows: 0 };
+    const listed = await batchFiles(duck, spec, lake, batch, landingFiles(lake, read.path, batch), ledger);
+    const p = { files: listed.files, notes: listed.notes, dupRows: listed.dupRows };
     per.set(batch, p);
-    const seenThisBatch = new Map<string, string>();
-    for (const abs of landingFiles(lake, read.path, batch)) {
-      const rel = relative(lake.path('landing'), abs);
-      const sha = sha256File(abs);
-      const prior = ledger[sha];
-      const dupOf = prior !== undefined && prior.batch < batch ? prior.file : seenThisBatch.get(sha);
-      if (dupOf !== undefined) {
-        const rows = await countRows(duck, abs, rel, read.format, read.csv?.header ?? false, lake);
-        p.dupRows += rows;
-        p.files.push({ file: rel, rows, sha256: sha, duplicateOf: dupOf });
-        p.notes.push(`${rel} is identical to ${dupOf} (sha256 ${sha.slice(0, 12)}…): its ${rows} rows count as duplicates`);
-        continue;
-      }
-      seenThisBatch.set(sha, rel);
-      p.files.push({ file: rel, rows: 0, sha256: sha });
-      toRead.push({ abs, rel, batch });
-    }
+    for (const f of listed.toRead) toRead.push({ ...f, batch });
     if (p.files.length === 0) p.notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
     for (const f of p.files) if (f.duplicateOf === undefined) ledger[f.sha256] = { batch, file: f.file };
   }
@@ -152,29 +140,13 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
   const parsed = PARSED(spec.name);
   const filesTable = FILES(spec.name);
   await duck.run(dropBronzeBacklogSql(spec.name));
-  const pre = ctx.takeParsed === undefined ? undefined : await ctx.takeParsed();
-  const unchanged = (f: { abs: string; rel: string }): boolean => {
-    const m = pre?.files.get(f.rel);
-    if (m === undefined) return false;
-    const st = statSync(f.abs);
-    return st.size === m.size && st.mtimeMs === m.mtimeMs;
-  };
-  let parseNotes: ReadonlyMap<string, readonly string[]>;
-  if (pre !== undefined && ctx.persist && toRead.every(unchanged)) {
-    if (toRead.length === pre.files.size) await duck.run(`ALTER TABLE ${pre.table} RENAME TO ${parsed}`);
-    else {
-      // re-landed copies were parsed too; the pass reads only the files it promotes
-      await duck.run(
-        `CREATE TABLE ${parsed} AS SELECT * FROM ${pre.table} WHERE _source_file IN (${['NULL', ...toRead.map((f) => sqlStr(f.rel))].join(', ')})`,
-        `select parsed of ${spec.id}`,
-      );
-      await duck.run(`DROP TABLE ${pre.table}`);
-    }
-    parseNotes = new Map([...pre.files].map(([rel, m]) => [rel, m.notes]));
-  } else {
-    if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
-    parseNotes = await parseFiles(duck, parsed, !ctx.persist, toRead, read, cols, lake, true);
-  }
+  const parseNotes = await takeOrParse(duck, spec, lake, {
+    pre: ctx.takeParsed === undefined ? undefined : await ctx.takeParsed(),
+    toRead,
+    parsed,
+    persist: ctx.persist,
+    many: true,
+  });
   for (const f of toRead) per.get(f.batch)!.notes.push(...(parseNotes.get(f.rel) ?? []));
   const batchOfFile = new Map(toRead.map((f) => [f.rel, f.batch]));
   await duck.run(
@@ -198,7 +170,7 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
 
   // ---- every row's verdict, one statement over the backlog: the checks keep their batch dimension
   const batchJoin = `JOIN ${filesTable} bf ON bf.f = p._source_file`;
-  const { joins, byAction, parseReason, wmReason } = checkClauses(spec, parsed, {
+  const clauses = checkClauses(spec, parsed, {
     batch: 'bf.b',
     batchJoin,
     referential: (parent, refCol, col, alias) => {
@@ -210,44 +182,13 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
       };
     },
   });
-  const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
-  const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
-  const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
   const verdicts = VERDICT(spec.name);
-  await duck.run(
-    `CREATE ${temp}TABLE ${verdicts} AS
-     WITH c AS (
-       SELECT p.rowid AS _rowid, p._source_file, p._line_no, p._ok, bf.b AS _b,
-         list_concat(${list([parseReason])}, _type_errors, ${list([wmReason, ...byAction.quarantine])}) AS _q,
-         ${list(byAction.drop)} AS _d, ${list(byAction.warn)} AS _w, ${list(byAction.fail)} AS _f
-       FROM ${parsed} p ${joins.join(' ')})
-     SELECT _source_file AS _v_file, _line_no AS _v_line, _b AS _v_batch, ${status} AS _quality_status, ${reason} AS _quarantine_reason,
-            _ok AS _h_ok, list_concat(_q, _d) AS _h_qd, _w AS _h_w, _f AS _h_f
-     FROM c ORDER BY _rowid`,
-    `bronze verdicts of ${spec.id} (${batches.length} batches)`,
-  );
+  await duck.run(`CREATE ${temp}TABLE ${verdicts} AS ${verdictsSql(parsed, clauses, 'bf.b')}`, `bronze verdicts of ${spec.id} (${batches.length} batches)`);
   const view = backlogBronze(spec.name);
-  await duck.run(
-    `CREATE ${temp}VIEW ${view} AS
-     SELECT ${cols.map((c) => `p.${qi(c.name)}`).join(', ')}, p._source_file, v._v_batch AS _batch_id, p._record_hash, CAST(${sqlStr(ctx.ingestedAt)} AS TIMESTAMP) AS _ingested_at,
-            v._quality_status, v._quarantine_reason, p._rescued, p._raw_line, p._line_no,
-            v._h_ok, v._h_qd, v._h_w, v._h_f, v._v_file AS _h_vfile, v._v_line AS _h_vline
-     FROM ${parsed} p POSITIONAL JOIN ${verdicts} v
-     WHERE NOT p._blank`,
-  );
+  await duck.run(`CREATE ${temp}VIEW ${view} AS ${bronzeRowsSql(parsed, verdicts, cols, 'v._v_batch', ctx.ingestedAt)}`);
 
   // ---- every batch's figures from one grouped scan
-  const groups =
-    parsedRows === 0
-      ? []
-      : await duck.rows(
-          `SELECT _batch_id AS bt, _quality_status AS st, _h_ok AS ok, _h_qd[1] AS rq, _h_w[1] AS rw, list_concat(_h_qd, _h_w) AS ids, _h_f AS f,
-            count(*) AS n, count(_rescued) AS resc,
-            CAST(max(max(${evt}) FILTER (WHERE _quality_status IN ('passed', 'warned'))) OVER (PARTITION BY _batch_id) AS VARCHAR) AS newest,
-            sum(count(*) FILTER (WHERE _h_vline IS DISTINCT FROM _line_no OR _h_vfile IS DISTINCT FROM _source_file)) OVER () AS misaligned
-           FROM ${view} GROUP BY _batch_id, _quality_status, _h_ok, _h_qd[1], _h_w[1], list_concat(_h_qd, _h_w), _h_f`,
-          `counts of ${spec.id} (${batches.length} batches)`,
-        );
+  const groups = parsedRows === 0 ? [] : await duck.rows(countsSql(view, evt, true), `counts of ${spec.id} (${batches.length} batches)`);
   if (Number(groups[0]?.['misaligned'] ?? 0) > 0)
     throw new StreamPulseError('BRONZE_MISALIGNED', `${spec.name} backlog ${batches[0]}…${batches.at(-1)}: verdicts are not beside their parsed rows`, {
       remedy: 'this is a runner bug (the verdicts must follow the parsed table’s row order); run the days one by one (streampulse run --date) and report it',

@@ -215,21 +215,29 @@ export async function parseFiles(
   return notes;
 }
 
-export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<BronzeResult> {
-  const { duck, lake, batch } = ctx;
+/** A batch's landing files, each recognised as a re-landed copy (of an earlier batch's file or of one before it in the batch) or to be read. */
+export async function batchFiles(
+  duck: Duck,
+  spec: JobSpec,
+  lake: Lake,
+  batch: string,
+  paths: readonly string[],
+  ledger: Ledger,
+): Promise<{
+  files: { file: string; rows: number; sha256: string; duplicateOf?: string }[];
+  toRead: { abs: string; rel: string }[];
+  notes: string[];
+  dupRows: number;
+}> {
   const read = step(spec, 'read_landing');
-  const parse = step(spec, 'parse');
-  const wm = step(spec, 'watermark');
-  const cols = parse.columns;
-  const notes: string[] = [];
-
-  // ---- files: recognise a re-landed identical file by its content hash
-  const ledger = readLedger(lake, spec.name);
-  const files: { file: string; rows: number; sha256: string; duplicateOf?: string }[] = [];
-  const toRead: { abs: string; rel: string }[] = [];
-  let duplicateFileRows = 0;
+  const out = {
+    files: [] as { file: string; rows: number; sha256: string; duplicateOf?: string }[],
+    toRead: [] as { abs: string; rel: string }[],
+    notes: [] as string[],
+    dupRows: 0,
+  };
   const seenThisBatch = new Map<string, string>();
-  for (const abs of ctx.files ?? landingFiles(lake, read.path, batch)) {
+  for (const abs of paths) {
     const rel = relative(lake.path('landing'), abs);
     const sha = sha256File(abs);
     // only a file of an earlier batch makes this one a re-landing: running an earlier batch
@@ -238,26 +246,30 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
     const dupOf = prior !== undefined && prior.batch < batch ? prior.file : seenThisBatch.get(sha);
     if (dupOf !== undefined) {
       const rows = await countRows(duck, abs, rel, read.format, read.csv?.header ?? false, lake);
-      duplicateFileRows += rows;
-      files.push({ file: rel, rows, sha256: sha, duplicateOf: dupOf });
-      notes.push(`${rel} is identical to ${dupOf} (sha256 ${sha.slice(0, 12)}…): its ${rows} rows count as duplicates`);
+      out.dupRows += rows;
+      out.files.push({ file: rel, rows, sha256: sha, duplicateOf: dupOf });
+      out.notes.push(`${rel} is identical to ${dupOf} (sha256 ${sha.slice(0, 12)}…): its ${rows} rows count as duplicates`);
       continue;
     }
     seenThisBatch.set(sha, rel);
-    files.push({ file: rel, rows: 0, sha256: sha });
-    toRead.push({ abs, rel });
+    out.files.push({ file: rel, rows: 0, sha256: sha });
+    out.toRead.push({ abs, rel });
   }
-  if (files.length === 0) notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
+  return out;
+}
 
-  // ---- raw rows with a uniform shape (blank JSONL lines flagged, counted, never promoted):
-  // parsed ahead on the side lane when the files are unchanged, else here. Either way they
-  // end up in the dataset's parsed table, held (with the verdicts below) until the batch's
-  // silver job and the partition writes have read them: a regular table when a side lane
-  // writes the partitions (its connection reads it), else a temp table
-  const persist = ctx.lane !== undefined;
-  const parsed = bronzeParsedTable(spec.name);
-  await duck.run(dropBronzeBatchSql(spec.name));
-  const pre = ctx.takeParsed === undefined ? undefined : await ctx.takeParsed();
+/**
+ * Fills a job's parsed table with the files it reads: the rows parsed ahead (`pre`) when
+ * every one of them is unchanged (size and modification time), else parsed here (`many`:
+ * JSONL files in one statement). Returns each file's notes.
+ */
+export async function takeOrParse(
+  duck: Duck,
+  spec: JobSpec,
+  lake: Lake,
+  o: { pre: ParsedLanding | undefined; toRead: readonly { abs: string; rel: string }[]; parsed: string; persist: boolean; many: boolean },
+): Promise<ReadonlyMap<string, readonly string[]>> {
+  const { pre, toRead, parsed, persist } = o;
   const unchanged = (f: { abs: string; rel: string }): boolean => {
     const m = pre?.files.get(f.rel);
     if (m === undefined) return false;
@@ -274,11 +286,44 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       );
       await duck.run(`DROP TABLE ${pre.table}`);
     }
-    for (const f of toRead) notes.push(...(pre.files.get(f.rel)?.notes ?? []));
-  } else {
-    if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
-    for (const n of (await parseFiles(duck, parsed, !persist, toRead, read, cols, lake)).values()) notes.push(...n);
+    return new Map([...pre.files].map(([rel, m]) => [rel, m.notes]));
   }
+  if (pre !== undefined) await duck.run(`DROP TABLE IF EXISTS ${pre.table}`);
+  return parseFiles(duck, parsed, !persist, toRead, step(spec, 'read_landing'), step(spec, 'parse').columns, lake, o.many);
+}
+
+export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<BronzeResult> {
+  const { duck, lake, batch } = ctx;
+  const read = step(spec, 'read_landing');
+  const parse = step(spec, 'parse');
+  const wm = step(spec, 'watermark');
+  const cols = parse.columns;
+  const notes: string[] = [];
+
+  // ---- files: recognise a re-landed identical file by its content hash
+  const ledger = readLedger(lake, spec.name);
+  const listed = await batchFiles(duck, spec, lake, batch, ctx.files ?? landingFiles(lake, read.path, batch), ledger);
+  const { files, toRead } = listed;
+  const duplicateFileRows = listed.dupRows;
+  notes.push(...listed.notes);
+  if (files.length === 0) notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
+
+  // ---- raw rows with a uniform shape (blank JSONL lines flagged, counted, never promoted):
+  // parsed ahead on the side lane when the files are unchanged, else here. Either way they
+  // end up in the dataset's parsed table, held (with the verdicts below) until the batch's
+  // silver job and the partition writes have read them: a regular table when a side lane
+  // writes the partitions (its connection reads it), else a temp table
+  const persist = ctx.lane !== undefined;
+  const parsed = bronzeParsedTable(spec.name);
+  await duck.run(dropBronzeBatchSql(spec.name));
+  const parseNotes = await takeOrParse(duck, spec, lake, {
+    pre: ctx.takeParsed === undefined ? undefined : await ctx.takeParsed(),
+    toRead,
+    parsed,
+    persist,
+    many: false,
+  });
+  for (const f of toRead) notes.push(...(parseNotes.get(f.rel) ?? []));
   // rows (and blank lines) per file, in one pass
   let blankLines = 0;
   let parsedRows = 0;
@@ -294,7 +339,7 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
 
   // ---- checks → reasons per action, status and reason: one statement, rows in file order
   const evt = qi(wm.event_time);
-  const { joins, byAction, parseReason, wmReason } = checkClauses(spec, parsed, {
+  const clauses = checkClauses(spec, parsed, {
     batch: sqlStr(batch),
     referential: (parent, refCol, col, alias) => {
       const rel = ctx.silverRelation(parent);
@@ -308,10 +353,6 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
       };
     },
   });
-  const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
-  const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
-  const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
-  const colList = cols.map((c) => `p.${qi(c.name)}`).join(', ');
   const table = bronzeBatchTable(spec.name);
   const verdicts = bronzeVerdictTable(spec.name);
   // each row's verdict (status, reasons) from the narrow columns the checks read, one row
@@ -326,44 +367,13 @@ export async function runBronze(spec: JobSpec, ctx: BronzeContext): Promise<Bron
          NULL::VARCHAR AS _quarantine_reason, NULL::BOOLEAN AS _h_ok, NULL::VARCHAR[] AS _h_qd, NULL::VARCHAR[] AS _h_w, NULL::VARCHAR[] AS _h_f LIMIT 0`,
       `bronze verdicts of ${spec.id} (no rows)`,
     );
-  else
-    await duck.run(
-      `CREATE ${persist ? '' : 'TEMP '}TABLE ${verdicts} AS
-     WITH c AS (
-       SELECT p.rowid AS _rowid, p._source_file, p._line_no, p._ok,
-         list_concat(${list([parseReason])}, _type_errors, ${list([wmReason, ...byAction.quarantine])}) AS _q,
-         ${list(byAction.drop)} AS _d,
-         ${list(byAction.warn)} AS _w,
-         ${list(byAction.fail)} AS _f
-       FROM ${parsed} p ${joins.join(' ')})
-     SELECT _source_file AS _v_file, _line_no AS _v_line, ${status} AS _quality_status, ${reason} AS _quarantine_reason,
-            _ok AS _h_ok, list_concat(_q, _d) AS _h_qd, _w AS _h_w, _f AS _h_f
-     FROM c ORDER BY _rowid`,
-      `bronze verdicts of ${spec.id}`,
-    );
+  else await duck.run(`CREATE ${persist ? '' : 'TEMP '}TABLE ${verdicts} AS ${verdictsSql(parsed, clauses)}`, `bronze verdicts of ${spec.id}`);
   // the bronze partition's rows, in file order (the parsed table's), for this batch's silver
   // job and the partition writes; helper columns last, excluded from the files
-  await duck.run(
-    `CREATE ${persist ? '' : 'TEMP '}VIEW ${table} AS
-     SELECT ${colList}, p._source_file, ${sqlStr(batch)} AS _batch_id, p._record_hash, CAST(${sqlStr(ctx.ingestedAt)} AS TIMESTAMP) AS _ingested_at,
-            v._quality_status, v._quarantine_reason, p._rescued, p._raw_line, p._line_no,
-            v._h_ok, v._h_qd, v._h_w, v._h_f, v._v_file AS _h_vfile, v._v_line AS _h_vline
-     FROM ${parsed} p POSITIONAL JOIN ${verdicts} v
-     WHERE NOT p._blank`,
-  );
+  await duck.run(`CREATE ${persist ? '' : 'TEMP '}VIEW ${table} AS ${bronzeRowsSql(parsed, verdicts, cols, sqlStr(batch), ctx.ingestedAt)}`);
 
   // ---- every figure of the quality report from one grouped scan (a handful of groups; none without a row)
-  const groups =
-    parsedRows === 0
-      ? []
-      : await duck.rows(
-          `SELECT _quality_status AS st, _h_ok AS ok, _h_qd[1] AS rq, _h_w[1] AS rw, list_concat(_h_qd, _h_w) AS ids, _h_f AS f,
-            count(*) AS n, count(_rescued) AS resc,
-            CAST(max(max(${evt}) FILTER (WHERE _quality_status IN ('passed', 'warned'))) OVER () AS VARCHAR) AS newest,
-            sum(count(*) FILTER (WHERE _h_vline IS DISTINCT FROM _line_no OR _h_vfile IS DISTINCT FROM _source_file)) OVER () AS misaligned
-     FROM ${table} GROUP BY ALL`,
-          `counts of ${spec.id}`,
-        );
+  const groups = parsedRows === 0 ? [] : await duck.rows(countsSql(table, evt, false), `counts of ${spec.id}`);
   if (Number(groups[0]?.['misaligned'] ?? 0) > 0) {
     await duck.run(dropBronzeBatchSql(spec.name));
     throw new StreamPulseError(
@@ -533,6 +543,50 @@ export function checkClauses(
     }
   }
   return { joins, byAction, parseReason, wmReason };
+}
+
+/**
+ * Each parsed row's verdict (status, reasons) from the narrow columns the checks read,
+ * one row per parsed row in the parsed table's order (its rowid): the bronze rows are the
+ * parsed rows beside their verdicts (a positional join), never copied into a table of
+ * their own. With `batch` (the SQL of a backlog row's batch), the batch too (`_v_batch`).
+ */
+export function verdictsSql(parsed: string, c: ReturnType<typeof checkClauses>, batch?: string): string {
+  const list = (xs: string[]): string => `list_filter([${xs.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
+  const status = `CASE WHEN len(_q) > 0 THEN 'quarantined' WHEN len(_d) > 0 THEN 'dropped' WHEN len(_w) > 0 THEN 'warned' ELSE 'passed' END`;
+  const reason = `nullif(array_to_string(list_concat(_q, _d, _w), '; '), '')`;
+  return `WITH c AS (
+       SELECT p.rowid AS _rowid, p._source_file, p._line_no, p._ok,${batch === undefined ? '' : ` ${batch} AS _b,`}
+         list_concat(${list([c.parseReason])}, _type_errors, ${list([c.wmReason, ...c.byAction.quarantine])}) AS _q,
+         ${list(c.byAction.drop)} AS _d, ${list(c.byAction.warn)} AS _w, ${list(c.byAction.fail)} AS _f
+       FROM ${parsed} p ${c.joins.join(' ')})
+     SELECT _source_file AS _v_file, _line_no AS _v_line,${batch === undefined ? '' : ' _b AS _v_batch,'} ${status} AS _quality_status, ${reason} AS _quarantine_reason,
+            _ok AS _h_ok, list_concat(_q, _d) AS _h_qd, _w AS _h_w, _f AS _h_f
+     FROM c ORDER BY _rowid`;
+}
+
+/** The bronze rows (the partitions' columns, helper columns last): the parsed rows beside their verdicts, blank lines left out; `batch` is the SQL of a row's batch. */
+export function bronzeRowsSql(parsed: string, verdicts: string, cols: readonly ColumnSpec[], batch: string, ingestedAt: string): string {
+  return `SELECT ${cols.map((c) => `p.${qi(c.name)}`).join(', ')}, p._source_file, ${batch} AS _batch_id, p._record_hash, CAST(${sqlStr(ingestedAt)} AS TIMESTAMP) AS _ingested_at,
+            v._quality_status, v._quarantine_reason, p._rescued, p._raw_line, p._line_no,
+            v._h_ok, v._h_qd, v._h_w, v._h_f, v._v_file AS _h_vfile, v._v_line AS _h_vline
+     FROM ${parsed} p POSITIONAL JOIN ${verdicts} v
+     WHERE NOT p._blank`;
+}
+
+/**
+ * Every figure of the quality report from one grouped scan of the bronze rows (a handful
+ * of groups): per status, first reasons and failed checks, the newest promoted event
+ * time, and the rows whose verdict is not beside them (none, or a runner bug). With
+ * `perBatch` (a backlog), per batch (`bt`).
+ */
+export function countsSql(rows: string, evt: string, perBatch: boolean): string {
+  const groups = `_quality_status, _h_ok, _h_qd[1], _h_w[1], list_concat(_h_qd, _h_w), _h_f`;
+  return `SELECT ${perBatch ? '_batch_id AS bt, ' : ''}_quality_status AS st, _h_ok AS ok, _h_qd[1] AS rq, _h_w[1] AS rw, list_concat(_h_qd, _h_w) AS ids, _h_f AS f,
+            count(*) AS n, count(_rescued) AS resc,
+            CAST(max(max(${evt}) FILTER (WHERE _quality_status IN ('passed', 'warned'))) OVER (${perBatch ? 'PARTITION BY _batch_id' : ''}) AS VARCHAR) AS newest,
+            sum(count(*) FILTER (WHERE _h_vline IS DISTINCT FROM _line_no OR _h_vfile IS DISTINCT FROM _source_file)) OVER () AS misaligned
+     FROM ${rows} GROUP BY ${perBatch ? `_batch_id, ${groups}` : groups}`;
 }
 
 /** Helper columns of the in-memory bronze rows that never reach a file. */
