@@ -49,8 +49,8 @@ import { conformSql, find, keepSql, orderSql, type SilverResult } from './silver
 
 /** What a pass wrote (to take it back when it gives up) and where its writes go. */
 export interface BacklogWrites {
-  /** Runs a write: on the side lane when there is one (the pass goes on), else at once. */
-  readonly write: (fn: (duck: Duck) => Promise<void>) => void;
+  /** Runs a write: handed to the side lane when there is one (resolves at once: the pass goes on), else run here (resolves when done). */
+  readonly write: (fn: (duck: Duck) => Promise<void>) => Promise<void>;
   /** Every file the pass wrote or will write (partitions, ledgers). */
   readonly files: string[];
   /** Each ledger's content before the pass (undefined: there was none). */
@@ -214,7 +214,7 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
   const rows = `SELECT * EXCLUDE (${BRONZE_HELPERS.join(', ')}), _batch_id AS _p FROM ${view}`;
   const text = JSON.stringify(sortKeys(ledger), null, 1);
   ctx.writes.files.push(...batches.flatMap((b) => [lake.partitionFile('bronze', spec.name, b), lake.partitionFile('quarantine', spec.name, b)]), ledgerFile);
-  ctx.writes.write(async (d) => {
+  await ctx.writes.write(async (d) => {
     await copyPartitioned(d, rows, lake, 'bronze', spec.name, batches);
     await copyPartitioned(d, `${rows} WHERE _quality_status IN ('quarantined', 'dropped')`, lake, 'quarantine', spec.name, batches);
     writeFileAtomic(ledgerFile, text);
@@ -385,7 +385,7 @@ export async function silverBacklog(spec: JobSpec, ctx: SilverBacklogContext): P
   }
   if (ctx.seenIndex !== undefined) await duck.run(`INSERT INTO ${ctx.seenIndex} SELECT _h, _b FROM ${ranked} WHERE ${keep}`, `seen append ${spec.name}`);
   ctx.writes.files.push(...batches.map((b) => lake.partitionFile('silver', spec.name, b)));
-  ctx.writes.write((d) =>
+  await ctx.writes.write((d) =>
     copyPartitioned(
       d,
       `SELECT *, _batch_id AS _p FROM (${rows}) ORDER BY _batch_id, ${key}, ${orderSql(merge)}, _record_hash`,

@@ -442,8 +442,9 @@ export class LocalRunner {
     const writes: BacklogWrites = {
       files: [],
       ledgers: new Map(),
-      write: (fn) => {
-        if (lane === undefined) this.pending.push(fn(this.duck));
+      write: async (fn) => {
+        // without a side lane the write runs on this connection, before its next statement
+        if (lane === undefined) await fn(this.duck);
         else this.pending.push(lane.enqueue('write', fn).promise);
       },
     };

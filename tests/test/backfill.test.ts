@@ -298,11 +298,12 @@ describe('the backlog pass equals the days one by one', () => {
   let dates: readonly string[];
 
   /** Runs a backfill on the runner alone (no publish); returns its reports or its error's code and message. */
-  async function backfill(lake: string, o: { onePass?: boolean; chunk?: number; freshness?: 'report' | 'enforce' } = {}): Promise<string> {
+  async function backfill(lake: string, o: { onePass?: boolean; chunk?: number; freshness?: 'report' | 'enforce'; sideLane?: boolean } = {}): Promise<string> {
     const runner = await LocalRunner.open(PLAN, {
       lakeRoot: lake,
       salt: LOCAL_DEMO_SALT,
       threads: 2,
+      ...(o.sideLane === false ? { sideLane: false } : {}),
       freshness: o.freshness ?? 'report',
       ...(o.chunk !== undefined ? { backlogChunkBytes: o.chunk } : {}),
     });
@@ -349,7 +350,7 @@ describe('the backlog pass equals the days one by one', () => {
   }, 120_000);
   afterAll(() => duck.closeSync());
 
-  it('gives the same files in one pass, in passes of one day and of about two days, as day by day — a superseded record re-sent included', async () => {
+  it('gives the same files in one pass, in passes of one day and of about two days, and without the side lane, as day by day — a superseded record re-sent included', async () => {
     const byDay = lakeWith(landing, 'by-day');
     expect(await backfill(byDay, { onePass: false })).toBe(dates.join(' '));
     // the hand-made record: kept on day 2 (the older version, never merged before), a duplicate on day 3
@@ -367,13 +368,14 @@ describe('the backlog pass equals the days one by one', () => {
       [dates[0], '09'],
       [dates[1], '08'],
     ]);
-    for (const [name, chunk] of [
-      ['one', undefined],
-      ['chunk-1', 1],
-      ['chunk-2', 2 * Math.ceil(dirBytes(landing) / dates.length)],
+    for (const [name, chunk, sideLane] of [
+      ['one', undefined, true],
+      ['chunk-1', 1, true],
+      ['chunk-2', 2 * Math.ceil(dirBytes(landing) / dates.length), true],
+      ['no-side-lane', undefined, false],
     ] as const) {
       const lake = lakeWith(landing, name);
-      expect([name, await backfill(lake, chunk === undefined ? {} : { chunk })]).toEqual([name, dates.join(' ')]);
+      expect([name, await backfill(lake, { ...(chunk === undefined ? {} : { chunk }), sideLane })]).toEqual([name, dates.join(' ')]);
       await sameOutputs(byDay, lake);
     }
   }, 240_000);
