@@ -104,10 +104,10 @@ async function sameOutputs(a: string, b: string): Promise<{ bytes: number; rows:
   return n;
 }
 
-/** Runs the built CLI (with `extraEnv`); with `killWhen`, SIGKILLs it once the condition holds (checked every 20 ms). */
+/** Runs the built CLI (with `extraEnv`); with `killWhen`, SIGKILLs it once the condition holds (checked every 20 ms, given the stderr so far). */
 function cli(
   args: readonly string[],
-  killWhen?: () => boolean,
+  killWhen?: (stderr: string) => boolean,
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...extraEnv };
@@ -121,7 +121,7 @@ function cli(
     killWhen === undefined
       ? undefined
       : setInterval(() => {
-          if (child.exitCode === null && killWhen()) child.kill('SIGKILL');
+          if (child.exitCode === null && killWhen(stderr)) child.kill('SIGKILL');
         }, 20);
   return new Promise((resolve) =>
     child.on('close', (code, signal) => {
@@ -271,8 +271,11 @@ describe('backfill (run --from --to) equals running the days one by one', () => 
     const killed = lakeWith(landing, 'killed-in-pass');
     const payments = join(killed, 'silver', 'payments');
     const leftovers = (): string[] => (existsSync(payments) ? readdirSync(payments).filter((f) => f.startsWith('.tmp-')) : []);
-    // the test hook holds the process at the rename of the second day's silver partition of payments
-    const r = await cli(backfillArgs(killed), () => leftovers().length > 0, { STREAMPULSE_TEST_HOLD_COMMIT: `silver/payments/batch=${manifest.dates[1]}/` });
+    // the test hook holds the process at the rename of the second day's silver partition of
+    // payments (and says so on stderr): killed there, never earlier in the write
+    const r = await cli(backfillArgs(killed), (stderr) => stderr.includes('HOLD '), {
+      STREAMPULSE_TEST_HOLD_COMMIT: `silver/payments/batch=${manifest.dates[1]}/`,
+    });
     expect(r.signal).toBe('SIGKILL');
     expect(reported(killed)).toEqual([]);
     expect(existsSync(join(payments, `batch=${manifest.dates[0]}`, 'data.parquet'))).toBe(true);
