@@ -18,8 +18,8 @@
  * the pass give up (`stop`): the runner takes back what the pass wrote and runs the
  * backlog day by day, which stops where the daily runs stop, with their error.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { StreamPulseError } from '@streampulse/contracts';
 import type { FreshnessMode, JobSpec } from '@streampulse/jobs';
 import {
@@ -36,8 +36,6 @@ import {
   type ParsedLanding,
   landingFiles,
   ledgerPath,
-  parseFiles,
-  readLedger,
   sortKeys,
   step,
   takeOrParse,
@@ -83,30 +81,8 @@ export interface BronzeBacklogContext {
   /** The tables are regular (a side lane's connection reads them), else temporary. */
   readonly persist: boolean;
   readonly writes: BacklogWrites;
-  /** The backlog's landing files already parsed on the side lane (`prefetchBacklog`), when they were. */
+  /** The backlog's landing files already parsed on the side lane (`prefetchLanding` over its batches), when they were. */
   readonly takeParsed?: () => Promise<ParsedLanding | undefined>;
-}
-
-/**
- * Parses every landing file of a dataset's backlog into `table` (a regular table, created
- * here) on whichever connection is given: the side lane runs this while the main
- * connection runs the jobs before. The pass uses it when the files it reads are still the
- * same (size and modification time), else parses them itself.
- */
-export async function prefetchBacklog(duck: Duck, spec: JobSpec, lake: Lake, batches: readonly string[], table: string): Promise<ParsedLanding> {
-  const read = step(spec, 'read_landing');
-  const files = new Map<string, { size: number; mtimeMs: number; notes: readonly string[] }>();
-  const list: { abs: string; rel: string }[] = [];
-  for (const b of batches)
-    for (const abs of landingFiles(lake, read.path, b)) {
-      const st = statSync(abs);
-      const rel = relative(lake.path('landing'), abs);
-      files.set(rel, { size: st.size, mtimeMs: st.mtimeMs, notes: [] });
-      list.push({ abs, rel });
-    }
-  const notes = await parseFiles(duck, table, false, list, read, step(spec, 'parse').columns, lake, true);
-  for (const [rel, n] of notes) files.set(rel, { ...files.get(rel)!, notes: n });
-  return { table, files };
 }
 
 /** Per batch, the bronze results; or the first batch that stops (the daily runs stop there). */
@@ -120,18 +96,20 @@ export async function bronzeBacklog(spec: JobSpec, ctx: BronzeBacklogContext): P
   const temp = ctx.persist ? '' : 'TEMP ';
 
   // ---- files, batch by batch: a re-landed file is one of an earlier batch (before or in the backlog)
+  // the ledger's text before the pass is kept to be put back when the pass gives up
   const ledgerFile = ledgerPath(lake, spec.name);
-  if (!ctx.writes.ledgers.has(ledgerFile)) ctx.writes.ledgers.set(ledgerFile, existsSync(ledgerFile) ? readFileSync(ledgerFile, 'utf8') : undefined);
-  const before = readLedger(lake, spec.name);
+  const ledgerText = existsSync(ledgerFile) ? readFileSync(ledgerFile, 'utf8') : undefined;
+  ctx.writes.ledgers.set(ledgerFile, ledgerText);
   const inBacklog = new Set(batches);
-  const ledger: Ledger = Object.fromEntries(Object.entries(before).filter(([, e]) => !inBacklog.has(e.batch)));
-  const per = new Map<string, { files: { file: string; rows: number; sha256: string; duplicateOf?: string }[]; notes: string[]; dupRows: number }>();
+  const ledger: Ledger = Object.fromEntries(
+    Object.entries(ledgerText === undefined ? {} : (JSON.parse(ledgerText) as Ledger)).filter(([, e]) => !inBacklog.has(e.batch)),
+  );
+  const per = new Map<string, Awaited<ReturnType<typeof batchFiles>>>();
   const toRead: { abs: string; rel: string; batch: string }[] = [];
   for (const batch of batches) {
-    const listed = await batchFiles(duck, spec, lake, batch, landingFiles(lake, read.path, batch), ledger);
-    const p = { files: listed.files, notes: listed.notes, dupRows: listed.dupRows };
+    const p = await batchFiles(duck, spec, lake, batch, landingFiles(lake, read.path, batch), ledger);
     per.set(batch, p);
-    for (const f of listed.toRead) toRead.push({ ...f, batch });
+    for (const f of p.toRead) toRead.push({ ...f, batch });
     if (p.files.length === 0) p.notes.push(`no landing file for ${batch} under ${dirname(read.path.split('{date}').join(batch))}`);
     for (const f of p.files) if (f.duplicateOf === undefined) ledger[f.sha256] = { batch, file: f.file };
   }
@@ -426,8 +404,8 @@ async function copyPartitioned(
         throw new StreamPulseError('LOCAL_WRITE_SPLIT', `${container} ${table} ${b}: the partitioned write gave ${files.length} files`, {
           remedy: 'this is a runner bug (one file per batch is expected); run the days one by one and report it',
         });
-      mkdirSync(dirname(final), { recursive: true });
       if (files[0] !== undefined) {
+        mkdirSync(dirname(final), { recursive: true });
         commit(join(part, files[0]), final);
         continue;
       }

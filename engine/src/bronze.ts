@@ -164,18 +164,27 @@ export interface ParsedLanding {
  * while the main connection runs the current one. The bronze job uses the table when
  * its files are still the same (size and modification time), else parses them itself.
  */
-export async function prefetchLanding(duck: Duck, spec: JobSpec, lake: Lake, batch: string, table: string): Promise<ParsedLanding> {
+export async function prefetchLanding(
+  duck: Duck,
+  spec: JobSpec,
+  lake: Lake,
+  batches: readonly string[],
+  table: string,
+  /** Read every JSONL file in one statement (a backfill pass's days, `parseFiles`). */
+  many = false,
+): Promise<ParsedLanding> {
   const read = step(spec, 'read_landing');
   const cols = step(spec, 'parse').columns;
   const files = new Map<string, { size: number; mtimeMs: number; notes: string[] }>();
   const list: { abs: string; rel: string }[] = [];
-  for (const abs of landingFiles(lake, read.path, batch)) {
-    const st = statSync(abs);
-    const rel = relative(lake.path('landing'), abs);
-    files.set(rel, { size: st.size, mtimeMs: st.mtimeMs, notes: [] });
-    list.push({ abs, rel });
-  }
-  const notes = await parseFiles(duck, table, false, list, read, cols, lake);
+  for (const batch of batches)
+    for (const abs of landingFiles(lake, read.path, batch)) {
+      const st = statSync(abs);
+      const rel = relative(lake.path('landing'), abs);
+      files.set(rel, { size: st.size, mtimeMs: st.mtimeMs, notes: [] });
+      list.push({ abs, rel });
+    }
+  const notes = await parseFiles(duck, table, false, list, read, cols, lake, many);
   for (const [rel, n] of notes) files.get(rel)?.notes.push(...n);
   return { table, files };
 }

@@ -21,11 +21,12 @@ import {
   prefetchLanding,
   runBronze,
   sha256File,
+  step,
   type BronzeResult,
   type ParsedLanding,
 } from './bronze.js';
 import { SideLane, type LaneTask } from './lane.js';
-import { type BacklogWrites, bronzeBacklog, dropBronzeBacklogSql, dropSilverBacklogSql, firstBatchTable, prefetchBacklog, silverBacklog } from './backlog.js';
+import { type BacklogWrites, bronzeBacklog, dropBronzeBacklogSql, dropSilverBacklogSql, firstBatchTable, silverBacklog } from './backlog.js';
 import { Duck, qi, sqlStr } from './duck.js';
 import { Lake, sweepTemporaries, writeFileAtomic } from './lake.js';
 import { SilverState } from './silver-state.js';
@@ -110,6 +111,34 @@ const nextDay = (d: string): string => new Date(Date.parse(`${d}T00:00:00Z`) + 8
 /** The table a dataset's landing files of a batch are parsed ahead into. */
 const prefetchTable = (dataset: string, batch: string): string => qi(`pf__${dataset}__${batch}`);
 
+/** A parse on the side lane and the table it fills. */
+interface Ahead {
+  readonly task: LaneTask<ParsedLanding>;
+  readonly table: string;
+}
+
+/**
+ * A parse started ahead on the side lane: taken back when not started (undefined: the job
+ * parses the files itself), awaited when running or done; when it failed (a file changed or
+ * vanished meanwhile), its table is dropped and the job parses the files itself.
+ */
+async function takeAhead(duck: Duck, task: LaneTask<ParsedLanding> | undefined, table: string): Promise<ParsedLanding | undefined> {
+  if (task === undefined || task.cancel()) return undefined;
+  try {
+    return await task.promise;
+  } catch {
+    await duck.run(`DROP TABLE IF EXISTS ${table}`);
+    return undefined;
+  }
+}
+
+/** A parse started ahead that no job will use: taken back, or awaited and its table dropped. */
+async function discardAhead(duck: Duck, task: LaneTask<ParsedLanding>, table: string): Promise<void> {
+  if (task.cancel()) return;
+  await task.promise.catch(() => undefined);
+  await duck.run(`DROP TABLE IF EXISTS ${table}`);
+}
+
 /** Whether the job ran in this open batch. */
 const hasRun = (state: OpenBatch, jobId: string): boolean => state.bronze.has(jobId) || state.silver.has(jobId) || state.tables.has(jobId);
 
@@ -130,7 +159,7 @@ export class LocalRunner {
    */
   private readonly backlogFirst = new Map<string, string>();
   /** The next pass's landing files being parsed ahead, by `<dataset>@<days>`. */
-  private readonly backlogAhead = new Map<string, LaneTask<ParsedLanding>>();
+  private readonly backlogAhead = new Map<string, Ahead>();
   /** Per dataset, the newest event promoted through the last stream micro-batch (runMicroBatch). */
   private streamNewest: Map<string, string | null> | undefined;
 
@@ -192,7 +221,7 @@ export class LocalRunner {
       if (job.layer !== 'bronze' || this.prefetched.has(key)) continue;
       this.prefetched.set(
         key,
-        lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, batch, prefetchTable(job.name, batch))),
+        lane.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, [batch], prefetchTable(job.name, batch))),
       );
     }
   }
@@ -207,16 +236,8 @@ export class LocalRunner {
   /** The prefetched parse of a dataset's batch: taken back when not started, awaited when running or done. */
   private async takeParsed(dataset: string, batch: string): Promise<ParsedLanding | undefined> {
     const task = this.prefetched.get(`${dataset}@${batch}`);
-    if (task === undefined) return undefined;
     this.prefetched.delete(`${dataset}@${batch}`);
-    if (task.cancel()) return undefined;
-    try {
-      return await task.promise;
-    } catch {
-      // parsing ahead failed (a file changed or vanished meanwhile): the job parses the files itself
-      await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(dataset, batch)}`);
-      return undefined;
-    }
+    return takeAhead(this.duck, task, prefetchTable(dataset, batch));
   }
 
   /** Drops parsed-ahead tables of batches before `current` (runs went another way; they will not be used). */
@@ -225,9 +246,7 @@ export class LocalRunner {
       const [dataset, batch] = key.split('@') as [string, string];
       if (batch >= current) continue;
       this.prefetched.delete(key);
-      if (task.cancel()) continue;
-      await task.promise.catch(() => undefined);
-      await this.duck.run(`DROP TABLE IF EXISTS ${prefetchTable(dataset, batch)}`);
+      await discardAhead(this.duck, task, prefetchTable(dataset, batch));
     }
   }
 
@@ -347,10 +366,11 @@ export class LocalRunner {
     let i0 = 0;
     await this.dropBacklogFirst();
     if (!rerun && opts.onePass !== false && rest.length > 1 && !streamBatches(this.lake).some((b) => b >= rest[0]!))
-      while (i0 < rest.length) {
-        const chunk = this.backlogChunk(rest.slice(i0));
+      for (let chunk: string[] | undefined = this.backlogChunk(rest); chunk !== undefined; ) {
+        // the next pass's days too: its files are parsed ahead during this pass
         const after = rest.slice(i0 + chunk.length);
-        const states = await this.runBacklog(chunk, specs, freshness, after.length > 0 ? this.backlogChunk(after) : undefined);
+        const next = after.length > 0 ? this.backlogChunk(after) : undefined;
+        const states = await this.runBacklog(chunk, specs, freshness, next);
         if (states === undefined) break;
         for (const state of states) {
           const d = state.batch;
@@ -372,6 +392,7 @@ export class LocalRunner {
         }
         // the held silver state is as of no day in particular now: rebuilt where next needed
         this.silverState.asOf = undefined;
+        chunk = next;
       }
     await this.discardBacklogAhead();
     await this.dropBacklogFirst();
@@ -403,12 +424,12 @@ export class LocalRunner {
    * landing files (at least one), so that the pass's tables stay within the runner's memory.
    */
   private backlogChunk(days: readonly string[]): string[] {
-    const reads = this.plan.jobs.flatMap((j) => j.steps.filter((s) => s.op === 'read_landing'));
+    const reads = this.plan.jobs.filter((j) => j.layer === 'bronze').map((j) => step(j, 'read_landing'));
     let bytes = 0;
     const out: string[] = [];
     for (const d of days) {
       let day = 0;
-      for (const r of reads) if (r.op === 'read_landing') for (const f of landingFiles(this.lake, r.path, d)) day += statSync(f).size;
+      for (const r of reads) for (const f of landingFiles(this.lake, r.path, d)) day += statSync(f).size;
       if (out.length > 0 && bytes + day > (this.opts.backlogChunkBytes ?? BACKLOG_CHUNK_BYTES)) break;
       bytes += day;
       out.push(d);
@@ -457,35 +478,27 @@ export class LocalRunner {
     let completed = false;
     // every dataset's files parsed ahead on the side lane, in plan order, while the main connection runs the jobs before
     // (started during the pass before when these are its next days), then the next pass's
-    const ahead = new Map<string, LaneTask<ParsedLanding>>();
+    const ahead = new Map<string, Ahead>();
     const aheadKey = (name: string, ds: readonly string[]): string => `${name}@${ds.join(',')}`;
-    const aheadTable = (name: string, ds: readonly string[]): string => prefetchTable(name, `backlog-${ds[0]!}`);
+    const parseAhead = (job: JobSpec, ds: readonly string[]): Ahead => {
+      const table = prefetchTable(job.name, `backlog-${ds[0]!}`);
+      return { task: lane!.enqueue('prefetch', (d) => prefetchLanding(d, job, this.lake, ds, table, true)), table };
+    };
     if (lane !== undefined) {
       for (const job of this.plan.jobs) {
         if (job.layer !== 'bronze') continue;
         const early = this.backlogAhead.get(aheadKey(job.name, days));
         this.backlogAhead.delete(aheadKey(job.name, days));
-        ahead.set(job.name, early ?? lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, days, aheadTable(job.name, days))));
+        ahead.set(job.name, early ?? parseAhead(job, days));
       }
       await this.discardBacklogAhead();
       if (next !== undefined)
-        for (const job of this.plan.jobs)
-          if (job.layer === 'bronze')
-            this.backlogAhead.set(
-              aheadKey(job.name, next),
-              lane.enqueue('prefetch', (d) => prefetchBacklog(d, job, this.lake, next, aheadTable(job.name, next))),
-            );
+        for (const job of this.plan.jobs) if (job.layer === 'bronze') this.backlogAhead.set(aheadKey(job.name, next), parseAhead(job, next));
     }
-    const takeAhead = async (name: string): Promise<ParsedLanding | undefined> => {
-      const task = ahead.get(name);
+    const takeParsed = (name: string): Promise<ParsedLanding | undefined> => {
+      const a = ahead.get(name);
       ahead.delete(name);
-      if (task === undefined || task.cancel()) return undefined;
-      try {
-        return await task.promise;
-      } catch {
-        await this.duck.run(`DROP TABLE IF EXISTS ${aheadTable(name, days)}`);
-        return undefined;
-      }
+      return a === undefined ? Promise.resolve(undefined) : takeAhead(this.duck, a.task, a.table);
     };
     try {
       for (const [i, job] of this.plan.jobs.entries()) {
@@ -504,7 +517,7 @@ export class LocalRunner {
             freshness,
             persist: lane !== undefined,
             writes,
-            takeParsed: () => takeAhead(job.name),
+            takeParsed: () => takeParsed(job.name),
           });
           if ('stop' in out) {
             stopped = true;
@@ -539,10 +552,7 @@ export class LocalRunner {
       await this.flushWrites();
       completed = !stopped;
     } finally {
-      for (const name of [...ahead.keys()]) {
-        const left = await takeAhead(name).catch(() => undefined);
-        if (left !== undefined) await this.duck.run(`DROP TABLE IF EXISTS ${left.table}`).catch(() => undefined);
-      }
+      for (const a of ahead.values()) await discardAhead(this.duck, a.task, a.table).catch(() => undefined);
       await this.flushWrites().catch(() => undefined);
       if (stopped) await this.dropBacklogFirst();
       // after a stop or a failure: every dataset's tables (each job drops its own when it completes)
@@ -565,11 +575,9 @@ export class LocalRunner {
 
   /** Takes back (or awaits and drops) the next passes' files parsed ahead that no pass took. */
   private async discardBacklogAhead(): Promise<void> {
-    for (const [key, task] of [...this.backlogAhead.entries()]) {
+    for (const [key, a] of [...this.backlogAhead.entries()]) {
       this.backlogAhead.delete(key);
-      if (task.cancel()) continue;
-      const left = await task.promise.catch(() => undefined);
-      if (left !== undefined) await this.duck.run(`DROP TABLE IF EXISTS ${left.table}`).catch(() => undefined);
+      await discardAhead(this.duck, a.task, a.table).catch(() => undefined);
     }
   }
 
